@@ -1,0 +1,51 @@
+# ansinh — two commands: `make run` and `make test`. Everything is installed by these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WHEELS := $(VENV)/wheels/.downloaded
+PORT ?= 8000
+DEMO_PERSONS ?= 5000
+
+.PHONY: run test bench lint setup migrate demo clean browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Official area lists that are not importable side by side with the current package: the legacy structure
+# (vietnam-provinces 0.6.0) and the old→new commune mapping (vietnamadminunits), read from their wheels.
+$(WHEELS): | $(BIN)/python
+	$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheels 'vietnam-provinces==0.6.0' 'vietnamadminunits==1.0.4'
+	touch $(WHEELS)
+
+setup: $(STAMP) $(WHEELS)
+
+migrate: setup
+	$(BIN)/ansinh migrate
+
+demo: migrate
+	$(BIN)/ansinh demo --persons $(DEMO_PERSONS) --if-empty --admin
+
+run: demo
+	@echo "ansinh: http://127.0.0.1:$(PORT)/  — sign in as admin / ansinh-demo"
+	$(BIN)/ansinh serve --port $(PORT)
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench || true
+	$(BIN)/mypy src/ansinh
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

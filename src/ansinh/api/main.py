@@ -1,0 +1,68 @@
+"""The JSON door: one NinjaAPI under /api/v1, assembled from each app's router (app/api.py).
+
+Pages authenticate by session (with CSRF), programs by ``Authorization: Bearer <token>``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from ansinh.core.errors import ApplicationError
+from ansinh.core.services import token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="ansinh API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerToken(), django_auth],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload")]
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": first.get("msg", _("Invalid input.")), "field": ".".join(loc) or None,
+         "errors": exc.errors},
+        status=422,
+    )  # fmt: skip
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(
+        request, {"code": "unauthenticated", "message": _("Sign in or send a valid API token."), "field": None},
+        status=401,
+    )  # fmt: skip
+
+
+def _register() -> None:
+    from ansinh.areas.api import router as areas_router
+    from ansinh.registry.api import router as registry_router
+
+    api.add_router("/", registry_router)
+    api.add_router("/areas", areas_router)
+
+
+_register()

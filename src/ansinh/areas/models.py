@@ -1,0 +1,68 @@
+"""Administrative areas: the current structure (province → commune, since 1 July 2025), the legacy one
+(province → district → commune) and villages under current communes.
+
+Codes are the official GSO codes: provinces 2 digits, legacy districts 3 digits, communes 5 digits.
+A bare code names a unit of the current structure; legacy units carry the prefix ``legacy:`` because the two
+lists reuse numbers for different places (current 15 is Lào Cai, legacy 15 was Yên Bái).
+
+Subtrees are read through ``path`` (materialised path, indexed): ``/15/02269/`` and everything under it is the
+index range [path, path + "~"), which both SQLite and PostgreSQL answer from the B-tree, without recursion.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+LEGACY_PREFIX = "legacy:"
+PATH_END = "~"  # sorts after every character used in codes and paths
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("province")
+    COMMUNE = "commune", _("commune")
+    VILLAGE = "village", _("village")
+    LEGACY_PROVINCE = "legacy_province", _("province (before 1 July 2025)")
+    LEGACY_DISTRICT = "legacy_district", _("district (before 1 July 2025)")
+    LEGACY_COMMUNE = "legacy_commune", _("commune (before 1 July 2025)")
+
+
+CURRENT_LEVELS = (Level.PROVINCE, Level.COMMUNE, Level.VILLAGE)
+
+
+class Area(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_folded = models.CharField(max_length=200, db_index=True, editable=False)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, blank=True)  # tinh, xa, phuong, thon, ban, huyen, ...
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=120, unique=True, editable=False)
+    # The province the unit belongs to (its own code for a province); the distribution key at national scale.
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.code.startswith(LEGACY_PREFIX)
+
+    def subtree_range(self) -> tuple[str, str]:
+        return self.path, self.path + PATH_END
+
+
+class AreaSuccession(models.Model):
+    """The official old → new mapping: a legacy unit and the current unit(s) it became (part of)."""
+
+    legacy = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="successors")
+    current = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="predecessors")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["legacy", "current"], name="area_succession_unique")]

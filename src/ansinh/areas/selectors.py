@@ -1,0 +1,116 @@
+"""Reads of areas, scoped to the user (house rule 3)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from ansinh.core.access import not_found, scope_for
+from ansinh.core.errors import ApplicationError, ErrorCode
+
+from .models import LEGACY_PREFIX, PATH_END, Area, Level
+
+
+def subtree_q(path: str, prefix: str = "") -> Q:
+    """An area and everything under it, answered from the index on ``path``.
+
+    SQLite compares strings bytewise, so a range scan works; PostgreSQL's default collation ignores
+    punctuation, so there we use LIKE 'path%' which Django backs with a varchar_pattern_ops index."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{prefix}path__startswith": path})
+    return Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
+
+
+def normalize_code(code: str) -> str:
+    """'15' -> '15' (province), '2269' is ambiguous so communes are given with 5 digits: '02269';
+    'legacy:10' stays; village codes ('02269.001') stay."""
+    code = (code or "").strip()
+    if code.startswith(LEGACY_PREFIX):
+        return code
+    if code.isdigit() and len(code) <= 2:
+        return code.zfill(2)
+    return code
+
+
+def area_get(*, code: str) -> Area:
+    try:
+        return Area.objects.get(code=normalize_code(code))
+    except Area.DoesNotExist:
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("There is no area with code %(code)s.") % {"code": code}, field="area_code"
+        ) from None
+
+
+def area_get_for_user(*, user, code: str) -> Area:
+    """Areas are public knowledge, but a user sees the ones they work in, their ancestors and the legacy units
+    that map into them; anything else is 'not found'."""
+    area = Area.objects.filter(code=normalize_code(code)).first()
+    if area is None or not area_visible(user=user, area=area):
+        raise not_found(_("There is no area with code %(code)s.") % {"code": code})
+    return area
+
+
+def area_visible(*, user, area: Area) -> bool:
+    scope = scope_for(user)
+    if scope.covers_area(area):
+        return True
+    # An ancestor of one of the user's areas (so they can navigate down to it).
+    if any(p.startswith(area.path) for p in scope.paths):
+        return True
+    if area.is_legacy:
+        return Area.objects.filter(
+            scope.areas_q(), predecessors__legacy__path__startswith=area.path
+        ).exists()
+    return False
+
+
+def area_children(*, user, area: Area) -> QuerySet[Area]:
+    children = Area.objects.filter(parent=area)
+    scope = scope_for(user)
+    if scope.covers_area(area):
+        return children
+    return children.filter(scope.areas_q() | Q(path__in=_ancestor_paths(scope.paths)))
+
+
+def _ancestor_paths(paths: tuple[str, ...]) -> set[str]:
+    result = set()
+    for p in paths:
+        parts = [x for x in p.split("/") if x]
+        for i in range(1, len(parts) + 1):
+            result.add("/" + "/".join(parts[:i]) + "/")
+    return result
+
+
+def areas_for_user(*, user) -> QuerySet[Area]:
+    return Area.objects.filter(scope_for(user).areas_q())
+
+
+def communes_for_user(*, user) -> QuerySet[Area]:
+    return areas_for_user(user=user).filter(level=Level.COMMUNE).order_by("name_folded")
+
+
+def villages_of(*, commune: Area) -> QuerySet[Area]:
+    return Area.objects.filter(parent=commune, level=Level.VILLAGE).order_by("name_folded")
+
+
+def area_counts() -> dict:
+    counts = {row["level"]: row["n"] for row in _count_by_level()}
+    return {
+        "current": {
+            "provinces": counts.get(Level.PROVINCE, 0),
+            "communes": counts.get(Level.COMMUNE, 0),
+            "villages": counts.get(Level.VILLAGE, 0),
+        },
+        "legacy": {
+            "provinces": counts.get(Level.LEGACY_PROVINCE, 0),
+            "districts": counts.get(Level.LEGACY_DISTRICT, 0),
+            "communes": counts.get(Level.LEGACY_COMMUNE, 0),
+        },
+    }
+
+
+def _count_by_level():
+    from django.db.models import Count
+
+    return Area.objects.values("level").annotate(n=Count("id")).order_by()

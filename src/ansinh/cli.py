@@ -1,0 +1,288 @@
+"""The ``ansinh`` command. Each sub-command is a thin door onto services and selectors; where it prints
+data, ``--json`` prints machine-readable JSON instead. Bad input exits with code 2 and a clear message."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+
+def _setup(settings: str = "ansinh.config.settings.base") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    translation.activate(os.environ.get("ANSINH_LANGUAGE", "vi"))
+
+
+def _emit(data: Any, as_json: bool, text: Callable[[Any], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        text(data)
+
+
+def _fail(exc) -> None:
+    click.echo(f"error: {getattr(exc, 'message', exc)}" + (f" [{exc.field}]" if getattr(exc, "field", None) else ""),
+               err=True)  # fmt: skip
+    sys.exit(2)
+
+
+class _Progress:
+    """A progress bar over labelled steps (click's bar, shown on a terminal only)."""
+
+    def __init__(self, total: int, label: str):
+        self.bar = click.progressbar(length=total, label=label, show_pos=True, file=sys.stderr)
+        self.bar.__enter__()
+
+    def __call__(self, label: str, n: int) -> None:
+        self.bar.label = label
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.__exit__(None, None, None)
+
+
+@click.group(help="ansinh — enrollment, campaigns and coverage for social insurance offices.")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="Serve ansinh (waitress, static files included).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(port: int, host: str, threads: int) -> None:
+    _setup()
+    from waitress import serve as waitress_serve
+
+    from ansinh.config.wsgi import application
+
+    click.echo(f"ansinh: http://{host}:{port}/")
+    waitress_serve(application, host=host, port=port, threads=threads)
+
+
+@cli.command(help="Create or update the database schema, then load the official areas if they are missing.")
+@click.option("--no-areas", is_flag=True, help="Do not load the official areas.")
+def migrate(no_areas: bool) -> None:
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    click.echo("schema up to date")
+    if not no_areas:
+        from ansinh.areas.models import Area
+
+        if not Area.objects.exists():
+            _load_areas()
+
+
+def _load_areas() -> dict:
+    from ansinh.areas.services import areas_load_official
+
+    bar = _Progress(3321 + 10051 + 696 + 63 + 34 + 10051, "loading official areas")
+    try:
+        result = areas_load_official(progress=bar)
+    finally:
+        bar.close()
+    return result
+
+
+@cli.group(invoke_without_command=True, help="The administrative areas: a summary, or load them.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def areas(ctx: click.Context, as_json: bool) -> None:
+    if ctx.invoked_subcommand:
+        return
+    _setup()
+    from ansinh.areas.selectors import area_counts
+
+    def text(c: dict) -> None:
+        cur, leg = c["current"], c["legacy"]
+        click.echo(f"current: {cur['provinces']} provinces, {cur['communes']} communes, {cur['villages']} villages")
+        click.echo(f"legacy (before 2025-07-01): {leg['provinces']} provinces, {leg['districts']} districts, "
+                   f"{leg['communes']} communes")  # fmt: skip
+
+    _emit(area_counts(), as_json, text)
+
+
+@areas.command("load", help="Load or refresh the official areas and the old→new mapping.")
+def areas_load() -> None:
+    _setup()
+    result = _load_areas()
+    click.echo(f"loaded; {result['succession_links']} old→new links")
+
+
+DEMO_PASSWORD = "ansinh-demo"
+
+
+@cli.command(help="Create a demo province: villages, households and persons (synthetic, deterministic).")
+@click.option("--province", default="15", show_default=True, help="Current province code (15 = Lào Cai).")
+@click.option("--persons", default=50_000, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--replace", is_flag=True, help="Delete this province's earlier demo data first.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the province already has people.")
+@click.option("--admin", is_flag=True, help=f"Also create demo users 'admin' and 'agent' (password {DEMO_PASSWORD}).")
+@click.option("--json", "as_json", is_flag=True)
+def demo(province: str, persons: int, seed: int, replace: bool, if_empty: bool, admin: bool, as_json: bool) -> None:
+    _setup()
+    from ansinh.core.errors import ApplicationError
+    from ansinh.registry.demo import demo_generate
+    from ansinh.registry.models import Person
+
+    result: dict = {}
+    if not (if_empty and Person.objects.filter(province_code=province.zfill(2)).exists()):
+        bar = _Progress(persons, f"demo province {province}")
+        try:
+            result = demo_generate(
+                province_code=province.zfill(2), persons=persons, seed=seed, progress=bar, replace=replace
+            )
+        except ApplicationError as e:
+            bar.close()
+            _fail(e)
+            return
+        bar.close()
+    if admin:
+        result["users"] = _demo_users(province.zfill(2))
+    _emit(result, as_json, _print_demo)
+
+
+def _demo_users(province: str) -> list[str]:
+    from ansinh.areas.models import Area, Level
+    from ansinh.core.models import User
+    from ansinh.core.services import user_create
+
+    created = []
+    commune = Area.objects.filter(level=Level.COMMUNE, province_code=province).order_by("code").first()
+    for username, role, codes in (
+        ("admin", "administrator", [province]),
+        ("agent", "collection_agent", [commune.code] if commune else [province]),
+    ):
+        if not User.objects.filter(username=username).exists():
+            user_create(actor=None, username=username, role=role, area_codes=codes, password=DEMO_PASSWORD)
+            created.append(username)
+    return created
+
+
+def _print_demo(result: dict) -> None:
+    counts = {k: v for k, v in result.items() if k != "users"}
+    if counts:
+        click.echo(", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+    if "users" in result:
+        click.echo(f"sign in as admin / {DEMO_PASSWORD} (province) or agent / {DEMO_PASSWORD} (one commune)")
+
+
+@cli.command(help="Create a user who works in the given areas (no prompt needed).")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["administrator", "manager", "communication_officer", "collection_agent", "viewer"]))
+@click.option("--area", "areas_", multiple=True, required=True, help="Area code (repeat for several).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--json", "as_json", is_flag=True)
+def createuser(username: str, role: str, areas_: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
+    _setup()
+    from ansinh.core.errors import ApplicationError
+    from ansinh.core.services import user_create
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user = user_create(actor=None, username=username, role=role, area_codes=list(areas_), password=password)
+    except ApplicationError as e:
+        _fail(e)
+        return
+    data = {"id": user.pk, "username": user.username, "role": user.role, "areas": list(areas_)}
+    _emit(data, as_json, lambda d: click.echo(f"created {d['username']} ({d['role']}) in {', '.join(d['areas'])}"))
+
+
+@cli.group(help="Personal API tokens.")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="Print a new API token for USERNAME (shown once).")
+@click.argument("username")
+@click.option("--name", default="")
+def token_create_cmd(username: str, name: str) -> None:
+    _setup()
+    from ansinh.core.models import User
+    from ansinh.core.services import token_create
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        _fail(click.ClickException(f"no user {username}"))
+        return
+    _tok, raw = token_create(actor=None, user=user, name=name)
+    click.echo(raw)
+
+
+@token.command("revoke", help="Revoke a token by its prefix (the first 12 characters).")
+@click.argument("prefix")
+def token_revoke_cmd(prefix: str) -> None:
+    _setup()
+    from ansinh.core.models import ApiToken
+    from ansinh.core.services import token_revoke
+
+    tokens = list(ApiToken.objects.filter(prefix=prefix[:12], revoked_at__isnull=True))
+    if not tokens:
+        _fail(click.ClickException(f"no active token starting {prefix}"))
+        return
+    for t in tokens:
+        token_revoke(actor=None, token=t)
+    click.echo(f"revoked {len(tokens)}")
+
+
+@cli.group(help="The people registry.")
+def person() -> None:
+    pass
+
+
+@person.command("find", help="Find people by name (with or without diacritics), personal ID, SI number or phone.")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def person_find(text: tuple[str, ...], limit: int, as_json: bool) -> None:
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.registry.api import person_json
+    from ansinh.registry.selectors import person_search
+
+    actor = SystemActor()
+    people = person_search(user=actor, text=" ".join(text), limit=limit)
+    rows = [person_json(p, actor) for p in people]
+
+    def show(rows: list[dict]) -> None:
+        for r in rows:
+            click.echo(f"{r['id']:>8}  {r['full_name']:<32} {r['birth_date']:<10} {r['sex']}  "
+                       f"{r['personal_id'] or '-':<12}  {r['area_code']}")  # fmt: skip
+        if not rows:
+            click.echo("no one found")
+
+    _emit(rows, as_json, show)
+
+
+def _register_rules() -> None:
+    try:
+        from ansinh.rules.cli import register
+    except ImportError:  # the rules package is built alongside; until then the command has no rule commands
+        return
+    register(cli)
+
+
+_register_rules()
+
+
+def main() -> None:
+    cli(prog_name="ansinh")
+
+
+if __name__ == "__main__":
+    main()

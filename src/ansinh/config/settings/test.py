@@ -1,0 +1,15 @@
+"""Tests: SQLite by default; ANSINH_TEST_DATABASE_URL selects PostgreSQL (pytest-django creates test_<name>)."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import database_from_url
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("ANSINH_TEST_DATABASE_URL", "sqlite:///" + str(VAR_DIR / "test.sqlite3"))  # noqa: F405
+    )
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2
+AXES_FAILURE_LIMIT = 3
+ALLOWED_HOSTS = ["*"]

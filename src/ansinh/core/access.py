@@ -1,0 +1,136 @@
+"""Who may do what, and where (house rule 3).
+
+A user works in one or more areas (provinces or communes). Every selector filters by ``scope_for(user)`` and
+every service checks it; an object outside the user's areas is reported exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .errors import ApplicationError, ErrorCode
+from .models import Role
+
+# Capabilities by role. A capability names an action; the area check is separate.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {"registry.view", "registry.edit", "areas.edit", "users.manage", "personal_id.view", "audit.view"}
+    ),
+    Role.MANAGER: frozenset({"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"}),
+    Role.COMMUNICATION_OFFICER: frozenset({"registry.view", "personal_id.view"}),
+    Role.COLLECTION_AGENT: frozenset({"registry.view", "registry.edit", "personal_id.view", "audit.view"}),
+    Role.VIEWER: frozenset({"registry.view"}),
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return capability in CAPABILITIES.get(user.role, frozenset())
+
+
+def require(user, capability: str) -> None:
+    if not has_capability(user, capability):
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."), status=403
+        )
+
+
+@dataclass(frozen=True)
+class AreaScope:
+    """The areas a user works in, as path prefixes and codes."""
+
+    paths: tuple[str, ...]
+    province_codes: frozenset[str]
+    commune_ids: frozenset[int]
+    village_ids: frozenset[int]
+
+    @property
+    def empty(self) -> bool:
+        return not self.paths
+
+    def areas_q(self, prefix: str = "") -> Q:
+        """Areas inside the scope (an area and everything under it)."""
+        if self.empty:
+            return Q(pk__in=[])
+        from ansinh.areas.selectors import subtree_q
+
+        return reduce(or_, (subtree_q(p, prefix) for p in self.paths))
+
+    def residents_q(self, prefix: str = "") -> Q:
+        """Rows that carry ``province_code``, ``commune`` and ``village`` (persons, households)."""
+        parts = []
+        if self.province_codes:
+            parts.append(Q(**{f"{prefix}province_code__in": self.province_codes}))
+        if self.commune_ids:
+            parts.append(Q(**{f"{prefix}commune_id__in": self.commune_ids}))
+        if self.village_ids:
+            parts.append(Q(**{f"{prefix}village_id__in": self.village_ids}))
+        return reduce(or_, parts) if parts else Q(pk__in=[])
+
+    def covers_area(self, area) -> bool:
+        return any(area.path.startswith(p) for p in self.paths)
+
+
+def scope_for(user) -> AreaScope:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return AreaScope((), frozenset(), frozenset(), frozenset())
+    if getattr(user, "is_system", False):
+        return _system_scope()
+    cached = getattr(user, "_ansinh_scope", None)
+    if cached is not None:
+        return cached
+    from ansinh.areas.models import Level
+
+    areas = list(user.areas.all().only("id", "path", "code", "level"))
+    scope = AreaScope(
+        paths=tuple(a.path for a in areas),
+        province_codes=frozenset(a.code for a in areas if a.level == Level.PROVINCE),
+        commune_ids=frozenset(a.id for a in areas if a.level == Level.COMMUNE),
+        village_ids=frozenset(a.id for a in areas if a.level == Level.VILLAGE),
+    )
+    user._ansinh_scope = scope
+    return scope
+
+
+def not_found(what: str | None = None) -> ApplicationError:
+    """The one answer for 'missing' and 'not yours' (the registry must not reveal who is in it)."""
+    return ApplicationError(ErrorCode.NOT_FOUND, what or _("Not found."), status=404)
+
+
+def mask_personal_id(user, value: str | None) -> str | None:
+    if not value or has_capability(user, "personal_id.view"):
+        return value
+    return value[:3] + "•" * 6 + value[-3:]
+
+
+class SystemActor:
+    """The operator at the command line: works everywhere, audited as 'system' (actor = None)."""
+
+    is_authenticated = True
+    is_active = True
+    is_system = True
+    pk = None
+    id = None
+    role = "administrator"
+    username = "system"
+
+    def __str__(self) -> str:
+        return "system"
+
+
+def _system_scope() -> AreaScope:
+    from ansinh.areas.models import Area, Level
+
+    provinces = list(Area.objects.filter(level=Level.PROVINCE).values_list("code", "path"))
+    return AreaScope(
+        paths=tuple(p for _c, p in provinces),
+        province_codes=frozenset(c for c, _p in provinces),
+        commune_ids=frozenset(),
+        village_ids=frozenset(),
+    )

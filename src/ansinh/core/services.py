@@ -1,0 +1,148 @@
+"""Writes for users and API tokens (house rule 1)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .access import require
+from .audit import audit_record
+from .errors import ApplicationError, ErrorCode
+from .models import ApiToken, Role, User
+
+TOKEN_PREFIX = "ans_"
+
+
+def _areas_from_codes(codes: list[str]):
+    from ansinh.areas.models import Area, Level
+    from ansinh.areas.selectors import normalize_code
+
+    normalized = [normalize_code(c) for c in codes]
+    areas = list(Area.objects.filter(code__in=normalized, level__in=[Level.PROVINCE, Level.COMMUNE, Level.VILLAGE]))
+    missing = sorted(set(normalized) - {a.code for a in areas})
+    if missing:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("There is no current area with code %(code)s.") % {"code": missing[0]},
+            field="areas",
+        )
+    return areas
+
+
+def _user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username, "role": user.role, "is_active": user.is_active,
+        "areas": sorted(user.areas.values_list("code", flat=True)),
+    }  # fmt: skip
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, role: str, area_codes: list[str], password: str | None = None,
+                full_name: str = "", email: str = "") -> User:  # fmt: skip
+    """Creates a user working in the given areas. ``actor=None`` is the command line run by the operator."""
+    if actor is not None:
+        require(actor, "users.manage")
+    username = (username or "").strip()
+    if not username:
+        raise ApplicationError(ErrorCode.INVALID, _("Enter a username."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError(ErrorCode.CONFLICT, _("This username is taken."), field="username")
+    if role not in Role.values:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role"
+        )
+    areas = _areas_from_codes(area_codes)
+    if not areas:
+        raise ApplicationError(ErrorCode.INVALID, _("A user works in at least one area."), field="areas")
+    user = User(username=username, role=role, email=email)
+    if full_name:
+        first, _sep, last = full_name.rpartition(" ")
+        user.first_name, user.last_name = last, first
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as e:
+            raise ApplicationError(ErrorCode.INVALID, " ".join(e.messages), field="password") from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
+    user.save()
+    user.areas.set(areas)
+    audit_record(actor=actor, action="user_create", obj=user, after=_user_snapshot(user))
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, role: str | None = None, area_codes: list[str] | None = None,
+                is_active: bool | None = None, password: str | None = None) -> User:  # fmt: skip
+    if actor is not None:
+        require(actor, "users.manage")
+    before = _user_snapshot(user)
+    if role is not None:
+        if role not in Role.values:
+            raise ApplicationError(ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role")
+        user.role = role
+        user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
+    if is_active is not None:
+        if actor is not None and user.pk == actor.pk and not is_active:
+            raise ApplicationError(ErrorCode.INVALID, _("You cannot deactivate yourself."), field="is_active")
+        user.is_active = is_active
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as e:
+            raise ApplicationError(ErrorCode.INVALID, " ".join(e.messages), field="password") from None
+        user.set_password(password)
+    user.save()
+    if area_codes is not None:
+        areas = _areas_from_codes(area_codes)
+        if not areas:
+            raise ApplicationError(ErrorCode.INVALID, _("A user works in at least one area."), field="areas")
+        user.areas.set(areas)
+    user._ansinh_scope = None
+    after = _user_snapshot(user)
+    audit_record(actor=actor, action="user_update", obj=user, before=before, after=after)
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Returns the token row and the token itself, which is never stored and cannot be shown again."""
+    if actor is not None and actor.pk != user.pk:
+        require(actor, "users.manage")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=_digest(raw))
+    audit_record(actor=actor, action="token_create", obj=token, after={"user": user.username, "prefix": token.prefix})
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    if actor is not None and actor.pk != token.user_id:
+        require(actor, "users.manage")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="token_revoke", obj=token, after={"prefix": token.prefix})
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The user of a valid, unrevoked token, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

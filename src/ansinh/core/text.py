@@ -1,0 +1,22 @@
+"""Vietnamese names searched and sorted without regard to diacritics (house rule 8)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """'Nguyễn Thị Huyền' -> 'nguyen thi huyen'; đ/Đ become d (NFD does not decompose them)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def clean_name(text: str) -> str:
+    """A person's name as stored: NFC, single spaces, each word capitalised."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return " ".join(word[:1].upper() + word[1:].lower() for word in text.split(" "))

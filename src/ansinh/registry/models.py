@@ -1,0 +1,173 @@
+"""People, households and memberships.
+
+Every row carries the province code (the distribution key at national scale, see architecture.md "Scale")
+and is indexed by it. Writes go through services.py; reads through selectors.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .ethnicities import ETHNICITIES
+
+
+class Sex(models.TextChoices):
+    MALE = "m", _("male")
+    FEMALE = "f", _("female")
+
+
+class BirthDatePrecision(models.TextChoices):
+    """Rural records often know only the year, or the month and year, of birth."""
+
+    YEAR = "y", _("year only")
+    MONTH = "m", _("month and year")
+    DAY = "d", _("full date")
+
+
+class Employment(models.TextChoices):
+    UNKNOWN = "", _("unknown")
+    FORMAL = "formal", _("employed with a contract (compulsory SI)")
+    INFORMAL = "informal", _("informal worker / self-employed")
+    FARMER = "farmer", _("farmer, forestry, fishery or salt worker")
+    STUDENT = "student", _("pupil or student")
+    UNEMPLOYED = "unemployed", _("without work")
+    RETIRED = "retired", _("retired")
+    CHILD = "child", _("child")
+
+
+class Poverty(models.TextChoices):
+    NONE = "", _("neither")
+    POOR = "poor", _("poor household")
+    NEAR_POOR = "near_poor", _("near-poor household")
+
+
+class Payout(models.TextChoices):
+    NONE = "", _("not a recipient")
+    CASH = "cash", _("cash")
+    ACCOUNT = "account", _("bank account")
+
+
+class Household(models.Model):
+    code = models.CharField(_("household code"), max_length=40, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    commune = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Person(models.Model):
+    full_name = models.CharField(_("full name"), max_length=150)
+    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    birth_date = models.DateField(_("date of birth"))
+    birth_date_precision = models.CharField(
+        max_length=1, choices=BirthDatePrecision.choices, default=BirthDatePrecision.DAY
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES, default="01")
+    personal_id = models.CharField(_("personal ID"), max_length=12, null=True, blank=True, unique=True)
+    si_number = models.CharField(_("SI number"), max_length=10, null=True, blank=True, unique=True)
+    phone = models.CharField(_("phone"), max_length=10, blank=True, db_index=True)
+
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    commune = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    employment = models.CharField(_("employment"), max_length=16, choices=Employment.choices, blank=True)
+    poverty = models.CharField(_("poverty status"), max_length=16, choices=Poverty.choices, blank=True)
+    poverty_year = models.PositiveSmallIntegerField(_("year certified"), null=True, blank=True)
+    # Statuses that bring state support (rules-vn.md §3, §5).
+    is_student = models.BooleanField(_("pupil or student"), default=False)
+    ethnic_minority_listed_commune = models.BooleanField(
+        _("ethnic minority in a listed difficult commune"), default=False
+    )
+    social_assistance = models.BooleanField(_("social-assistance beneficiary"), default=False)
+    atk_commune = models.BooleanField(_("resident of a revolutionary safe-zone (ATK) commune"), default=False)
+    agricultural_household = models.BooleanField(
+        _("agricultural, forestry, fishery or salt household of average living standard"), default=False
+    )
+    island_commune = models.BooleanField(_("resident of an island commune or special zone"), default=False)
+    pension_recipient = models.BooleanField(_("receives a pension or SI benefit"), default=False)
+    payout_method = models.CharField(_("payout method"), max_length=8, choices=Payout.choices, blank=True)
+    do_not_contact = models.BooleanField(_("asked not to be contacted"), default=False)
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [models.Index(fields=["province_code", "commune"], name="person_area_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def birth_date_display(self) -> str:
+        d = self.birth_date
+        if self.birth_date_precision == BirthDatePrecision.YEAR:
+            return f"{d.year}"
+        if self.birth_date_precision == BirthDatePrecision.MONTH:
+            return f"{d.month:02d}/{d.year}"
+        return d.strftime("%d/%m/%Y")
+
+    @property
+    def birth_date_iso(self) -> str:
+        d = self.birth_date
+        if self.birth_date_precision == BirthDatePrecision.YEAR:
+            return f"{d.year:04d}"
+        if self.birth_date_precision == BirthDatePrecision.MONTH:
+            return f"{d.year:04d}-{d.month:02d}"
+        return d.isoformat()
+
+    def age_on(self, on: dt.date) -> int:
+        b = self.birth_date
+        return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("head of household")
+    SPOUSE = "spouse", _("spouse")
+    CHILD = "child", _("child")
+    PARENT = "parent", _("parent")
+    GRANDCHILD = "grandchild", _("grandchild")
+    GRANDPARENT = "grandparent", _("grandparent")
+    SIBLING = "sibling", _("sibling")
+    OTHER = "other", _("other relative")
+
+
+class Membership(models.Model):
+    """A person's membership of a household. One open membership per person; a move closes it (history)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    relation = models.CharField(_("relation to the head"), max_length=16, choices=Relation.choices)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_on__isnull=True), name="one_open_household_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["household", "ended_on"], name="membership_household_idx")]

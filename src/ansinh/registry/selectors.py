@@ -1,0 +1,92 @@
+"""Every read of the registry, scoped to the acting user's areas (house rule 3)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from ansinh.core.access import not_found, scope_for
+from ansinh.core.errors import ApplicationError
+from ansinh.core.identifiers import normalize_phone
+from ansinh.core.text import fold
+
+from .models import Household, Membership, Person
+
+SEARCH_LIMIT = 50
+
+
+def persons_for_user(*, user) -> QuerySet[Person]:
+    open_membership = Membership.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
+    return (
+        Person.objects.filter(scope_for(user).residents_q())
+        .select_related("commune", "village")
+        .annotate(household_id=Subquery(open_membership.values("household_id")[:1]))
+    )
+
+
+def person_get(*, user, person_id: int) -> Person:
+    person = persons_for_user(user=user).filter(pk=person_id).first()
+    if person is None:
+        raise not_found()
+    return person
+
+
+def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]:
+    """Finds people by personal ID, SI number or phone (exact), or by name with or without diacritics.
+
+    Name ranking: the whole name; then a name that starts with, or ends with, what was typed (family name or
+    given name); then a match at a word start; then anything containing every word typed."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    base = persons_for_user(user=user)
+    compact = re.sub(r"[\s.\-]", "", text)
+    if re.fullmatch(r"\+?\d{9,12}", compact):
+        q = Q(pk__in=[])
+        if len(compact) == 12 and compact.isdigit():
+            q |= Q(personal_id=compact)
+        if len(compact) == 10 and compact.isdigit():
+            q |= Q(si_number=compact)
+        try:
+            q |= Q(phone=normalize_phone(compact))
+        except ApplicationError:
+            pass
+        return list(base.filter(q).order_by("name_folded", "pk")[:limit])
+    folded = fold(text)
+    words = folded.split(" ")
+    query = base
+    for word in words:
+        query = query.filter(name_folded__contains=word)
+    query = query.annotate(
+        rank=Case(
+            When(name_folded=folded, then=Value(0)),
+            When(Q(name_folded__startswith=folded + " ") | Q(name_folded__endswith=" " + folded), then=Value(1)),
+            When(Q(name_folded__startswith=folded) | Q(name_folded__contains=" " + folded), then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )
+    return list(query.order_by("rank", "name_folded", "pk")[:limit])
+
+
+def households_for_user(*, user) -> QuerySet[Household]:
+    return Household.objects.filter(scope_for(user).residents_q()).select_related("commune", "village", "head")
+
+
+def household_get(*, user, household_id: int) -> Household:
+    household = households_for_user(user=user).filter(pk=household_id).first()
+    if household is None:
+        raise not_found()
+    return household
+
+
+def household_members(*, household: Household, include_past: bool = False) -> QuerySet[Membership]:
+    members = Membership.objects.filter(household=household).select_related("person")
+    if not include_past:
+        members = members.filter(ended_on__isnull=True)
+    return members.order_by("ended_on", "started_on", "pk")
+
+
+def person_memberships(*, person: Person) -> QuerySet[Membership]:
+    return Membership.objects.filter(person=person).select_related("household").order_by("-started_on", "-pk")

@@ -1,0 +1,301 @@
+"""Every write to the registry (house rule 1): validated first, one transaction, one audit event each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from ansinh.areas.models import Area, Level
+from ansinh.areas.selectors import normalize_code
+from ansinh.core.access import require, scope_for
+from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.dates import parse_partial_date, today, validate_birth_date
+from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
+from ansinh.core.text import clean_name, fold
+
+from .ethnicities import ETHNICITY_NAMES
+from .models import Employment, Household, Membership, Payout, Person, Poverty, Relation, Sex
+
+# Fields a caller may set on a person; anything else is refused, not ignored.
+PERSON_FIELDS = {
+    "full_name", "birth_date", "sex", "ethnicity", "personal_id", "si_number", "phone", "area_code",
+    "village_id", "occupation", "employment", "poverty", "poverty_year", "is_student",
+    "ethnic_minority_listed_commune", "social_assistance", "atk_commune", "agricultural_household",
+    "island_commune", "pension_recipient", "payout_method", "do_not_contact", "died_on",
+}  # fmt: skip
+BOOLEAN_FIELDS = {
+    "is_student", "ethnic_minority_listed_commune", "social_assistance", "atk_commune",
+    "agricultural_household", "island_commune", "pension_recipient", "do_not_contact",
+}  # fmt: skip
+
+
+def _commune_in_scope(actor, code: str | None, errors: dict[str, str]) -> Area | None:
+    if not code:
+        errors["area_code"] = _("Choose the commune where the person lives.")
+        return None
+    commune = Area.objects.filter(code=normalize_code(code), level=Level.COMMUNE).first()
+    if commune is None or not scope_for(actor).covers_area(commune):
+        # Same words for "unknown" and "not yours": the user learns nothing about other areas.
+        errors["area_code"] = _("%(code)s is not a commune in your areas.") % {"code": code}
+        return None
+    return commune
+
+
+def _village_of(commune: Area | None, village_id, errors: dict[str, str]) -> Area | None:
+    if not village_id or commune is None:
+        return None
+    village = Area.objects.filter(pk=village_id, parent=commune, level=Level.VILLAGE).first()
+    if village is None:
+        errors["village_id"] = _("This village is not in the chosen commune.")
+    return village
+
+
+def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[str, Any]:
+    """Validates the given fields (merged over the current record) and returns model field values."""
+    unknown = set(data) - PERSON_FIELDS
+    if unknown:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]}, field=sorted(unknown)[0]
+        )
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+
+    def merged(name: str, default=None):
+        if name in data:
+            return data[name]
+        if current is None:
+            return default
+        if name == "area_code":
+            return current.commune.code
+        if name == "birth_date":
+            return current.birth_date_iso
+        return getattr(current, name if name != "village_id" else "village_id")
+
+    name = clean_name(str(merged("full_name", "") or ""))
+    if len(name) < 2:
+        errors["full_name"] = _("Enter the person's full name.")
+    out["full_name"], out["name_folded"] = name, fold(name)
+
+    sex = merged("sex", "")
+    if sex not in Sex.values:
+        errors["sex"] = _("Sex is m (male) or f (female).")
+    out["sex"] = sex
+
+    birth = None
+    try:
+        birth, precision = parse_partial_date(merged("birth_date", ""))
+        validate_birth_date(birth)
+        out["birth_date"], out["birth_date_precision"] = birth, precision
+    except ApplicationError as e:
+        errors["birth_date"] = e.message
+        birth = None
+
+    ethnicity = str(merged("ethnicity", "01") or "01").zfill(2)
+    if ethnicity not in ETHNICITY_NAMES:
+        errors["ethnicity"] = _("Choose one of the 54 ethnic groups.")
+    out["ethnicity"] = ethnicity
+
+    pid = merged("personal_id") or None
+    if pid:
+        try:
+            out["personal_id"] = validate_personal_id(
+                str(pid), sex=sex if sex in Sex.values else None, birth_year=birth.year if birth else None
+            )
+        except ApplicationError as e:
+            errors["personal_id"] = e.message
+    else:
+        out["personal_id"] = None
+
+    si = merged("si_number") or None
+    if si:
+        try:
+            out["si_number"] = validate_si_number(str(si))
+        except ApplicationError as e:
+            errors["si_number"] = e.message
+    else:
+        out["si_number"] = None
+
+    phone = merged("phone") or ""
+    if phone:
+        try:
+            out["phone"] = normalize_phone(str(phone))
+        except ApplicationError as e:
+            errors["phone"] = e.message
+    else:
+        out["phone"] = ""
+
+    commune = _commune_in_scope(actor, merged("area_code"), errors)
+    village = _village_of(commune, merged("village_id"), errors)
+    if commune is not None:
+        out["commune"], out["province_code"], out["village"] = commune, commune.province_code, village
+
+    for field, choices in (("employment", Employment), ("poverty", Poverty), ("payout_method", Payout)):
+        value = merged(field, "") or ""
+        if value not in choices.values:
+            errors[field] = _("%(value)s is not one of the allowed values.") % {"value": value}
+        out[field] = value
+    year = merged("poverty_year")
+    if out.get("poverty") and not year:
+        errors["poverty_year"] = _("Give the year the poverty status was certified.")
+    if year and not (2000 <= int(year) <= today().year):
+        errors["poverty_year"] = _("The certification year must be between 2000 and this year.")
+    out["poverty_year"] = int(year) if year else None
+    if out.get("payout_method") and not merged("pension_recipient", False):
+        errors["payout_method"] = _("Only a pension or benefit recipient has a payout method.")
+    for field in BOOLEAN_FIELDS:
+        out[field] = bool(merged(field, False))
+    out["occupation"] = str(merged("occupation", "") or "")[:100]
+    died = merged("died_on")
+    if died:
+        try:
+            died_date = died if isinstance(died, dt.date) else dt.date.fromisoformat(str(died))
+            if died_date > today() or (birth and died_date < birth):
+                raise ValueError
+            out["died_on"] = died_date
+        except ValueError:
+            errors["died_on"] = _("The date of death must be after birth and not in the future.")
+    else:
+        out["died_on"] = None
+
+    _check_unique(out, current, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _check_unique(out: dict[str, Any], current: Person | None, errors: dict[str, str]) -> None:
+    for field, message in (
+        ("personal_id", _("Another person already has this personal ID.")),
+        ("si_number", _("Another person already has this SI number.")),
+    ):
+        value = out.get(field)
+        if value and field not in errors:
+            others = Person.objects.filter(**{field: value})
+            if current is not None:
+                others = others.exclude(pk=current.pk)
+            if others.exists():
+                errors[field] = message
+
+
+@transaction.atomic
+def person_create(*, actor, data: dict[str, Any]) -> Person:
+    """Registers a person in a commune the actor works in."""
+    require(actor, "registry.edit")
+    values = _clean_person(actor, data, None)
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(created_by=actor if actor.pk else None, **values)
+    except IntegrityError:  # a concurrent registration of the same ID
+        raise ValidationFailed({"personal_id": _("Another person already has this personal ID.")}) from None
+    audit_record(actor=actor, action="person_create", obj=person, after=snapshot(person))
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
+    """Corrects a record. The before/after of every changed field goes to the audit log."""
+    require(actor, "registry.edit")
+    person = Person.objects.select_for_update().select_related("commune").get(pk=person.pk)
+    if not scope_for(actor).covers_area(person.commune):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+    before = snapshot(person)
+    values = _clean_person(actor, data, person)
+    for key, value in values.items():
+        setattr(person, key, value)
+    person.save()
+    after = snapshot(person)
+    changed = {k for k in after if before.get(k) != after.get(k) and k != "updated_at"}
+    if changed:
+        audit_record(
+            actor=actor, action="person_update", obj=person,
+            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+        )  # fmt: skip
+    return person
+
+
+def _household_code(commune: Area) -> str:
+    n = Household.objects.filter(commune=commune).count() + 1
+    while True:
+        code = f"HGD{commune.code}{n:06d}"
+        if not Household.objects.filter(code=code).exists():
+            return code
+        n += 1
+
+
+@transaction.atomic
+def household_create(*, actor, head: Person, address: str = "", code: str | None = None,
+                     on: dt.date | None = None) -> Household:  # fmt: skip
+    """A household with its head as first member, in the head's commune and village."""
+    require(actor, "registry.edit")
+    head = Person.objects.select_for_update().select_related("commune").get(pk=head.pk)
+    if not scope_for(actor).covers_area(head.commune):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+    Area.objects.select_for_update().filter(pk=head.commune_id).first()  # serialises code numbering
+    household = Household.objects.create(
+        code=code or _household_code(head.commune), address=address.strip()[:300], commune=head.commune,
+        village=head.village, province_code=head.province_code, head=head,
+    )  # fmt: skip
+    audit_record(actor=actor, action="household_create", obj=household, after=snapshot(household))
+    household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
+    return household
+
+
+@transaction.atomic
+def household_add_member(*, actor, household: Household, person: Person, relation: str,
+                         on: dt.date | None = None) -> Membership:  # fmt: skip
+    """A person belongs to one household at a time: adding someone who already has one is refused
+    (use household_move_member)."""
+    require(actor, "registry.edit")
+    person = Person.objects.select_for_update().select_related("commune").get(pk=person.pk)
+    household = Household.objects.select_related("commune").get(pk=household.pk)
+    scope = scope_for(actor)
+    if not scope.covers_area(person.commune) or not scope.covers_area(household.commune):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+    if relation not in Relation.values:
+        raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
+    current = Membership.objects.filter(person=person, ended_on__isnull=True).select_related("household").first()
+    if current is not None:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("%(name)s already belongs to household %(code)s; move them instead.")
+            % {"name": person.full_name, "code": current.household.code},
+            field="person_id",
+        )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                person=person, household=household, relation=relation, province_code=household.province_code,
+                started_on=on or today(),
+            )  # fmt: skip
+    except IntegrityError:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, _("This person already belongs to a household."), field="person_id"
+        ) from None
+    audit_record(actor=actor, action="household_add_member", obj=household,
+                 after={"person_id": person.pk, "relation": relation})  # fmt: skip
+    audit_record(actor=actor, action="household_join", obj=person,
+                 after={"household_id": household.pk, "household_code": household.code, "relation": relation})
+    return membership
+
+
+@transaction.atomic
+def household_move_member(*, actor, person: Person, to: Household, relation: str,
+                          on: dt.date | None = None) -> Membership:  # fmt: skip
+    """Moves a person to another household; the old membership is closed, not deleted (history)."""
+    require(actor, "registry.edit")
+    on = on or today()
+    current = Membership.objects.select_for_update().filter(person=person, ended_on__isnull=True).first()
+    if current is not None:
+        if current.household_id == to.pk:
+            raise ApplicationError(ErrorCode.CONFLICT, _("The person is already in this household."))
+        if not scope_for(actor).covers_area(current.household.commune):
+            raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+        current.ended_on = on
+        current.save(update_fields=["ended_on"])
+        audit_record(actor=actor, action="household_leave", obj=person,
+                     before={"household_id": current.household_id}, after={"ended_on": on.isoformat()})
+    return household_add_member(actor=actor, household=to, person=person, relation=relation, on=on)

@@ -1,0 +1,73 @@
+"""Page forms: they only collect input; validation of the domain lives in the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ansinh.core.models import Role
+from ansinh.registry.ethnicities import ETHNICITIES
+from ansinh.registry.models import Employment, Payout, Poverty, Relation, Sex
+
+
+class PersonForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    birth_date = forms.CharField(
+        label=_("Date of birth"), max_length=10, help_text=_("dd/mm/yyyy, or mm/yyyy, or only the year")
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITIES, initial="01")
+    personal_id = forms.CharField(label=_("Personal ID (12 digits)"), max_length=12, required=False)
+    si_number = forms.CharField(label=_("SI number (10 digits)"), max_length=10, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    area_code = forms.ChoiceField(label=_("Commune"))
+    village_id = forms.ChoiceField(label=_("Village"), required=False)
+    occupation = forms.CharField(label=_("Occupation"), max_length=100, required=False)
+    employment = forms.ChoiceField(label=_("Employment"), choices=Employment.choices, required=False)
+    poverty = forms.ChoiceField(label=_("Poverty status"), choices=Poverty.choices, required=False)
+    poverty_year = forms.IntegerField(label=_("Year certified"), required=False)
+    is_student = forms.BooleanField(label=_("Pupil or student"), required=False)
+    ethnic_minority_listed_commune = forms.BooleanField(
+        label=_("Ethnic minority in a listed difficult commune"), required=False
+    )
+    social_assistance = forms.BooleanField(label=_("Social-assistance beneficiary"), required=False)
+    atk_commune = forms.BooleanField(label=_("Lives in a revolutionary safe-zone (ATK) commune"), required=False)
+    agricultural_household = forms.BooleanField(
+        label=_("Agricultural, forestry, fishery or salt household of average living standard"), required=False
+    )
+    island_commune = forms.BooleanField(label=_("Lives in an island commune or special zone"), required=False)
+    pension_recipient = forms.BooleanField(label=_("Receives a pension or SI benefit"), required=False)
+    payout_method = forms.ChoiceField(label=_("Payout method"), choices=Payout.choices, required=False)
+    do_not_contact = forms.BooleanField(label=_("Asked not to be contacted"), required=False)
+
+    def __init__(self, *args, communes=(), villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area_code"].choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
+        self.fields["village_id"].choices = [("", "—")] + [(str(v.pk), v.name) for v in villages]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["village_id"] = int(data["village_id"]) if data.get("village_id") else None
+        return data
+
+
+class HouseholdMemberForm(forms.Form):
+    person_id = forms.IntegerField(widget=forms.HiddenInput)
+    relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices)
+
+
+class VillageForm(forms.Form):
+    name = forms.CharField(label=_("Village name"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("thon", _("thôn")), ("ban", _("bản")), ("to_dan_pho", _("tổ dân phố"))]
+    )
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    area_codes = forms.CharField(
+        label=_("Areas"), help_text=_("Area codes separated by spaces, e.g. 15 or 02269 02272")
+    )
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

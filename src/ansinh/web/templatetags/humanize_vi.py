@@ -1,0 +1,31 @@
+"""Template filters for the Vietnamese way of writing numbers, money and dates."""
+
+from django import template
+
+from ansinh.core.money import format_vnd
+
+register = template.Library()
+
+
+@register.filter
+def thousands(value) -> str:
+    """12345 -> '12.345' (Vietnamese thousands separator)."""
+    try:
+        return f"{int(value):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def vnd(value) -> str:
+    return format_vnd(int(value)) if value is not None else ""
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def field(form, name: str):
+    return form[name]

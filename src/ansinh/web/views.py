@@ -1,0 +1,262 @@
+"""Page views: thin doors onto services and selectors (house rule 1)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ansinh.areas import selectors as area_selectors
+from ansinh.areas import services as area_services
+from ansinh.areas.models import Level
+from ansinh.core.access import has_capability, scope_for
+from ansinh.core.audit import history_for
+from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+from ansinh.core.models import User
+from ansinh.core.services import user_create, user_update
+from ansinh.registry import selectors, services
+from ansinh.registry.models import Relation
+
+from .forms import HouseholdMemberForm, PersonForm, UserForm, VillageForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def page(view):
+    """Login required; 'not found' and 'not permitted' become the same 404 page; other errors a 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as e:
+            if e.code == ErrorCode.NOT_FOUND:
+                raise Http404(e.message) from None
+            if e.code == ErrorCode.PERMISSION_DENIED:
+                return HttpResponseForbidden(render(request, "web/forbidden.html", {"message": e.message}).content)
+            raise
+
+    return wrapper
+
+
+@page
+def home(request):
+    user = request.user
+    my_areas = list(user.areas.all().order_by("path"))
+    counts = dict(
+        selectors.persons_for_user(user=user).values_list("province_code").annotate(n=Count("id")).order_by()
+    )
+    return render(request, "web/home.html", {"my_areas": my_areas, "people_count": sum(counts.values())})
+
+
+@page
+def person_search(request):
+    q = request.GET.get("q", "").strip()
+    people = selectors.person_search(user=request.user, text=q) if q else []
+    template = "web/person_search.html#results" if request.htmx else "web/person_search.html"
+    return render(request, template, {"q": q, "people": people})
+
+
+def _person_form(request, *, data=None, initial=None, commune_code=None):
+    communes = list(area_selectors.communes_for_user(user=request.user))
+    code = (data or {}).get("area_code") or commune_code or (communes[0].code if communes else None)
+    commune = next((c for c in communes if c.code == code), None)
+    villages = list(area_selectors.villages_of(commune=commune)) if commune else []
+    return PersonForm(data, initial=initial, communes=communes, villages=villages)
+
+
+def _apply_errors(form, error: ApplicationError) -> None:
+    errors = error.errors if isinstance(error, ValidationFailed) else {error.field or "__all__": error.message}
+    for field, message in errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+@page
+def person_create(request):
+    if not has_capability(request.user, "registry.edit"):
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
+    form = _person_form(request, data=request.POST or None, commune_code=request.GET.get("area"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, data=form.service_data())
+        except ApplicationError as e:
+            _apply_errors(form, e)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": person.full_name})
+            household = request.GET.get("household")
+            if household:
+                return redirect("web:household_detail", household_id=int(household))
+            return redirect("web:person_detail", person_id=person.pk)
+    return render(request, "web/person_form.html", {"form": form, "creating": True})
+
+
+@page
+def person_edit(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    if not has_capability(request.user, "registry.edit"):
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
+    initial = {f: getattr(person, f) for f in PersonForm.base_fields if hasattr(person, f)}
+    initial.update(birth_date=person.birth_date_display, area_code=person.commune.code,
+                   village_id=str(person.village_id or ""))  # fmt: skip
+    form = _person_form(request, data=request.POST or None, initial=initial, commune_code=person.commune.code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, data=form.service_data())
+        except ApplicationError as e:
+            _apply_errors(form, e)
+        else:
+            messages.success(request, _("The record is corrected."))
+            return redirect("web:person_detail", person_id=person.pk)
+    return render(request, "web/person_form.html", {"form": form, "person": person, "creating": False})
+
+
+@page
+def person_villages(request):
+    """The village choices of a commune (htmx, when the commune changes in the person form)."""
+    form = _person_form(request, data=None, commune_code=request.GET.get("area_code"))
+    return render(request, "web/person_form.html#village", {"form": form})
+
+
+@page
+def person_detail(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    household = None
+    if person.household_id:
+        household = selectors.household_get(user=request.user, household_id=person.household_id)
+    return render(request, "web/person_detail.html", {
+        "person": person,
+        "household": household,
+        "members": selectors.household_members(household=household) if household else [],
+        "memberships": selectors.person_memberships(person=person),
+        "history": history_for(person)[:100],
+        "can_edit": has_capability(request.user, "registry.edit"),
+        "can_see_id": has_capability(request.user, "personal_id.view"),
+    })  # fmt: skip
+
+
+@page
+@require_POST
+def household_create(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    household = services.household_create(actor=request.user, head=person, address=request.POST.get("address", ""))
+    messages.success(request, _("Household %(code)s is created.") % {"code": household.code})
+    return redirect("web:household_detail", household_id=household.pk)
+
+
+@page
+def household_detail(request, household_id: int):
+    household = selectors.household_get(user=request.user, household_id=household_id)
+    q = request.GET.get("q", "").strip()
+    candidates = [p for p in selectors.person_search(user=request.user, text=q, limit=10)] if q else []
+    return render(request, "web/household_detail.html", {
+        "household": household,
+        "members": selectors.household_members(household=household, include_past=True),
+        "history": history_for(household)[:100],
+        "q": q,
+        "candidates": candidates,
+        "relations": Relation.choices,
+        "can_edit": has_capability(request.user, "registry.edit"),
+    })  # fmt: skip
+
+
+@page
+@require_POST
+def household_add_member(request, household_id: int):
+    household = selectors.household_get(user=request.user, household_id=household_id)
+    form = HouseholdMemberForm(request.POST)
+    if form.is_valid():
+        person = selectors.person_get(user=request.user, person_id=form.cleaned_data["person_id"])
+        try:
+            if request.POST.get("move") == "1":
+                services.household_move_member(actor=request.user, person=person, to=household,
+                                               relation=form.cleaned_data["relation"])  # fmt: skip
+            else:
+                services.household_add_member(actor=request.user, household=household, person=person,
+                                              relation=form.cleaned_data["relation"])  # fmt: skip
+            messages.success(request, _("%(name)s is added to the household.") % {"name": person.full_name})
+        except ApplicationError as e:
+            if e.code == ErrorCode.NOT_FOUND:
+                raise
+            messages.error(request, e.message)
+    return redirect("web:household_detail", household_id=household.pk)
+
+
+@page
+def area_detail(request, code: str | None = None):
+    user = request.user
+    if code is None:
+        return redirect("web:home")
+    area = area_selectors.area_get_for_user(user=user, code=code)
+    form = VillageForm(request.POST or None)
+    can_edit = has_capability(user, "areas.edit") and scope_for(user).covers_area(area)
+    if request.method == "POST" and can_edit and area.level == Level.COMMUNE and form.is_valid():
+        try:
+            village = area_services.village_create(actor=user, commune=area, **form.cleaned_data)
+            messages.success(request, _("Village %(name)s is created.") % {"name": village.name})
+            return redirect("web:area_detail", code=area.code)
+        except ApplicationError as e:
+            form.add_error("name", e.message)
+    children = area_selectors.area_children(user=user, area=area)
+    return render(request, "web/area_detail.html", {
+        "area": area, "children": children, "form": form, "can_edit": can_edit,
+        "successors": area.successors.select_related("current"),
+        "predecessors": area.predecessors.select_related("legacy").order_by("legacy__code"),
+    })  # fmt: skip
+
+
+def _require_admin(request):
+    if not has_capability(request.user, "users.manage"):
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
+
+
+@page
+def user_list(request):
+    _require_admin(request)
+    users = User.objects.prefetch_related("areas").order_by("username")
+    return render(request, "web/user_list.html", {"users": users})
+
+
+@page
+def user_edit(request, user_id: int | None = None):
+    _require_admin(request)
+    target = User.objects.filter(pk=user_id).first() if user_id else None
+    if user_id and target is None:
+        raise Http404
+    initial = {}
+    if target:
+        initial = {"username": target.username, "role": target.role, "is_active": target.is_active,
+                   "area_codes": " ".join(target.areas.values_list("code", flat=True))}  # fmt: skip
+    form = UserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        codes = d["area_codes"].replace(",", " ").split()
+        try:
+            if target:
+                user_update(actor=request.user, user=target, role=d["role"], area_codes=codes,
+                            is_active=d["is_active"], password=d["password"] or None)  # fmt: skip
+            else:
+                target = user_create(actor=request.user, username=d["username"], role=d["role"],
+                                     area_codes=codes, password=d["password"] or None)  # fmt: skip
+            messages.success(request, _("User %(name)s is saved.") % {"name": target.username})
+            return redirect("web:user_list")
+        except ApplicationError as e:
+            form.add_error(e.field if e.field in form.fields else ("area_codes" if e.field == "areas" else None),
+                           e.message)  # fmt: skip
+    return render(request, "web/user_form.html", {"form": form, "target": target})
+
+

@@ -1,0 +1,139 @@
+"""Registering and correcting people: validation, scope, audit. A refused write saves nothing."""
+
+import pytest
+from factories import make_household, make_person, make_user, person_data
+
+from ansinh.core.errors import ApplicationError, ValidationFailed
+from ansinh.core.models import AuditEvent
+from ansinh.registry.models import Membership, Person
+from ansinh.registry.services import household_add_member, household_move_member, person_create, person_update
+
+
+@pytest.fixture
+def agent(communes):
+    return make_user(role="collection_agent", areas=[communes["a"].code, communes["b"].code])
+
+
+def test_an_agent_registers_a_person_in_their_commune_and_the_audit_log_has_it(agent, communes):
+    person = make_person(agent, area_code=communes["a"].code, full_name="  nguyễn   thị huyền ", sex="f",
+                         birth_date="1997-03-12", phone="+84 912 345 678")  # fmt: skip
+    assert person.full_name == "Nguyễn Thị Huyền"
+    assert person.name_folded == "nguyen thi huyen"
+    assert person.phone == "0912345678"
+    assert person.province_code == "15"
+    event = AuditEvent.objects.get(object_type="registry.person", object_id=str(person.pk))
+    assert event.action == "person_create" and event.actor == agent and event.after["full_name"] == person.full_name
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"personal_id": "010197000"}, "personal_id"),  # too short
+        ({"personal_id": "003197000001", "birth_date": "1997-01-01", "sex": "m"}, "personal_id"),  # no province 003
+        ({"personal_id": "010097000001", "birth_date": "1997-01-01", "sex": "f"}, "personal_id"),  # digit 4 = male
+        ({"personal_id": "010098000001", "birth_date": "1997-01-01", "sex": "m"}, "personal_id"),  # year 98 ≠ 97
+        ({"birth_date": "1997-02-30"}, "birth_date"),  # impossible date
+        ({"birth_date": "2999"}, "birth_date"),  # future
+        ({"area_code": "99999"}, "area_code"),  # unknown area
+        ({"phone": "12345"}, "phone"),
+        ({"si_number": "12"}, "si_number"),
+        ({"full_name": " "}, "full_name"),
+        ({"sex": "x"}, "sex"),
+        ({"ethnicity": "77"}, "ethnicity"),
+        ({"poverty": "poor"}, "poverty_year"),  # poverty needs the year it was certified
+    ],
+)
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_saved(agent, communes, overrides, field):
+    before = (Person.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationFailed) as e:
+        person_create(actor=agent, data=person_data(**{"area_code": communes["a"].code, **overrides}))
+    assert field in e.value.errors
+    assert e.value.errors[field]
+    assert (Person.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_person_can_be_registered_with_only_a_birth_year_or_month(agent, communes):
+    by_year = make_person(agent, area_code=communes["a"].code, birth_date="1962", sex="m")
+    by_month = make_person(agent, area_code=communes["a"].code, birth_date="05/1970", sex="f")
+    assert (by_year.birth_date_iso, by_year.birth_date_display) == ("1962", "1962")
+    assert (by_month.birth_date_iso, by_month.birth_date_display) == ("1970-05", "05/1970")
+
+
+def test_an_agent_cannot_register_a_person_outside_their_areas(agent, communes):
+    with pytest.raises(ValidationFailed) as e:
+        person_create(actor=agent, data=person_data(area_code=communes["other"].code))
+    assert "area_code" in e.value.errors
+    assert not Person.objects.filter(commune=communes["other"]).exists()
+
+
+def test_a_viewer_cannot_register_anyone(communes):
+    viewer = make_user(role="viewer", areas=["15"])
+    with pytest.raises(ApplicationError) as e:
+        person_create(actor=viewer, data=person_data(area_code=communes["a"].code))
+    assert e.value.code == "permission_denied"
+    assert Person.objects.count() == 0
+
+
+def test_two_people_cannot_share_a_personal_id(agent, communes):
+    first = make_person(agent, area_code=communes["a"].code)
+    with pytest.raises(ValidationFailed) as e:
+        make_person(agent, area_code=communes["a"].code, personal_id=first.personal_id, sex=first.sex,
+                    birth_date=first.birth_date.isoformat())  # fmt: skip
+    assert "personal_id" in e.value.errors
+
+
+def test_a_correction_is_recorded_with_before_and_after(agent, communes):
+    person = make_person(agent, area_code=communes["a"].code, phone="0912345678")
+    person_update(actor=agent, person=person, data={"phone": "0987654321", "is_student": True})
+    event = AuditEvent.objects.filter(object_id=str(person.pk), action="person_update").get()
+    assert event.before == {"phone": "0912345678", "is_student": False}
+    assert event.after == {"phone": "0987654321", "is_student": True}
+
+
+def test_a_bad_correction_changes_nothing(agent, communes):
+    person = make_person(agent, area_code=communes["a"].code, phone="0912345678")
+    with pytest.raises(ValidationFailed):
+        person_update(actor=agent, person=person, data={"phone": "0987654321", "birth_date": "1990-13-01"})
+    person.refresh_from_db()
+    assert person.phone == "0912345678"
+    assert not AuditEvent.objects.filter(object_id=str(person.pk), action="person_update").exists()
+
+
+def test_an_agent_of_another_area_cannot_correct_the_record(agent, communes):
+    person = make_person(agent, area_code=communes["a"].code)
+    outsider = make_user(role="collection_agent", areas=[communes["other"].code])
+    with pytest.raises(ApplicationError) as e:
+        person_update(actor=outsider, person=person, data={"phone": "0987654321"})
+    assert e.value.code == "not_found"
+    person.refresh_from_db()
+    assert person.phone == ""
+
+
+def test_a_household_has_its_head_as_first_member_and_a_person_belongs_to_one_household(agent, communes):
+    head = make_person(agent, area_code=communes["a"].code)
+    child = make_person(agent, area_code=communes["a"].code)
+    household = make_household(agent, head=head)
+    household_add_member(actor=agent, household=household, person=child, relation="child")
+    assert list(Membership.objects.filter(household=household).values_list("relation", flat=True)) == [
+        "head", "child",
+    ]  # fmt: skip
+    other_head = make_person(agent, area_code=communes["a"].code)
+    other = make_household(agent, head=other_head)
+    with pytest.raises(ApplicationError) as e:
+        household_add_member(actor=agent, household=other, person=child, relation="child")
+    assert e.value.code == "conflict" and e.value.field == "person_id"
+    assert Membership.objects.filter(person=child).count() == 1
+
+
+def test_a_move_closes_the_old_membership_and_keeps_it_as_history(agent, communes):
+    head = make_person(agent, area_code=communes["a"].code)
+    child = make_person(agent, area_code=communes["a"].code)
+    first = make_household(agent, head=head)
+    household_add_member(actor=agent, household=first, person=child, relation="child")
+    second = make_household(agent, head=make_person(agent, area_code=communes["b"].code))
+    household_move_member(actor=agent, person=child, to=second, relation="spouse")
+    memberships = list(Membership.objects.filter(person=child).order_by("pk"))
+    assert memberships[0].household == first and memberships[0].ended_on is not None
+    assert memberships[1].household == second and memberships[1].ended_on is None
+    actions = set(AuditEvent.objects.filter(object_id=str(child.pk)).values_list("action", flat=True))
+    assert {"household_join", "household_leave"} <= actions
