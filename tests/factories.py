@@ -38,6 +38,7 @@ def person_data(*, area_code: str, **overrides) -> dict:
         "sex": sex,
         "personal_id": personal_id_for(sex=sex, year=year),
         "area_code": area_code,
+        "ethnicity": "01",
     }
     data.update(overrides)
     if "birth_date" in overrides and "personal_id" not in overrides:

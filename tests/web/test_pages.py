@@ -1,0 +1,150 @@
+"""Pages: who may open and change what (anonymous / other area / own area without the permission / with it),
+sign-in throttling, and the history of a record."""
+
+import pytest
+from factories import PASSWORD, make_household, make_person, make_user, person_data
+
+from ansinh.core.models import AuditEvent, User
+from ansinh.registry.models import Membership, Person
+
+
+@pytest.fixture
+def setting(communes):
+    owner = make_user(role="collection_agent", areas=[communes["a"].code])
+    person = make_person(owner, area_code=communes["a"].code, full_name="Nguyễn Thị Huyền", sex="f")
+    household = make_household(owner, head=person)
+    users = {
+        "other_area": make_user(role="collection_agent", areas=[communes["other"].code]),
+        "own_area_viewer": make_user(role="viewer", areas=[communes["a"].code]),
+        "own_area_agent": owner,
+    }
+    return {"person": person, "household": household, "users": users, "commune": communes["a"]}
+
+
+def as_(client, setting, kind):
+    if kind != "anonymous":
+        client.force_login(setting["users"][kind])
+    return client
+
+
+READ_PAGES = ["/persons/{person}/", "/households/{household}/"]
+
+
+@pytest.mark.parametrize("url", READ_PAGES)
+@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 200),
+                                          ("own_area_agent", 200)])  # fmt: skip
+def test_reading_pages_matrix(client, setting, url, kind, status):
+    url = url.format(person=setting["person"].pk, household=setting["household"].pk)
+    response = as_(client, setting, kind).get(url)
+    assert response.status_code == status
+    if status == 302:
+        assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 403),
+                                          ("own_area_agent", 302)])  # fmt: skip
+def test_correcting_a_record_page_matrix_and_denied_changes_nothing(client, setting, kind, status):
+    person = setting["person"]
+    data = {**person_data(area_code=setting["commune"].code, full_name="Nguyễn Thị Huyền", sex="f",
+                          birth_date=person.birth_date.isoformat()), "personal_id": person.personal_id}  # fmt: skip
+    data = {k: v for k, v in data.items() if v is not None}
+    events = AuditEvent.objects.count()
+    response = as_(client, setting, kind).post(f"/persons/{person.pk}/edit/", {**data, "phone": "0987654321"})
+    assert response.status_code == status
+    person.refresh_from_db()
+    if kind == "own_area_agent":
+        assert response["Location"] == f"/persons/{person.pk}/"
+        assert person.phone == "0987654321"
+    else:
+        assert person.phone == "" and AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("own_area_viewer", 403), ("own_area_agent", 302)])
+def test_registering_page_matrix(client, setting, kind, status):
+    count = Person.objects.count()
+    data = {k: v for k, v in person_data(area_code=setting["commune"].code).items() if v is not None}
+    response = as_(client, setting, kind).post("/persons/new/", data)
+    assert response.status_code == status
+    assert Person.objects.count() == count + (1 if kind == "own_area_agent" else 0)
+
+
+def test_registering_outside_ones_areas_is_refused_on_the_form(client, setting, communes):
+    client.force_login(setting["users"]["own_area_agent"])
+    data = {k: v for k, v in person_data(area_code=communes["other"].code).items() if v is not None}
+    response = client.post("/persons/new/", data)
+    assert response.status_code == 200  # the form again, with the error, and what was typed kept
+    assert response.context["form"].errors
+    assert not Person.objects.filter(commune=communes["other"]).exists()
+
+
+def test_the_history_shows_every_correction(client, setting):
+    client.force_login(setting["users"]["own_area_agent"])
+    person = setting["person"]
+    from ansinh.registry.services import person_update
+
+    person_update(actor=setting["users"]["own_area_agent"], person=person, data={"phone": "0987654321"})
+    page = client.get(f"/persons/{person.pk}/").content.decode()
+    assert "person_update" in page and "0987654321" in page and "person_create" in page
+
+
+def test_adding_a_member_from_the_household_page(client, setting):
+    owner = setting["users"]["own_area_agent"]
+    client.force_login(owner)
+    child = make_person(owner, area_code=setting["commune"].code)
+    response = client.post(f"/households/{setting['household'].pk}/members/",
+                           {"person_id": child.pk, "relation": "child"})  # fmt: skip
+    assert response.status_code == 302
+    assert Membership.objects.filter(person=child, household=setting["household"], ended_on=None).exists()
+
+
+def test_search_page_finds_without_diacritics_and_masks_ids_for_viewers(client, setting):
+    client.force_login(setting["users"]["own_area_viewer"])
+    page = client.get("/persons/", {"q": "nguyen thi huyen"}).content.decode()
+    assert "Nguyễn Thị Huyền" in page
+    assert setting["person"].personal_id not in page
+
+
+def test_the_interface_is_vietnamese_by_default_and_english_on_request(client, setting):
+    client.force_login(setting["users"]["own_area_agent"])
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="vi">' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("own_area_agent", 403)])
+def test_only_administrators_manage_users(client, setting, kind, status):
+    response = as_(client, setting, kind).post("/users/new/", {"username": "x", "role": "administrator",
+                                                              "area_codes": "15"})  # fmt: skip
+    assert response.status_code == status
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_an_administrator_creates_a_user_with_areas_in_the_application(client, setting, communes):
+    admin = make_user(role="administrator", areas=["15"])
+    client.force_login(admin)
+    response = client.post("/users/new/", {"username": "agent9", "role": "collection_agent",
+                                           "area_codes": f"{communes['a'].code} {communes['b'].code}",
+                                           "password": "a-long-password-1", "is_active": "on"})  # fmt: skip
+    assert response.status_code == 302
+    user = User.objects.get(username="agent9")
+    assert set(user.areas.values_list("code", flat=True)) == {communes["a"].code, communes["b"].code}
+    bad = client.post("/users/new/", {"username": "agent10", "role": "viewer", "area_codes": "99"})
+    assert bad.status_code == 200 and not User.objects.filter(username="agent10").exists()
+
+
+def test_the_django_admin_is_for_administrators(client, setting):
+    client.force_login(setting["users"]["own_area_agent"])
+    assert client.get("/admin/").status_code == 302  # to the admin login
+    admin = make_user(role="administrator", areas=["15"])
+    client.force_login(admin)
+    assert client.get("/admin/core/user/").status_code == 200
+
+
+def test_sign_in_is_locked_after_repeated_failures(client, setting):
+    username = setting["users"]["own_area_agent"].username
+    for _ in range(3):
+        client.post("/login/", {"username": username, "password": "wrong"})
+    response = client.post("/login/", {"username": username, "password": PASSWORD})
+    assert response.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
