@@ -7,7 +7,7 @@ WHEELS := $(VENV)/wheels/.downloaded
 PORT ?= 8000
 DEMO_PERSONS ?= 5000
 
-.PHONY: run test bench lint setup migrate demo clean browser
+.PHONY: run test bench lint setup migrate demo clean browser messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,17 @@ lint: setup
 	$(BIN)/mypy src/ansinh
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var
+
+# Vietnamese translations: extract English source strings into src/ansinh/locale/vi/LC_MESSAGES/django.po
+# (LOCALE_PATHS), then compile the .mo that is committed so a fresh machine needs no gettext.
+messages: $(STAMP)
+	mkdir -p src/ansinh/locale var
+	cd src/ansinh && ANSINH_VAR_DIR=$(CURDIR)/var DJANGO_SETTINGS_MODULE=ansinh.config.settings.base \
+		$(CURDIR)/$(BIN)/django-admin makemessages -l vi --ignore '*/tests/*' --no-obsolete
+	cd src/ansinh && ANSINH_VAR_DIR=$(CURDIR)/var DJANGO_SETTINGS_MODULE=ansinh.config.settings.base \
+		$(CURDIR)/$(BIN)/django-admin compilemessages -l vi

@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from ansinh.rules.cli import register as register_rule_commands
+
 
 def _setup(settings: str = "ansinh.config.settings.base") -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
@@ -269,15 +271,7 @@ def person_find(text: tuple[str, ...], limit: int, as_json: bool) -> None:
     _emit(rows, as_json, show)
 
 
-def _register_rules() -> None:
-    try:
-        from ansinh.rules.cli import register
-    except ImportError:  # the rules package is built alongside; until then the command has no rule commands
-        return
-    register(cli)
-
-
-_register_rules()
+register_rule_commands(cli)  # quote hi / quote vsi / card-validity / pension (pure rules, no database)
 
 
 def main() -> None:

@@ -1,0 +1,60 @@
+"""Small helpers shared by the formulas (dates, percentages)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from .errors import RuleError, RuleErrorCode
+from .params import Parameters, default
+
+
+def as_date(x: date | str, field: str = "on") -> date:
+    if isinstance(x, date):
+        return x
+    try:
+        return date.fromisoformat(str(x))
+    except ValueError:
+        raise RuleError(
+            RuleErrorCode.BAD_INPUT, f"{field}: {x!r} is not an ISO date (YYYY-MM-DD)", field=field
+        ) from None
+
+
+def params_or_default(params: Parameters | None) -> Parameters:
+    return params if params is not None else default()
+
+
+def pct(x: Fraction | int) -> str:
+    """A share as an exact percentage string: Fraction(9, 200) -> "4.5%"."""
+    f = Fraction(x) * 100
+    if f.denominator == 1:
+        return f"{f.numerator}%"
+    s = format(Decimal(f.numerator) / Decimal(f.denominator), "f")
+    s = s.rstrip("0").rstrip(".") if "." in s else s
+    return f"{s}%"
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus ``months`` calendar months, the day clamped to the end of the month."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def end_of_month(d: date) -> date:
+    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+
+
+def check_int(x: object, field: str, minimum: int | None = None) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise RuleError(RuleErrorCode.BAD_INPUT, f"{field} must be a whole number, got {x!r}", field=field)
+    if minimum is not None and x < minimum:
+        raise RuleError(
+            RuleErrorCode.BAD_INPUT,
+            f"{field} must be at least {minimum}, got {x}",
+            field=field,
+            limit=minimum,
+        )
+    return x

@@ -1,0 +1,259 @@
+"""Voluntary social insurance (BHXH tự nguyện) contributions.
+
+Legal basis: Law on Social Insurance 58/2014/QH13 and Decree 134/2015/ND-CP (to 2025-06-30); Law 41/2024/QH15
+and Decree 159/2025/ND-CP (from 2025-07-01). Contribution = 22 % of the income the person chooses, between the
+rural poverty line (floor) and 20 x the base salary / reference level (ceiling). The state supports each month
+a share of 22 % x the rural poverty line — the highest share among the person's groups — for at most 120
+months in a lifetime; a province may add its own share (``provinces.vsi_topup.<code>``).
+
+Modes: 1, 3, 6 or 12 months at the flat amount; ``advance_years`` (1..5) years at once, discounted at the
+fund's monthly investment return r of the dated parameter ``vsi.investment_return``:
+``sum_{i=1..n} P_i / (1+r)^(i-1)``; ``back_months`` missed months, compounded: ``sum_{i=1..n} C x (1+r)^i``.
+
+Amounts: ``monthly_contribution`` (22 % of income), ``monthly_support`` (state + province, per supported
+month), ``monthly_payable`` (contribution - support), ``months`` (months covered by this payment),
+``total_payable`` (what is paid now for all ``months``, after support and discount/compounding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from ._util import as_date, check_int, params_or_default, pct
+from .errors import RuleError, RuleErrorCode
+from .hi import provincial_share
+from .params import Parameters, Value, references_json
+from .rounding import round_vnd
+
+GROUPS = ("poor", "near_poor", "ethnic_minority", "island", "other")
+
+
+@dataclass(frozen=True)
+class VSIQuote:
+    on: date
+    income: int
+    group: str
+    mode: str
+    months: int
+    monthly_contribution: int
+    state_monthly_support: int
+    provincial_monthly_support: int
+    supported_months: int
+    total_contribution: int
+    total_support: int
+    total_payable: int
+    investment_return: Fraction | None = None
+    assumptions: tuple[str, ...] = ()
+    references: tuple[Value, ...] = field(default=(), repr=False)
+
+    @property
+    def monthly_support(self) -> int:
+        return self.state_monthly_support + self.provincial_monthly_support
+
+    @property
+    def monthly_payable(self) -> int:
+        return self.monthly_contribution - self.monthly_support
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "on": self.on.isoformat(),
+            "income": self.income,
+            "group": self.group,
+            "mode": self.mode,
+            "monthly_contribution": self.monthly_contribution,
+            "state_monthly_support": self.state_monthly_support,
+            "provincial_monthly_support": self.provincial_monthly_support,
+            "monthly_support": self.monthly_support,
+            "monthly_payable": self.monthly_payable,
+            "months": self.months,
+            "supported_months": self.supported_months,
+            "total_contribution": self.total_contribution,
+            "total_support": self.total_support,
+            "total_payable": self.total_payable,
+            "investment_return": pct(self.investment_return) if self.investment_return is not None else None,
+            "assumptions": list(self.assumptions),
+            "unconfirmed": any(v.unconfirmed for v in self.references),
+            "references": references_json(self.references),
+        }
+
+
+def income_limits(on: date, params: Parameters | None = None) -> tuple[Value, Value, int]:
+    """(floor value, ceiling multiple value, ceiling amount) on ``on``."""
+    p = params_or_default(params)
+    floor = p.get("poverty_line_rural", on)
+    base = p.get("base_salary", on)
+    mult = p.get("vsi.ceiling_multiple", on)
+    return floor, mult, base.value * mult.value
+
+
+def monthly_amounts(
+    on: date,
+    income: int,
+    groups: Sequence[str],
+    province: str | int | None = None,
+    params: Parameters | None = None,
+    used: list[Value] | None = None,
+) -> tuple[int, int, int, str]:
+    """(contribution, state support, provincial support, group applied) for one month — the formula that
+    batch.py reproduces on arrays."""
+    p = params_or_default(params)
+    used = used if used is not None else []
+    income = check_int(income, "income")
+    floor = p.get("poverty_line_rural", on)
+    base = p.get("base_salary", on)
+    mult = p.get("vsi.ceiling_multiple", on)
+    rate = p.get("vsi.rate", on)
+    used += [rate, floor, base, mult]
+    ceiling = base.value * mult.value
+    if income < floor.value:
+        raise RuleError(
+            RuleErrorCode.VSI_INCOME_BELOW_FLOOR,
+            f"voluntary SI income {income:,} is below the floor {floor.value:,} (rural poverty line, "
+            f"{floor.references[0].title}) on {on.isoformat()}",
+            field="income",
+            limit=floor.value,
+        )
+    if income > ceiling:
+        raise RuleError(
+            RuleErrorCode.VSI_INCOME_ABOVE_CEILING,
+            f"voluntary SI income {income:,} is above the ceiling {ceiling:,} ({mult.value} x base "
+            f"salary {base.value:,}) on {on.isoformat()}",
+            field="income",
+            limit=ceiling,
+        )
+    if not groups:
+        groups = ["other"]
+    best_group, best_share, best_value = "", Fraction(-1), None
+    for g in groups:
+        if g not in GROUPS or not p.has(f"vsi.state_support.{g}"):
+            raise RuleError(
+                RuleErrorCode.VSI_UNKNOWN_GROUP,
+                f"unknown voluntary SI group {g!r}; known groups: {', '.join(GROUPS)}",
+                field="group",
+            )
+        v = p.get(f"vsi.state_support.{g}", on)
+        if Fraction(v.value) > best_share:
+            best_group, best_share, best_value = g, Fraction(v.value), v
+    assert best_value is not None
+    used.append(best_value)
+    prov_used: list[Value] = []
+    prov = max(provincial_share(p, "vsi_topup", province, g, on, prov_used) for g in groups)
+    used += prov_used
+    contribution = round_vnd(income * rate.value.numerator, rate.value.denominator)
+    basis = rate.value * floor.value
+    state = round_vnd(basis * best_share)
+    provincial = min(round_vnd(basis * prov), contribution - state)
+    return contribution, state, provincial, best_group
+
+
+def quote(
+    on: date | str,
+    income: int,
+    groups: Sequence[str] = ("other",),
+    months: int = 1,
+    advance_years: int | None = None,
+    back_months: int | None = None,
+    supported_months_so_far: int = 0,
+    province: str | int | None = None,
+    params: Parameters | None = None,
+) -> VSIQuote:
+    """Quote a voluntary-SI payment made on ``on``."""
+    on = as_date(on)
+    p = params_or_default(params)
+    so_far = check_int(supported_months_so_far, "supported_months_so_far", minimum=0)
+    used: list[Value] = []
+    contribution, state, provincial, group = monthly_amounts(on, income, list(groups), province, p, used)
+    assumptions: list[str] = []
+    r: Fraction | None = None
+    if advance_years is not None and back_months is not None:
+        raise RuleError(
+            RuleErrorCode.VSI_BAD_MONTHS,
+            "advance_years and back_months cannot be combined",
+            field="advance_years",
+        )
+    if advance_years is not None:
+        years = check_int(advance_years, "advance_years", minimum=1)
+        mx = p.get("vsi.advance_max_years", on)
+        used.append(mx)
+        if years > mx.value:
+            raise RuleError(
+                RuleErrorCode.VSI_ADVANCE_TOO_LONG,
+                f"advance payment of {years} years exceeds the limit of {mx.value} years "
+                f"({mx.references[0].title})",
+                field="advance_years",
+                limit=mx.value,
+            )
+        n, mode = 12 * years, "advance"
+    elif back_months is not None:
+        n, mode = check_int(back_months, "back_months", minimum=1), "back_payment"
+    else:
+        modes = p.get("vsi.payment_modes", on)
+        used.append(modes)
+        if months not in modes.value:
+            raise RuleError(
+                RuleErrorCode.VSI_MODE_NOT_ALLOWED,
+                f"voluntary SI mode of {months} months is not allowed on {on.isoformat()}: allowed "
+                f"{', '.join(map(str, modes.value))} months ({modes.references[0].title})",
+                field="months",
+                limit=",".join(map(str, modes.value)),
+            )
+        n, mode = check_int(months, "months"), "regular"
+
+    limit = p.get("vsi.support_max_months", on)
+    used.append(limit)
+    support = state + provincial
+    if mode == "back_payment":
+        supported = 0
+        assumptions.append("back-paid months receive no state support (unconfirmed)")
+    else:
+        supported = min(n, max(0, limit.value - so_far))
+    total_contribution = contribution * n
+    total_support = support * supported
+    if mode == "regular":
+        total = total_contribution - total_support
+    else:
+        rv = p.get("vsi.investment_return", on)
+        used.append(rv)
+        r = Fraction(rv.value)
+        acc = Fraction(0)
+        if mode == "advance":
+            for i in range(1, n + 1):
+                amount = contribution - (support if i <= supported else 0)
+                acc += Fraction(amount) / (1 + r) ** (i - 1)
+            assumptions.append(
+                "advance payment discounted as sum P_i / (1+r)^(i-1), support deducted from "
+                "each supported month before discounting"
+            )
+        else:
+            for i in range(1, n + 1):
+                acc += contribution * (1 + r) ** i
+            assumptions.append("back-payment compounded as sum C x (1+r)^i")
+        total = round_vnd(acc)
+    if supported < n and mode != "back_payment":
+        assumptions.append(
+            f"support limited to {supported} of {n} months by the {limit.value}-month limit "
+            f"({so_far} months supported so far)"
+        )
+    if not supported:
+        state = provincial = 0
+    return VSIQuote(
+        on,
+        income,
+        group,
+        mode,
+        n,
+        contribution,
+        state,
+        provincial,
+        supported,
+        total_contribution,
+        total_support,
+        total,
+        r,
+        tuple(assumptions),
+        tuple(used),
+    )
