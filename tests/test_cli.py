@@ -4,10 +4,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from factories import make_person, make_user
 
 from ansinh.cli import cli
 from ansinh.core.models import User
+from factories import make_person, make_user
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["createuser"], ["areas"],
@@ -19,7 +19,8 @@ def test_every_command_has_help(command):
 
 def test_createuser_reads_the_password_from_stdin(official_areas):
     result = CliRunner().invoke(
-        cli, ["createuser", "agent7", "--role", "collection_agent", "--area", "15", "--password-stdin", "--json"],
+        cli,
+        ["createuser", "agent7", "--role", "collection_agent", "--area", "15", "--password-stdin", "--json"],
         input="a-very-good-password\n",
     )
     assert result.exit_code == 0, result.output

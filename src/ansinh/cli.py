@@ -110,7 +110,9 @@ def areas(ctx: click.Context, as_json: bool) -> None:
 
     def text(c: dict) -> None:
         cur, leg = c["current"], c["legacy"]
-        click.echo(f"current: {cur['provinces']} provinces, {cur['communes']} communes, {cur['villages']} villages")
+        click.echo(
+            f"current: {cur['provinces']} provinces, {cur['communes']} communes, {cur['villages']} villages"
+        )
         click.echo(f"legacy (before 2025-07-01): {leg['provinces']} provinces, {leg['districts']} districts, "
                    f"{leg['communes']} communes")  # fmt: skip
 
@@ -133,9 +135,13 @@ DEMO_PASSWORD = "ansinh-demo"
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--replace", is_flag=True, help="Delete this province's earlier demo data first.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the province already has people.")
-@click.option("--admin", is_flag=True, help=f"Also create demo users 'admin' and 'agent' (password {DEMO_PASSWORD}).")
+@click.option(
+    "--admin", is_flag=True, help=f"Also create demo users 'admin' and 'agent' (password {DEMO_PASSWORD})."
+)
 @click.option("--json", "as_json", is_flag=True)
-def demo(province: str, persons: int, seed: int, replace: bool, if_empty: bool, admin: bool, as_json: bool) -> None:
+def demo(
+    province: str, persons: int, seed: int, replace: bool, if_empty: bool, admin: bool, as_json: bool
+) -> None:
     _setup()
     from ansinh.core.errors import ApplicationError
     from ansinh.registry.demo import demo_generate
@@ -185,24 +191,35 @@ def _print_demo(result: dict) -> None:
 
 @cli.command(help="Create a user who works in the given areas (no prompt needed).")
 @click.argument("username")
-@click.option("--role", required=True,
-              type=click.Choice(["administrator", "manager", "communication_officer", "collection_agent", "viewer"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["administrator", "manager", "communication_officer", "collection_agent", "viewer"]),
+)
 @click.option("--area", "areas_", multiple=True, required=True, help="Area code (repeat for several).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--json", "as_json", is_flag=True)
-def createuser(username: str, role: str, areas_: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
+def createuser(
+    username: str, role: str, areas_: tuple[str, ...], password_stdin: bool, as_json: bool
+) -> None:
     _setup()
     from ansinh.core.errors import ApplicationError
     from ansinh.core.services import user_create
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
-        user = user_create(actor=None, username=username, role=role, area_codes=list(areas_), password=password)
+        user = user_create(
+            actor=None, username=username, role=role, area_codes=list(areas_), password=password
+        )
     except ApplicationError as e:
         _fail(e)
         return
     data = {"id": user.pk, "username": user.username, "role": user.role, "areas": list(areas_)}
-    _emit(data, as_json, lambda d: click.echo(f"created {d['username']} ({d['role']}) in {', '.join(d['areas'])}"))
+    _emit(
+        data,
+        as_json,
+        lambda d: click.echo(f"created {d['username']} ({d['role']}) in {', '.join(d['areas'])}"),
+    )
 
 
 @cli.group(help="Personal API tokens.")
@@ -247,7 +264,9 @@ def person() -> None:
     pass
 
 
-@person.command("find", help="Find people by name (with or without diacritics), personal ID, SI number or phone.")
+@person.command(
+    "find", help="Find people by name (with or without diacritics), personal ID, SI number or phone."
+)
 @click.argument("text", nargs=-1, required=True)
 @click.option("--limit", default=20, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True)

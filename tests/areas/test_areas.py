@@ -4,13 +4,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from factories import make_user
 
 from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import area_get, subtree_q
 from ansinh.areas.services import village_create
 from ansinh.cli import cli
 from ansinh.core.errors import ApplicationError
+from factories import make_user
 
 
 def test_ansinh_areas_json_counts_both_structures(official_areas):
@@ -37,7 +37,10 @@ def test_a_subtree_is_the_area_and_everything_under_it(official_areas):
     assert not subtree.exclude(province_code="15").exists()
     # Legacy Lào Cai (10) has districts and communes beneath it.
     legacy = Area.objects.filter(subtree_q(area_get(code="legacy:10").path))
-    assert legacy.filter(level=Level.LEGACY_DISTRICT).exists() and legacy.filter(level=Level.LEGACY_COMMUNE).exists()
+    assert (
+        legacy.filter(level=Level.LEGACY_DISTRICT).exists()
+        and legacy.filter(level=Level.LEGACY_COMMUNE).exists()
+    )
 
 
 def test_a_village_is_created_under_a_commune_in_the_users_areas(communes):

@@ -63,7 +63,9 @@ def test_an_unknown_province_prefix_is_refused_with_the_prefix_in_the_message():
     assert "003" in e.value.message
 
 
-@pytest.mark.parametrize("raw", ["0912345678", "+84912345678", "84 912 345 678", "0912.345.678", "0362-123-456"])
+@pytest.mark.parametrize(
+    "raw", ["0912345678", "+84912345678", "84 912 345 678", "0912.345.678", "0362-123-456"]
+)
 def test_vietnamese_mobile_numbers_are_normalised(raw):
     assert normalize_phone(raw)[0] == "0" and len(normalize_phone(raw)) == 10
 
@@ -82,7 +84,11 @@ def test_si_numbers_are_ten_digits(value):
 
 @pytest.mark.parametrize(
     "name, folded",
-    [("Nguyễn Thị Huyền", "nguyen thi huyen"), ("ĐẶNG  Văn   Đức", "dang van duc"), ("Giàng A Páo", "giang a pao")],
+    [
+        ("Nguyễn Thị Huyền", "nguyen thi huyen"),
+        ("ĐẶNG  Văn   Đức", "dang van duc"),
+        ("Giàng A Páo", "giang a pao"),
+    ],
 )
 def test_names_fold_without_diacritics(name, folded):
     assert fold(name) == folded

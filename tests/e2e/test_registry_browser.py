@@ -2,11 +2,11 @@
 
 import re
 
-from factories import PASSWORD, make_person, make_user
 from playwright.sync_api import expect
 
 from ansinh.areas.models import Area
 from ansinh.registry.models import Person
+from factories import PASSWORD, make_person, make_user
 
 
 def sign_in(page, base, username):

@@ -1,12 +1,12 @@
 """Registering and correcting people: validation, scope, audit. A refused write saves nothing."""
 
 import pytest
-from factories import make_household, make_person, make_user, person_data
 
 from ansinh.core.errors import ApplicationError, ValidationFailed
 from ansinh.core.models import AuditEvent
 from ansinh.registry.models import Membership, Person
 from ansinh.registry.services import household_add_member, household_move_member, person_create, person_update
+from factories import make_household, make_person, make_user, person_data
 
 
 @pytest.fixture
@@ -22,16 +22,29 @@ def test_an_agent_registers_a_person_in_their_commune_and_the_audit_log_has_it(a
     assert person.phone == "0912345678"
     assert person.province_code == "15"
     event = AuditEvent.objects.get(object_type="registry.person", object_id=str(person.pk))
-    assert event.action == "person_create" and event.actor == agent and event.after["full_name"] == person.full_name
+    assert (
+        event.action == "person_create"
+        and event.actor == agent
+        and event.after["full_name"] == person.full_name
+    )
 
 
 @pytest.mark.parametrize(
     "overrides, field",
     [
         ({"personal_id": "010197000"}, "personal_id"),  # too short
-        ({"personal_id": "003197000001", "birth_date": "1997-01-01", "sex": "m"}, "personal_id"),  # no province 003
-        ({"personal_id": "010097000001", "birth_date": "1997-01-01", "sex": "f"}, "personal_id"),  # digit 4 = male
-        ({"personal_id": "010098000001", "birth_date": "1997-01-01", "sex": "m"}, "personal_id"),  # year 98 ≠ 97
+        (
+            {"personal_id": "003197000001", "birth_date": "1997-01-01", "sex": "m"},
+            "personal_id",
+        ),  # no province 003
+        (
+            {"personal_id": "010097000001", "birth_date": "1997-01-01", "sex": "f"},
+            "personal_id",
+        ),  # digit 4 = male
+        (
+            {"personal_id": "010098000001", "birth_date": "1997-01-01", "sex": "m"},
+            "personal_id",
+        ),  # year 98 ≠ 97
         ({"birth_date": "1997-02-30"}, "birth_date"),  # impossible date
         ({"birth_date": "2999"}, "birth_date"),  # future
         ({"area_code": "99999"}, "area_code"),  # unknown area

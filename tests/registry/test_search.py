@@ -1,9 +1,9 @@
 """Finding people: with or without diacritics, ranked, by identifiers, and only within the user's areas."""
 
 import pytest
-from factories import make_person, make_user
 
 from ansinh.registry.selectors import person_search
+from factories import make_person, make_user
 
 
 @pytest.fixture
@@ -40,7 +40,9 @@ def test_exact_personal_id_si_number_and_phone_lookup(agent, communes):
     assert [p.pk for p in person_search(user=agent, text=person.personal_id)] == [person.pk]
     assert [p.pk for p in person_search(user=agent, text="0123456789")] == [person.pk]
     assert [p.pk for p in person_search(user=agent, text="+84 912 345 678")] == [person.pk]
-    assert person_search(user=agent, text=person.personal_id[:-1] + "0") == [] or person.personal_id.endswith("0")
+    assert person_search(user=agent, text=person.personal_id[:-1] + "0") == [] or person.personal_id.endswith(
+        "0"
+    )
 
 
 def test_search_never_returns_people_outside_the_users_areas(agent, communes):

@@ -2,10 +2,10 @@
 sign-in throttling, and the history of a record."""
 
 import pytest
-from factories import PASSWORD, make_household, make_person, make_user, person_data
 
 from ansinh.core.models import AuditEvent, User
 from ansinh.registry.models import Membership, Person
+from factories import PASSWORD, make_household, make_person, make_user, person_data
 
 
 @pytest.fixture
@@ -59,7 +59,9 @@ def test_correcting_a_record_page_matrix_and_denied_changes_nothing(client, sett
         assert person.phone == "" and AuditEvent.objects.count() == events
 
 
-@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("own_area_viewer", 403), ("own_area_agent", 302)])
+@pytest.mark.parametrize(
+    "kind, status", [("anonymous", 302), ("own_area_viewer", 403), ("own_area_agent", 302)]
+)
 def test_registering_page_matrix(client, setting, kind, status):
     count = Person.objects.count()
     data = {k: v for k, v in person_data(area_code=setting["commune"].code).items() if v is not None}

@@ -36,7 +36,9 @@ class Area(models.Model):
     name_folded = models.CharField(max_length=200, db_index=True, editable=False)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
     kind = models.CharField(_("kind"), max_length=30, blank=True)  # tinh, xa, phuong, thon, ban, huyen, ...
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=120, unique=True, editable=False)
     # The province the unit belongs to (its own code for a province); the distribution key at national scale.
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
@@ -66,3 +68,6 @@ class AreaSuccession(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["legacy", "current"], name="area_succession_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.legacy_id} → {self.current_id}"

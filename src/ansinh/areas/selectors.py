@@ -59,9 +59,7 @@ def area_visible(*, user, area: Area) -> bool:
     if any(p.startswith(area.path) for p in scope.paths):
         return True
     if area.is_legacy:
-        return Area.objects.filter(
-            scope.areas_q(), predecessors__legacy__path__startswith=area.path
-        ).exists()
+        return Area.objects.filter(scope.areas_q(), predecessors__legacy__path__startswith=area.path).exists()
     return False
 
 

@@ -29,7 +29,10 @@ def _upsert(rows: list[Area]) -> None:
 
 
 def _ids(level: str) -> dict[str, tuple[int, str]]:
-    return {code: (pk, path) for code, pk, path in Area.objects.filter(level=level).values_list("code", "id", "path")}
+    return {
+        code: (pk, path)
+        for code, pk, path in Area.objects.filter(level=level).values_list("code", "id", "path")
+    }
 
 
 @transaction.atomic
@@ -108,7 +111,9 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
     if commune.level != Level.COMMUNE:
         raise ApplicationError(ErrorCode.INVALID, _("Villages belong to a commune."), field="commune")
     if not scope_for(actor).covers_area(commune):
-        raise ApplicationError(ErrorCode.NOT_FOUND, _("There is no such commune in your areas."), field="commune")
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("There is no such commune in your areas."), field="commune"
+        )
     name = clean_name(name)
     if not name:
         raise ApplicationError(ErrorCode.INVALID, _("A village needs a name."), field="name")
@@ -116,7 +121,8 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
     Area.objects.select_for_update().filter(pk=commune.pk).first()
     if Area.objects.filter(parent=commune, level=Level.VILLAGE, name_folded=fold(name)).exists():
         raise ApplicationError(
-            ErrorCode.CONFLICT, _("This commune already has a village called %(name)s.") % {"name": name},
+            ErrorCode.CONFLICT,
+            _("This commune already has a village called %(name)s.") % {"name": name},
             field="name",
         )
     if code is None:

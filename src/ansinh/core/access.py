@@ -21,7 +21,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {"registry.view", "registry.edit", "areas.edit", "users.manage", "personal_id.view", "audit.view"}
     ),
-    Role.MANAGER: frozenset({"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"}),
+    Role.MANAGER: frozenset(
+        {"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"}
+    ),
     Role.COMMUNICATION_OFFICER: frozenset({"registry.view", "personal_id.view"}),
     Role.COLLECTION_AGENT: frozenset({"registry.view", "registry.edit", "personal_id.view", "audit.view"}),
     Role.VIEWER: frozenset({"registry.view"}),

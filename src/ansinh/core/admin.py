@@ -19,7 +19,9 @@ class UserAdmin(BaseUserAdmin):
         (_("Work"), {"fields": ("role", "areas", "is_active")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role")}),
+    )
 
     @admin.display(description=_("areas"))
     def area_list(self, obj):

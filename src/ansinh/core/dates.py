@@ -53,7 +53,9 @@ def validate_birth_date(date: dt.date, *, field: str = "birth_date") -> dt.date:
     if date > today():
         raise ApplicationError(ErrorCode.INVALID, _("A date of birth cannot be in the future."), field=field)
     if date.year < 1900:
-        raise ApplicationError(ErrorCode.INVALID, _("A date of birth before 1900 is not plausible."), field=field)
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A date of birth before 1900 is not plausible."), field=field
+        )
     return date
 
 

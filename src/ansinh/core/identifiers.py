@@ -16,9 +16,71 @@ from .errors import ApplicationError, ErrorCode
 
 # The 63 province codes of Circular 07/2016/TT-BCA (the pre-2025 GSO province codes, 3 digits).
 CCCD_PROVINCE_CODES = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 037 038 "
-    "040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 077 079 080 082 "
-    "083 084 086 087 089 091 092 093 094 095 096".split()
+    [
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    ]
 )
 
 _DIGITS_12 = re.compile(r"^\d{12}$")
@@ -41,12 +103,15 @@ class PersonalIdFacts:
 def parse_personal_id(value: str) -> PersonalIdFacts:
     value = (value or "").strip()
     if not _DIGITS_12.match(value):
-        raise ApplicationError(ErrorCode.INVALID, _("A personal ID has exactly 12 digits."), field="personal_id")
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A personal ID has exactly 12 digits."), field="personal_id"
+        )
     province = value[:3]
     if province not in CCCD_PROVINCE_CODES:
         raise ApplicationError(
             ErrorCode.INVALID,
-            _("The first three digits of a personal ID (%(code)s) are not a province code.") % {"code": province},
+            _("The first three digits of a personal ID (%(code)s) are not a province code.")
+            % {"code": province},
             field="personal_id",
         )
     digit = int(value[3])
@@ -66,7 +131,9 @@ def validate_personal_id(value: str, *, sex: str | None = None, birth_year: int 
     if sex and facts.sex != sex:
         raise ApplicationError(
             ErrorCode.INVALID,
-            _("The fourth digit of the personal ID says the person is %(id_sex)s, but the record says %(sex)s.")
+            _(
+                "The fourth digit of the personal ID says the person is %(id_sex)s, but the record says %(sex)s."
+            )
             % {"id_sex": sex_label(facts.sex), "sex": sex_label(sex)},
             field="personal_id",
         )

@@ -24,11 +24,14 @@ def _areas_from_codes(codes: list[str]):
     from ansinh.areas.selectors import normalize_code
 
     normalized = [normalize_code(c) for c in codes]
-    areas = list(Area.objects.filter(code__in=normalized, level__in=[Level.PROVINCE, Level.COMMUNE, Level.VILLAGE]))
+    areas = list(
+        Area.objects.filter(code__in=normalized, level__in=[Level.PROVINCE, Level.COMMUNE, Level.VILLAGE])
+    )
     missing = sorted(set(normalized) - {a.code for a in areas})
     if missing:
         raise ApplicationError(
-            ErrorCode.INVALID, _("There is no current area with code %(code)s.") % {"code": missing[0]},
+            ErrorCode.INVALID,
+            _("There is no current area with code %(code)s.") % {"code": missing[0]},
             field="areas",
         )
     return areas
@@ -53,9 +56,7 @@ def user_create(*, actor, username: str, role: str, area_codes: list[str], passw
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(ErrorCode.CONFLICT, _("This username is taken."), field="username")
     if role not in Role.values:
-        raise ApplicationError(
-            ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role"
-        )
+        raise ApplicationError(ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role")
     areas = _areas_from_codes(area_codes)
     if not areas:
         raise ApplicationError(ErrorCode.INVALID, _("A user works in at least one area."), field="areas")
@@ -86,7 +87,9 @@ def user_update(*, actor, user: User, role: str | None = None, area_codes: list[
     before = _user_snapshot(user)
     if role is not None:
         if role not in Role.values:
-            raise ApplicationError(ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role")
+            raise ApplicationError(
+                ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role"
+            )
         user.role = role
         user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
     if is_active is not None:
@@ -122,7 +125,9 @@ def token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, str]:
         require(actor, "users.manage")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=_digest(raw))
-    audit_record(actor=actor, action="token_create", obj=token, after={"user": user.username, "prefix": token.prefix})
+    audit_record(
+        actor=actor, action="token_create", obj=token, after={"user": user.username, "prefix": token.prefix}
+    )
     return token, raw
 
 
@@ -141,7 +146,9 @@ def token_authenticate(raw: str) -> User | None:
     """The user of a valid, unrevoked token, or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first()
+    )
     if token is None or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

@@ -141,7 +141,9 @@ def person_list(request, q: str = "", limit: int = 50):
 @router.post("/persons", response={201: PersonOut})
 def person_create(request, payload: PersonIn):
     person = services.person_create(actor=request.user, data=payload.dict(exclude_none=True))
-    return Status(201, person_json(selectors.person_get(user=request.user, person_id=person.pk), request.user))
+    return Status(
+        201, person_json(selectors.person_get(user=request.user, person_id=person.pk), request.user)
+    )
 
 
 @router.get("/persons/{person_id}", response=PersonOut)
@@ -193,8 +195,12 @@ def household_json(household) -> dict:
         "village_id": household.village_id,
         "head_id": household.head_id,
         "members": [
-            {"person_id": m.person_id, "full_name": m.person.full_name, "relation": m.relation,
-             "since": m.started_on.isoformat()}
+            {
+                "person_id": m.person_id,
+                "full_name": m.person.full_name,
+                "relation": m.relation,
+                "since": m.started_on.isoformat(),
+            }
             for m in selectors.household_members(household=household)
         ],  # fmt: skip
     }
@@ -232,4 +238,3 @@ def household_create(request, payload: HouseholdIn):
 @router.get("/households/{household_id}", response=HouseholdOut)
 def household_detail(request, household_id: int):
     return household_json(selectors.household_get(user=request.user, household_id=household_id))
-

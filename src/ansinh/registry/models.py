@@ -57,7 +57,9 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     commune = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -84,7 +86,9 @@ class Person(models.Model):
 
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     commune = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     employment = models.CharField(_("employment"), max_length=16, choices=Employment.choices, blank=True)
@@ -171,3 +175,6 @@ class Membership(models.Model):
             )
         ]
         indexes = [models.Index(fields=["household", "ended_on"], name="membership_household_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.household_id} ({self.relation})"

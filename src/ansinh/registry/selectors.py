@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
@@ -48,10 +49,8 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
             q |= Q(personal_id=compact)
         if len(compact) == 10 and compact.isdigit():
             q |= Q(si_number=compact)
-        try:
+        with suppress(ApplicationError):  # not a mobile number: the other identifiers still apply
             q |= Q(phone=normalize_phone(compact))
-        except ApplicationError:
-            pass
         return list(base.filter(q).order_by("name_folded", "pk")[:limit])
     folded = fold(text)
     words = folded.split(" ")
@@ -61,7 +60,9 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
     query = query.annotate(
         rank=Case(
             When(name_folded=folded, then=Value(0)),
-            When(Q(name_folded__startswith=folded + " ") | Q(name_folded__endswith=" " + folded), then=Value(1)),
+            When(
+                Q(name_folded__startswith=folded + " ") | Q(name_folded__endswith=" " + folded), then=Value(1)
+            ),
             When(Q(name_folded__startswith=folded) | Q(name_folded__contains=" " + folded), then=Value(2)),
             default=Value(3),
             output_field=IntegerField(),
@@ -71,7 +72,9 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
 
 
 def households_for_user(*, user) -> QuerySet[Household]:
-    return Household.objects.filter(scope_for(user).residents_q()).select_related("commune", "village", "head")
+    return Household.objects.filter(scope_for(user).residents_q()).select_related(
+        "commune", "village", "head"
+    )
 
 
 def household_get(*, user, household_id: int) -> Household:

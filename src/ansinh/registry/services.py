@@ -59,7 +59,9 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
     unknown = set(data) - PERSON_FIELDS
     if unknown:
         raise ApplicationError(
-            ErrorCode.INVALID, _("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]}, field=sorted(unknown)[0]
+            ErrorCode.INVALID,
+            _("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]},
+            field=sorted(unknown)[0],
         )
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
@@ -257,7 +259,9 @@ def household_add_member(*, actor, household: Household, person: Person, relatio
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     if relation not in Relation.values:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
-    current = Membership.objects.filter(person=person, ended_on__isnull=True).select_related("household").first()
+    current = (
+        Membership.objects.filter(person=person, ended_on__isnull=True).select_related("household").first()
+    )
     if current is not None:
         raise ApplicationError(
             ErrorCode.CONFLICT,
@@ -277,8 +281,12 @@ def household_add_member(*, actor, household: Household, person: Person, relatio
         ) from None
     audit_record(actor=actor, action="household_add_member", obj=household,
                  after={"person_id": person.pk, "relation": relation})  # fmt: skip
-    audit_record(actor=actor, action="household_join", obj=person,
-                 after={"household_id": household.pk, "household_code": household.code, "relation": relation})
+    audit_record(
+        actor=actor,
+        action="household_join",
+        obj=person,
+        after={"household_id": household.pk, "household_code": household.code, "relation": relation},
+    )
     return membership
 
 
@@ -296,6 +304,11 @@ def household_move_member(*, actor, person: Person, to: Household, relation: str
             raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
         current.ended_on = on
         current.save(update_fields=["ended_on"])
-        audit_record(actor=actor, action="household_leave", obj=person,
-                     before={"household_id": current.household_id}, after={"ended_on": on.isoformat()})
+        audit_record(
+            actor=actor,
+            action="household_leave",
+            obj=person,
+            before={"household_id": current.household_id},
+            after={"ended_on": on.isoformat()},
+        )
     return household_add_member(actor=actor, household=to, person=person, relation=relation, on=on)

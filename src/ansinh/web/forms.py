@@ -31,9 +31,12 @@ class PersonForm(forms.Form):
         label=_("Ethnic minority in a listed difficult commune"), required=False
     )
     social_assistance = forms.BooleanField(label=_("Social-assistance beneficiary"), required=False)
-    atk_commune = forms.BooleanField(label=_("Lives in a revolutionary safe-zone (ATK) commune"), required=False)
+    atk_commune = forms.BooleanField(
+        label=_("Lives in a revolutionary safe-zone (ATK) commune"), required=False
+    )
     agricultural_household = forms.BooleanField(
-        label=_("Agricultural, forestry, fishery or salt household of average living standard"), required=False
+        label=_("Agricultural, forestry, fishery or salt household of average living standard"),
+        required=False,
     )
     island_commune = forms.BooleanField(label=_("Lives in an island commune or special zone"), required=False)
     pension_recipient = forms.BooleanField(label=_("Receives a pension or SI benefit"), required=False)

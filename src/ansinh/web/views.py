@@ -48,7 +48,9 @@ def page(view):
             if e.code == ErrorCode.NOT_FOUND:
                 raise Http404(e.message) from None
             if e.code == ErrorCode.PERMISSION_DENIED:
-                return HttpResponseForbidden(render(request, "web/forbidden.html", {"message": e.message}).content)
+                return HttpResponseForbidden(
+                    render(request, "web/forbidden.html", {"message": e.message}).content
+                )
             raise
 
     return wrapper
@@ -81,7 +83,9 @@ def _person_form(request, *, data=None, initial=None, commune_code=None):
 
 
 def _apply_errors(form, error: ApplicationError) -> None:
-    errors = error.errors if isinstance(error, ValidationFailed) else {error.field or "__all__": error.message}
+    errors = (
+        error.errors if isinstance(error, ValidationFailed) else {error.field or "__all__": error.message}
+    )
     for field, message in errors.items():
         form.add_error(field if field in form.fields else None, message)
 
@@ -153,7 +157,9 @@ def person_detail(request, person_id: int):
 @require_POST
 def household_create(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
-    household = services.household_create(actor=request.user, head=person, address=request.POST.get("address", ""))
+    household = services.household_create(
+        actor=request.user, head=person, address=request.POST.get("address", "")
+    )
     messages.success(request, _("Household %(code)s is created.") % {"code": household.code})
     return redirect("web:household_detail", household_id=household.pk)
 
@@ -258,5 +264,3 @@ def user_edit(request, user_id: int | None = None):
             form.add_error(e.field if e.field in form.fields else ("area_codes" if e.field == "areas" else None),
                            e.message)  # fmt: skip
     return render(request, "web/user_form.html", {"form": form, "target": target})
-
-
