@@ -100,6 +100,11 @@ def scope_for(user) -> AreaScope:
     return scope
 
 
+def forget_scope(user) -> None:
+    """After the user's areas change, the next read computes the scope again."""
+    user.__dict__.pop("_ansinh_scope", None)
+
+
 def not_found(what: str | None = None) -> ApplicationError:
     """The one answer for 'missing' and 'not yours' (the registry must not reveal who is in it)."""
     return ApplicationError(ErrorCode.NOT_FOUND, what or _("Not found."), status=404)

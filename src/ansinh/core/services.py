@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import require
+from .access import forget_scope, require
 from .audit import audit_record
 from .errors import ApplicationError, ErrorCode
 from .models import ApiToken, Role, User
@@ -108,7 +108,7 @@ def user_update(*, actor, user: User, role: str | None = None, area_codes: list[
         if not areas:
             raise ApplicationError(ErrorCode.INVALID, _("A user works in at least one area."), field="areas")
         user.areas.set(areas)
-    user._ansinh_scope = None
+    forget_scope(user)
     after = _user_snapshot(user)
     audit_record(actor=actor, action="user_update", obj=user, before=before, after=after)
     return user

@@ -61,7 +61,7 @@ def province_key(code: str | int | None) -> str | None:
 
 
 def provincial_share(
-    p: Parameters, kind: str, province: str | None, group: str, on: date, used: list[Value]
+    p: Parameters, kind: str, province: str | int | None, group: str, on: date, used: list[Value]
 ) -> Fraction:
     """The share a province adds for ``group`` on ``on`` (0 when it adds nothing or has no parameter)."""
     key = province_key(province)

@@ -140,8 +140,9 @@ def person_villages(request):
 def person_detail(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
     household = None
-    if person.household_id:
-        household = selectors.household_get(user=request.user, household_id=person.household_id)
+    household_id = getattr(person, "household_id", None)  # annotated by the selector
+    if household_id:
+        household = selectors.household_get(user=request.user, household_id=household_id)
     return render(request, "web/person_detail.html", {
         "person": person,
         "household": household,

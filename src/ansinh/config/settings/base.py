@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -67,9 +68,9 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str) -> dict:
-    """One database setting from a URL; SQLite gets WAL and a busy timeout (see core.apps)."""
-    config = dj_database_url.parse(url, conn_max_age=60)
+def database_from_url(url: str) -> dict[str, Any]:
+    """One database setting from a URL; SQLite gets WAL, immediate transactions and a busy timeout."""
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
