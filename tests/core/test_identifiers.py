@@ -77,7 +77,7 @@ def test_other_numbers_are_refused(raw):
     assert e.value.field == "phone"
 
 
-@given(st.from_regex(r"\A\d{10}\Z"))
+@given(st.from_regex(r"\A[0-9]{10}\Z"))
 def test_si_numbers_are_ten_digits(value):
     assert validate_si_number(value) == value
 

@@ -83,10 +83,10 @@ CCCD_PROVINCE_CODES = frozenset(
     ]
 )
 
-_DIGITS_12 = re.compile(r"^\d{12}$")
-_DIGITS_10 = re.compile(r"^\d{10}$")
+_DIGITS_12 = re.compile(r"[0-9]{12}")
+_DIGITS_10 = re.compile(r"[0-9]{10}")
 # Vietnamese mobile numbers since the 2018 re-numbering: 0 + 3/5/7/8/9 prefixes, 10 digits.
-_MOBILE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)\d{7}$")
+_MOBILE = re.compile(r"0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class PersonalIdFacts:
 
 def parse_personal_id(value: str) -> PersonalIdFacts:
     value = (value or "").strip()
-    if not _DIGITS_12.match(value):
+    if not _DIGITS_12.fullmatch(value):
         raise ApplicationError(
             ErrorCode.INVALID, _("A personal ID has exactly 12 digits."), field="personal_id"
         )
@@ -153,7 +153,7 @@ def sex_label(sex: str) -> str:
 
 def validate_si_number(value: str) -> str:
     value = (value or "").strip()
-    if not _DIGITS_10.match(value):
+    if not _DIGITS_10.fullmatch(value):
         raise ApplicationError(ErrorCode.INVALID, _("An SI number has exactly 10 digits."), field="si_number")
     return value
 
@@ -165,7 +165,7 @@ def normalize_phone(value: str) -> str:
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
-    if not _MOBILE.match(digits):
+    if not _MOBILE.fullmatch(digits):
         raise ApplicationError(
             ErrorCode.INVALID,
             _("A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09."),
