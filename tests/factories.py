@@ -57,3 +57,19 @@ def make_person(actor, *, area_code: str, **overrides):
 
 def make_household(actor, *, head):
     return household_create(actor=actor, head=head, address=fake.street_address())
+
+
+def make_point(*, area, agents=(), series: str = "BL15", first: int = 1, last: int = 1000, bank: bool = True):
+    """A collection point in an area with one receipt book, and its agents."""
+    from ansinh.payments.services import book_create, point_assign_agent, point_create
+
+    office = make_user(role="administrator", areas=[area.province_code])
+    point = point_create(
+        actor=office, code=f"P{next(_serial)}", name=f"Điểm thu {area.name}", kind="event_desk", area=area,
+        bank_bin="970436" if bank else "", bank_account="0011004321" if bank else "",
+        bank_account_name="BHXH TINH LAO CAI" if bank else "",
+    )
+    book_create(actor=office, point=point, series=series, first_number=first, last_number=last)
+    for agent in agents:
+        point_assign_agent(actor=office, point=point, agent=agent)
+    return point

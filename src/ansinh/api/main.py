@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, django_auth
 
 from ansinh.core.errors import ApplicationError
 from ansinh.core.services import token_authenticate
+from ansinh.rules.errors import RuleError
 
 
 class BearerToken(HttpBearer):
@@ -37,6 +38,13 @@ def application_error(request, exc: ApplicationError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+@api.exception_handler(RuleError)
+def rule_error(request, exc: RuleError):
+    from ansinh.api.rules import rule_error_json
+
+    return api.create_response(request, rule_error_json(exc), status=422)
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
     first = exc.errors[0] if exc.errors else {}
@@ -58,11 +66,17 @@ def unauthenticated(request, exc):
 
 
 def _register() -> None:
+    from ansinh.api.rules import router as rules_router
     from ansinh.areas.api import router as areas_router
+    from ansinh.enrollment.api import router as enrollment_router
+    from ansinh.payments.api import router as payments_router
     from ansinh.registry.api import router as registry_router
 
     api.add_router("/", registry_router)
     api.add_router("/areas", areas_router)
+    api.add_router("/rules", rules_router)
+    api.add_router("/", enrollment_router)
+    api.add_router("/", payments_router)
 
 
 _register()

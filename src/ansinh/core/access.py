@@ -17,15 +17,19 @@ from .errors import ApplicationError, ErrorCode
 from .models import Role
 
 # Capabilities by role. A capability names an action; the area check is separate.
+_DESK = {"enrollment.create", "receipt.void_own", "dayclose.create"}
+_OFFICE = {"enrollment.backdate", "receipt.void", "payments.manage", "payments.reconcile"}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {"registry.view", "registry.edit", "areas.edit", "users.manage", "personal_id.view", "audit.view"}
+        | _DESK
+        | _OFFICE
     ),
     Role.MANAGER: frozenset(
-        {"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"}
+        {"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"} | _DESK | _OFFICE
     ),
     Role.COMMUNICATION_OFFICER: frozenset({"registry.view", "personal_id.view"}),
-    Role.COLLECTION_AGENT: frozenset({"registry.view", "registry.edit", "personal_id.view", "audit.view"}),
+    Role.COLLECTION_AGENT: frozenset({"registry.view", "registry.edit", "personal_id.view", "audit.view"} | _DESK),
     Role.VIEWER: frozenset({"registry.view"}),
 }
 

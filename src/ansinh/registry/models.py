@@ -178,3 +178,13 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.household_id} ({self.relation})"
+
+
+class SINumberSequence(models.Model):
+    """The next SI number of a province, taken under a row lock (a person keeps theirs for life)."""
+
+    province_code = models.CharField(max_length=16, primary_key=True)
+    next_serial = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.province_code}: {self.next_serial}"

@@ -18,7 +18,7 @@ from ansinh.core.identifiers import normalize_phone, validate_personal_id, valid
 from ansinh.core.text import clean_name, fold
 
 from .ethnicities import ETHNICITY_NAMES
-from .models import Employment, Household, Membership, Payout, Person, Poverty, Relation, Sex
+from .models import Employment, Household, Membership, Payout, Person, Poverty, Relation, SINumberSequence, Sex
 
 # Fields a caller may set on a person; anything else is refused, not ignored.
 PERSON_FIELDS = {
@@ -312,3 +312,25 @@ def household_move_member(*, actor, person: Person, to: Household, relation: str
             after={"ended_on": on.isoformat()},
         )
     return household_add_member(actor=actor, household=to, person=person, relation=relation, on=on)
+
+
+@transaction.atomic
+def si_number_assign(*, actor, person: Person) -> Person:
+    """Gives a person without one a new 10-digit SI number: the 2-digit province code and an 8-digit serial
+    taken under a row lock. Numbers issued by the national system are entered as they are; this is for people
+    enrolled here for the first time."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.si_number:
+        return person
+    prefix = person.province_code[-2:].zfill(2)
+    seq, _created = SINumberSequence.objects.select_for_update().get_or_create(province_code=prefix)
+    while True:
+        candidate = f"{prefix}{seq.next_serial:08d}"
+        seq.next_serial += 1
+        if not Person.objects.filter(si_number=candidate).exists():
+            break
+    seq.save(update_fields=["next_serial"])
+    person.si_number = candidate
+    person.save(update_fields=["si_number", "updated_at"])
+    audit_record(actor=actor, action="si_number_assign", obj=person, after={"si_number": candidate})
+    return person

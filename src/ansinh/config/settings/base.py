@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "ansinh.core",
     "ansinh.areas",
     "ansinh.registry",
+    "ansinh.payments",
+    "ansinh.enrollment",
+    "ansinh.cards",
     "ansinh.web",
 ]
 

@@ -1,0 +1,18 @@
+"""Health-insurance cards: one per coverage span, with the signed token its QR code carries."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Card(models.Model):
+    coverage = models.OneToOneField("enrollment.HICoverage", on_delete=models.PROTECT, related_name="card")
+    number = models.CharField(max_length=10, db_index=True)  # the SI number printed on the card
+    token = models.TextField()  # what the QR code carries: payload + Ed25519 signature
+    key_id = models.CharField(max_length=16)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    printed = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,127 @@
+"""The desk over JSON: quotes, enrollments (idempotent), payment confirmation. A contract for integrations
+such as the post office's counter software (docs/api.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.payments.models import CollectionPoint
+
+from . import selectors, services
+
+router = Router(tags=["enrollment"])
+
+
+class QuoteIn(Schema):
+    scheme: Literal["hi_household", "hi_group", "vsi"]
+    person_ids: list[int]
+    months: int = 12
+    group: str | None = None
+    income: int | None = None
+    on: dt.date | None = None
+
+
+@router.post("/quotes", response={201: dict})
+def quote_create(request, payload: QuoteIn):
+    quote = services.quote_create(actor=request.user, **payload.dict())
+    return Status(201, {"id": str(quote.id), "expires_at": quote.expires_at.isoformat(), **quote.result})
+
+
+class PaymentIn(Schema):
+    method: Literal["cash", "bank_transfer"] = "cash"
+    amount: int | None = Field(None, description="if given, must equal the quote's total")
+
+
+class EnrollmentIn(Schema):
+    scheme: Literal["hi_household", "hi_group", "vsi"]
+    person_ids: list[int]
+    months: int = 12
+    group: str | None = None
+    income: int | None = None
+    paid_on: dt.date | None = None
+    activity_id: int | None = None
+    point_id: int | None = None
+    quote_id: str | None = None
+    payment: PaymentIn = PaymentIn()
+    vssid_install_assisted: bool = False
+    cashless_switched: bool = False
+
+
+def _point(request, point_id: int | None) -> CollectionPoint | None:
+    if point_id is None:
+        return None
+    point = CollectionPoint.objects.filter(pk=point_id).first()
+    if point is None:
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("You do not work at this collection point."), field="point_id"
+        )
+    return point
+
+
+@router.post("/enrollments", response={201: dict, 200: dict})
+def enrollment_create(request: HttpRequest, payload: EnrollmentIn):
+    key = request.headers.get("Idempotency-Key", "")
+    if not key:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("Send an Idempotency-Key header with each enrollment."),
+            field="Idempotency-Key",
+        )
+    enrollment, created = services.enrollment_create(
+        actor=request.user,
+        idempotency_key=key,
+        scheme=payload.scheme,
+        person_ids=payload.person_ids,
+        months=payload.months,
+        group=payload.group,
+        income=payload.income,
+        paid_on=payload.paid_on,
+        point=_point(request, payload.point_id),
+        activity_id=payload.activity_id,
+        method=payload.payment.method,
+        amount=payload.payment.amount,
+        quote_id=payload.quote_id,
+        vssid_install_assisted=payload.vssid_install_assisted,
+        cashless_switched=payload.cashless_switched,
+    )
+    body = selectors.enrollment_json(enrollment)
+    body["replayed"] = not created
+    return Status(201, body)
+
+
+@router.get("/enrollments/{enrollment_id}", response=dict)
+def enrollment_detail(request, enrollment_id: int):
+    return selectors.enrollment_json(selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id))
+
+
+class ConfirmIn(Schema):
+    bank_reference: str = ""
+    qr_payload: str | None = None
+    amount: int | None = None
+
+
+@router.post("/enrollments/{enrollment_id}/confirm-payment", response=dict)
+def enrollment_confirm(request, enrollment_id: int, payload: ConfirmIn):
+    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    enrollment = services.enrollment_confirm_payment(
+        actor=request.user, enrollment=enrollment, **payload.dict()
+    )
+    return selectors.enrollment_json(enrollment)
+
+
+class OutcomesIn(Schema):
+    vssid_install_assisted: bool | None = None
+    cashless_switched: bool | None = None
+
+
+@router.post("/enrollments/{enrollment_id}/outcomes", response=dict)
+def enrollment_outcomes(request, enrollment_id: int, payload: OutcomesIn):
+    enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    services.outcome_flags_set(actor=request.user, enrollment=enrollment, **payload.dict())
+    return selectors.enrollment_json(enrollment)

@@ -1,0 +1,143 @@
+"""Enrollments (one payment for one scheme, for one or more people), their frozen quotes, and what they
+create: health-insurance coverage spans and voluntary-SI contribution months."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Scheme(models.TextChoices):
+    HI_HOUSEHOLD = "hi_household", _("household health insurance")
+    HI_GROUP = "hi_group", _("health insurance for a subsidised group")
+    VSI = "vsi", _("voluntary social insurance")
+
+
+class Status(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("waiting for payment")
+    COMPLETED = "completed", _("paid")
+    VOID = "void", _("void")
+
+
+class Quote(models.Model):
+    """A quote shown to a person at the desk. It is valid for a short time; paying against it freezes it."""
+
+    id = models.UUIDField(primary_key=True)
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    request = models.JSONField()
+    result = models.JSONField()
+    total_payable = models.BigIntegerField()
+    province_code = models.CharField(max_length=16, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Enrollment(models.Model):
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    fingerprint = models.CharField(
+        max_length=64
+    )  # of the request: a reused key with other content is refused
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    point = models.ForeignKey(
+        "payments.CollectionPoint", on_delete=models.PROTECT, related_name="enrollments"
+    )
+    activity_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # campaigns: where it happened
+    paid_on = models.DateField()
+    backdated = models.BooleanField(default=False)
+    months = models.PositiveSmallIntegerField()
+    group = models.CharField(max_length=40, blank=True)
+    income = models.BigIntegerField(null=True, blank=True)
+    quote = models.JSONField()  # frozen at payment: a later change of law does not re-price it
+    total_payable = models.BigIntegerField()
+    vssid_install_assisted = models.BooleanField(default=False)
+    cashless_switched = models.BooleanField(default=False)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["province_code", "paid_on"], name="enrollment_day_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.scheme}"
+
+
+class EnrollmentMember(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="enrollments")
+    position = models.PositiveSmallIntegerField()
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    group = models.CharField(max_length=40)
+    premium = models.BigIntegerField()
+    support = models.BigIntegerField()
+    payable = models.BigIntegerField()
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in #{self.enrollment_id}"
+
+
+class HICoverage(models.Model):
+    """A health-insurance coverage span. The 15-character card code (Decision 1351/QĐ-BHXH) is kept
+    internally; cards since 2021 print only the 10-digit SI number (Decision 1666/QĐ-BHXH)."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="hi_coverage")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="hi_coverage"
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    group = models.CharField(max_length=40)
+    group_code = models.CharField(max_length=2)
+    benefit_level = models.PositiveSmallIntegerField()
+    card_code = models.CharField(max_length=15)
+    rule = models.CharField(max_length=40)  # which card-validity rule gave valid_from
+    is_void = models.BooleanField(default=False)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "valid_to"], name="hi_person_idx"),
+            models.Index(fields=["province_code", "valid_from", "valid_to"], name="hi_area_dates_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_code} {self.valid_from}–{self.valid_to}"
+
+
+class VSIContribution(models.Model):
+    """A run of voluntary-SI contribution months paid at once (first month to first_month + months - 1)."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="vsi_contributions")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="vsi_contributions")
+    first_month = models.DateField()  # the first day of the first month
+    months = models.PositiveSmallIntegerField()
+    last_month = models.DateField()  # the first day of the last month
+    monthly_income = models.BigIntegerField()
+    monthly_contribution = models.BigIntegerField()
+    monthly_support = models.BigIntegerField()
+    supported_months = models.PositiveSmallIntegerField()
+    total_payable = models.BigIntegerField()
+    is_void = models.BooleanField(default=False)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "last_month"], name="vsi_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.first_month}+{self.months}"

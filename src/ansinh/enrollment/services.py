@@ -1,0 +1,728 @@
+"""The enrollment desk's writes: quote, take the money, receipt, coverage and card — exactly once.
+
+House rule 6: every create carries an idempotency key; a repeat (double click, retry after a timeout, the field
+app syncing twice) returns the first result. Persons are locked in id order before their coverage is checked,
+so two agents paying for the same person at once cannot create two coverages for the same period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ansinh.core.access import has_capability, require, scope_for
+from ansinh.core.audit import audit_record
+from ansinh.core.dates import format_date, today
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.money import format_vnd
+from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStatus
+from ansinh.payments.services import receipt_issue
+from ansinh.payments.vietqr import VietQR, VietQRError
+from ansinh.payments.vietqr import parse as parse_vietqr
+from ansinh.registry.models import Person
+from ansinh.rules import cards as card_rules
+from ansinh.rules import hi, params, vsi
+from ansinh.rules._util import add_months
+from ansinh.rules.errors import RuleError
+
+from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
+
+QUOTE_VALIDITY = dt.timedelta(minutes=30)  # a quote shown at the desk; paying later needs a fresh one
+TRANSFER_VALIDITY = dt.timedelta(days=3)  # a bank transfer must be confirmed within this time
+# Office policy (not law): a card can be renewed from this many days before the current one ends; earlier, the
+# person is "already covered". This also stops two agents selling the same person two cards at once.
+RENEWAL_WINDOW_DAYS = 60
+HOUSEHOLD = "household"
+
+
+def _rule_error(e: RuleError) -> ApplicationError:
+    return ApplicationError(ErrorCode.INVALID, e.message, field=e.field)
+
+
+def _persons(actor, person_ids: list[int]) -> list[Person]:
+    from ansinh.registry.selectors import persons_for_user
+
+    if not person_ids:
+        raise ApplicationError(ErrorCode.INVALID, _("Choose at least one person."), field="person_ids")
+    if len(set(person_ids)) != len(person_ids):
+        raise ApplicationError(ErrorCode.INVALID, _("A person is listed twice."), field="person_ids")
+    found = {p.pk: p for p in persons_for_user(user=actor).filter(pk__in=person_ids)}
+    people = []
+    for pid in person_ids:
+        person = found.get(pid)
+        if person is None:  # missing, or outside the actor's areas: the same answer
+            raise ApplicationError(
+                ErrorCode.NOT_FOUND, _("Person %(id)s is not found.") % {"id": pid}, field="person_ids"
+            )
+        if person.died_on:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("%(name)s is recorded as deceased.") % {"name": person.full_name},
+                field="person_ids",
+            )
+        people.append(person)
+    return people
+
+
+def _household_rank_offset(persons: list[Person], on: dt.date) -> int:
+    """Household members already enrolled through the household scheme this year count before these ones
+    (rules-vn.md §2: the reduction counts household-scheme members of the same fiscal year)."""
+    from ansinh.registry.models import Membership
+
+    membership = Membership.objects.filter(person=persons[0], ended_on__isnull=True).first()
+    if membership is None:
+        return 0
+    members = Membership.objects.filter(household_id=membership.household_id, ended_on__isnull=True).values(
+        "person_id"
+    )
+    return (
+        HICoverage.objects.filter(
+            person_id__in=members, group=HOUSEHOLD, is_void=False, enrollment__paid_on__year=on.year
+        )
+        .exclude(person__in=persons)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+
+
+def vsi_groups_of(person: Person) -> list[str]:
+    groups = ["other"]
+    if person.poverty == "poor":
+        groups.append("poor")
+    if person.poverty == "near_poor":
+        groups.append("near_poor")
+    if person.ethnicity != "01":
+        groups.append("ethnic_minority")
+    if person.island_commune:
+        groups.append("island")
+    return groups
+
+
+def supported_months_so_far(person: Person) -> int:
+    from django.db.models import Sum
+
+    rows = VSIContribution.objects.filter(person=person, is_void=False)
+    return rows.aggregate(s=Sum("supported_months"))["s"] or 0
+
+
+def compute_quote(
+    *,
+    scheme: str,
+    persons: list[Person],
+    months: int,
+    on: dt.date,
+    group: str | None = None,
+    income: int | None = None,
+) -> dict[str, Any]:
+    """The quote for these people, from the rules, as the desk shows it and as it is frozen at payment."""
+    province = persons[0].province_code
+    try:
+        if scheme in (Scheme.HI_HOUSEHOLD, Scheme.HI_GROUP):
+            if scheme == Scheme.HI_HOUSEHOLD:
+                offset = _household_rank_offset(persons, on)
+                result = hi.quote(on, [HOUSEHOLD] * (offset + len(persons)), months, province).to_json()
+                result["members"] = result["members"][offset:]
+            else:
+                if not group:
+                    raise ApplicationError(ErrorCode.INVALID, _("Choose the group."), field="group")
+                result = hi.quote(on, [group] * len(persons), months, province).to_json()
+            members = [
+                {"person_id": p.pk, "full_name": p.full_name, **m}
+                for p, m in zip(persons, result["members"], strict=True)
+            ]
+            total = sum(m["payable"] for m in members)
+        elif scheme == Scheme.VSI:
+            if len(persons) != 1:
+                raise ApplicationError(
+                    ErrorCode.INVALID, _("Voluntary SI is for one person at a time."), field="person_ids"
+                )
+            if income is None:
+                raise ApplicationError(
+                    ErrorCode.INVALID, _("Enter the chosen monthly income."), field="income"
+                )
+            person = persons[0]
+            groups = [group] if group else vsi_groups_of(person)
+            result = vsi.quote(
+                on,
+                income,
+                groups,
+                months,
+                supported_months_so_far=supported_months_so_far(person),
+                province=province,
+            ).to_json()
+            members = [
+                {
+                    "person_id": person.pk,
+                    "full_name": person.full_name,
+                    "rank": None,
+                    "group": result.get("group"),
+                    "monthly_premium": result["monthly_contribution"],
+                    "premium": result.get("total_contribution", result["monthly_contribution"] * months),
+                    "support": result.get("total_support", 0),
+                    "payable": result["total_payable"],
+                }
+            ]
+            total = result["total_payable"]
+        else:
+            raise ApplicationError(
+                ErrorCode.INVALID, _("Unknown scheme %(s)s.") % {"s": scheme}, field="scheme"
+            )
+    except RuleError as e:
+        raise _rule_error(e) from None
+    return {
+        "scheme": scheme,
+        "on": on.isoformat(),
+        "months": months,
+        "group": group,
+        "income": income,
+        "members": members,
+        "total_payable": total,
+        "rules": result,
+    }
+
+
+def _paid_on(actor, paid_on: dt.date | None) -> tuple[dt.date, bool]:
+    day = today()
+    if paid_on is None or paid_on == day:
+        return day, False
+    if paid_on > day:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A payment date cannot be in the future."), field="paid_on"
+        )
+    if not has_capability(actor, "enrollment.backdate"):
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED,
+            _("You may not record a payment made on an earlier day."),
+            field="paid_on",
+        )
+    return paid_on, True
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    actor,
+    scheme: str,
+    person_ids: list[int],
+    months: int = 12,
+    group: str | None = None,
+    income: int | None = None,
+    on: dt.date | None = None,
+) -> Quote:
+    require(actor, "enrollment.create")
+    on, _backdated = _paid_on(actor, on)
+    persons = _persons(actor, person_ids)
+    result = compute_quote(scheme=scheme, persons=persons, months=months, on=on, group=group, income=income)
+    return Quote.objects.create(
+        id=uuid.uuid4(),
+        scheme=scheme,
+        result=result,
+        total_payable=result["total_payable"],
+        request={
+            "scheme": scheme,
+            "person_ids": person_ids,
+            "months": months,
+            "group": group,
+            "income": income,
+            "on": on.isoformat(),
+        },
+        province_code=persons[0].province_code,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        expires_at=timezone.now() + QUOTE_VALIDITY,
+    )
+
+
+def _point_for(actor, point: CollectionPoint | None) -> CollectionPoint:
+    points = CollectionPoint.objects.filter(is_active=True)
+    if point is not None:
+        ok = point.is_active and (
+            point.agents.filter(pk=actor.pk).exists()
+            or (has_capability(actor, "payments.manage") and scope_for(actor).covers_area(point.area))
+        )
+        if not ok:
+            raise ApplicationError(
+                ErrorCode.NOT_FOUND, _("You do not work at this collection point."), field="point_id"
+            )
+        return point
+    mine = list(points.filter(agents=actor)[:2]) if getattr(actor, "pk", None) else []
+    if len(mine) != 1:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Choose the collection point you are working at."), field="point_id"
+        )
+    return mine[0]
+
+
+def _fingerprint(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _latest_coverage_end(person: Person) -> dt.date | None:
+    last = HICoverage.objects.filter(person=person, is_void=False).order_by("-valid_to").first()
+    return last.valid_to if last else None
+
+
+def _hi_plan(persons: list[Person], months: int, paid_on: dt.date) -> list[card_rules.CardValidity]:
+    plan = []
+    for person in persons:
+        previous = _latest_coverage_end(person)
+        if previous is not None and (previous - paid_on).days > RENEWAL_WINDOW_DAYS:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                _("%(name)s is already covered until %(date)s; renewal opens %(days)s days before that.")
+                % {"name": person.full_name, "date": format_date(previous), "days": RENEWAL_WINDOW_DAYS},
+                field="person_ids",
+            )
+        born = person.birth_date if person.birth_date_precision == "d" else None
+        try:
+            plan.append(card_rules.card_validity(paid_on, months, previous_valid_to=previous, born=born))
+        except RuleError as e:
+            raise _rule_error(e) from None
+    return plan
+
+
+def _vsi_months(person: Person, months: int, paid_on: dt.date) -> tuple[dt.date, dt.date]:
+    first = paid_on.replace(day=1)
+    last = add_months(first, months - 1)
+    clash = (
+        VSIContribution.objects.filter(
+            person=person, is_void=False, first_month__lte=last, last_month__gte=first
+        )
+        .order_by("first_month")
+        .first()
+    )
+    if clash is not None:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("%(name)s has already paid voluntary SI for %(month)s.")
+            % {"name": person.full_name, "month": max(clash.first_month, first).strftime("%m/%Y")},
+            field="person_ids",
+        )
+    return first, last
+
+
+def enrollment_create(
+    *,
+    actor,
+    idempotency_key: str,
+    scheme: str,
+    person_ids: list[int],
+    months: int = 12,
+    group: str | None = None,
+    income: int | None = None,
+    paid_on: dt.date | None = None,
+    point: CollectionPoint | None = None,
+    activity_id: int | None = None,
+    method: str = Method.CASH,
+    amount: int | None = None,
+    quote_id: uuid.UUID | str | None = None,
+    vssid_install_assisted: bool = False,
+    cashless_switched: bool = False,
+) -> tuple[Enrollment, bool]:
+    """Enrolls people and takes the payment; returns (enrollment, created). A repeated key returns the first
+    enrollment unchanged; the same key with different content is refused."""
+    require(actor, "enrollment.create")
+    key = (idempotency_key or "").strip()
+    if not 8 <= len(key) <= 100:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("Each request needs an idempotency key of 8 to 100 characters."),
+            field="idempotency_key",
+        )
+    request = {
+        "scheme": scheme,
+        "person_ids": list(person_ids),
+        "months": months,
+        "group": group,
+        "income": income,
+        "paid_on": paid_on,
+        "point": getattr(point, "pk", None),
+        "activity_id": activity_id,
+        "method": method,
+        "amount": amount,
+    }
+    fingerprint = _fingerprint(request)
+    for _attempt in range(3):
+        existing = Enrollment.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise ApplicationError(
+                    ErrorCode.CONFLICT,
+                    _("This idempotency key was already used for a different request."),
+                    field="idempotency_key",
+                )
+            if existing.created_by_id != getattr(actor, "pk", None) and not scope_for(
+                actor
+            ).province_codes & {existing.province_code}:
+                raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."))
+            return existing, False
+        try:
+            with transaction.atomic():
+                enrollment = _enrollment_create(
+                    actor=actor,
+                    key=key,
+                    fingerprint=fingerprint,
+                    scheme=scheme,
+                    person_ids=list(person_ids),
+                    months=months,
+                    group=group,
+                    income=income,
+                    paid_on=paid_on,
+                    point=point,
+                    activity_id=activity_id,
+                    method=method,
+                    amount=amount,
+                    quote_id=quote_id,
+                    vssid=vssid_install_assisted,
+                    cashless=cashless_switched,
+                )
+            return enrollment, True
+        except IntegrityError:
+            # The same key committed by a concurrent request (a double click that reached two workers):
+            # read that one on the next turn of the loop.
+            continue
+    raise ApplicationError(ErrorCode.CONFLICT, _("The request could not be completed; try again."))
+
+
+def _enrollment_create(
+    *,
+    actor,
+    key,
+    fingerprint,
+    scheme,
+    person_ids,
+    months,
+    group,
+    income,
+    paid_on,
+    point,
+    activity_id,
+    method,
+    amount,
+    quote_id,
+    vssid,
+    cashless,
+) -> Enrollment:
+    paid_on, backdated = _paid_on(actor, paid_on)
+    point = _point_for(actor, point)
+    if method not in Method.values:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Payment is by cash or bank transfer."), field="payment.method"
+        )
+    persons = _persons(actor, person_ids)
+    # Lock the people in id order: a concurrent enrollment of any of them waits here, then sees our coverage.
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=person_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    quote = compute_quote(
+        scheme=scheme, persons=persons, months=months, on=paid_on, group=group, income=income
+    )
+    if quote_id:
+        _check_quote(quote_id, scheme, person_ids, months, group, income, paid_on, quote)
+    total = quote["total_payable"]
+    if amount is not None and amount != total:
+        difference = amount - total
+        message = (
+            _("The payment is %(diff)s short: the amount due is %(total)s.")
+            if difference < 0
+            else _("The payment is %(diff)s too much: the amount due is %(total)s.")
+        )
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            message % {"diff": format_vnd(abs(difference)), "total": format_vnd(total)},
+            field="payment.amount",
+        )
+    plan: Any = (
+        _vsi_months(persons[0], months, paid_on)
+        if scheme == Scheme.VSI
+        else _hi_plan(persons, months, paid_on)
+    )
+    enrollment = Enrollment.objects.create(
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        scheme=scheme,
+        status=Status.PENDING_PAYMENT,
+        point=point,
+        activity_id=activity_id,
+        paid_on=paid_on,
+        backdated=backdated,
+        months=months,
+        group=group or "",
+        income=income,
+        quote=quote,
+        total_payable=total,
+        vssid_install_assisted=bool(vssid),
+        cashless_switched=bool(cashless),
+        province_code=persons[0].province_code,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    EnrollmentMember.objects.bulk_create(
+        [
+            EnrollmentMember(
+                enrollment=enrollment,
+                person=p,
+                position=i,
+                rank=m.get("rank"),
+                group=m.get("group") or "",
+                premium=m["premium"],
+                support=m["support"],
+                payable=m["payable"],
+                province_code=p.province_code,
+            )
+            for i, (p, m) in enumerate(zip(persons, quote["members"], strict=True))
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="enrollment_create",
+        obj=enrollment,
+        after={
+            "scheme": scheme,
+            "persons": person_ids,
+            "total_payable": total,
+            "paid_on": paid_on.isoformat(),
+            "backdated": backdated,
+            "method": method,
+        },
+    )
+    if method == Method.BANK_TRANSFER and total > 0:
+        _payment_pending(enrollment, point)
+    else:
+        Payment.objects.create(
+            enrollment=enrollment,
+            method=Method.CASH,
+            amount=total,
+            status=PaymentStatus.CONFIRMED,
+            reference=_reference(enrollment),
+            province_code=enrollment.province_code,
+            confirmed_at=timezone.now(),
+            confirmed_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _complete(actor, enrollment, persons, plan, Method.CASH)
+    return enrollment
+
+
+def _check_quote(quote_id, scheme, person_ids, months, group, income, paid_on, fresh) -> None:
+    quote = Quote.objects.filter(pk=quote_id).first()
+    if quote is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("The quote is not found."), field="quote_id")
+    if quote.expires_at < timezone.now():
+        raise ApplicationError(
+            ErrorCode.CONFLICT, _("The quote has expired; make a new quote."), field="quote_id"
+        )
+    asked = {
+        "scheme": scheme,
+        "person_ids": person_ids,
+        "months": months,
+        "group": group,
+        "income": income,
+        "on": paid_on.isoformat(),
+    }
+    if quote.request != asked:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The quote was made for something else."), field="quote_id"
+        )
+    if quote.total_payable != fresh["total_payable"]:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, _("The quote is no longer valid; make a new quote."), field="quote_id"
+        )
+
+
+def _reference(enrollment: Enrollment) -> str:
+    return f"BHXH {enrollment.province_code[-2:]}{enrollment.pk:09d}"
+
+
+def _payment_pending(enrollment: Enrollment, point: CollectionPoint) -> Payment:
+    if not (point.bank_bin and point.bank_account):
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("This collection point has no bank account for transfers; take cash."),
+            field="payment.method",
+        )
+    reference = _reference(enrollment)
+    payload = VietQR(point.bank_bin, point.bank_account, enrollment.total_payable, reference).payload()
+    return Payment.objects.create(
+        enrollment=enrollment,
+        method=Method.BANK_TRANSFER,
+        amount=enrollment.total_payable,
+        status=PaymentStatus.PENDING,
+        reference=reference,
+        qr_payload=payload,
+        province_code=enrollment.province_code,
+    )
+
+
+def _card_code(group: str, province_code: str, si_number: str, on: dt.date) -> tuple[str, int, str]:
+    p = params.default()
+    name = f"cards.card_codes.{group}" if p.has(f"cards.card_codes.{group}") else "cards.card_codes.other"
+    value = p.get(name, on).value
+    code, level = value["code"], int(value["level"])
+    return code, level, f"{code}{level}{province_code[-2:].zfill(2)}{si_number}"
+
+
+def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method: str) -> Enrollment:
+    """The money is in: receipt, coverage or contribution months, cards."""
+    from ansinh.cards.services import card_issue
+    from ansinh.registry.services import si_number_assign
+
+    if enrollment.total_payable > 0:
+        payer = persons[0].full_name
+        receipt_issue(
+            actor=actor,
+            enrollment=enrollment,
+            method=method,
+            amount=enrollment.total_payable,
+            paid_on=enrollment.paid_on,
+            payer_name=payer,
+        )
+    members = list(enrollment.members.all())
+    if enrollment.scheme == Scheme.VSI:
+        first, last = plan
+        rules = enrollment.quote["rules"]
+        VSIContribution.objects.create(
+            person=persons[0],
+            enrollment=enrollment,
+            first_month=first,
+            months=enrollment.months,
+            last_month=last,
+            monthly_income=enrollment.income or 0,
+            monthly_contribution=rules["monthly_contribution"],
+            monthly_support=rules["monthly_support"],
+            supported_months=rules.get("supported_months", 0),
+            total_payable=enrollment.total_payable,
+            province_code=enrollment.province_code,
+        )
+    else:
+        for person, member, validity in zip(persons, members, plan, strict=True):
+            person = si_number_assign(actor=actor, person=person)
+            code, level, card_code = _card_code(
+                member.group, person.province_code, person.si_number, enrollment.paid_on
+            )
+            coverage = HICoverage.objects.create(
+                person=person,
+                enrollment=enrollment,
+                valid_from=validity.valid_from,
+                valid_to=validity.valid_to,
+                group=member.group,
+                group_code=code,
+                benefit_level=level,
+                card_code=card_code,
+                rule=validity.rule,
+                province_code=person.province_code,
+            )
+            card_issue(actor=actor, coverage=coverage)
+    enrollment.status = Status.COMPLETED
+    enrollment.completed_at = timezone.now()
+    enrollment.save(update_fields=["status", "completed_at"])
+    audit_record(
+        actor=actor, action="enrollment_complete", obj=enrollment, after={"status": enrollment.status}
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_confirm_payment(
+    *,
+    actor,
+    enrollment: Enrollment,
+    bank_reference: str = "",
+    qr_payload: str | None = None,
+    amount: int | None = None,
+) -> Enrollment:
+    """The agent (or the office, from the bank statement) confirms a transfer; then the receipt and the card."""
+    require(actor, "enrollment.create")
+    enrollment = Enrollment.objects.select_for_update().select_related("point__area").get(pk=enrollment.pk)
+    if not scope_for(actor).covers_area(enrollment.point.area) and enrollment.created_by_id != actor.pk:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."))
+    if enrollment.status == Status.COMPLETED:
+        return enrollment  # confirmed already: a repeat changes nothing
+    if enrollment.status != Status.PENDING_PAYMENT:
+        raise ApplicationError(ErrorCode.CONFLICT, _("This enrollment is not waiting for a payment."))
+    payment = Payment.objects.select_for_update().get(enrollment=enrollment)
+    if timezone.now() - enrollment.created_at > TRANSFER_VALIDITY:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("The transfer was not confirmed in time; the quote has expired. Start again."),
+            field="quote_id",
+        )
+    if qr_payload is not None:
+        try:
+            qr = parse_vietqr(qr_payload)
+        except VietQRError as e:
+            raise ApplicationError(
+                ErrorCode.INVALID, _("The VietQR code is not valid: %(why)s") % {"why": e}, field="qr_payload"
+            ) from None
+        if qr.reference != payment.reference or qr.amount != payment.amount:
+            raise ApplicationError(
+                ErrorCode.INVALID, _("The VietQR code is for another payment."), field="qr_payload"
+            )
+    if amount is not None and amount != payment.amount:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("The transfer received (%(got)s) is not the amount due (%(due)s).")
+            % {"got": format_vnd(amount), "due": format_vnd(payment.amount)},
+            field="amount",
+        )
+    persons = [m.person for m in enrollment.members.select_related("person").order_by("position")]
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=[p.pk for p in persons])
+        .order_by("pk")
+        .values_list("pk")
+    )
+    plan = (
+        _vsi_months(persons[0], enrollment.months, enrollment.paid_on)
+        if enrollment.scheme == Scheme.VSI
+        else _hi_plan(persons, enrollment.months, enrollment.paid_on)
+    )
+    payment.status = PaymentStatus.CONFIRMED
+    payment.bank_reference = bank_reference[:60]
+    payment.confirmed_at = timezone.now()
+    payment.confirmed_by = actor
+    payment.save(update_fields=["status", "bank_reference", "confirmed_at", "confirmed_by"])
+    return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER)
+
+
+def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
+    """Called when the receipt is voided (payments.services.receipt_void), inside its transaction."""
+    enrollment.status = Status.VOID
+    enrollment.save(update_fields=["status"])
+    HICoverage.objects.filter(enrollment=enrollment).update(is_void=True)
+    VSIContribution.objects.filter(enrollment=enrollment).update(is_void=True)
+    audit_record(actor=actor, action="enrollment_void", obj=enrollment, after={"status": Status.VOID})
+    return enrollment
+
+
+def outcome_flags_set(
+    *,
+    actor,
+    enrollment: Enrollment,
+    vssid_install_assisted: bool | None = None,
+    cashless_switched: bool | None = None,
+) -> Enrollment:
+    """'Helped install VssID' / 'switched pension to an account', marked in the same flow."""
+    require(actor, "enrollment.create")
+    before = {"vssid": enrollment.vssid_install_assisted, "cashless": enrollment.cashless_switched}
+    if vssid_install_assisted is not None:
+        enrollment.vssid_install_assisted = vssid_install_assisted
+    if cashless_switched is not None:
+        enrollment.cashless_switched = cashless_switched
+    enrollment.save(update_fields=["vssid_install_assisted", "cashless_switched"])
+    audit_record(
+        actor=actor,
+        action="enrollment_outcomes",
+        obj=enrollment,
+        before=before,
+        after={"vssid": enrollment.vssid_install_assisted, "cashless": enrollment.cashless_switched},
+    )
+    return enrollment

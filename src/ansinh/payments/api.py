@@ -1,0 +1,175 @@
+"""Receipts, collection points, the day close and transfer reconciliation over JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+
+from ansinh.areas.selectors import area_get_for_user
+from ansinh.core.access import not_found
+from ansinh.core.models import User
+
+from . import selectors, services
+
+router = Router(tags=["payments"])
+
+
+class VoidIn(Schema):
+    reason: str
+
+
+@router.get("/receipts/{receipt_id}", response=dict)
+def receipt_detail(request, receipt_id: int):
+    return selectors.receipt_json(selectors.receipt_get(user=request.user, receipt_id=receipt_id))
+
+
+@router.post("/receipts/{receipt_id}/void", response=dict)
+def receipt_void(request, receipt_id: int, payload: VoidIn):
+    receipt = selectors.receipt_get(user=request.user, receipt_id=receipt_id)
+    return selectors.receipt_json(
+        services.receipt_void(actor=request.user, receipt=receipt, reason=payload.reason)
+    )
+
+
+@router.get("/receipts/{receipt_id}/pdf")
+def receipt_pdf(request, receipt_id: int, paper: Literal["a5", "a6", "80mm"] = "a5"):
+    from ansinh.cards.pdf import receipt_pdf as render
+
+    receipt = selectors.receipt_get(user=request.user, receipt_id=receipt_id)
+    response = HttpResponse(render(receipt, paper=paper), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-lai-{receipt.display_number}.pdf"'
+    return response
+
+
+class PointIn(Schema):
+    code: str
+    name: str
+    kind: Literal["si_office", "post_office", "commune_agent", "event_desk"]
+    area_code: str
+    bank_bin: str = ""
+    bank_account: str = ""
+    bank_account_name: str = ""
+
+
+def point_json(point) -> dict:
+    return {
+        "id": point.pk,
+        "code": point.code,
+        "name": point.name,
+        "kind": point.kind,
+        "area_code": point.area.code,
+        "agents": list(point.agents.values_list("username", flat=True)),
+        "books": [
+            {
+                "id": b.pk,
+                "series": b.series,
+                "first_number": b.first_number,
+                "last_number": b.last_number,
+                "next_number": b.next_number,
+                "closed": b.closed_at is not None,
+            }
+            for b in point.books.all()
+        ],
+    }
+
+
+@router.get("/collection-points", response=list[dict])
+def point_list(request):
+    points = selectors.points_for_user(user=request.user) | selectors.my_points(user=request.user)
+    return [point_json(p) for p in points.distinct().order_by("code")]
+
+
+@router.post("/collection-points", response={201: dict})
+def point_create(request, payload: PointIn):
+    area = area_get_for_user(user=request.user, code=payload.area_code)
+    data = payload.dict(exclude={"area_code"})
+    return Status(201, point_json(services.point_create(actor=request.user, area=area, **data)))
+
+
+class BookIn(Schema):
+    series: str
+    first_number: int
+    last_number: int
+
+
+@router.post("/collection-points/{point_id}/books", response={201: dict})
+def book_create(request, point_id: int, payload: BookIn):
+    point = selectors.point_get(user=request.user, point_id=point_id)
+    services.book_create(actor=request.user, point=point, **payload.dict())
+    return Status(201, point_json(point))
+
+
+class AgentIn(Schema):
+    username: str
+
+
+@router.post("/collection-points/{point_id}/agents", response=dict)
+def point_agent(request, point_id: int, payload: AgentIn):
+    point = selectors.point_get(user=request.user, point_id=point_id)
+    agent = User.objects.filter(username=payload.username).first()
+    if agent is None:
+        raise not_found()
+    return point_json(services.point_assign_agent(actor=request.user, point=point, agent=agent))
+
+
+class DayCloseIn(Schema):
+    point_id: int
+    day: dt.date | None = None
+    cash_counted: int
+    received_by: str
+    note: str = ""
+
+
+def day_close_json(close) -> dict:
+    return {
+        "id": close.pk,
+        "point_id": close.point_id,
+        "day": close.day.isoformat(),
+        "receipts": close.receipts,
+        "voided": close.voided,
+        "cash_expected": close.cash_expected,
+        "cash_counted": close.cash_counted,
+        "difference": close.difference,
+        "transfers": close.transfers,
+        "received_by": close.received_by,
+    }
+
+
+@router.post("/day-close", response={201: dict})
+def day_close(request, payload: DayCloseIn):
+    point = selectors.point_get(user=request.user, point_id=payload.point_id)
+    close = services.day_close_create(
+        actor=request.user,
+        point=point,
+        day=payload.day,
+        cash_counted=payload.cash_counted,
+        received_by=payload.received_by,
+        note=payload.note,
+    )
+    return Status(201, day_close_json(close))
+
+
+@router.get("/day-close/{close_id}/pdf")
+def day_close_pdf(request, close_id: int):
+    from ansinh.cards.pdf import handover_pdf
+
+    close = selectors.day_close_get(user=request.user, close_id=close_id)
+    return HttpResponse(handover_pdf(close), content_type="application/pdf")
+
+
+class StatementLine(Schema):
+    reference: str
+    amount: int
+    bank_reference: str = ""
+
+
+class ReconcileIn(Schema):
+    lines: list[StatementLine]
+
+
+@router.post("/transfers/reconcile", response=dict)
+def reconcile(request, payload: ReconcileIn):
+    return services.transfers_reconcile(actor=request.user, lines=[line.dict() for line in payload.lines])

@@ -1,0 +1,64 @@
+"""Reads of collection points, receipts and day closes, scoped to the user's areas."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ansinh.core.access import not_found, scope_for
+
+from .models import CollectionPoint, DayClose, Receipt
+
+
+def points_for_user(*, user) -> QuerySet[CollectionPoint]:
+    return CollectionPoint.objects.filter(scope_for(user).areas_q(prefix="area__")).select_related("area")
+
+
+def my_points(*, user) -> QuerySet[CollectionPoint]:
+    return CollectionPoint.objects.filter(agents=user, is_active=True).select_related("area")
+
+
+def point_get(*, user, point_id: int) -> CollectionPoint:
+    point = (
+        points_for_user(user=user).filter(pk=point_id).first()
+        or my_points(user=user).filter(pk=point_id).first()
+    )
+    if point is None:
+        raise not_found()
+    return point
+
+
+def receipts_for_user(*, user) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(scope_for(user).areas_q(prefix="point__area__")).select_related(
+        "point", "enrollment", "issued_by"
+    )
+
+
+def receipt_get(*, user, receipt_id: int) -> Receipt:
+    receipt = receipts_for_user(user=user).filter(pk=receipt_id).first()
+    if receipt is None:
+        raise not_found()
+    return receipt
+
+
+def day_close_get(*, user, close_id: int) -> DayClose:
+    close = DayClose.objects.filter(scope_for(user).areas_q(prefix="point__area__"), pk=close_id).first()
+    if close is None:
+        raise not_found()
+    return close
+
+
+def receipt_json(receipt: Receipt) -> dict:
+    return {
+        "id": receipt.pk,
+        "number": receipt.display_number,
+        "series": receipt.series,
+        "sequence": receipt.number,
+        "amount": receipt.amount,
+        "method": receipt.method,
+        "paid_on": receipt.paid_on.isoformat(),
+        "payer_name": receipt.payer_name,
+        "point_id": receipt.point_id,
+        "enrollment_id": receipt.enrollment_id,
+        "void": receipt.is_void,
+        "void_reason": receipt.void_reason or None,
+    }

@@ -1,0 +1,283 @@
+"""Writes for collection points, receipt books, receipts, bank-transfer reconciliation and the day close."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ansinh.areas.models import Area, Level
+from ansinh.core.access import has_capability, require, scope_for
+from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.dates import today
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.money import format_vnd
+
+from .models import CollectionPoint, DayClose, Method, Payment, PaymentStatus, PointKind, Receipt, ReceiptBook
+
+
+def _in_scope(actor, area: Area) -> None:
+    if not scope_for(actor).covers_area(area):
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("There is no such area in your areas."), field="area_code"
+        )
+
+
+@transaction.atomic
+def point_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    area: Area,
+    bank_bin: str = "",
+    bank_account: str = "",
+    bank_account_name: str = "",
+) -> CollectionPoint:
+    require(actor, "payments.manage")
+    _in_scope(actor, area)
+    if kind not in PointKind.values:
+        raise ApplicationError(ErrorCode.INVALID, _("Choose the kind of collection point."), field="kind")
+    if area.level not in (Level.PROVINCE, Level.COMMUNE, Level.VILLAGE):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A point is in a current province or commune."), field="area"
+        )
+    if CollectionPoint.objects.filter(code=code).exists():
+        raise ApplicationError(ErrorCode.CONFLICT, _("This code is taken."), field="code")
+    point = CollectionPoint.objects.create(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        area=area,
+        province_code=area.province_code,
+        bank_bin=bank_bin,
+        bank_account=bank_account,
+        bank_account_name=bank_account_name,
+    )
+    audit_record(actor=actor, action="point_create", obj=point, after=snapshot(point))
+    return point
+
+
+@transaction.atomic
+def point_assign_agent(*, actor, point: CollectionPoint, agent) -> CollectionPoint:
+    require(actor, "payments.manage")
+    _in_scope(actor, point.area)
+    point.agents.add(agent)
+    audit_record(actor=actor, action="point_assign_agent", obj=point, after={"agent": agent.username})
+    return point
+
+
+@transaction.atomic
+def book_create(
+    *, actor, point: CollectionPoint, series: str, first_number: int, last_number: int
+) -> ReceiptBook:
+    """A receipt book: a range of numbers of a series. Ranges of one series never overlap."""
+    require(actor, "payments.manage")
+    _in_scope(actor, point.area)
+    series = series.strip().upper()
+    if not series or first_number < 1 or last_number < first_number:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("A receipt book needs a series and a range of numbers from low to high."),
+            field="last_number",
+        )
+    overlap = ReceiptBook.objects.filter(
+        series=series, first_number__lte=last_number, last_number__gte=first_number
+    )
+    if overlap.exists():
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("These numbers overlap another book of series %(series)s.") % {"series": series},
+            field="first_number",
+        )
+    book = ReceiptBook.objects.create(
+        point=point,
+        series=series,
+        first_number=first_number,
+        last_number=last_number,
+        next_number=first_number,
+        province_code=point.province_code,
+    )
+    audit_record(actor=actor, action="book_create", obj=book, after=snapshot(book))
+    return book
+
+
+@transaction.atomic
+def book_close(*, actor, book: ReceiptBook) -> ReceiptBook:
+    require(actor, "payments.manage")
+    if book.closed_at is None:
+        book.closed_at = timezone.now()
+        book.save(update_fields=["closed_at"])
+        audit_record(
+            actor=actor, action="book_close", obj=book, after={"closed_at": book.closed_at.isoformat()}
+        )
+    return book
+
+
+def _take_number(point: CollectionPoint) -> tuple[ReceiptBook, int]:
+    """The next receipt number of the point's open book, under a row lock (never read-then-write)."""
+    book = (
+        ReceiptBook.objects.select_for_update()
+        .filter(point=point, closed_at__isnull=True, next_number__lte=F("last_number"))
+        .order_by("opened_at", "first_number")
+        .first()
+    )
+    if book is None:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _(
+                "The collection point has no open receipt book with numbers left. Ask the office for a new book."
+            ),
+            field="point",
+        )
+    number = book.next_number
+    book.next_number = number + 1
+    if book.next_number > book.last_number:
+        book.closed_at = timezone.now()  # used up
+    book.save(update_fields=["next_number", "closed_at"])
+    return book, number
+
+
+def receipt_issue(
+    *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str
+) -> Receipt:
+    """Called by the enrollment services inside their transaction, once the money is in."""
+    book, number = _take_number(enrollment.point)
+    receipt = Receipt.objects.create(
+        book=book,
+        series=book.series,
+        number=number,
+        point=enrollment.point,
+        enrollment=enrollment,
+        amount=amount,
+        method=method,
+        paid_on=paid_on,
+        payer_name=payer_name[:150],
+        province_code=enrollment.province_code,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="receipt_issue",
+        obj=receipt,
+        after={"number": receipt.display_number, "amount": amount, "method": method},
+    )
+    return receipt
+
+
+@transaction.atomic
+def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
+    """Voids a receipt (never deletes it): it keeps its number and shows as void; the coverage and cards it
+    paid for are voided with it. Agents may void their own receipts of the day; managers any in their areas."""
+    receipt = Receipt.objects.select_for_update().select_related("point__area").get(pk=receipt.pk)
+    own_today = (
+        receipt.issued_by_id == getattr(actor, "pk", None)
+        and receipt.issued_at.date() == timezone.now().date()
+    )
+    if not (
+        has_capability(actor, "receipt.void") or (own_today and has_capability(actor, "receipt.void_own"))
+    ):
+        require(actor, "receipt.void")
+    _in_scope(actor, receipt.point.area)
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Give the reason for voiding the receipt."), field="reason"
+        )
+    if receipt.voided_at is not None:
+        return receipt  # voiding twice (a double click) changes nothing
+    receipt.voided_at = timezone.now()
+    receipt.voided_by = actor if getattr(actor, "pk", None) else None
+    receipt.void_reason = reason[:300]
+    receipt.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    from ansinh.enrollment.services import enrollment_void
+
+    enrollment_void(actor=actor, enrollment=receipt.enrollment)
+    audit_record(
+        actor=actor,
+        action="receipt_void",
+        obj=receipt,
+        after={"number": receipt.display_number, "reason": receipt.void_reason},
+    )
+    return receipt
+
+
+@transaction.atomic
+def day_close_create(
+    *,
+    actor,
+    point: CollectionPoint,
+    day: dt.date | None = None,
+    cash_counted: int,
+    received_by: str,
+    note: str = "",
+) -> DayClose:
+    """The agent's end of day: cash counted against the day's receipts; the difference is recorded, not hidden."""
+    require(actor, "dayclose.create")
+    _in_scope(actor, point.area)
+    day = day or today()
+    if not isinstance(cash_counted, int) or cash_counted < 0:
+        raise ApplicationError(ErrorCode.INVALID, _("Enter the cash counted in đồng."), field="cash_counted")
+    if not received_by.strip():
+        raise ApplicationError(ErrorCode.INVALID, _("Who receives the cash?"), field="received_by")
+    if DayClose.objects.filter(point=point, agent=actor, day=day).exists():
+        raise ApplicationError(ErrorCode.CONFLICT, _("This day is already closed."), field="day")
+    receipts = Receipt.objects.filter(point=point, issued_by=actor, issued_at__date=day)
+    valid = receipts.filter(voided_at__isnull=True)
+    cash = valid.filter(method=Method.CASH).aggregate(s=Sum("amount"))["s"] or 0
+    transfers = valid.filter(method=Method.BANK_TRANSFER).aggregate(s=Sum("amount"))["s"] or 0
+    close = DayClose.objects.create(
+        point=point,
+        agent=actor,
+        day=day,
+        receipts=valid.count(),
+        voided=receipts.count() - valid.count(),
+        cash_expected=cash,
+        cash_counted=cash_counted,
+        transfers=transfers,
+        received_by=received_by.strip()[:150],
+        note=note[:300],
+        province_code=point.province_code,
+    )
+    audit_record(actor=actor, action="day_close", obj=close, after=snapshot(close))
+    return close
+
+
+def transfers_reconcile(*, actor, lines: list[dict]) -> dict:
+    """Matches bank-statement lines ({reference, amount, bank_reference}) against bank-transfer payments.
+    Reads only: confirming is done per enrollment (enrollment_confirm_payment), after a person has looked."""
+    require(actor, "payments.reconcile")
+    scope = scope_for(actor)
+    payments = Payment.objects.filter(scope.areas_q(prefix="enrollment__point__area__"))
+    by_ref = {
+        p.reference: p
+        for p in payments.filter(reference__in=[str(x.get("reference", "")).strip().upper() for x in lines])
+    }
+    matched, mismatched, unknown = [], [], []
+    for line in lines:
+        ref = str(line.get("reference", "")).strip().upper()
+        payment = by_ref.get(ref)
+        if payment is None:
+            unknown.append(line)
+        elif int(line.get("amount", -1)) != payment.amount:
+            mismatched.append(
+                {
+                    **line,
+                    "expected": payment.amount,
+                    "message": _("expected %(amount)s") % {"amount": format_vnd(payment.amount)},
+                }
+            )
+        else:
+            matched.append(
+                {
+                    **line,
+                    "enrollment_id": payment.enrollment_id,
+                    "status": payment.status,
+                    "already_confirmed": payment.status == PaymentStatus.CONFIRMED,
+                }
+            )
+    return {"matched": matched, "mismatched": mismatched, "unknown": unknown}
