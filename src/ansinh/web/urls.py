@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import desk, rules_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -19,4 +19,20 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path("calculator/", rules_views.hi_calculator, name="calculator"),
+    path("calculator/vsi/", rules_views.vsi_calculator, name="calculator_vsi"),
+    path("rules/", rules_views.rules_page, name="rules"),
+    path("desk/", desk.desk_home, name="desk"),
+    path("desk/person/<int:person_id>/", desk.desk_person, name="desk_person"),
+    path("desk/person/<int:person_id>/quote/", desk.desk_quote, name="desk_quote"),
+    path("desk/pay/", desk.desk_pay, name="desk_pay"),
+    path("desk/enrollment/<int:enrollment_id>/", desk.desk_enrollment, name="desk_enrollment"),
+    path("desk/enrollment/<int:enrollment_id>/confirm/", desk.desk_confirm, name="desk_confirm"),
+    path("desk/enrollment/<int:enrollment_id>/outcomes/", desk.desk_outcomes, name="desk_outcomes"),
+    path("desk/enrollment/<int:enrollment_id>/cards.pdf", desk.desk_cards_pdf, name="desk_cards_pdf"),
+    path("desk/receipts/<int:receipt_id>/void/", desk.desk_void, name="desk_void"),
+    path("desk/receipts/<int:receipt_id>/pdf/", desk.desk_receipt_pdf, name="desk_receipt_pdf"),
+    path("desk/cards/", desk.desk_batch_cards, name="desk_batch_cards"),
+    path("desk/close/", desk.desk_close, name="desk_close"),
+    path("desk/close/<int:close_id>/pdf/", desk.desk_close_pdf, name="desk_close_pdf"),
 ]

@@ -103,6 +103,8 @@ def person_create(request):
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": person.full_name})
             household = request.GET.get("household")
+            if request.GET.get("desk"):
+                return redirect("web:desk_person", person_id=person.pk)
             if household:
                 return redirect("web:household_detail", household_id=int(household))
             return redirect("web:person_detail", person_id=person.pk)

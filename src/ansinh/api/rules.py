@@ -1,0 +1,266 @@
+"""The rules over JSON: quotes, card validity, pension estimates and the dated legal parameters.
+
+A thin door onto the pure ``ansinh.rules`` package: the quote bodies are exactly the ``to_json()`` of the
+rules (the same JSON as ``ansinh quote hi --json`` and friends). A `RuleError` becomes a 422 with
+``{code, message, field, limit, detail}`` (handler in api/main.py, text from `rule_error_message`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.rules import cards, hi, pension, vsi
+from ansinh.rules._util import pct
+from ansinh.rules.errors import RuleError, RuleErrorCode
+from ansinh.rules.params import Parameter, default
+
+router = Router(tags=["rules"])
+
+
+# ------------------------------------------------------------------------------------------------------
+# errors in plain words (shared with the calculator pages)
+
+
+def _vnd(x: object) -> str:
+    try:
+        return f"{int(x):,}".replace(",", ".") + " ₫"  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _day(x: object) -> str:
+    try:
+        return dt.date.fromisoformat(str(x)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(x)
+
+
+def _either(limit: object) -> str:
+    """ "3,6,12" -> "3, 6 or 12"."""
+    items = [x.strip() for x in str(limit).split(",") if x.strip()]
+    if len(items) < 2:
+        return ", ".join(items)
+    return _("%(some)s or %(last)s") % {"some": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def rule_error_message(e: RuleError) -> str:
+    """What to tell a person at the desk when a rule refuses the input (translated, plain words)."""
+    limit = e.limit
+    code = e.code
+    if code == RuleErrorCode.PARAMETER_NOT_IN_FORCE:
+        return _(
+            "ansinh knows no legal figures for this date: the earliest date it can quote is %(day)s."
+        ) % {"day": _day(limit)}
+    if code == RuleErrorCode.PARAMETER_ENDED:
+        return _("This rule ended on %(day)s and does not apply on this date.") % {"day": _day(limit)}
+    if code in (RuleErrorCode.HI_UNKNOWN_GROUP, RuleErrorCode.VSI_UNKNOWN_GROUP):
+        return _("Unknown group. Choose one from the list.")
+    if code == RuleErrorCode.HI_GROUP_NOT_IN_FORCE:
+        return _("This group has no state support on this date (it starts on %(day)s).") % {
+            "day": _day(limit)
+        }
+    if code == RuleErrorCode.HI_PERIOD_NOT_ALLOWED:
+        return _("A health-insurance card is bought for %(months)s months.") % {"months": _either(limit)}
+    if code == RuleErrorCode.HI_NO_MEMBERS:
+        return _("Add at least one person.")
+    if code == RuleErrorCode.VSI_INCOME_BELOW_FLOOR:
+        return _("The income must be at least %(amount)s (the rural poverty line on this date).") % {
+            "amount": _vnd(limit)
+        }
+    if code == RuleErrorCode.VSI_INCOME_ABOVE_CEILING:
+        return _("The income can be at most %(amount)s (20 times the base salary on this date).") % {
+            "amount": _vnd(limit)
+        }
+    if code == RuleErrorCode.VSI_MODE_NOT_ALLOWED:
+        return _("Voluntary social insurance is paid for %(months)s months at a time.") % {
+            "months": _either(limit)
+        }
+    if code == RuleErrorCode.VSI_ADVANCE_TOO_LONG:
+        return _("Payment in advance is limited to %(years)s years.") % {"years": limit}
+    if code == RuleErrorCode.VSI_BAD_MONTHS:
+        return _("Choose payment in advance or back-payment, not both.")
+    if code == RuleErrorCode.CARD_BAD_MONTHS:
+        return _("A card is bought for 1 to %(months)s months.") % {"months": limit}
+    if code == RuleErrorCode.CARD_BAD_DATES:
+        return _("The date of birth is after the payment date.")
+    if code == RuleErrorCode.BAD_INPUT and limit is not None:
+        return _("Enter a whole number of at least %(limit)s.") % {"limit": limit}
+    return _("This value cannot be used: %(detail)s") % {"detail": e.message}
+
+
+def rule_error_json(e: RuleError) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": e.code, "message": rule_error_message(e), "field": e.field}
+    if e.limit is not None:
+        out["limit"] = e.limit if isinstance(e.limit, int | str) else str(e.limit)
+    out["detail"] = e.message  # the rule's own words, naming the legal source and the limit
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------
+# parameters as JSON
+
+
+def _decimal(x: Fraction) -> str:
+    """An exact decimal string when the fraction has one (3/2 -> "1.5"), else "n/d"."""
+    d = x.denominator
+    for prime in (2, 5):
+        while d % prime == 0:
+            d //= prime
+    if d != 1:
+        return f"{x.numerator}/{x.denominator}"
+    text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def value_json(value: Any, unit: str) -> Any:
+    """A parameter value as JSON, exactly: shares of a rate as percent strings ("4.5%"), other fractions as
+    decimal strings, integers as integers."""
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, Fraction):
+        if "rate" in unit:
+            return pct(value)
+        if value.denominator == 1:
+            return value.numerator
+        return _decimal(value)
+    if isinstance(value, dict):
+        return {str(k): value_json(v, unit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [value_json(v, unit) for v in value]
+    return str(value)
+
+
+def parameter_json(p: Parameter) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "description": p.description,
+        "unit": p.unit,
+        "last_checked": p.last_checked.isoformat(),
+        "note": p.note,
+        "unconfirmed": any(v.unconfirmed for v in p.values),
+        "values": [
+            {
+                "since": v.since.isoformat(),
+                "value": value_json(v.value, p.unit),
+                "ends": v.value is None,
+                "references": [{"title": r.title, "href": r.href} for r in v.references],
+                "unconfirmed": v.unconfirmed,
+                "note": v.note,
+            }
+            for v in p.values
+        ],
+    }
+
+
+def parameters_json() -> list[dict[str, Any]]:
+    params = default()
+    return [parameter_json(params.parameter(n)) for n in params.names()]
+
+
+# ------------------------------------------------------------------------------------------------------
+# endpoints (response bodies are the rules' to_json(): a contract shared with the CLI)
+
+
+def _today() -> dt.date:
+    from ansinh.core.dates import today
+
+    return today()
+
+
+@router.get("/quote/hi", summary="Quote household or subsidised health insurance")
+def quote_hi(
+    request,
+    on: dt.date | None = None,
+    members: int | None = None,
+    months: int = 12,
+    province: str | None = None,
+    group: list[str] = Query(None),  # noqa: B008 - ninja's way of declaring a repeated query parameter
+) -> dict[str, Any]:
+    """``members=N`` household-scheme members, or ``group=G`` one member of a group; repeat ``group`` for a
+    household whose members are in different groups (in order; ``household`` members are ranked)."""
+    day = on or _today()
+    groups = [g for g in (group or []) if g]
+    if groups and members not in (None, len(groups)):
+        raise RuleError(
+            RuleErrorCode.BAD_INPUT,
+            "give members=N or group=G (repeated), not both",
+            field="group",
+        )
+    if groups:
+        return hi.quote(day, groups, months, province).to_json()
+    return hi.quote_household(day, members if members is not None else 1, months, province).to_json()
+
+
+@router.get("/quote/vsi", summary="Quote voluntary social insurance")
+def quote_vsi(
+    request,
+    income: int,
+    on: dt.date | None = None,
+    months: int = 1,
+    advance_years: int | None = None,
+    back_months: int | None = None,
+    group: list[str] = Query(None),  # noqa: B008
+    supported_months_so_far: int = 0,
+    province: str | None = None,
+) -> dict[str, Any]:
+    groups = [g for g in (group or []) if g] or ["other"]
+    return vsi.quote(
+        on or _today(), income, groups, months, advance_years, back_months, supported_months_so_far, province
+    ).to_json()
+
+
+@router.get("/card-validity", summary="Validity of a household health-insurance card")
+def card_validity(
+    request,
+    paid_on: dt.date,
+    months: int,
+    previous_valid_to: dt.date | None = None,
+    born: dt.date | None = None,
+) -> dict[str, Any]:
+    return cards.card_validity(paid_on, months, previous_valid_to, born).to_json()
+
+
+@router.get("/pension", summary="Estimate a voluntary-SI pension (always an estimate)")
+def pension_estimate(
+    request,
+    sex: Literal["m", "f"],
+    years: int,
+    average_income: int,
+    extra_months: int = 0,
+    law: Literal["2014", "2024"] | None = None,
+    born: dt.date | None = None,
+    on: dt.date | None = None,
+    support_received: int = 0,
+) -> dict[str, Any]:
+    return pension.estimate(
+        sex,
+        born=born,
+        years=years,
+        months=extra_months,
+        average_income=average_income,
+        law=law,
+        on=on or _today(),
+        support_received=support_received,
+    ).to_json()
+
+
+@router.get("/parameters", summary="Every legal parameter with its dated values and references")
+def parameter_list(request) -> list[dict[str, Any]]:
+    return parameters_json()
+
+
+@router.get("/parameters/{name}", summary="One legal parameter with its dated values and references")
+def parameter_detail(request, name: str) -> dict[str, Any]:
+    params = default()
+    if not params.has(name):
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("No legal parameter is called %(name)s.") % {"name": name}
+        )
+    return parameter_json(params.parameter(name))

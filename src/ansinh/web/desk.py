@@ -1,0 +1,355 @@
+"""The enrollment desk: find → choose → quote → pay → receipt and card, one screen per step.
+
+Built for a crowded table: the search box has the focus, Enter moves on, the amounts are large, and every
+payment carries an idempotency key rendered into the form, so a double click or a resubmitted page cannot take
+the money twice (house rule 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import segno
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ansinh.core.access import require
+from ansinh.core.dates import today
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.enrollment import selectors as enrollment_selectors
+from ansinh.enrollment import services as enrollment_services
+from ansinh.enrollment.models import Scheme, Status
+from ansinh.enrollment.services import RENEWAL_WINDOW_DAYS
+from ansinh.payments import selectors as payment_selectors
+from ansinh.payments import services as payment_services
+from ansinh.payments.models import Receipt
+from ansinh.registry import selectors as registry_selectors
+from ansinh.rules import hi
+
+from .views import page
+
+SESSION_POINT = "desk_point_id"
+
+
+def _current_point(request):
+    points = list(payment_selectors.my_points(user=request.user))
+    chosen = request.GET.get("point") or request.session.get(SESSION_POINT)
+    point = next((p for p in points if str(p.pk) == str(chosen)), None)
+    if point is None and len(points) == 1:
+        point = points[0]
+    if point is not None:
+        request.session[SESSION_POINT] = point.pk
+    return point, points
+
+
+@page
+def desk_home(request):
+    require(request.user, "enrollment.create")
+    point, points = _current_point(request)
+    q = request.GET.get("q", "").strip()
+    people = registry_selectors.person_search(user=request.user, text=q, limit=12) if q else []
+    if request.htmx:
+        return render(request, "web/desk_home.html#results", {"q": q, "people": people})
+    receipts = []
+    if point is not None:
+        receipts = list(
+            Receipt.objects.filter(point=point, issued_by=request.user, issued_at__date=today()).order_by(
+                "-number"
+            )
+        )
+    total = sum(r.amount for r in receipts if not r.is_void)
+    return render(
+        request,
+        "web/desk_home.html",
+        {
+            "point": point,
+            "points": points,
+            "q": q,
+            "people": people,
+            "receipts": receipts,
+            "total": total,
+        },
+    )
+
+
+def _household_members(user, person):
+    if not getattr(person, "household_id", None):
+        return [person]
+    household = registry_selectors.household_get(user=user, household_id=person.household_id)
+    return [m.person for m in registry_selectors.household_members(household=household)]
+
+
+def _coverage_rows(people, on):
+    rows = []
+    for p in people:
+        cover = enrollment_selectors.coverage_of(person=p).filter(is_void=False).first()
+        renew_from = cover.valid_to - dt.timedelta(days=RENEWAL_WINDOW_DAYS) if cover else None
+        rows.append(
+            {
+                "person": p,
+                "cover": cover,
+                "covered_now": bool(cover and cover.valid_from <= on <= cover.valid_to),
+                "blocked": bool(renew_from and on < renew_from),
+                "renew_from": renew_from,
+            }
+        )
+    return rows
+
+
+@page
+def desk_person(request, person_id: int):
+    require(request.user, "enrollment.create")
+    point, _points = _current_point(request)
+    person = registry_selectors.person_get(user=request.user, person_id=person_id)
+    rows = _coverage_rows(_household_members(request.user, person), today())
+    return render(
+        request,
+        "web/desk_person.html",
+        {
+            "point": point,
+            "person": person,
+            "rows": rows,
+            "groups": hi.subsidised_groups(on=today()),
+            "default_group": _suggest_group(person),
+        },
+    )
+
+
+def _suggest_group(person) -> str:
+    age = person.age_on(today())
+    if age < 6:
+        return "child_under_6"
+    if person.poverty == "poor":
+        return "poor"
+    if person.poverty == "near_poor":
+        return "near_poor"
+    if person.is_student:
+        return "student"
+    if person.ethnic_minority_listed_commune:
+        return "ethnic_minority_listed_commune"
+    return ""
+
+
+def _quote_request(request):
+    scheme = request.POST.get("scheme", Scheme.HI_HOUSEHOLD)
+    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdigit()]
+    months = int(request.POST.get("months") or (1 if scheme == Scheme.VSI else 12))
+    income_text = (request.POST.get("income") or "").replace(".", "").replace(",", "").replace(" ", "")
+    income = int(income_text) if income_text.isdigit() else None
+    group = request.POST.get("group") or None
+    if scheme == Scheme.HI_HOUSEHOLD:
+        group = None
+    return {
+        "scheme": scheme,
+        "person_ids": ids,
+        "months": months,
+        "group": group,
+        "income": income if scheme == Scheme.VSI else None,
+    }
+
+
+@page
+@require_POST
+def desk_quote(request, person_id: int):
+    require(request.user, "enrollment.create")
+    point, _points = _current_point(request)
+    person = registry_selectors.person_get(user=request.user, person_id=person_id)
+    data = _quote_request(request)
+    context = {"point": point, "person": person, "request_data": data}
+    try:
+        quote = enrollment_services.quote_create(actor=request.user, **data)
+    except ApplicationError as e:
+        context["error"] = e
+        return render(request, "web/desk_quote.html", context, status=422 if not request.htmx else 200)
+    context.update(quote=quote, result=quote.result, key=uuid.uuid4().hex)
+    return render(request, "web/desk_quote.html", context)
+
+
+@page
+@require_POST
+def desk_pay(request):
+    require(request.user, "enrollment.create")
+    point, _points = _current_point(request)
+    data = _quote_request(request)
+    try:
+        enrollment, _created = enrollment_services.enrollment_create(
+            actor=request.user,
+            idempotency_key=request.POST.get("idempotency_key", ""),
+            point=point,
+            quote_id=request.POST.get("quote_id") or None,
+            method=request.POST.get("method", "cash"),
+            vssid_install_assisted=bool(request.POST.get("vssid")),
+            cashless_switched=bool(request.POST.get("cashless")),
+            **data,
+        )
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        person_id = data["person_ids"][0] if data["person_ids"] else None
+        return redirect("web:desk_person", person_id=person_id) if person_id else redirect("web:desk")
+    return redirect("web:desk_enrollment", enrollment_id=enrollment.pk)
+
+
+@page
+def desk_enrollment(request, enrollment_id: int):
+    enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    data = enrollment_selectors.enrollment_json(enrollment)
+    qr_svg = None
+    if data["payment"] and data["payment"]["vietqr"] and enrollment.status == Status.PENDING_PAYMENT:
+        qr_svg = segno.make(data["payment"]["vietqr"], error="m").svg_inline(scale=5, border=2)
+    return render(
+        request,
+        "web/desk_enrollment.html",
+        {
+            "enrollment": enrollment,
+            "data": data,
+            "qr_svg": qr_svg,
+            "point": enrollment.point,
+        },
+    )
+
+
+@page
+@require_POST
+def desk_confirm(request, enrollment_id: int):
+    enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    try:
+        enrollment_services.enrollment_confirm_payment(
+            actor=request.user, enrollment=enrollment, bank_reference=request.POST.get("bank_reference", "")
+        )
+    except ApplicationError as e:
+        messages.error(request, e.message)
+    return redirect("web:desk_enrollment", enrollment_id=enrollment.pk)
+
+
+@page
+@require_POST
+def desk_outcomes(request, enrollment_id: int):
+    enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    enrollment_services.outcome_flags_set(
+        actor=request.user,
+        enrollment=enrollment,
+        vssid_install_assisted=bool(request.POST.get("vssid")),
+        cashless_switched=bool(request.POST.get("cashless")),
+    )
+    messages.success(request, _("Saved."))
+    return redirect("web:desk_enrollment", enrollment_id=enrollment.pk)
+
+
+@page
+@require_POST
+def desk_void(request, receipt_id: int):
+    receipt = payment_selectors.receipt_get(user=request.user, receipt_id=receipt_id)
+    try:
+        payment_services.receipt_void(
+            actor=request.user, receipt=receipt, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Receipt %(n)s is void.") % {"n": receipt.display_number})
+    except ApplicationError as e:
+        if e.code == ErrorCode.NOT_FOUND:
+            raise
+        messages.error(request, e.message)
+    return redirect("web:desk_enrollment", enrollment_id=receipt.enrollment_id)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@page
+def desk_receipt_pdf(request, receipt_id: int):
+    from ansinh.cards.pdf import receipt_pdf
+
+    receipt = payment_selectors.receipt_get(user=request.user, receipt_id=receipt_id)
+    paper = request.GET.get("paper", "a5")
+    if paper not in ("a5", "a6", "80mm"):
+        paper = "a5"
+    return _pdf(receipt_pdf(receipt, paper=paper), f"bien-lai-{receipt.display_number}.pdf")
+
+
+@page
+def desk_cards_pdf(request, enrollment_id: int):
+    from ansinh.cards.models import Card
+    from ansinh.cards.pdf import card_pdf
+
+    enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    cards = list(
+        Card.objects.filter(coverage__enrollment=enrollment, coverage__is_void=False)
+        .select_related("coverage__person")
+        .order_by("pk")
+    )
+    if not cards:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
+    return _pdf(card_pdf(cards), f"the-bhyt-{enrollment.pk}.pdf")
+
+
+@page
+def desk_batch_cards(request):
+    """All the cards issued at this point on a day, on A4 sheets, for printing at the end of an event."""
+    from ansinh.cards.models import Card
+    from ansinh.cards.pdf import cards_pdf_a4
+
+    point, _points = _current_point(request)
+    if point is None:
+        return redirect("web:desk")
+    day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else today()
+    cards = list(
+        Card.objects.filter(
+            coverage__enrollment__point=point, coverage__enrollment__paid_on=day, coverage__is_void=False
+        )
+        .select_related("coverage__person")
+        .order_by("pk")
+    )
+    if not cards:
+        messages.error(request, _("No cards were issued here on that day."))
+        return redirect("web:desk")
+    return _pdf(cards_pdf_a4(cards), f"the-bhyt-{point.code}-{day.isoformat()}.pdf")
+
+
+@page
+def desk_close(request):
+    require(request.user, "dayclose.create")
+    point, _points = _current_point(request)
+    if point is None:
+        return redirect("web:desk")
+    error = None
+    if request.method == "POST":
+        counted = (request.POST.get("cash_counted") or "").replace(".", "").replace(",", "").replace(" ", "")
+        try:
+            close = payment_services.day_close_create(
+                actor=request.user,
+                point=point,
+                cash_counted=int(counted) if counted.isdigit() else -1,
+                received_by=request.POST.get("received_by", ""),
+                note=request.POST.get("note", ""),
+            )
+            return redirect("web:desk_close_pdf", close_id=close.pk)
+        except ApplicationError as e:
+            error = e
+    receipts = Receipt.objects.filter(point=point, issued_by=request.user, issued_at__date=today()).order_by(
+        "number"
+    )
+    valid = [r for r in receipts if not r.is_void]
+    return render(
+        request,
+        "web/desk_close.html",
+        {
+            "point": point,
+            "receipts": receipts,
+            "error": error,
+            "cash": sum(r.amount for r in valid if r.method == "cash"),
+            "transfers": sum(r.amount for r in valid if r.method == "bank_transfer"),
+        },
+    )
+
+
+@page
+def desk_close_pdf(request, close_id: int):
+    from ansinh.cards.pdf import handover_pdf
+
+    close = payment_selectors.day_close_get(user=request.user, close_id=close_id)
+    return _pdf(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")

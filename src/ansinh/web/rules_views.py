@@ -1,0 +1,436 @@
+"""The calculators and the rules page: thin doors onto the pure ``ansinh.rules`` package.
+
+Every calculator is a GET form (a quote changes nothing, and a link to it can be shared); htmx re-renders the
+result on each change, and the submit button does the same without JavaScript. A rule that refuses the input
+is shown on the field at fault, in plain words (`ansinh.api.rules.rule_error_message`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ansinh.api.rules import rule_error_message, value_json
+from ansinh.areas.models import Area, Level
+from ansinh.core.dates import parse_partial_date, today
+from ansinh.core.errors import ApplicationError
+from ansinh.rules import hi, pension, vsi
+from ansinh.rules._util import pct
+from ansinh.rules.errors import RuleError
+from ansinh.rules.params import Parameters, Value, default
+
+HI_GROUP_LABELS = {
+    "household": gettext_lazy("Household scheme"),
+    "poor": gettext_lazy("Poor household"),
+    "near_poor": gettext_lazy("Near-poor household"),
+    "near_poor_poor_commune": gettext_lazy("Near-poor household in a poor commune"),
+    "child_under_6": gettext_lazy("Child under 6"),
+    "student": gettext_lazy("Pupil or student"),
+    "ethnic_minority_listed_commune": gettext_lazy("Ethnic minority in a listed difficult commune"),
+    "ethnic_minority_left_list": gettext_lazy("Ethnic minority in a commune that left the difficult list"),
+    "atk_commune": gettext_lazy("Resident of a revolutionary safe-zone (ATK) commune"),
+    "agricultural_average": gettext_lazy(
+        "Agricultural, forestry, fishery or salt household (average living standard)"
+    ),
+    "social_assistance": gettext_lazy("Social-assistance beneficiary"),
+    "trafficking_victim": gettext_lazy("Victim of human trafficking (first year)"),
+    "grassroots_security": gettext_lazy("Grassroots security force"),
+    "village_health_worker": gettext_lazy("Village health worker or midwife"),
+    "part_time_village_worker": gettext_lazy("Part-time worker of a village"),
+    "artisan": gettext_lazy("People's or Meritorious Artisan"),
+}
+
+VSI_GROUP_LABELS = {
+    "other": gettext_lazy("Everyone else"),
+    "poor": gettext_lazy("Poor household"),
+    "near_poor": gettext_lazy("Near-poor household"),
+    "ethnic_minority": gettext_lazy("Ethnic minority"),
+    "island": gettext_lazy("Resident of an island commune or special zone"),
+}
+
+PARAMETER_FAMILIES = {
+    "base_salary": gettext_lazy("Base salary / reference level"),
+    "hi": gettext_lazy("Health insurance"),
+    "cards": gettext_lazy("Health-insurance cards"),
+    "poverty_line_rural": gettext_lazy("Rural poverty line"),
+    "vsi": gettext_lazy("Voluntary social insurance"),
+    "pension": gettext_lazy("Pensions"),
+    "provinces": gettext_lazy("Provincial top-ups"),
+}
+
+MAX_MEMBERS = 20
+CHART_YEARS = 40
+
+
+def hi_group_label(code: str) -> str:
+    return str(HI_GROUP_LABELS.get(code, code))
+
+
+# ------------------------------------------------------------------------------------------------------
+# reading the form
+
+
+def _day(text: str | None, *, required: bool = True) -> tuple[dt.date | None, str | None]:
+    """'dd/mm/yyyy' or 'yyyy-mm-dd' -> (date, None), or (None, message)."""
+    text = (text or "").strip()
+    if not text:
+        return None, (_("Enter a date.") if required else None)
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text) or re.fullmatch(
+        r"(\d{4})-(\d{1,2})-(\d{1,2})", text
+    )
+    if not m:
+        return None, _("Write the date as dd/mm/yyyy.")
+    a, b, c = (int(x) for x in m.groups())
+    y, mo, d = (c, b, a) if len(m.group(3)) == 4 else (a, b, c)
+    try:
+        return dt.date(y, mo, d), None
+    except ValueError:
+        return None, _("%(value)s is not a date that exists.") % {"value": text}
+
+
+def _whole(text: str | None, *, field_label: str, minimum: int = 0) -> tuple[int | None, str | None]:
+    """A whole number as people type it ('1.500.000', '1 500 000 ₫')."""
+    digits = re.sub(r"[\s.,₫đ]", "", (text or "").strip(), flags=re.IGNORECASE)
+    if not digits.isdigit():
+        return None, _("Enter %(what)s as a whole number.") % {"what": field_label}
+    value = int(digits)
+    if value < minimum:
+        return None, _("Enter at least %(minimum)s.") % {"minimum": minimum}
+    return value, None
+
+
+def _provinces() -> list[tuple[str, str]]:
+    return list(Area.objects.filter(level=Level.PROVINCE).order_by("name_folded").values_list("code", "name"))
+
+
+def _default_province(user) -> str:
+    area = user.areas.order_by("path").first()
+    return area.province_code if area is not None and not area.code.startswith("legacy:") else ""
+
+
+def _show_rule_error(errors: dict[str, str], e: RuleError, fields: dict[str, str], fallback: str) -> None:
+    errors[fields.get(e.field or "", fallback)] = rule_error_message(e)
+
+
+def _refs(values: tuple[Value, ...] | list[Value]) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for v in values:
+        if (v.name, v.since) in seen:
+            continue
+        seen.add((v.name, v.since))
+        out.append({"parameter": v.name, "since": v.since, "references": v.references,
+                    "unconfirmed": v.unconfirmed, "note": v.note})  # fmt: skip
+    return out
+
+
+def _basis(v: Value | None) -> str:
+    if v is None:
+        return ""
+    text = "; ".join(r.title for r in v.references)
+    return text + (" — " + _("unconfirmed") if v.unconfirmed else "")
+
+
+# ------------------------------------------------------------------------------------------------------
+# the consultation calculator (household health insurance)
+
+
+@login_required
+def hi_calculator(request):
+    g = request.GET
+    p = default()
+    errors: dict[str, str] = {}
+    groups = [x for x in g.getlist("group") if x] or ["household"]
+    if g.get("add") and len(groups) < MAX_MEMBERS:
+        groups.append("household")
+    if g.get("remove", "").isdigit() and len(groups) > 1:
+        index = int(g["remove"])
+        if 0 <= index < len(groups):
+            groups.pop(index)
+    on_text = g.get("on") or today().strftime("%d/%m/%Y")
+    day, message = _day(on_text)
+    if message:
+        errors["on"] = message
+    months_text = g.get("months", "12")
+    months = int(months_text) if months_text.isdigit() else 0
+    province = g.get("province", _default_province(request.user) if "on" not in g else "")
+    rows: list[dict[str, Any]] = [
+        {"index": i, "group": code, "error": None, "quote": None, "basis": ""}
+        for i, code in enumerate(groups)
+    ]
+    known = set(hi.all_groups(p))
+    in_force = known
+    periods: list[int] = [3, 6, 12]
+    if day is not None:
+        in_force = {hi.HOUSEHOLD, *hi.subsidised_groups(p, day)}
+        try:
+            periods = list(p.get("hi.payment_periods", day).value)
+        except RuleError as e:
+            errors["on"] = rule_error_message(e)
+    for row in rows:
+        code = row["group"]
+        if code not in known:
+            row["error"] = _("Unknown group. Choose one from the list.")
+        elif day is not None and code not in in_force:
+            first = p.parameter(f"hi.state_support.{code}").first_date()
+            row["error"] = _("This group has no state support on this date (it starts on %(day)s).") % {
+                "day": first.strftime("%d/%m/%Y") if first else "?"
+            }
+    if months not in periods:
+        errors["months"] = _("Choose 3, 6 or 12 months.")
+    quote = None
+    if day is not None and not errors and not any(r["error"] for r in rows):
+        try:
+            quote = hi.quote(day, groups, months, province or None, p)
+        except RuleError as e:
+            _show_rule_error(errors, e, {"on": "on", "months": "months", "group": "general"}, "general")
+    if quote is not None:
+        used = {v.name: v for v in quote.references}
+        order = used.get("hi.order_factors")
+        for row, m in zip(rows, quote.members, strict=True):
+            state_ref = used.get(f"hi.state_support.{m.group}")
+            prov_ref = used.get(f"provinces.hi_topup.{quote.province}") if m.provincial_support else None
+            if m.group == hi.HOUSEHOLD:
+                factor = hi.order_factor(order.value, m.rank) if order else 1
+                basis = _(
+                    "Household scheme, person %(rank)s pays %(share)s of person 1's premium: %(source)s"
+                ) % {"rank": m.rank, "share": pct(factor), "source": _basis(order)}
+            else:
+                basis = _("The state pays %(share)s: %(source)s") % {
+                    "share": pct(m.state_share),
+                    "source": _basis(state_ref),
+                }
+            if prov_ref is not None:
+                basis += " · " + _("the province adds %(share)s: %(source)s") % {
+                    "share": pct(m.provincial_share),
+                    "source": _basis(prov_ref),
+                }
+            row.update(quote=m, basis=basis)
+    choices = [(c, hi_group_label(c)) for c in hi.all_groups(p) if c in in_force]
+    for row in rows:  # keep a chosen group visible even when it does not apply on the date
+        if row["group"] not in dict(choices):
+            choices.append((row["group"], hi_group_label(row["group"])))
+    context = {
+        "rows": rows,
+        "quote": quote,
+        "references": _refs(quote.references) if quote else [],
+        "choices": choices,
+        "on_text": on_text,
+        "months": months,
+        "periods": periods,
+        "province": province,
+        "provinces": _provinces(),
+        "errors": errors,
+        "max_members": MAX_MEMBERS,
+    }
+    template = "web/rules_calculator.html#calc" if request.htmx else "web/rules_calculator.html"
+    return render(request, template, context)
+
+
+# ------------------------------------------------------------------------------------------------------
+# the voluntary SI and pension calculator
+
+
+def _n(x: float) -> str:
+    """An SVG coordinate, written the same in every language (templates would localise a float: 12,5)."""
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _chart(points: list[tuple[int, int, bool]], chosen: int, min_years: int) -> dict[str, Any]:
+    """Coordinates of an inline SVG bar chart: monthly pension (y) against years of contribution (x)."""
+    width, height, left, right, top, bottom = 720, 280, 84, 12, 22, 40
+    top_value = max([v for _y, v, _e in points] + [1])
+    magnitude = 10 ** max(0, len(str(top_value)) - 1)
+    step = magnitude if top_value // magnitude >= 4 else max(1, magnitude // 2)
+    ceiling = -(-top_value // step) * step
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h
+    slot = plot_w / len(points)
+    bars = []
+    for i, (years, value, eligible) in enumerate(points):
+        h = plot_h * value / ceiling if eligible else 2
+        bars.append({
+            "x": _n(left + i * slot + slot * 0.15), "w": _n(slot * 0.7), "y": _n(base - h), "h": _n(h),
+            "years": years, "value": value, "eligible": eligible, "chosen": years == chosen,
+            "label_x": _n(left + i * slot + slot / 2), "show_label": years % 5 == 0 or years in (1, chosen),
+        })  # fmt: skip
+    ticks = [
+        {"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
+        for v in range(0, ceiling + 1, step)
+    ]
+    threshold = left + (min_years - 1) * slot if 1 <= min_years <= len(points) else None
+    return {"width": width, "height": height, "left": str(left), "right": str(width - right),
+            "tick_x": str(left - 6), "top": str(top), "bottom": str(base), "label_y": str(base + 16),
+            "bars": bars, "ticks": ticks, "threshold_x": _n(threshold) if threshold is not None else None,
+            "threshold_label_x": _n(threshold + 4) if threshold is not None else None,
+            "threshold_label_y": str(top - 8), "axis_y": str(height - 6)}  # fmt: skip
+
+
+def _pension_points(sex: str, born: dt.date | None, income: int, on: dt.date) -> list[tuple[int, int, bool]]:
+    out = []
+    for years in range(1, CHART_YEARS + 1):
+        e = pension.estimate(sex, born=born, years=years, average_income=income, on=on)
+        out.append((years, e.monthly_pension, e.eligible))
+    return out
+
+
+VSI_MODES = [("1", 1, None), ("3", 3, None), ("6", 6, None), ("12", 12, None)] + [
+    (f"a{n}", None, n) for n in range(1, 6)
+]
+
+
+@login_required
+def vsi_calculator(request):
+    g = request.GET
+    p: Parameters = default()
+    errors: dict[str, str] = {}
+    on_text = g.get("on") or today().strftime("%d/%m/%Y")
+    day, message = _day(on_text)
+    if message:
+        errors["on"] = message
+    floor_default = ""
+    if day is not None:
+        try:
+            floor_default = f"{p.get('poverty_line_rural', day).value:,}".replace(",", ".")
+        except RuleError as e:
+            errors["on"] = rule_error_message(e)
+    income_text = g.get("income") or floor_default
+    income, message = _whole(income_text, field_label=_("the income"))
+    if message:
+        errors["income"] = message
+    group = g.get("group", "other")
+    if group not in vsi.GROUPS:
+        errors["group"] = _("Unknown group. Choose one from the list.")
+    mode = g.get("mode", "1")
+    mode_row = next((m for m in VSI_MODES if m[0] == mode), None)
+    if mode_row is None:
+        errors["mode"] = _("Choose how often the person pays.")
+    supported, message = _whole(g.get("supported", "0") or "0", field_label=_("the months"))
+    if message:
+        errors["supported"] = message
+    sex = g.get("sex", "f")
+    if sex not in ("m", "f"):
+        errors["sex"] = _("Choose male or female.")
+    born_text = g.get("born", "")
+    born = None
+    if born_text.strip():
+        try:  # rural records often know only the year, or the month and year, of birth
+            born, _precision = parse_partial_date(born_text, field="born")
+        except ApplicationError as e:
+            errors["born"] = e.message
+    if born is not None and day is not None and born > day:
+        errors["born"] = _("The date of birth is after the payment date.")
+    years, message = _whole(g.get("years", "20") or "", field_label=_("the years"), minimum=1)
+    if message:
+        errors["years"] = message
+    elif years is not None and years > 50:
+        errors["years"] = _("Enter at most 50 years.")
+    province = g.get("province", _default_province(request.user) if "on" not in g else "")
+
+    quote = estimate = chart = None
+    fields = {"on": "on", "income": "income", "group": "group", "months": "mode", "advance_years": "mode",
+              "supported_months_so_far": "supported"}  # fmt: skip
+    contribution_fields = ("on", "income", "group", "mode", "supported", "general")
+    if (
+        not any(f in errors for f in contribution_fields)
+        and day is not None
+        and income is not None
+        and mode_row
+    ):
+        try:
+            quote = vsi.quote(day, income, [group], mode_row[1] or 1, mode_row[2], None, supported or 0,
+                              province or None, p)  # fmt: skip
+        except RuleError as e:
+            _show_rule_error(errors, e, fields, "general")
+    if quote is not None and years is not None and not any(f in errors for f in ("sex", "born", "years")):
+        try:
+            estimate = pension.estimate(sex, born=born, years=years, average_income=income, on=day, params=p)
+            points = _pension_points(sex, born, income, day)  # type: ignore[arg-type]
+            chart = _chart(points, years, estimate.min_years)
+        except RuleError as e:
+            _show_rule_error(errors, e, {"sex": "sex", "born": "born", "years": "years"}, "years")
+    context = {
+        "g": {
+            "on": on_text,
+            "income": income_text,
+            "group": group,
+            "mode": mode,
+            "supported": g.get("supported", "0"),
+            "sex": sex,
+            "born": born_text,
+            "years": g.get("years", "20"),
+            "province": province,
+        },  # fmt: skip
+        "errors": errors,
+        "groups": [(c, str(VSI_GROUP_LABELS[c])) for c in vsi.GROUPS],
+        "modes": VSI_MODES,
+        "provinces": _provinces(),
+        "quote": quote,
+        "estimate": estimate,
+        "chart": chart,
+        "rate_percent": pct(estimate.rate) if estimate else "",
+        "references": _refs(list(quote.references) + list(estimate.references if estimate else ()))
+        if quote
+        else [],
+    }
+    template = "web/rules_vsi.html#calc" if request.htmx else "web/rules_vsi.html"
+    return render(request, template, context)
+
+
+# ------------------------------------------------------------------------------------------------------
+# the rules page
+
+
+def _mapping(d: dict) -> str:
+    return "; ".join(f"{k}: {'(' + _mapping(v) + ')' if isinstance(v, dict) else v}" for k, v in d.items())
+
+
+def _display(value: Any, unit: str) -> str:
+    shown = value_json(value, unit)
+    if value is None:
+        return _("(rule ends)")
+    if isinstance(shown, int) and unit.upper().startswith("VND"):
+        return f"{shown:,}".replace(",", ".") + " ₫"
+    if isinstance(shown, int) and shown >= 10_000:
+        return f"{shown:,}".replace(",", ".")
+    if isinstance(shown, dict):
+        return _mapping(shown) or "—"
+    if isinstance(shown, list):
+        return ", ".join(str(x) for x in shown)
+    return str(shown)
+
+
+@login_required
+def rules_page(request):
+    p = default()
+    on = today()
+    families: dict[str, list[dict[str, Any]]] = {k: [] for k in PARAMETER_FAMILIES}
+    unconfirmed = []
+    for name in p.names():
+        param = p.parameter(name)
+        current = None
+        for v in param.values:
+            if v.since <= on:
+                current = v.since
+        values = [
+            {"since": v.since, "display": _display(v.value, param.unit), "references": v.references,
+             "unconfirmed": v.unconfirmed, "note": v.note, "current": v.since == current, "future": v.since > on}
+            for v in param.values
+        ]  # fmt: skip
+        entry = {"name": name, "anchor": name.replace(".", "-"), "description": param.description,
+                 "unit": param.unit, "last_checked": param.last_checked, "note": param.note, "values": values,
+                 "unconfirmed": any(v.unconfirmed for v in param.values)}  # fmt: skip
+        if entry["unconfirmed"]:
+            unconfirmed.append(entry)
+        families.setdefault(name.split(".")[0], []).append(entry)
+    sections = [
+        {"key": k, "title": str(PARAMETER_FAMILIES.get(k, k)), "parameters": v} for k, v in families.items()
+    ]
+    sections = [s for s in sections if s["parameters"] or s["key"] == "provinces"]
+    return render(request, "web/rules_page.html", {
+        "sections": sections, "unconfirmed": unconfirmed, "today": on, "count": len(p.names()),
+    })  # fmt: skip
