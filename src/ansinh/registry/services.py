@@ -18,7 +18,17 @@ from ansinh.core.identifiers import normalize_phone, validate_personal_id, valid
 from ansinh.core.text import clean_name, fold
 
 from .ethnicities import ETHNICITY_NAMES
-from .models import Employment, Household, Membership, Payout, Person, Poverty, Relation, SINumberSequence, Sex
+from .models import (
+    Employment,
+    Household,
+    Membership,
+    Payout,
+    Person,
+    Poverty,
+    Relation,
+    Sex,
+    SINumberSequence,
+)
 
 # Fields a caller may set on a person; anything else is refused, not ignored.
 PERSON_FIELDS = {
