@@ -45,3 +45,14 @@ def communes(lao_cai):
     first, second = Area.objects.filter(parent=lao_cai).order_by("code")[:2]
     other = Area.objects.filter(parent__code="01").order_by("code").first()
     return {"a": first, "b": second, "other": other}
+
+
+@pytest.fixture
+def transactional_areas(transactional_db):
+    """The official areas for tests that commit (browser, concurrency): reloaded after a flush."""
+    from ansinh.areas.models import Area
+    from ansinh.areas.services import areas_load_official
+
+    if not Area.objects.filter(level="province").exists():
+        areas_load_official()
+    return Area.objects

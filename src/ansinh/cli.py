@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ansinh.cards.commands import register as register_card_commands
 from ansinh.registry.commands import register as register_registry_commands
 from ansinh.rules.cli import register as register_rule_commands
 
@@ -293,6 +294,7 @@ def person_find(text: tuple[str, ...], limit: int, as_json: bool) -> None:
 
 register_rule_commands(cli)  # quote hi / quote vsi / card-validity / pension (pure rules, no database)
 register_registry_commands(cli)  # rules simulate (over the registry)
+register_card_commands(cli)  # keys init, card verify
 
 
 def main() -> None:

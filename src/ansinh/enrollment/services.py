@@ -411,12 +411,12 @@ def _enrollment_create(
     cashless,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
+    persons = _persons(actor, person_ids)  # before the point: an outsider learns nothing more than "not found"
     point = _point_for(actor, point)
     if method not in Method.values:
         raise ApplicationError(
             ErrorCode.INVALID, _("Payment is by cash or bank transfer."), field="payment.method"
         )
-    persons = _persons(actor, person_ids)
     # Lock the people in id order: a concurrent enrollment of any of them waits here, then sees our coverage.
     list(
         Person.objects.select_for_update()

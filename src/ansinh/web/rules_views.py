@@ -24,34 +24,7 @@ from ansinh.rules._util import pct
 from ansinh.rules.errors import RuleError
 from ansinh.rules.params import Parameters, Value, default
 
-HI_GROUP_LABELS = {
-    "household": gettext_lazy("Household scheme"),
-    "poor": gettext_lazy("Poor household"),
-    "near_poor": gettext_lazy("Near-poor household"),
-    "near_poor_poor_commune": gettext_lazy("Near-poor household in a poor commune"),
-    "child_under_6": gettext_lazy("Child under 6"),
-    "student": gettext_lazy("Pupil or student"),
-    "ethnic_minority_listed_commune": gettext_lazy("Ethnic minority in a listed difficult commune"),
-    "ethnic_minority_left_list": gettext_lazy("Ethnic minority in a commune that left the difficult list"),
-    "atk_commune": gettext_lazy("Resident of a revolutionary safe-zone (ATK) commune"),
-    "agricultural_average": gettext_lazy(
-        "Agricultural, forestry, fishery or salt household (average living standard)"
-    ),
-    "social_assistance": gettext_lazy("Social-assistance beneficiary"),
-    "trafficking_victim": gettext_lazy("Victim of human trafficking (first year)"),
-    "grassroots_security": gettext_lazy("Grassroots security force"),
-    "village_health_worker": gettext_lazy("Village health worker or midwife"),
-    "part_time_village_worker": gettext_lazy("Part-time worker of a village"),
-    "artisan": gettext_lazy("People's or Meritorious Artisan"),
-}
-
-VSI_GROUP_LABELS = {
-    "other": gettext_lazy("Everyone else"),
-    "poor": gettext_lazy("Poor household"),
-    "near_poor": gettext_lazy("Near-poor household"),
-    "ethnic_minority": gettext_lazy("Ethnic minority"),
-    "island": gettext_lazy("Resident of an island commune or special zone"),
-}
+from .labels import VSI_GROUP_LABELS, hi_group_label
 
 PARAMETER_FAMILIES = {
     "base_salary": gettext_lazy("Base salary / reference level"),
@@ -65,10 +38,6 @@ PARAMETER_FAMILIES = {
 
 MAX_MEMBERS = 20
 CHART_YEARS = 40
-
-
-def hi_group_label(code: str) -> str:
-    return str(HI_GROUP_LABELS.get(code, code))
 
 
 # ------------------------------------------------------------------------------------------------------

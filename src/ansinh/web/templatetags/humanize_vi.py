@@ -22,6 +22,20 @@ def vnd(value) -> str:
 
 
 @register.filter
+def isodate(value) -> str:
+    """'2026-12-25' -> '25/12/2026'; '2026-12' -> '12/2026' (dates in JSON, shown the Vietnamese way)."""
+    parts = str(value or "").split("-")
+    return "/".join(reversed(parts)) if value else ""
+
+
+@register.filter
+def hi_group(code) -> str:
+    from ansinh.web.labels import hi_group_label
+
+    return hi_group_label(str(code or ""))
+
+
+@register.filter
 def split(value: str) -> list[str]:
     return value.split()
 

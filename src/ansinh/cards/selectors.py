@@ -1,0 +1,75 @@
+"""Every read of cards, scoped to the acting user's areas through the card holder (house rule 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import DatabaseError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ansinh.core.access import not_found, require, scope_for
+
+from . import signing
+from .models import Card
+
+
+def cards_for_user(*, user) -> QuerySet[Card]:
+    return Card.objects.filter(scope_for(user).residents_q(prefix="coverage__person__")).select_related(
+        "coverage", "coverage__person"
+    )
+
+
+def card_get(*, user, card_id: int) -> Card:
+    """A card of a person in the user's areas; 'missing' and 'not yours' are the same answer."""
+    require(user, "registry.view")
+    card = cards_for_user(user=user).filter(pk=card_id).first()
+    if card is None:
+        raise not_found()
+    return card
+
+
+def cards_for_batch(
+    *, user, point=None, day: dt.date | None = None, activity_id: int | None = None
+) -> QuerySet[Card]:
+    """The cards to print together at the end of an event: issued through enrollments at a collection point,
+    on a payment day, or at a campaign activity (any combination), in the order they were issued."""
+    require(user, "registry.view")
+    cards = cards_for_user(user=user).filter(coverage__is_void=False)
+    if point is not None:
+        cards = cards.filter(coverage__enrollment__point=point)
+    if day is not None:
+        cards = cards.filter(coverage__enrollment__paid_on=day)
+    if activity_id is not None:
+        cards = cards.filter(coverage__enrollment__activity_id=activity_id)
+    return cards.order_by("issued_at", "pk")
+
+
+def card_verify(*, token) -> dict:
+    """A token checked offline (signature and key), then against the cards issued here: a card whose coverage
+    was cancelled (its receipt voided) is refused as "revoked". Public: reveals only what the token carries."""
+    result = signing.verify_token(token)
+    if not result["valid"]:
+        return result
+    try:  # offline verification (no database here) still answers from the signature alone
+        issued = list(
+            Card.objects.filter(number=result["number"], key_id=result["key_id"]).select_related("coverage")
+        )
+    except DatabaseError:
+        issued = []
+    for c in issued:
+        if c.token == token.strip() and c.coverage.is_void:
+            return {"valid": False, "reason": "revoked", **{k: v for k, v in result.items() if k != "valid"}}
+    result["in_force_today"] = result["valid_from"] <= timezone.localdate().isoformat() <= result["valid_to"]
+    return result
+
+
+def receipts_for_day_close(*, day_close):
+    """The receipts an agent issued at a point on the closed day, in number order (for the handover sheet)."""
+    from ansinh.payments.models import Receipt
+
+    return (
+        Receipt.objects.filter(point=day_close.point, issued_by=day_close.agent, paid_on=day_close.day)
+        .select_related("point")
+        .order_by("series", "number")
+    )

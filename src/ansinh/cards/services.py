@@ -1,0 +1,85 @@
+"""Every write about cards (house rule 1): issuing a card for a coverage span, and counting its printings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from ansinh.core.access import not_found, require, scope_for
+from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.enrollment.models import HICoverage
+
+from . import signing
+from .models import Card
+
+
+def _card_number(actor, coverage: HICoverage) -> str:
+    """The number printed on the card is the person's 10-digit SI number (Decision 1666/QĐ-BHXH); a person
+    enrolled here for the first time is given one."""
+    person = coverage.person
+    if not person.si_number:
+        from ansinh.registry.services import si_number_assign
+
+        person = si_number_assign(actor=actor, person=person)
+        coverage.person = person
+    return person.si_number
+
+
+@transaction.atomic
+def card_issue(*, actor, coverage: HICoverage) -> Card:
+    """The card of a health-insurance coverage span, with its signed token. Idempotent: a coverage has one
+    card, and a second call returns it unchanged (the coverage row is locked, so two desks cannot make two)."""
+    require(actor, "registry.edit")
+    coverage = (
+        HICoverage.objects.select_for_update().select_related("person", "person__commune").get(pk=coverage.pk)
+    )
+    if not scope_for(actor).covers_area(coverage.person.commune):
+        raise not_found()
+    existing = Card.objects.filter(coverage=coverage).first()
+    if existing is not None:
+        return existing
+    if coverage.is_void:
+        raise ApplicationError(ErrorCode.CONFLICT, _("This coverage was cancelled; no card can be issued."))
+    number = _card_number(actor, coverage)
+    person = coverage.person
+    private_key, key_id = signing.signing_key()
+    token = signing.sign_card(
+        signing.card_payload(
+            number=number,
+            name=person.full_name,
+            birth_date=person.birth_date_display,
+            valid_from=coverage.valid_from.isoformat(),
+            valid_to=coverage.valid_to.isoformat(),
+        ),
+        private_key=private_key,
+    )
+    card = Card.objects.create(
+        coverage=coverage, number=number, token=token, key_id=key_id, province_code=coverage.province_code
+    )
+    audit_record(
+        actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+    )
+    return card
+
+
+@transaction.atomic
+def card_mark_printed(*, actor, cards: Iterable[Card]) -> int:
+    """Count one more printing of each card (a reprint shows on the card's history). Returns how many."""
+    require(actor, "registry.view")
+    ids = [c.pk for c in cards]
+    if not ids:
+        return 0
+    from .selectors import cards_for_user
+
+    allowed = list(cards_for_user(user=actor).filter(pk__in=ids))
+    if len(allowed) != len(set(ids)):
+        raise not_found()
+    Card.objects.filter(pk__in=ids).update(printed=F("printed") + 1)
+    for card in allowed:
+        audit_record(actor=actor, action="card_print", obj=card, before={"printed": card.printed},
+                     after={"printed": card.printed + 1})  # fmt: skip
+    return len(allowed)

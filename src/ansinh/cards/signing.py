@@ -1,0 +1,283 @@
+"""Signed card tokens: what a card's QR code carries, verifiable offline with the office's public key.
+
+Token = base64url(compact JSON payload, sorted keys) + "." + base64url(Ed25519 signature of those JSON bytes),
+both without padding. Payload keys are one or two letters to keep the QR small (a ~2 cm code on the card):
+
+    v   format version (1)
+    n   card number: the 10-digit SI number
+    nm  full name, as printed
+    b   birth date, as printed (dd/mm/yyyy, mm/yyyy or yyyy)
+    f   valid from, ISO date
+    t   valid to, ISO date
+    k   key id: the first 8 hex digits of SHA-256 of the raw 32-byte public key
+
+The private key never enters the database: it lives in the keys directory (``ANSINH_KEYS_DIR``, else
+``settings.ANSINH_KEYS_DIR``, else ``VAR_DIR/keys``) as ``card-signing.key`` (PEM, mode 0600) beside
+``card-signing.pub``. Older public keys kept there as ``*.pub`` still verify the cards they signed (key rotation).
+
+This module does not touch the database and never raises on a bad token: ``verify_token`` answers
+``{"valid": False, "reason": <code>}`` instead, with ``reason`` one of ``REASONS``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_NAME = "card-signing.key"
+PUBLIC_NAME = "card-signing.pub"
+VERSION = 1
+MAX_TOKEN_LENGTH = 2000  # anything longer is not one of ours; refuse before decoding
+
+# reason code -> English text (the doors translate it; see views.py / api.py)
+REASONS = {
+    "malformed": "The text is not a card code.",
+    "unsupported_version": "The card code has a format this version does not know.",
+    "unknown_key": "The card was signed with a key this office does not know.",
+    "bad_signature": "The signature does not match: the card was altered or forged.",
+    "revoked": "The card was cancelled (its payment was voided).",
+}
+
+
+class KeyExistsError(Exception):
+    """Raised by ``keys_init`` when a key exists and ``force`` is not given."""
+
+
+def keys_dir() -> Path:
+    env = os.environ.get("ANSINH_KEYS_DIR")
+    if env:
+        return Path(env)
+    from django.conf import settings
+
+    configured = getattr(settings, "ANSINH_KEYS_DIR", None)
+    if configured:
+        return Path(configured)
+    return Path(settings.VAR_DIR) / "keys"
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:8]
+
+
+def _public_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def keys_init(directory: Path | str | None = None, *, force: bool = False) -> str:
+    """Write a new signing key pair and return its key id. Refuses to replace an existing key unless ``force``
+    (a replaced key's public half is kept as ``<key id>.pub`` so that cards already printed still verify)."""
+    directory = Path(directory) if directory is not None else keys_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_path, public_path = directory / PRIVATE_NAME, directory / PUBLIC_NAME
+    if private_path.exists() and not force:
+        raise KeyExistsError(f"a signing key already exists in {directory}; use --force to replace it")
+    if private_path.exists():
+        try:
+            old = _load_private(private_path)
+            (directory / f"{key_id_of(old.public_key())}.pub").write_bytes(_public_pem(old.public_key()))
+        except (ValueError, TypeError):
+            logger.warning("the old signing key in %s could not be read; it is replaced", directory)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # Write beside, then rename: a reader never sees half a key, and the mode is 0600 from the start.
+    tmp = directory / f".{PRIVATE_NAME}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.chmod(tmp, 0o600)
+    if force:
+        os.replace(tmp, private_path)
+    else:
+        try:
+            os.link(tmp, private_path)  # fails if another process created the key meanwhile
+        except FileExistsError:
+            os.unlink(tmp)
+            raise KeyExistsError(f"a signing key already exists in {directory}") from None
+        os.unlink(tmp)
+    public_path.write_bytes(_public_pem(key.public_key()))
+    _cache.clear()
+    return key_id_of(key.public_key())
+
+
+def _load_private(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise TypeError(f"{path} is not an Ed25519 key")
+    return key
+
+
+def _load_public(data: bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(data)
+    if not isinstance(key, Ed25519PublicKey):
+        raise TypeError("not an Ed25519 public key")
+    return key
+
+
+# Loaded keys, by path and modification time: issuing a thousand cards reads the key file once.
+_cache: dict[tuple, object] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (str(path), None)
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def signing_key(*, create: bool = True) -> tuple[Ed25519PrivateKey, str]:
+    """The office's private key and its id. With ``create``, a missing key is generated (first run) and logged."""
+    directory = keys_dir()
+    path = directory / PRIVATE_NAME
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(f"no signing key in {directory}; run `ansinh keys init`")
+        try:
+            key_id = keys_init(directory)
+            logger.warning(
+                "no card-signing key was found: a new one (%s) was generated in %s", key_id, directory
+            )
+        except KeyExistsError:
+            pass  # another process made it first
+    stamp = ("private", *_stamp(path))
+    cached = _cache.get(stamp)
+    if cached is None:
+        key = _load_private(path)
+        cached = (key, key_id_of(key.public_key()))
+        _cache[stamp] = cached
+    return cached  # type: ignore[return-value]
+
+
+def public_keys(directory: Path | None = None) -> dict[str, Ed25519PublicKey]:
+    """Every public key this office knows (the current one and kept older ones), by key id."""
+    directory = directory or keys_dir()
+    stamp = ("public", str(directory), tuple(sorted(_stamp(p) for p in directory.glob("*.pub"))),
+             _stamp(directory / PRIVATE_NAME))  # fmt: skip
+    cached = _cache.get(stamp)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    keys: dict[str, Ed25519PublicKey] = {}
+    for p in sorted(directory.glob("*.pub")):
+        try:
+            key = _load_public(p.read_bytes())
+        except (ValueError, TypeError):
+            logger.warning("ignoring %s: not an Ed25519 public key", p)
+            continue
+        keys[key_id_of(key)] = key
+    private = directory / PRIVATE_NAME
+    if not keys and private.exists():  # a public half lost: derive it
+        key = _load_private(private).public_key()
+        keys[key_id_of(key)] = key
+    _cache[stamp] = keys
+    return keys
+
+
+def _b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64d(text: str) -> bytes:
+    if not text or any(c not in _B64URL for c in text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64e(data) != text:  # unused trailing bits set: another spelling of the same bytes, refused
+        raise ValueError("not canonical base64url")
+    return data
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _canonical(payload: dict) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def card_payload(*, number: str, name: str, birth_date: str, valid_from: str, valid_to: str) -> dict:
+    return {"v": VERSION, "n": number, "nm": name, "b": birth_date, "f": valid_from, "t": valid_to}
+
+
+def sign_card(payload: dict, *, private_key: Ed25519PrivateKey | None = None) -> str:
+    """Sign a card payload (keys as in the module docstring; ``v`` and ``k`` are filled in)."""
+    if private_key is None:
+        private_key, key_id = signing_key()
+    else:
+        key_id = key_id_of(private_key.public_key())
+    body = _canonical({**payload, "v": VERSION, "k": key_id})
+    return f"{_b64e(body)}.{_b64e(private_key.sign(body))}"
+
+
+def _invalid(reason: str) -> dict:
+    return {"valid": False, "reason": reason}
+
+
+def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None) -> dict:
+    """Check a token offline. Never raises on bad input.
+
+    ``public_key``: an Ed25519 public key (object or PEM) to check against; by default every public key in the
+    keys directory. Returns ``{"valid": True, "number", "name", "birth_date", "valid_from", "valid_to",
+    "key_id"}`` or ``{"valid": False, "reason": <a REASONS code>}``."""
+    if not isinstance(token, str):
+        return _invalid("malformed")
+    token = token.strip()
+    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+        return _invalid("malformed")
+    body_text, signature_text = token.split(".")
+    try:
+        body, signature = _b64d(body_text), _b64d(signature_text)
+        payload = json.loads(body.decode("utf-8"))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return _invalid("malformed")
+    if not isinstance(payload, dict) or len(signature) != 64:
+        return _invalid("malformed")
+    if payload.get("v") != VERSION:
+        return _invalid("unsupported_version")
+    fields = ("n", "nm", "b", "f", "t", "k")
+    if not all(isinstance(payload.get(k), str) for k in fields):
+        return _invalid("malformed")
+    if public_key is not None:
+        try:
+            key = (
+                public_key
+                if isinstance(public_key, Ed25519PublicKey)
+                else _load_public(public_key.encode() if isinstance(public_key, str) else public_key)
+            )
+        except (ValueError, TypeError):
+            return _invalid("unknown_key")
+        known = {key_id_of(key): key}
+    else:
+        try:
+            known = public_keys()
+        except OSError:
+            known = {}
+    key = known.get(payload["k"])
+    if key is None:
+        return _invalid("unknown_key")
+    try:
+        key.verify(signature, body)
+    except InvalidSignature:
+        return _invalid("bad_signature")
+    return {
+        "valid": True,
+        "number": payload["n"],
+        "name": payload["nm"],
+        "birth_date": payload["b"],
+        "valid_from": payload["f"],
+        "valid_to": payload["t"],
+        "key_id": payload["k"],
+    }

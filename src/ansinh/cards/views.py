@@ -1,0 +1,70 @@
+"""Card pages: the public verification page, and the card and batch PDFs for signed-in staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.payments.models import CollectionPoint
+from ansinh.web.views import page
+
+from . import pdf, selectors, services
+from .api import verify_json
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+    except ValueError:
+        return text
+
+
+def verify(request):
+    """Paste (or scan) a card's code; a big green "valid" with the card's facts, or a red "not valid"."""
+    token = (request.POST.get("token") or request.GET.get("token") or "").strip()
+    result = verify_json(token) if token else None
+    if result and result.get("valid_from"):
+        result["valid_from_display"] = _date(result["valid_from"])
+        result["valid_to_display"] = _date(result["valid_to"])
+    return render(request, "cards/verify.html", {"token": token, "result": result})
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@page
+def card_pdf(request, card_id: int):
+    card = selectors.card_get(user=request.user, card_id=card_id)
+    content = pdf.card_pdf([card])
+    services.card_mark_printed(actor=request.user, cards=[card])
+    return _pdf(content, f"the-bhyt-{card.number}.pdf")
+
+
+@page
+def batch_pdf(request):
+    """?point=<id>&day=YYYY-MM-DD&activity=<id>: the cards of an event on A4 sheets, ten to a page."""
+    point = day = activity_id = None
+    try:
+        if request.GET.get("point"):
+            point = CollectionPoint.objects.get(pk=int(request.GET["point"]))
+        if request.GET.get("day"):
+            day = dt.date.fromisoformat(request.GET["day"])
+        if request.GET.get("activity"):
+            activity_id = int(request.GET["activity"])
+    except (ValueError, CollectionPoint.DoesNotExist):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found.")) from None
+    if point is None and day is None and activity_id is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Choose a collection point, a day or an activity."))
+    cards = list(selectors.cards_for_batch(user=request.user, point=point, day=day, activity_id=activity_id))
+    if not cards:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
+    content = pdf.cards_pdf_a4(cards)
+    services.card_mark_printed(actor=request.user, cards=cards)
+    return _pdf(content, f"the-bhyt-{len(cards)}.pdf")

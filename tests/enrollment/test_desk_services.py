@@ -1,0 +1,200 @@
+"""The desk: enroll, take the money, receipt, coverage, card — exactly once, correct to the đồng."""
+
+import datetime as dt
+
+import pytest
+
+from ansinh.core.errors import ApplicationError
+from ansinh.enrollment.models import Enrollment, HICoverage, Status, VSIContribution
+from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_create
+from ansinh.payments.models import Receipt
+from ansinh.payments.services import receipt_void
+from ansinh.payments.vietqr import parse
+from ansinh.rules import hi
+from factories import make_person, make_point, make_user
+
+TODAY = dt.date.today()
+
+
+def enroll(desk, key, actor=None, **kw):
+    data = {"scheme": "hi_household", "person_ids": [p.pk for p in desk["members"]], "months": 12, **kw}
+    return enrollment_create(actor=actor or desk["agent"], idempotency_key=key, **data)
+
+
+def counts():
+    return (Enrollment.objects.count(), Receipt.objects.count(), HICoverage.objects.count())
+
+
+def test_a_household_buys_cards_and_leaves_with_a_receipt_and_cards(desk):
+    enrollment, created = enroll(desk, "key-household-1")
+    expected = hi.quote(TODAY, ["household"] * 3, 12, "15")
+    assert created and enrollment.status == Status.COMPLETED
+    assert enrollment.total_payable == expected.total_payable
+    assert [m["payable"] for m in enrollment.quote["members"]] == [m.payable for m in expected.members]
+    receipt = Receipt.objects.get(enrollment=enrollment)
+    assert (receipt.number, receipt.amount, receipt.method) == (1, expected.total_payable, "cash")
+    coverage = list(HICoverage.objects.filter(enrollment=enrollment))
+    assert len(coverage) == 3
+    assert all(
+        c.valid_from == TODAY + dt.timedelta(days=30) and c.rule == "first_time_30_days" for c in coverage
+    )
+    assert all(c.card.number == c.person.si_number and len(c.card_code) == 15 for c in coverage)
+    assert coverage[0].card_code.startswith("GD4")
+
+
+def test_a_repeat_of_the_same_key_returns_the_first_result_and_writes_nothing(desk):
+    first, _ = enroll(desk, "key-double-click")
+    before = counts()
+    again, created = enroll(desk, "key-double-click")
+    assert not created and again.pk == first.pk and counts() == before
+
+
+def test_the_same_key_for_a_different_request_is_refused(desk):
+    enroll(desk, "key-reused-1")
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-reused-1", months=6)
+    assert e.value.code == "conflict"
+
+
+@pytest.mark.parametrize("delta, word", [(-1000, "short"), (500, "too much")])
+def test_a_wrong_amount_is_refused_with_the_difference_and_nothing_is_written(desk, delta, word):
+    from django.utils import translation
+
+    total = hi.quote(TODAY, ["household"] * 3, 12, "15").total_payable
+    before = counts()
+    with translation.override("en"), pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-wrong-amount", amount=total + delta)
+    assert e.value.field == "payment.amount" and word in e.value.message
+    assert f"{abs(delta):,}".replace(",", ".") in e.value.message
+    assert counts() == before
+
+
+def test_a_member_already_covered_is_refused_and_a_renewal_continues_the_card(desk):
+    enroll(desk, "key-first-cards")
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-second-cards")
+    assert e.value.code == "conflict" and e.value.field == "person_ids"
+    # A card that ends within the renewal window is continued from the day after it ends.
+    HICoverage.objects.update(valid_to=TODAY + dt.timedelta(days=10))
+    renewal, _ = enroll(desk, "key-renewal", person_ids=[desk["members"][0].pk])
+    cover = HICoverage.objects.get(enrollment=renewal)
+    assert cover.valid_from == TODAY + dt.timedelta(days=11) and cover.rule == "continuous_renewal"
+
+
+def test_members_enrolled_earlier_this_year_count_before_new_ones(desk):
+    first, _ = enroll(desk, "key-head-only", person_ids=[desk["members"][0].pk])
+    second, _ = enroll(desk, "key-the-others", person_ids=[p.pk for p in desk["members"][1:]])
+    assert [m["rank"] for m in first.quote["members"]] == [1]
+    assert [m["rank"] for m in second.quote["members"]] == [2, 3]
+
+
+def test_receipt_numbers_are_gap_free_even_when_an_enrollment_fails_between(desk):
+    a = make_person(desk["agent"], area_code=desk["commune"].code)
+    b = make_person(desk["agent"], area_code=desk["commune"].code)
+    enroll(desk, "key-a-0001", person_ids=[a.pk])
+    with pytest.raises(ApplicationError):
+        enroll(desk, "key-fail-001", person_ids=[b.pk], amount=1)
+    enroll(desk, "key-b-0001", person_ids=[b.pk])
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_a_closed_receipt_book_refuses_and_nothing_is_written(desk):
+    desk["point"].books.update(closed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    before = counts()
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-no-book")
+    assert "receipt book" in e.value.message.lower() or "biên lai" in e.value.message.lower()
+    assert counts() == before
+
+
+def test_a_bank_transfer_shows_a_vietqr_and_completes_on_confirmation(desk):
+    enrollment, _ = enroll(desk, "key-transfer", method="bank_transfer")
+    payment = enrollment.payment
+    assert enrollment.status == Status.PENDING_PAYMENT and not Receipt.objects.exists()
+    qr = parse(payment.qr_payload)
+    assert (qr.amount, qr.reference, qr.bank_bin) == (enrollment.total_payable, payment.reference, "970436")
+    with pytest.raises(ApplicationError) as e:
+        enrollment_confirm_payment(
+            actor=desk["agent"], enrollment=enrollment, qr_payload=payment.qr_payload[:-1] + "0"
+        )
+    assert e.value.field == "qr_payload" and not Receipt.objects.exists()
+    done = enrollment_confirm_payment(
+        actor=desk["agent"], enrollment=enrollment, qr_payload=payment.qr_payload
+    )
+    assert done.status == Status.COMPLETED and Receipt.objects.get().method == "bank_transfer"
+    again = enrollment_confirm_payment(actor=desk["agent"], enrollment=enrollment)  # a double click
+    assert again.pk == done.pk and Receipt.objects.count() == 1 and HICoverage.objects.count() == 3
+
+
+def test_voiding_a_receipt_keeps_its_number_and_voids_the_coverage(desk):
+    enrollment, _ = enroll(desk, "key-to-void")
+    receipt = Receipt.objects.get(enrollment=enrollment)
+    receipt_void(actor=desk["agent"], receipt=receipt, reason="Nhập nhầm người")
+    receipt.refresh_from_db()
+    assert receipt.is_void and receipt.number == 1 and receipt.void_reason == "Nhập nhầm người"
+    assert not HICoverage.objects.filter(is_void=False).exists()
+    assert Enrollment.objects.get().status == Status.VOID
+    # With the first cards void, the same people can be enrolled again; the next number follows.
+    enroll(desk, "key-after-void")
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_a_viewer_cannot_void_and_a_reason_is_required(desk):
+    enrollment, _ = enroll(desk, "key-keep-me")
+    receipt = Receipt.objects.get(enrollment=enrollment)
+    viewer = make_user(role="viewer", areas=[desk["commune"].code])
+    with pytest.raises(ApplicationError):
+        receipt_void(actor=viewer, receipt=receipt, reason="no")
+    with pytest.raises(ApplicationError) as e:
+        receipt_void(actor=desk["agent"], receipt=receipt, reason=" ")
+    assert e.value.field == "reason"
+    receipt.refresh_from_db()
+    assert not receipt.is_void
+
+
+def test_a_backdated_payment_needs_the_permission_and_uses_the_law_of_that_day(desk):
+    day = dt.date(2025, 1, 2)
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-backdated-agent", paid_on=day)
+    assert e.value.code == "permission_denied"
+    manager = make_user(role="manager", areas=[desk["commune"].code])
+    enrollment, _ = enroll(desk, "key-backdated-mgr", paid_on=day, actor=manager, point=desk["point"])
+    # Base salary 2,340,000 on that day: the published 12-month figures for persons 1-3.
+    assert [m["payable"] for m in enrollment.quote["members"]] == [1263600, 884520, 758160]
+    assert enrollment.backdated and Receipt.objects.get().paid_on == day
+
+
+def test_voluntary_si_records_contribution_months_and_refuses_paying_them_twice(desk):
+    person = desk["members"][2]
+    enrollment, _ = enroll(
+        desk, "key-vsi-0001", scheme="vsi", person_ids=[person.pk], months=3, income=1_500_000
+    )
+    row = VSIContribution.objects.get(enrollment=enrollment)
+    assert row.months == 3 and row.monthly_contribution == 330_000
+    assert enrollment.total_payable == 3 * (330_000 - row.monthly_support)
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-vsi-0002", scheme="vsi", person_ids=[person.pk], months=1, income=1_500_000)
+    assert e.value.code == "conflict"
+
+
+def test_an_income_under_the_floor_is_refused_naming_the_field(desk):
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-vsi-floor", scheme="vsi", person_ids=[desk["members"][0].pk], months=1, income=1000)
+    assert e.value.field == "income"
+    assert not Enrollment.objects.exists()
+
+
+def test_an_agent_cannot_enroll_people_outside_their_areas(desk, communes):
+    admin = make_user(role="administrator", areas=["01"])
+    stranger = make_person(admin, area_code=communes["other"].code)
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-stranger", person_ids=[stranger.pk])
+    assert e.value.code == "not_found"
+    assert not Enrollment.objects.exists()
+
+
+def test_an_agent_must_work_at_the_point(desk, communes):
+    other_point = make_point(area=communes["b"], series="BL99")
+    with pytest.raises(ApplicationError):
+        enroll(desk, "key-wrong-point", point=other_point)
+    assert not Enrollment.objects.exists()
