@@ -140,27 +140,48 @@ DEMO_PASSWORD = "ansinh-demo"
 @click.option(
     "--admin", is_flag=True, help=f"Also create demo users 'admin' and 'agent' (password {DEMO_PASSWORD})."
 )
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Also record a realistic enrollment history through the desk services.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def demo(
-    province: str, persons: int, seed: int, replace: bool, if_empty: bool, admin: bool, as_json: bool
+    province: str,
+    persons: int,
+    seed: int,
+    replace: bool,
+    if_empty: bool,
+    admin: bool,
+    history: bool,
+    as_json: bool,
 ) -> None:
     _setup()
     from ansinh.core.errors import ApplicationError
+    from ansinh.enrollment.demo import demo_history, demo_history_delete
     from ansinh.registry.demo import demo_generate
     from ansinh.registry.models import Person
 
     result: dict = {}
-    if not (if_empty and Person.objects.filter(province_code=province.zfill(2)).exists()):
+    code = province.zfill(2)
+    if not (if_empty and Person.objects.filter(province_code=code).exists()):
         bar = _Progress(persons, f"demo province {province}")
         try:
+            if replace:
+                demo_history_delete(province_code=code)
             result = demo_generate(
-                province_code=province.zfill(2), persons=persons, seed=seed, progress=bar, replace=replace
+                province_code=code, persons=persons, seed=seed, progress=bar, replace=replace
             )
         except ApplicationError as e:
             bar.close()
             _fail(e)
             return
         bar.close()
+        if history:
+            bar = _Progress(result["persons"], "enrollment history (through the desk services)")
+            result.update(demo_history(province_code=code, seed=seed, progress=bar))
+            bar.close()
     if admin:
         result["users"] = _demo_users(province.zfill(2))
     _emit(result, as_json, _print_demo)

@@ -358,9 +358,9 @@ def enrollment_create(
                     _("This idempotency key was already used for a different request."),
                     field="idempotency_key",
                 )
-            if existing.created_by_id != getattr(actor, "pk", None) and not scope_for(
-                actor
-            ).province_codes & {existing.province_code}:
+            if existing.created_by_id != getattr(actor, "pk", None) and not scope_for(actor).covers_area(
+                existing.point.area
+            ):
                 raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."))
             return existing, False
         try:
@@ -388,6 +388,12 @@ def enrollment_create(
             # The same key committed by a concurrent request (a double click that reached two workers):
             # read that one on the next turn of the loop.
             continue
+        except ApplicationError:
+            # A twin request with the same key may have committed while we waited for the people's row
+            # locks; then what we ran into ("already covered") is its own work: return it instead.
+            if Enrollment.objects.filter(idempotency_key=key).exists():
+                continue
+            raise
     raise ApplicationError(ErrorCode.CONFLICT, _("The request could not be completed; try again."))
 
 
@@ -411,7 +417,9 @@ def _enrollment_create(
     cashless,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
-    persons = _persons(actor, person_ids)  # before the point: an outsider learns nothing more than "not found"
+    persons = _persons(
+        actor, person_ids
+    )  # before the point: an outsider learns nothing more than "not found"
     point = _point_for(actor, point)
     if method not in Method.values:
         raise ApplicationError(
