@@ -26,7 +26,7 @@ def _card_number(actor, coverage: HICoverage) -> str:
 
         person = si_number_assign(actor=actor, person=person)
         coverage.person = person
-    return person.si_number
+    return str(person.si_number)
 
 
 @transaction.atomic

@@ -265,9 +265,10 @@ def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None
             known = public_keys()
         except OSError:
             known = {}
-    key = known.get(payload["k"])
-    if key is None:
+    found = known.get(payload["k"])
+    if found is None:
         return _invalid("unknown_key")
+    key = found
     try:
         key.verify(signature, body)
     except InvalidSignature:

@@ -48,7 +48,7 @@ class EnrollmentIn(Schema):
     activity_id: int | None = None
     point_id: int | None = None
     quote_id: str | None = None
-    payment: PaymentIn = PaymentIn()
+    payment: PaymentIn = PaymentIn(method="cash", amount=None)
     vssid_install_assisted: bool = False
     cashless_switched: bool = False
 

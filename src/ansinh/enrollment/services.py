@@ -614,7 +614,7 @@ def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method
         for person, member, validity in zip(persons, members, plan, strict=True):
             person = si_number_assign(actor=actor, person=person)
             code, level, card_code = _card_code(
-                member.group, person.province_code, person.si_number, enrollment.paid_on
+                member.group, person.province_code, str(person.si_number), enrollment.paid_on
             )
             coverage = HICoverage.objects.create(
                 person=person,

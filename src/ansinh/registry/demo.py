@@ -40,7 +40,7 @@ import bisect
 import datetime as dt
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,9 +146,9 @@ PHONE_PREFIXES = {"086": 6, "096": 9, "097": 10, "098": 9, "032": 5, "033": 5, "
 
 @dataclass(frozen=True)
 class NameStyle:
-    families: dict[str, float]
-    male_middle: dict[str, float]
-    female_middle: dict[str, float]
+    families: Mapping[str, float]
+    male_middle: Mapping[str, float]
+    female_middle: Mapping[str, float]
     male_given: Sequence[str]
     female_given: Sequence[str]
 
@@ -271,7 +271,7 @@ NAME_STYLES: dict[str, NameStyle] = {
     ),
 }  # fmt: skip
 
-_OCCUPATIONS = {
+_OCCUPATIONS: dict[str, dict[str, tuple[str, ...]] | tuple[str, ...]] = {
     Employment.FARMER: {URBAN: ("Làm ruộng", "Trồng rau"), LOWLAND: ("Làm ruộng", "Chăn nuôi", "Trồng rau"),
                         MIDLAND: ("Làm ruộng", "Trồng rừng", "Trồng chè", "Chăn nuôi", "Trồng quế"),
                         HIGHLAND: ("Làm nương", "Làm ruộng", "Trồng rừng", "Chăn nuôi", "Trồng thảo quả")},
@@ -288,8 +288,8 @@ class _Table:
 
     __slots__ = ("values", "cum", "total")
 
-    def __init__(self, weights: dict[Any, float] | Sequence[Any]):
-        if isinstance(weights, dict):
+    def __init__(self, weights: Mapping[Any, float] | Sequence[Any]):
+        if isinstance(weights, Mapping):
             items = [(k, w) for k, w in weights.items() if w > 0]
         else:
             items = [(k, 1.0) for k in weights]
@@ -649,12 +649,16 @@ class _PeopleGenerator:
         self.personal_ids: set[str] = set()
         for prefix in prefixes:
             self.personal_ids.update(
-                Person.objects.filter(personal_id__startswith=prefix).values_list("personal_id", flat=True)
+                pid
+                for pid in Person.objects.filter(personal_id__startswith=prefix).values_list("personal_id", flat=True)
+                if pid
             )
         self.si_numbers: set[str] = set()
         for prefix in {p[1:] for p in prefixes}:
             self.si_numbers.update(
-                Person.objects.filter(si_number__startswith=prefix).values_list("si_number", flat=True)
+                si
+                for si in Person.objects.filter(si_number__startswith=prefix).values_list("si_number", flat=True)
+                if si
             )
         self.phones: set[str] = set()
         self.serial = itertools.count(1)
@@ -826,16 +830,15 @@ class _PeopleGenerator:
                 HIGHLAND: ((Employment.FORMAL, 0.04), (Employment.INFORMAL, 0.06), (Employment.FARMER, 0.85)),
             }[terrain]
             if age >= 70:
-                shares = ((Employment.FARMER, 0.4),)
+                shares = ((Employment.FARMER, 0.4), (Employment.FARMER, 0.0), (Employment.FARMER, 0.0))
             r, employment = rng.random(), Employment.UNEMPLOYED
             for kind, share in shares:
                 if r < share:
                     employment = kind
                     break
                 r -= share
-            choices = _OCCUPATIONS[employment]
-            if isinstance(choices, dict):
-                choices = choices[terrain]
+            options = _OCCUPATIONS[employment]
+            choices: Sequence[str] = options[terrain] if isinstance(options, dict) else options
             occupation = choices[int(rng.random() * len(choices))]
         social = (age >= 80 and not pension) or rng.random() < 0.012
 
