@@ -68,6 +68,7 @@ def unauthenticated(request, exc):
 def _register() -> None:
     from ansinh.api.rules import router as rules_router
     from ansinh.areas.api import router as areas_router
+    from ansinh.campaigns.api import router as campaigns_router
     from ansinh.cards.api import router as cards_router
     from ansinh.enrollment.api import router as enrollment_router
     from ansinh.payments.api import router as payments_router
@@ -79,6 +80,7 @@ def _register() -> None:
     api.add_router("/", enrollment_router)
     api.add_router("/", payments_router)
     api.add_router("/cards", cards_router)
+    api.add_router("/", campaigns_router)
 
 
 _register()

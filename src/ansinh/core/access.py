@@ -17,20 +17,27 @@ from .errors import ApplicationError, ErrorCode
 from .models import Role
 
 # Capabilities by role. A capability names an action; the area check is separate.
-_DESK = {"enrollment.create", "receipt.void_own", "dayclose.create"}
+_DESK = {"enrollment.create", "receipt.void_own", "dayclose.create", "outcomes.record"}
+_CAMPAIGNS = {"campaigns.manage", "outcomes.record", "campaigns.view"}
 _OFFICE = {"enrollment.backdate", "receipt.void", "payments.manage", "payments.reconcile"}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         {"registry.view", "registry.edit", "areas.edit", "users.manage", "personal_id.view", "audit.view"}
         | _DESK
         | _OFFICE
+        | _CAMPAIGNS
     ),
     Role.MANAGER: frozenset(
-        {"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"} | _DESK | _OFFICE
+        {"registry.view", "registry.edit", "areas.edit", "personal_id.view", "audit.view"}
+        | _DESK
+        | _OFFICE
+        | _CAMPAIGNS
     ),
-    Role.COMMUNICATION_OFFICER: frozenset({"registry.view", "personal_id.view"}),
-    Role.COLLECTION_AGENT: frozenset({"registry.view", "registry.edit", "personal_id.view", "audit.view"} | _DESK),
-    Role.VIEWER: frozenset({"registry.view"}),
+    Role.COMMUNICATION_OFFICER: frozenset({"registry.view", "personal_id.view"} | _CAMPAIGNS),
+    Role.COLLECTION_AGENT: frozenset(
+        {"registry.view", "registry.edit", "personal_id.view", "audit.view", "campaigns.view"} | _DESK
+    ),
+    Role.VIEWER: frozenset({"registry.view", "campaigns.view"}),
 }
 
 

@@ -83,9 +83,16 @@ class EnrollmentMember(models.Model):
     support = models.BigIntegerField()
     payable = models.BigIntegerField()
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    # The 90 days before the payment that decide "new" or "renewal" (field-story.md, "What the numbers mean"):
+    # fixed by the payment date, kept here so that reports compare dates in SQL on every database.
+    paid_on = models.DateField()
+    lookback_from = models.DateField()  # paid_on - 90 days
+    lookback_to = models.DateField()  # paid_on - 1 day
+    lookback_from_month = models.DateField()  # first day of lookback_from's month (VSI months)
 
     class Meta:
         ordering = ["position"]
+        indexes = [models.Index(fields=["person", "paid_on"], name="member_person_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.person_id} in #{self.enrollment_id}"

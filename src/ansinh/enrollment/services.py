@@ -42,6 +42,18 @@ RENEWAL_WINDOW_DAYS = 60
 HOUSEHOLD = "household"
 
 
+NEW_LOOKBACK_DAYS = 90  # field-story.md: "new" = no coverage on any day of the 90 days before the payment
+
+
+def lookback_window(paid_on: dt.date) -> dict[str, dt.date]:
+    start = paid_on - dt.timedelta(days=NEW_LOOKBACK_DAYS)
+    return {
+        "lookback_from": start,
+        "lookback_to": paid_on - dt.timedelta(days=1),
+        "lookback_from_month": start.replace(day=1),
+    }
+
+
 def _rule_error(e: RuleError) -> ApplicationError:
     return ApplicationError(ErrorCode.INVALID, e.message, field=e.field)
 
@@ -417,10 +429,16 @@ def _enrollment_create(
     cashless,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
-    persons = _persons(
-        actor, person_ids
-    )  # before the point: an outsider learns nothing more than "not found"
+    # People before the point: an outsider learns nothing more than "not found".
+    persons = _persons(actor, person_ids)
     point = _point_for(actor, point)
+    activity = _activity_for(actor, activity_id, paid_on)
+    if cashless and not persons[0].pension_recipient:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("%(name)s does not receive a pension or benefit.") % {"name": persons[0].full_name},
+            field="cashless_switched",
+        )
     if method not in Method.values:
         raise ApplicationError(
             ErrorCode.INVALID, _("Payment is by cash or bank transfer."), field="payment.method"
@@ -474,6 +492,7 @@ def _enrollment_create(
         province_code=persons[0].province_code,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    lookback = lookback_window(paid_on)
     EnrollmentMember.objects.bulk_create(
         [
             EnrollmentMember(
@@ -486,6 +505,8 @@ def _enrollment_create(
                 support=m["support"],
                 payable=m["payable"],
                 province_code=p.province_code,
+                paid_on=paid_on,
+                **lookback,
             )
             for i, (p, m) in enumerate(zip(persons, quote["members"], strict=True))
         ]
@@ -503,6 +524,8 @@ def _enrollment_create(
             "method": method,
         },
     )
+    if activity is not None:
+        _record_outcomes(actor, activity, persons[0], paid_on, vssid=vssid, cashless=cashless)
     if method == Method.BANK_TRANSFER and total > 0:
         _payment_pending(enrollment, point)
     else:
@@ -518,6 +541,37 @@ def _enrollment_create(
         )
         _complete(actor, enrollment, persons, plan, Method.CASH)
     return enrollment
+
+
+def _activity_for(actor, activity_id: int | None, paid_on: dt.date):
+    """The campaign activity the desk is working at: visible to the agent and running on the payment date."""
+    if activity_id is None:
+        return None
+    from ansinh.campaigns.selectors import activities_for_user
+
+    activity = activities_for_user(user=actor).filter(pk=activity_id).select_related("campaign").first()
+    if activity is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("The activity is not found."), field="activity_id")
+    if not (activity.campaign.starts_on <= paid_on <= activity.campaign.ends_on):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The payment date is outside the activity's campaign."), field="activity_id"
+        )
+    return activity
+
+
+def _record_outcomes(actor, activity, person: Person, on: dt.date, *, vssid: bool, cashless: bool) -> None:
+    """'Helped install VssID' and 'switched pension to an account', ticked at the desk, are campaign outcomes."""
+    from ansinh.campaigns.models import OutcomeKind
+    from ansinh.campaigns.services import outcome_record
+
+    if vssid:
+        outcome_record(
+            actor=actor, activity=activity, person=person, kind=OutcomeKind.VSSID_INSTALL_ASSISTED, on=on
+        )
+    if cashless:
+        outcome_record(
+            actor=actor, activity=activity, person=person, kind=OutcomeKind.CASHLESS_SWITCHED, on=on
+        )
 
 
 def _check_quote(quote_id, scheme, person_ids, months, group, income, paid_on, fresh) -> None:
@@ -711,6 +765,7 @@ def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
+@transaction.atomic
 def outcome_flags_set(
     *,
     actor,
@@ -725,6 +780,24 @@ def outcome_flags_set(
         enrollment.vssid_install_assisted = vssid_install_assisted
     if cashless_switched is not None:
         enrollment.cashless_switched = cashless_switched
+    if enrollment.activity_id and (vssid_install_assisted or cashless_switched):
+        activity = _activity_for(actor, enrollment.activity_id, enrollment.paid_on)
+        first = enrollment.members.select_related("person").order_by("position").first()
+        if first is not None:
+            if cashless_switched and not first.person.pension_recipient:
+                raise ApplicationError(
+                    ErrorCode.INVALID,
+                    _("%(name)s does not receive a pension or benefit.") % {"name": first.person.full_name},
+                    field="cashless_switched",
+                )
+            _record_outcomes(
+                actor,
+                activity,
+                first.person,
+                enrollment.paid_on,
+                vssid=bool(vssid_install_assisted),
+                cashless=bool(cashless_switched),
+            )
     enrollment.save(update_fields=["vssid_install_assisted", "cashless_switched"])
     audit_record(
         actor=actor,

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "ansinh.payments",
     "ansinh.enrollment",
     "ansinh.cards",
+    "ansinh.campaigns",
     "ansinh.web",
 ]
 

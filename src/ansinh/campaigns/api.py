@@ -1,0 +1,177 @@
+"""Campaigns over JSON. The report's keys are a contract (docs/api.md); they come from figures.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Router, Schema, Status
+
+from ansinh.core.access import require
+from ansinh.registry.selectors import person_get
+
+from . import figures, selectors, services
+
+router = Router(tags=["campaigns"])
+
+
+class GoalIn(Schema):
+    figure: str
+    target: int
+    area_code: str | None = None
+
+
+class CampaignIn(Schema):
+    name: str
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date
+    area_codes: list[str]
+    goals: dict[str, int] | list[GoalIn] = {}
+    description: str = ""
+    partners: list[str] = []
+
+
+def campaign_json(campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "area_codes": [a.code for a in campaign.areas.all()],
+        "partners": [p.name for p in campaign.partners.all()],
+        "goals": [
+            {"figure": g.figure, "target": g.target, "area_code": g.area.code if g.area_id else None}
+            for g in campaign.goals.select_related("area")
+        ],
+    }
+
+
+@router.get("/campaigns", response=list[dict])
+def campaign_list(request):
+    require(request.user, "campaigns.view")
+    return [campaign_json(c) for c in selectors.campaigns_for_user(user=request.user)[:200]]
+
+
+@router.post("/campaigns", response={201: dict})
+def campaign_create(request, payload: CampaignIn):
+    goals = payload.goals if isinstance(payload.goals, dict) else [g.dict() for g in payload.goals]
+    campaign = services.campaign_create(
+        actor=request.user,
+        name=payload.name,
+        kind=payload.kind,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        area_codes=payload.area_codes,
+        goals=goals,
+        description=payload.description,
+        partner_names=payload.partners,
+    )
+    return Status(201, campaign_json(campaign))
+
+
+@router.get("/campaigns/{campaign_id}", response=dict)
+def campaign_detail(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    return campaign_json(selectors.campaign_get(user=request.user, campaign_id=campaign_id))
+
+
+@router.put("/campaigns/{campaign_id}/goals", response=dict)
+def campaign_goals(request, campaign_id: int, payload: list[GoalIn]):
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    services.goals_set(actor=request.user, campaign=campaign, goals=[g.dict() for g in payload])
+    return campaign_json(campaign)
+
+
+class ActivityIn(Schema):
+    kind: str
+    title: str
+    starts_on: dt.date
+    ends_on: dt.date
+    area_code: str
+    reach: dict[str, int | None] = {}
+    venue: str = ""
+    platform: str = ""
+    partner: str = ""
+    cost: int | None = None
+
+
+def activity_json(activity) -> dict[str, Any]:
+    return {
+        "id": activity.pk,
+        "campaign_id": activity.campaign_id,
+        "kind": activity.kind,
+        "title": activity.title,
+        "starts_on": activity.starts_on.isoformat(),
+        "ends_on": activity.ends_on.isoformat(),
+        "area_code": activity.area.code,
+        "venue": activity.venue,
+        "platform": activity.platform,
+        "partner": activity.partner.name if activity.partner_id else None,
+        "cost": activity.cost,
+        "reach": activity.reach,
+    }
+
+
+@router.post("/campaigns/{campaign_id}/activities", response={201: dict})
+def activity_create(request, campaign_id: int, payload: ActivityIn):
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    data = payload.dict()
+    activity = services.activity_create(
+        actor=request.user, campaign=campaign, partner_name=data.pop("partner"), **data
+    )
+    return Status(201, activity_json(activity))
+
+
+@router.get("/campaigns/{campaign_id}/activities", response=list[dict])
+def activity_list(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    return [
+        activity_json(a) for a in campaign.activities.select_related("area", "partner").order_by("starts_on")
+    ]
+
+
+@router.patch("/activities/{activity_id}/reach", response=dict)
+def activity_reach(request, activity_id: int, payload: dict[str, int | None]):
+    activity = selectors.activity_get(user=request.user, activity_id=activity_id)
+    return activity_json(services.activity_update_reach(actor=request.user, activity=activity, reach=payload))
+
+
+class OutcomeIn(Schema):
+    person_id: int
+    kind: str
+    on: dt.date
+    follow_up_on: dt.date | None = None
+    note: str = ""
+
+
+@router.post("/activities/{activity_id}/outcomes", response={201: dict, 200: dict})
+def outcome_create(request, activity_id: int, payload: OutcomeIn):
+    activity = selectors.activity_get(user=request.user, activity_id=activity_id)
+    person = person_get(user=request.user, person_id=payload.person_id)
+    outcome, created = services.outcome_record(
+        actor=request.user,
+        activity=activity,
+        person=person,
+        kind=payload.kind,
+        on=payload.on,
+        follow_up_on=payload.follow_up_on,
+        note=payload.note,
+    )
+    body = {
+        "id": outcome.pk,
+        "activity_id": activity.pk,
+        "person_id": person.pk,
+        "kind": outcome.kind,
+        "on": outcome.on.isoformat(),
+        "created": created,
+    }
+    return Status(201 if created else 200, body)
+
+
+@router.get("/campaigns/{campaign_id}/report", response=dict)
+def campaign_report(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    return figures.campaign_report(selectors.campaign_get(user=request.user, campaign_id=campaign_id))

@@ -1,0 +1,50 @@
+"""Reads of campaigns and activities, scoped to the user's areas."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from ansinh.core.access import not_found, scope_for
+
+from .models import Activity, Campaign
+
+
+def _visible_area_q(user, prefix: str) -> Q:
+    """An area the user works in, or one above it (a province-wide campaign is visible from its communes)."""
+    scope = scope_for(user)
+    ancestors = set()
+    for path in scope.paths:
+        parts = [p for p in path.split("/") if p]
+        ancestors.update("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1))
+    return scope.areas_q(prefix=prefix) | Q(**{f"{prefix}path__in": ancestors})
+
+
+def campaigns_for_user(*, user) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(_visible_area_q(user, "areas__")).distinct().order_by("-starts_on", "-pk")
+
+
+def campaign_get(*, user, campaign_id: int) -> Campaign:
+    campaign = campaigns_for_user(user=user).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise not_found()
+    return campaign
+
+
+def activities_for_user(*, user) -> QuerySet[Activity]:
+    return Activity.objects.filter(_visible_area_q(user, "area__")).select_related("campaign", "area")
+
+
+def activity_get(*, user, activity_id: int) -> Activity:
+    activity = activities_for_user(user=user).filter(pk=activity_id).first()
+    if activity is None:
+        raise not_found()
+    return activity
+
+
+def current_activities(*, user, on) -> QuerySet[Activity]:
+    """Activities running on a day in the user's areas: what the desk offers to work at."""
+    return (
+        activities_for_user(user=user)
+        .filter(starts_on__lte=on, ends_on__gte=on)
+        .order_by("starts_on", "title")
+    )

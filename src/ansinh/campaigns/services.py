@@ -1,0 +1,315 @@
+"""Writes for campaigns, activities, goals and outcomes (house rule 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from ansinh.areas.models import Area, Level
+from ansinh.areas.selectors import normalize_code
+from ansinh.core.access import require, scope_for
+from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.registry.models import Payout, Person
+
+from .figures import FIGURES
+from .models import (
+    REACH_KEYS,
+    Activity,
+    ActivityKind,
+    Campaign,
+    CampaignKind,
+    Goal,
+    Outcome,
+    OutcomeKind,
+    Partner,
+)
+
+
+def _areas(actor, codes: list[str]) -> list[Area]:
+    if not codes:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A campaign covers at least one area."), field="area_codes"
+        )
+    areas = []
+    scope = scope_for(actor)
+    for code in codes:
+        area = Area.objects.filter(
+            code=normalize_code(code), level__in=[Level.PROVINCE, Level.COMMUNE]
+        ).first()
+        if area is None or not scope.covers_area(area):
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("%(code)s is not a province or commune in your areas.") % {"code": code},
+                field="area_codes",
+            )
+        areas.append(area)
+    return areas
+
+
+def _dates(starts_on: dt.date, ends_on: dt.date) -> None:
+    if ends_on < starts_on:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The end date is before the start date."), field="ends_on"
+        )
+
+
+def _goal_rows(campaign: Campaign, goals: Any, areas: list[Area]) -> list[Goal]:
+    """Goals as {"figure": target} for the whole campaign, or a list of {"figure", "target", "area_code"}."""
+    items = (
+        [{"figure": k, "target": v} for k, v in goals.items()]
+        if isinstance(goals, dict)
+        else list(goals or [])
+    )
+    rows = []
+    for item in items:
+        figure, target = item.get("figure"), item.get("target")
+        if figure not in FIGURES:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("%(figure)s is not a figure of the report; use one of: %(known)s.")
+                % {"figure": figure, "known": ", ".join(FIGURES)},
+                field="goals",
+            )
+        if not isinstance(target, int) or isinstance(target, bool) or target < 0:
+            raise ApplicationError(
+                ErrorCode.INVALID, _("A goal is a whole number, not negative."), field="goals"
+            )
+        area = None
+        if item.get("area_code"):
+            area = Area.objects.filter(code=normalize_code(item["area_code"])).first()
+            if area is None or not any(area.path.startswith(a.path) for a in areas):
+                raise ApplicationError(
+                    ErrorCode.INVALID, _("A goal's area must be inside the campaign's areas."), field="goals"
+                )
+        rows.append(Goal(campaign=campaign, figure=figure, area=area, target=target))
+    keys = [(g.figure, g.area_id) for g in rows]
+    if len(keys) != len(set(keys)):
+        raise ApplicationError(ErrorCode.INVALID, _("A goal is given twice."), field="goals")
+    return rows
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    area_codes: list[str],
+    goals: Any = None,
+    description: str = "",
+    partner_names: list[str] | None = None,
+) -> Campaign:
+    require(actor, "campaigns.manage")
+    if not (name or "").strip():
+        raise ApplicationError(ErrorCode.INVALID, _("Give the campaign a name."), field="name")
+    if kind not in CampaignKind.values:
+        raise ApplicationError(ErrorCode.INVALID, _("Choose the kind of campaign."), field="kind")
+    _dates(starts_on, ends_on)
+    areas = _areas(actor, area_codes)
+    campaign = Campaign.objects.create(
+        name=name.strip()[:200],
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        description=description,
+        province_code=areas[0].province_code,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    campaign.areas.set(areas)
+    Goal.objects.bulk_create(_goal_rows(campaign, goals, areas))
+    for partner_name in partner_names or []:
+        partner, _created = Partner.objects.get_or_create(
+            name=partner_name.strip()[:200], province_code=campaign.province_code
+        )
+        campaign.partners.add(partner)
+    audit_record(
+        actor=actor,
+        action="campaign_create",
+        obj=campaign,
+        after={**snapshot(campaign), "areas": area_codes, "goals": goals},
+    )
+    return campaign
+
+
+@transaction.atomic
+def goals_set(*, actor, campaign: Campaign, goals: Any) -> Campaign:
+    require(actor, "campaigns.manage")
+    rows = _goal_rows(campaign, goals, list(campaign.areas.all()))
+    before = list(campaign.goals.values("figure", "area_id", "target"))
+    campaign.goals.all().delete()
+    Goal.objects.bulk_create(rows)
+    audit_record(
+        actor=actor, action="goals_set", obj=campaign, before={"goals": before}, after={"goals": goals}
+    )
+    return campaign
+
+
+def _clean_reach(reach: dict | None) -> dict[str, int]:
+    clean: dict[str, int] = {}
+    for key, value in (reach or {}).items():
+        if key not in REACH_KEYS:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("Unknown reach figure %(key)s; use one of: %(known)s.")
+                % {"key": key, "known": ", ".join(REACH_KEYS)},
+                field=f"reach.{key}",
+            )
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ApplicationError(
+                ErrorCode.INVALID, _("Reach figures are whole numbers, not negative."), field=f"reach.{key}"
+            )
+        clean[key] = value
+    return clean
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    actor,
+    campaign: Campaign,
+    kind: str,
+    title: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    area_code: str,
+    reach: dict | None = None,
+    venue: str = "",
+    platform: str = "",
+    partner_name: str = "",
+    cost: int | None = None,
+) -> Activity:
+    """An activity of a campaign, inside the campaign's dates and areas."""
+    require(actor, "campaigns.manage")
+    if kind not in ActivityKind.values:
+        raise ApplicationError(ErrorCode.INVALID, _("Unknown kind of activity."), field="kind")
+    if not (title or "").strip():
+        raise ApplicationError(ErrorCode.INVALID, _("Give the activity a title."), field="title")
+    _dates(starts_on, ends_on)
+    if starts_on < campaign.starts_on or ends_on > campaign.ends_on:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("The activity must take place within the campaign's dates (%(a)s – %(b)s).")
+            % {"a": campaign.starts_on.strftime("%d/%m/%Y"), "b": campaign.ends_on.strftime("%d/%m/%Y")},
+            field="starts_on",
+        )
+    area = Area.objects.filter(code=normalize_code(area_code)).first()
+    if area is None or not scope_for(actor).covers_area(area):
+        raise ApplicationError(ErrorCode.INVALID, _("Choose an area in your areas."), field="area_code")
+    if not any(area.path.startswith(a.path) for a in campaign.areas.all()):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The activity must be in the campaign's areas."), field="area_code"
+        )
+    if cost is not None and cost < 0:
+        raise ApplicationError(ErrorCode.INVALID, _("A cost is not negative."), field="cost")
+    partner = None
+    if partner_name.strip():
+        partner, _created = Partner.objects.get_or_create(
+            name=partner_name.strip()[:200], province_code=campaign.province_code
+        )
+        campaign.partners.add(partner)
+    activity = Activity.objects.create(
+        campaign=campaign,
+        kind=kind,
+        title=title.strip()[:200],
+        starts_on=starts_on,
+        ends_on=ends_on,
+        area=area,
+        venue=venue[:200],
+        platform=platform[:60],
+        partner=partner,
+        cost=cost,
+        reach=_clean_reach(reach),
+        province_code=area.province_code,
+    )
+    audit_record(actor=actor, action="activity_create", obj=activity, after=snapshot(activity))
+    return activity
+
+
+@transaction.atomic
+def activity_update_reach(*, actor, activity: Activity, reach: dict) -> Activity:
+    """Reach figures entered during or after an activity; the keys given replace the old values."""
+    require(actor, "campaigns.manage")
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    before = dict(activity.reach)
+    activity.reach = {**before, **_clean_reach(reach)}
+    activity.save(update_fields=["reach"])
+    audit_record(actor=actor, action="activity_reach", obj=activity, before=before, after=activity.reach)
+    return activity
+
+
+@transaction.atomic
+def outcome_record(
+    *,
+    actor,
+    activity: Activity,
+    person: Person,
+    kind: str,
+    on: dt.date,
+    follow_up_on: dt.date | None = None,
+    note: str = "",
+) -> tuple[Outcome, bool]:
+    """Records what happened with a person at an activity. Recording the same outcome again returns the first
+    one (each person counts once per figure). A cashless switch also changes the person's payout to an account."""
+    require(actor, "outcomes.record")
+    if kind not in OutcomeKind.values:
+        raise ApplicationError(ErrorCode.INVALID, _("Unknown kind of outcome."), field="kind")
+    scope = scope_for(actor)
+    if not scope.covers_area(person.commune):
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("Person %(id)s is not found.") % {"id": person.pk}, field="person_id"
+        )
+    campaign = activity.campaign
+    if not (campaign.starts_on <= on <= campaign.ends_on):
+        raise ApplicationError(ErrorCode.INVALID, _("The date is outside the campaign's dates."), field="on")
+    if kind == OutcomeKind.FOLLOW_UP and (follow_up_on is None or follow_up_on < on):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Give the date of the promised follow-up."), field="follow_up_on"
+        )
+    if kind == OutcomeKind.CASHLESS_SWITCHED and not person.pension_recipient:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("%(name)s does not receive a pension or benefit.") % {"name": person.full_name},
+            field="person_id",
+        )
+    existing = Outcome.objects.filter(activity=activity, person=person, kind=kind).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            outcome = Outcome.objects.create(
+                activity=activity,
+                person=person,
+                kind=kind,
+                on=on,
+                follow_up_on=follow_up_on,
+                note=note[:300],
+                province_code=person.province_code,
+                recorded_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:  # recorded at the same moment by a second click or sync
+        return Outcome.objects.get(activity=activity, person=person, kind=kind), False
+    if kind == OutcomeKind.CASHLESS_SWITCHED and person.payout_method != Payout.ACCOUNT:
+        before = person.payout_method
+        Person.objects.filter(pk=person.pk).update(payout_method=Payout.ACCOUNT)
+        audit_record(
+            actor=actor,
+            action="payout_switched",
+            obj=person,
+            before={"payout_method": before},
+            after={"payout_method": Payout.ACCOUNT},
+        )
+    audit_record(
+        actor=actor,
+        action="outcome_record",
+        obj=outcome,
+        after={"kind": kind, "person_id": person.pk, "activity_id": activity.pk, "on": on.isoformat()},
+    )
+    return outcome, True

@@ -1,0 +1,265 @@
+"""The campaign figures on a hand-built situation that covers each edge of field-story.md's definitions."""
+
+import datetime as dt
+
+import pytest
+
+from ansinh.campaigns.figures import campaign_report
+from ansinh.campaigns.services import activity_create, campaign_create, outcome_record
+from ansinh.core.errors import ApplicationError
+from ansinh.enrollment.models import HICoverage
+from ansinh.enrollment.services import enrollment_create
+from ansinh.payments.models import Receipt
+from ansinh.payments.services import receipt_void
+from factories import make_person, make_point, make_user
+
+
+def d(day: int, month: int = 5) -> dt.date:
+    return dt.date(2026, month, day)
+
+
+@pytest.fixture
+def world(communes, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANSINH_KEYS_DIR", str(tmp_path))
+    a, other = communes["a"], communes["other"]
+    manager = make_user(role="manager", areas=[a.code])
+    point = make_point(area=a, agents=[manager])
+    campaign = campaign_create(
+        actor=manager,
+        name="Tháng vận động 2026",
+        kind="month_of_promotion",
+        starts_on=d(1),
+        ends_on=d(31),
+        area_codes=[a.code],
+        goals={"new_health_insurance": 4, "vssid_installs": 2},
+    )
+    show = activity_create(
+        actor=manager,
+        campaign=campaign,
+        kind="art_performance",
+        title="Đêm văn nghệ",
+        starts_on=d(10),
+        ends_on=d(10),
+        area_code=a.code,
+        reach={"audience": 400},
+        cost=2_000_000,
+    )
+    live = activity_create(
+        actor=manager,
+        campaign=campaign,
+        kind="livestream",
+        title="Livestream Facebook",
+        starts_on=d(12),
+        ends_on=d(12),
+        area_code=a.code,
+        reach={"views": 18600, "interactions": 1990},
+    )
+    booth = activity_create(
+        actor=manager,
+        campaign=campaign,
+        kind="job_fair_booth",
+        title="Gian hàng hội chợ",
+        starts_on=d(15),
+        ends_on=d(16),
+        area_code=a.code,
+        reach={"visitors": 68},
+    )
+    hanoi_admin = make_user(role="administrator", areas=[other.province_code])
+    make_point(area=other, agents=[hanoi_admin], series="HN01")
+    return {
+        "manager": manager,
+        "point": point,
+        "campaign": campaign,
+        "show": show,
+        "live": live,
+        "booth": booth,
+        "a": a,
+        "other": other,
+        "hanoi_admin": hanoi_admin,
+    }
+
+
+def enroll(w, person, paid_on, key, activity=None, actor=None, **kw):
+    data = {"scheme": "hi_household", "months": 12, **kw}
+    enrollment, _ = enrollment_create(
+        actor=actor or w["manager"],
+        idempotency_key=key,
+        person_ids=[person.pk],
+        paid_on=paid_on,
+        activity_id=activity.pk if activity else None,
+        **data,
+    )
+    return enrollment
+
+
+def test_each_definition_on_its_edge(world):
+    w, m = world, world["manager"]
+    people = {
+        k: make_person(m, area_code=w["a"].code)
+        for k in (
+            "first",
+            "renewal",
+            "returns",
+            "twice",
+            "voided",
+            "outside",
+            "no_activity",
+            "vsi",
+            "pensioner",
+        )
+    }
+    # An old card that ended 20 days before the payment: a renewal (within 90 days).
+    HICoverage.objects.create(
+        person=people["renewal"],
+        valid_from=d(21, 4) - dt.timedelta(days=365),
+        valid_to=d(20, 4),
+        group="household",
+        group_code="GD",
+        benefit_level=4,
+        card_code="GD415" + "0" * 10,
+        rule="import",
+        province_code="15",
+    )
+    # A card that ended 120 days before: a return after more than 90 days is new.
+    HICoverage.objects.create(
+        person=people["returns"],
+        valid_from=d(10, 1) - dt.timedelta(days=365),
+        valid_to=d(10, 1),
+        group="poor",
+        group_code="CN",
+        benefit_level=2,
+        card_code="CN215" + "0" * 10,
+        rule="import",
+        province_code="15",
+    )
+    enroll(w, people["first"], d(10), "campaign-key-first", w["show"])
+    enroll(w, people["renewal"], d(10), "campaign-key-renewal", w["show"])
+    enroll(w, people["returns"], d(10), "campaign-key-returns", w["show"])
+    # Two cards bought by one person within the campaign, both new: one new participant.
+    first = enroll(w, people["twice"], d(10), "campaign-key-twice-1", w["show"], months=3)
+    HICoverage.objects.filter(enrollment=first).update(valid_to=d(20))
+    enroll(w, people["twice"], d(15), "campaign-key-twice-2", w["booth"])
+    # A voided receipt creates no participation.
+    voided = enroll(w, people["voided"], d(15), "campaign-key-voided", w["booth"])
+    receipt_void(actor=m, receipt=Receipt.objects.get(enrollment=voided), reason="Nhập nhầm")
+    # A payment the day after the campaign: neither attributed nor in area.
+    enroll(w, people["outside"], d(1, 6), "campaign-key-outside")
+    with pytest.raises(ApplicationError):
+        enroll(
+            w, people["outside"], d(1, 6), "campaign-key-outside-2", w["show"], months=6
+        )  # not at an activity then
+    # In the area during the dates, not at an activity: in_area only.
+    enroll(w, people["no_activity"], d(31), "campaign-key-no-activity")
+    # Another province, during the dates: neither.
+    enroll(
+        w,
+        make_person(w["hanoi_admin"], area_code=w["other"].code),
+        d(15),
+        "campaign-key-hanoi",
+        actor=w["hanoi_admin"],
+    )
+    # Voluntary SI at the livestream... no: at the booth; and VssID / consulted outcomes, one recorded twice.
+    enroll(w, people["vsi"], d(16), "campaign-key-vsi", w["booth"], scheme="vsi", months=3, income=1_500_000)
+    for p in (people["first"], people["vsi"]):
+        outcome_record(actor=m, activity=w["show"], person=p, kind="vssid_install_assisted", on=d(10))
+    again, created = outcome_record(
+        actor=m, activity=w["show"], person=people["first"], kind="vssid_install_assisted", on=d(10)
+    )
+    assert not created
+    outcome_record(actor=m, activity=w["live"], person=people["outside"], kind="consulted", on=d(12))
+    people["pensioner"].pension_recipient, people["pensioner"].payout_method = True, "cash"
+    people["pensioner"].save()
+    outcome_record(
+        actor=m, activity=w["booth"], person=people["pensioner"], kind="cashless_switched", on=d(15)
+    )
+
+    report = campaign_report(w["campaign"])
+    assert (
+        report["attributed"]
+        == {
+            "new_voluntary_si": 1,
+            "new_health_insurance": 3,  # first, returns, twice
+            "renewals_health_insurance": 1,  # renewal (twice's first card was not yet valid: both its cards are new)
+            "renewals_voluntary_si": 0,
+            "vssid_installs": 2,
+            "cashless_switches": 1,
+            "consulted": 1,
+        }
+    )
+    assert report["in_area"]["new_health_insurance"] == 4  # + no_activity
+    assert report["in_area"]["new_voluntary_si"] == 1
+    assert report["reach"] == {
+        "livestream_views": 18600,
+        "livestream_interactions": 1990,
+        "booth_visitors": 68,
+        "audience": 400,
+        "banners": 0,
+    }
+    assert report["goals"]["new_health_insurance"] == {"target": 4, "actual": 3, "rate": 0.75}
+    assert report["by_activity_kind"]["art_performance"]["new_health_insurance"] == 3
+    assert report["by_activity_kind"]["job_fair_booth"]["new_voluntary_si"] == 1
+    assert report["by_activity_kind"]["art_performance"]["cost_per_new_participant"] == 666_667
+    day10 = next(r for r in report["by_day"] if r["day"] == "2026-05-10")
+    assert day10["new_health_insurance"] == 3 and day10["vssid_installs"] == 2
+    assert len(report["by_day"]) == 31
+    assert report["funnel"]["paid"] <= report["funnel"]["enrolled"] <= report["funnel"]["consulted"]
+    assert report["funnel"]["card_issued"] == 4  # first, renewal, returns, twice (the vsi person has no card)
+    people["pensioner"].refresh_from_db()
+    assert people["pensioner"].payout_method == "account"
+
+
+def test_bad_input_is_refused_and_nothing_is_written(world):
+    from ansinh.campaigns.models import Activity, Campaign, Outcome
+
+    w, m = world, world["manager"]
+    before = (Campaign.objects.count(), Activity.objects.count(), Outcome.objects.count())
+    with pytest.raises(ApplicationError) as e:
+        activity_create(
+            actor=m,
+            campaign=w["campaign"],
+            kind="banner",
+            title="Băng rôn",
+            starts_on=d(25),
+            ends_on=d(2, 6),
+            area_code=w["a"].code,
+        )
+    assert e.value.field == "starts_on"
+    with pytest.raises(ApplicationError) as e:
+        activity_create(
+            actor=m,
+            campaign=w["campaign"],
+            kind="banner",
+            title="Băng rôn",
+            starts_on=d(25),
+            ends_on=d(25),
+            area_code=w["other"].code,
+        )
+    assert e.value.field == "area_code"
+    with pytest.raises(ApplicationError) as e:
+        activity_create(
+            actor=m,
+            campaign=w["campaign"],
+            kind="banner",
+            title="Băng rôn",
+            starts_on=d(25),
+            ends_on=d(25),
+            area_code=w["a"].code,
+            reach={"banners": -3},
+        )
+    assert e.value.field == "reach.banners"
+    with pytest.raises(ApplicationError) as e:
+        campaign_create(
+            actor=m,
+            name="X",
+            kind="other",
+            starts_on=d(1),
+            ends_on=d(2),
+            area_codes=[w["a"].code],
+            goals={"happiness": 10},
+        )
+    assert e.value.field == "goals"
+    stranger = make_person(w["hanoi_admin"], area_code=w["other"].code)
+    with pytest.raises(ApplicationError) as e:
+        outcome_record(actor=m, activity=w["show"], person=stranger, kind="consulted", on=d(10))
+    assert e.value.code == "not_found"
+    assert (Campaign.objects.count(), Activity.objects.count(), Outcome.objects.count()) == before
