@@ -58,6 +58,7 @@ def point(communes, agent):
 def make_receipt(agent, point, communes, make_coverage):
     """An enrollment of household HI for the given people, paid in cash, with its receipt and coverage."""
     from ansinh.enrollment.models import Enrollment, EnrollmentMember
+    from ansinh.enrollment.services import lookback_window
     from ansinh.payments.models import Receipt, ReceiptBook
 
     book = ReceiptBook.objects.create(point=point, series="BL25", first_number=1, last_number=9999, next_number=1,
@@ -72,7 +73,8 @@ def make_receipt(agent, point, communes, make_coverage):
         for i, (person, amount) in enumerate(zip(people, amounts, strict=True), 1):
             EnrollmentMember.objects.create(enrollment=enrollment, person=person, position=i, rank=i,
                                             group="household", premium=amount, support=0, payable=amount,
-                                            province_code=person.province_code)  # fmt: skip
+                                            province_code=person.province_code, paid_on=paid_on,
+                                            **lookback_window(paid_on))  # fmt: skip
             make_coverage(person, enrollment=enrollment)
         number = book.next_number
         book.next_number += 1
