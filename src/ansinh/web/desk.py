@@ -32,6 +32,7 @@ from ansinh.rules import hi
 from .views import page
 
 SESSION_POINT = "desk_point_id"
+SESSION_ACTIVITY = "desk_activity_id"
 
 
 def _current_point(request):
@@ -45,10 +46,23 @@ def _current_point(request):
     return point, points
 
 
+def _current_activity(request):
+    """The campaign activity the agent is working at today (everything recorded is attributed to it)."""
+    from ansinh.campaigns.selectors import current_activities
+
+    activities = list(current_activities(user=request.user, on=today()))
+    if "activity" in request.GET:
+        request.session[SESSION_ACTIVITY] = request.GET.get("activity") or None
+    chosen = request.session.get(SESSION_ACTIVITY)
+    activity = next((a for a in activities if str(a.pk) == str(chosen)), None)
+    return activity, activities
+
+
 @page
 def desk_home(request):
     require(request.user, "enrollment.create")
     point, points = _current_point(request)
+    activity, activities = _current_activity(request)
     q = request.GET.get("q", "").strip()
     people = registry_selectors.person_search(user=request.user, text=q, limit=12) if q else []
     if request.htmx:
@@ -71,6 +85,8 @@ def desk_home(request):
             "people": people,
             "receipts": receipts,
             "total": total,
+            "activity": activity,
+            "activities": activities,
         },
     )
 
@@ -103,6 +119,7 @@ def _coverage_rows(people, on):
 def desk_person(request, person_id: int):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
+    activity, _activities = _current_activity(request)
     person = registry_selectors.person_get(user=request.user, person_id=person_id)
     rows = _coverage_rows(_household_members(request.user, person), today())
     return render(
@@ -110,6 +127,7 @@ def desk_person(request, person_id: int):
         "web/desk_person.html",
         {
             "point": point,
+            "activity": activity,
             "person": person,
             "rows": rows,
             "groups": hi.subsidised_groups(on=today()),
@@ -153,6 +171,35 @@ def _quote_request(request):
 
 @page
 @require_POST
+def desk_outcome(request, person_id: int):
+    """An outcome without a payment, at the activity the agent is working at: consulted, helped to install
+    VssID, pension switched to an account, follow-up promised."""
+    from ansinh.campaigns.services import outcome_record
+
+    activity, _activities = _current_activity(request)
+    person = registry_selectors.person_get(user=request.user, person_id=person_id)
+    if activity is None:
+        messages.error(request, _("Choose the activity you are working at first."))
+        return redirect("web:desk_person", person_id=person.pk)
+    follow = request.POST.get("follow_up_on") or None
+    try:
+        _outcome, created = outcome_record(
+            actor=request.user,
+            activity=activity,
+            person=person,
+            kind=request.POST.get("kind", ""),
+            on=today(),
+            follow_up_on=dt.date.fromisoformat(follow) if follow else None,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("Recorded.") if created else _("Already recorded."))
+    except (ApplicationError, ValueError) as e:
+        messages.error(request, getattr(e, "message", str(e)))
+    return redirect("web:desk_person", person_id=person.pk)
+
+
+@page
+@require_POST
 def desk_quote(request, person_id: int):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
@@ -173,9 +220,11 @@ def desk_quote(request, person_id: int):
 def desk_pay(request):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
+    activity, _activities = _current_activity(request)
     data = _quote_request(request)
     try:
         enrollment, _created = enrollment_services.enrollment_create(
+            activity_id=activity.pk if activity else None,
             actor=request.user,
             idempotency_key=request.POST.get("idempotency_key", ""),
             point=point,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("desk/", desk.desk_home, name="desk"),
     path("desk/person/<int:person_id>/", desk.desk_person, name="desk_person"),
     path("desk/person/<int:person_id>/quote/", desk.desk_quote, name="desk_quote"),
+    path("desk/person/<int:person_id>/outcome/", desk.desk_outcome, name="desk_outcome"),
     path("desk/pay/", desk.desk_pay, name="desk_pay"),
     path("desk/enrollment/<int:enrollment_id>/", desk.desk_enrollment, name="desk_enrollment"),
     path("desk/enrollment/<int:enrollment_id>/confirm/", desk.desk_confirm, name="desk_confirm"),
