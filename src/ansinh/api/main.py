@@ -71,8 +71,10 @@ def _register() -> None:
     from ansinh.campaigns.api import router as campaigns_router
     from ansinh.cards.api import router as cards_router
     from ansinh.enrollment.api import router as enrollment_router
+    from ansinh.outreach.api import router as outreach_router
     from ansinh.payments.api import router as payments_router
     from ansinh.registry.api import router as registry_router
+    from ansinh.reports.api import router as reports_router
 
     api.add_router("/", registry_router)
     api.add_router("/areas", areas_router)
@@ -81,6 +83,8 @@ def _register() -> None:
     api.add_router("/", payments_router)
     api.add_router("/cards", cards_router)
     api.add_router("/", campaigns_router)
+    api.add_router("/", reports_router)
+    api.add_router("/", outreach_router)
 
 
 _register()

@@ -8,5 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("ansinh.cards.urls")),  # /verify/ (public), card PDFs
+    path("", include("ansinh.reports.urls")),
+    path("", include("ansinh.outreach.urls")),
     path("", include("ansinh.web.urls")),
 ]

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "ansinh.enrollment",
     "ansinh.cards",
     "ansinh.campaigns",
+    "ansinh.reports",
+    "ansinh.outreach",
     "ansinh.web",
 ]
 
