@@ -13,6 +13,7 @@ import click
 
 from ansinh.cards.commands import register as register_card_commands
 from ansinh.registry.commands import register as register_registry_commands
+from ansinh.reports.commands import register as register_report_commands
 from ansinh.rules.cli import register as register_rule_commands
 
 
@@ -316,6 +317,7 @@ def person_find(text: tuple[str, ...], limit: int, as_json: bool) -> None:
 register_rule_commands(cli)  # quote hi / quote vsi / card-validity / pension (pure rules, no database)
 register_registry_commands(cli)  # rules simulate (over the registry)
 register_card_commands(cli)  # keys init, card verify
+register_report_commands(cli)  # coverage
 
 
 def main() -> None:

@@ -1,0 +1,136 @@
+"""Coverage figures against an independent computation on a small hand-built registry: people who moved,
+died, hold two overlapping cards, a voided card, a card starting later, voluntary SI and pensioners."""
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ansinh.cli import cli
+from ansinh.core.errors import ApplicationError
+from ansinh.enrollment.models import HICoverage
+from ansinh.registry.models import Person
+from ansinh.registry.services import person_update
+from ansinh.reports.coverage import coverage
+from factories import make_person, make_user
+
+ON = dt.date(2026, 6, 30)
+
+
+def card(person, start, end, *, void=False, group="household"):
+    return HICoverage.objects.create(
+        person=person,
+        valid_from=start,
+        valid_to=end,
+        group=group,
+        group_code="GD",
+        benefit_level=4,
+        card_code="GD415" + "0" * 10,
+        rule="import",
+        is_void=void,
+        province_code=person.province_code,
+    )
+
+
+@pytest.fixture
+def registry(communes):
+    a, b = communes["a"], communes["b"]
+    admin = make_user(role="administrator", areas=["15"])
+    people = {
+        "covered": make_person(admin, area_code=a.code, birth_date="1980-01-01"),
+        "two_cards": make_person(admin, area_code=a.code, birth_date="1981-01-01"),
+        "void_card": make_person(admin, area_code=a.code, birth_date="1982-01-01"),
+        "later_card": make_person(admin, area_code=a.code, birth_date="1983-01-01"),
+        "uninsured": make_person(admin, area_code=a.code, birth_date="1984-01-01", employment="farmer"),
+        "moved": make_person(admin, area_code=a.code, birth_date="1985-01-01"),
+        "died": make_person(admin, area_code=a.code, birth_date="1940-01-01"),
+        "in_b": make_person(admin, area_code=b.code, birth_date="1990-01-01", employment="informal"),
+        "pensioner": make_person(
+            admin, area_code=b.code, birth_date="1950-01-01", pension_recipient=True, payout_method="cash"
+        ),
+        "unborn": make_person(admin, area_code=a.code, birth_date="2026-09-01"),
+    }
+    card(people["covered"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    card(people["two_cards"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    card(people["two_cards"], dt.date(2026, 6, 1), dt.date(2027, 5, 31), group="student")
+    card(people["void_card"], dt.date(2026, 1, 1), dt.date(2026, 12, 31), void=True)
+    card(people["later_card"], dt.date(2026, 7, 1), dt.date(2027, 6, 30))
+    card(people["moved"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    card(people["died"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    card(people["in_b"], dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    person_update(actor=admin, person=people["moved"], data={"area_code": b.code})
+    person_update(actor=admin, person=people["died"], data={"died_on": "2026-03-01"})
+    return {"admin": admin, "people": people, "a": a, "b": b}
+
+
+def independent(area_id, on):
+    """The definitions of reports/coverage.py, computed in Python from the raw rows."""
+    alive = [p for p in Person.objects.filter(commune_id=area_id) if p.birth_date <= on and not
+             (p.died_on and p.died_on <= on)]  # fmt: skip
+    insured = {
+        c.person_id for c in HICoverage.objects.filter(is_void=False) if c.valid_from <= on <= c.valid_to
+    }
+    return len(alive), len([p for p in alive if p.pk in insured])
+
+
+def test_figures_match_an_independent_computation(registry):
+    result = coverage(user=registry["admin"], area_code="15", on=ON)
+    rows = {r["code"]: r for r in result["rows"]}
+    for commune in (registry["a"], registry["b"]):
+        population, insured = independent(commune.pk, ON)
+        assert (rows[commune.code]["population"], rows[commune.code]["insured"]) == (population, insured)
+    a, b = rows[registry["a"].code], rows[registry["b"].code]
+    # a: covered, two_cards (once), void_card, later_card, uninsured — moved left, died, unborn not yet born.
+    assert (a["population"], a["insured"]) == (5, 2)
+    # b: in_b (card ended 2025), pensioner, moved (now lives here, insured).
+    assert (b["population"], b["insured"], b["cash_pensioners"]) == (3, 1, 1)
+    assert b["informal_working_age"] == 1 and a["informal_working_age"] == 1
+    assert result["total"]["population"] == 8 and result["total"]["insured"] == 3
+    assert result["targets"]["health_insurance"] == 0.95
+    # The commune furthest from the target comes first.
+    assert result["rows"][0]["code"] == registry["a"].code
+    assert a["gap_to_target"] == 3  # ceil(0.95 × 5) = 5 − 2 insured
+
+
+def test_a_year_before_and_the_legacy_province(registry):
+    result = coverage(user=registry["admin"], area_code="15", on=ON)
+    b = next(r for r in result["rows"] if r["code"] == registry["b"].code)
+    assert b["rate_year_before"] == pytest.approx(1 / 3, abs=1e-4)  # in_b's 2025 card; pensioner; moved
+    legacy = coverage(user=registry["admin"], area_code="legacy:10", on=ON)
+    assert legacy["note"] and legacy["total"]["population"] <= result["total"]["population"]
+
+
+def test_bad_input_is_refused(registry, communes):
+    with pytest.raises(ApplicationError) as e:
+        coverage(user=registry["admin"], area_code="99", on=ON)
+    assert e.value.code == "not_found"
+    with pytest.raises(ApplicationError) as e:
+        coverage(user=registry["admin"], area_code="15", on=dt.date.today() + dt.timedelta(days=400))
+    assert e.value.field == "on"
+    agent = make_user(role="collection_agent", areas=[communes["a"].code])
+    with pytest.raises(ApplicationError):
+        coverage(user=agent, area_code=communes["other"].code, on=ON)
+
+
+def test_the_cli_contract(registry):
+    result = CliRunner().invoke(cli, ["coverage", "--area", "15", "--on", ON.isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"total", "rows"} <= set(data)
+    assert {"code", "name", "population", "insured", "rate"} <= set(data["rows"][0])
+    bad = CliRunner().invoke(cli, ["coverage", "--area", "nowhere", "--json"])
+    assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("kind, status", [("anonymous", 401), ("other_area", 404), ("viewer", 200)])
+def test_the_api_matrix(client, registry, communes, kind, status):
+    from ansinh.core.services import token_create
+
+    users = {"other_area": lambda: make_user(role="viewer", areas=[communes["other"].code]),
+             "viewer": lambda: make_user(role="viewer", areas=["15"])}  # fmt: skip
+    headers = {}
+    if kind != "anonymous":
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(actor=None, user=users[kind]())[1]}"}
+    response = client.get("/api/v1/coverage", {"area": registry["a"].code, "on": ON.isoformat()}, **headers)
+    assert response.status_code == status
