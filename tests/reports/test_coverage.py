@@ -134,3 +134,29 @@ def test_the_api_matrix(client, registry, communes, kind, status):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(actor=None, user=users[kind]())[1]}"}
     response = client.get("/api/v1/coverage", {"area": registry["a"].code, "on": ON.isoformat()}, **headers)
     assert response.status_code == status
+
+
+def test_the_page_and_its_exports_carry_the_same_figures(client, registry):
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    client.force_login(registry["admin"])
+    page = client.get("/coverage/", {"area": "15", "on": ON.isoformat()})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "3 / 8" in html and "<svg" in html
+    xlsx = client.get("/coverage/export.xlsx", {"area": "15", "on": ON.isoformat()})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    total = [c.value for c in sheet[5]]
+    assert total[1] == "Tổng" and total[2] == 8 and total[3] == 3
+    pdf = client.get("/coverage/export.pdf", {"area": "15", "on": ON.isoformat()})
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Lào Cai".upper() in text and "37,5 %" in text  # 3 of 8
+
+
+def test_the_page_refuses_areas_outside_the_users(client, registry, communes):
+    client.force_login(make_user(role="viewer", areas=[communes["a"].code]))
+    assert client.get("/coverage/", {"area": communes["other"].code}).status_code == 404
+    assert client.get("/coverage/", {"area": communes["a"].code}).status_code == 200

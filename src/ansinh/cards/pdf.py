@@ -95,6 +95,9 @@ class _Doc(FPDF):
         self._out(f"q 0 g {m:.4f} 0 0 {-m:.4f} {ox:.2f} {oy:.2f} cm {path} f Q")
 
 
+# The one PDF document class of ansinh (A4 or any format, DejaVu fonts registered); other apps use it.
+Document = _Doc
+
 _RUN = re.compile(rb"[\x01-\xff]+")
 
 

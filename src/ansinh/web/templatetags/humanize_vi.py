@@ -22,6 +22,14 @@ def vnd(value) -> str:
 
 
 @register.filter
+def percent(value, digits: int = 1) -> str:
+    """0.8856 -> '88,6 %' (Vietnamese decimal comma)."""
+    if value is None:
+        return ""
+    return f"{float(value) * 100:.{int(digits)}f}".replace(".", ",") + " %"
+
+
+@register.filter
 def isodate(value) -> str:
     """'2026-12-25' -> '25/12/2026'; '2026-12' -> '12/2026' (dates in JSON, shown the Vietnamese way)."""
     parts = str(value or "").split("-")

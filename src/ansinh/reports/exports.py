@@ -1,0 +1,86 @@
+"""Coverage exports (XLSX for offices, PDF for the report upward), from the dict of reports.coverage."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import xlsxwriter
+
+COLUMNS = [
+    ("code", "Mã"), ("name", "Đơn vị"), ("population", "Dân số"), ("insured", "Có thẻ BHYT"),
+    ("rate", "Tỷ lệ bao phủ"), ("rate_year_before", "Cùng kỳ năm trước"), ("gap_to_target", "Còn thiếu đến mục tiêu"),
+    ("voluntary_si", "BHXH tự nguyện"), ("informal_working_age", "LĐ phi chính thức 15–60"),
+    ("cash_pensioners", "Hưởng lương hưu bằng tiền mặt"),
+]  # fmt: skip
+RATES = {"rate", "rate_year_before"}
+
+
+def coverage_xlsx(result: dict[str, Any]) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Bao phủ")
+    bold = book.add_format({"bold": True})
+    pct = book.add_format({"num_format": "0.0%"})
+    num = book.add_format({"num_format": "#,##0"})
+    sheet.write(0, 0, f"Bao phủ BHYT, BHXH tự nguyện — {result['area']['name']} — ngày {result['on']}", bold)
+    sheet.write(1, 0, f"Mục tiêu BHYT: {result['targets']['health_insurance']:.0%}; "
+                      f"BHXH tự nguyện: {result['targets']['voluntary_si']:.1%} lực lượng lao động")  # fmt: skip
+    for col, (_key, title) in enumerate(COLUMNS):
+        sheet.write(3, col, title, bold)
+    rows = [{"code": "", "name": "Tổng", **result["total"]}, *result["rows"]]
+    for r, row in enumerate(rows, start=4):
+        for col, (key, _title) in enumerate(COLUMNS):
+            value = row.get(key)
+            if value is None:
+                sheet.write_blank(r, col, None)
+            elif key in RATES:
+                sheet.write_number(r, col, value, pct)
+            elif isinstance(value, int):
+                sheet.write_number(r, col, value, num)
+            else:
+                sheet.write_string(r, col, str(value))
+    sheet.set_column(0, 0, 10)
+    sheet.set_column(1, 1, 30)
+    sheet.set_column(2, len(COLUMNS) - 1, 16)
+    book.close()
+    return out.getvalue()
+
+
+def coverage_pdf(result: dict[str, Any]) -> bytes:
+    from ansinh.cards.pdf import Document
+
+    pdf = Document(orientation="L")
+    pdf.set_auto_page_break(True, margin=12)
+    pdf.set_margins(12, 12, 12)
+    pdf.add_page()
+    pdf.font(14, bold=True)
+    pdf.cell(0, 8, f"BÁO CÁO BAO PHỦ BHYT — {result['area']['name'].upper()}", new_x="LMARGIN", new_y="NEXT")
+    pdf.font(10)
+    pdf.cell(0, 6, f"Ngày {result['on'][8:10]}/{result['on'][5:7]}/{result['on'][:4]} · mục tiêu BHYT "
+                   f"{result['targets']['health_insurance']:.0%}", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    if result.get("note"):
+        pdf.multi_cell(0, 5, result["note"], new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    widths = [20, 62, 22, 24, 22, 24, 26, 24, 26]
+    keys = [k for k, _t in COLUMNS[:9]]
+    titles = [t for _k, t in COLUMNS[:9]]
+    pdf.font(8, bold=True)
+    for w, title in zip(widths, titles, strict=True):
+        pdf.cell(w, 7, title[:22], border=1)
+    pdf.ln()
+    pdf.font(8)
+    for row in [{"code": "", "name": "Tổng", **result["total"]}, *result["rows"]]:
+        for w, key in zip(widths, keys, strict=True):
+            value = row.get(key)
+            if value is None:
+                text = "–"
+            elif key in RATES:
+                text = f"{value * 100:.1f} %".replace(".", ",")
+            elif isinstance(value, int):
+                text = f"{value:,}".replace(",", ".")
+            else:
+                text = str(value)[:40]
+            pdf.cell(w, 6, text, border=1, align="L" if key in ("code", "name") else "R")
+        pdf.ln()
+    return bytes(pdf.output())

@@ -1,0 +1,120 @@
+"""Small server-side SVG charts (no JavaScript library, no CDN: pages must work offline in a village)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    return f"{value * 100:.{digits}f}".replace(".", ",") + " %"
+
+
+def _svg(parts: list[str]) -> SafeString:
+    # Every label and title is escaped where it is put into the markup; numbers are formatted by us.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def bar_chart(
+    items: list[tuple[str, float | None]],
+    *,
+    target: float | None = None,
+    width: int = 640,
+    bar: int = 18,
+    label_width: int = 190,
+    percent: bool = True,
+) -> SafeString:
+    """Horizontal bars, one per (label, value between 0 and 1 when ``percent``), with an optional target line."""
+    gap = 6
+    height = max(1, len(items)) * (bar + gap) + 24
+    plot = width - label_width - 60
+    top = max([v or 0 for _l, v in items] + [target or 0, 1 if percent else 0]) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="chart" width="100%">'
+    ]
+    for i, (label, value) in enumerate(items):
+        y = i * (bar + gap) + 4
+        w = 0 if value is None else plot * value / top
+        text = "–" if value is None else (_pct(value) if percent else f"{value:,.0f}".replace(",", "."))
+        low = target is not None and value is not None and value < target
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + bar - 5}" text-anchor="end" font-size="12">'
+            f"{escape(label[:30])}</text>"
+        )
+        colour = "#c0392b" if low else "#0b5cab"
+        parts.append(
+            f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar}" rx="3" fill="{colour}">'
+            f"<title>{escape(label)}: {text}</title></rect>"
+        )
+        parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + bar - 5}" font-size="12">{text}</text>')
+    if target is not None:
+        x = label_width + plot * target / top
+        parts.append(
+            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 18}" stroke="#176c3a" '
+            f'stroke-dasharray="4 3" stroke-width="2"/>'
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" font-size="12" fill="#176c3a">'
+            f"{_pct(target, 0)}</text>"
+        )
+    parts.append("</svg>")
+    return _svg(parts)
+
+
+def line_chart(
+    points: list[tuple[str, float | None]],
+    *,
+    target: float | None = None,
+    width: int = 640,
+    height: int = 200,
+) -> SafeString:
+    """A line over labelled points (values between 0 and 1), with an optional target line."""
+    left, bottom, top_pad = 44, 26, 10
+    values = [v for _l, v in points if v is not None]
+    lo = min(values + ([target] if target else [])) if values else 0
+    hi = max(values + ([target] if target else [])) if values else 1
+    lo, hi = max(0.0, lo - 0.05), min(1.0, hi + 0.02)
+    span = (hi - lo) or 1
+    plot_w, plot_h = width - left - 34, height - bottom - top_pad
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        x = left + (plot_w * i / max(1, len(points) - 1))
+        return x, top_pad + plot_h * (1 - (v - lo) / span)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart" '
+        f'width="100%">'
+    ]
+    for frac in (0, 0.5, 1):
+        v = lo + span * frac
+        _x, y = xy(0, v)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#e3e7ec"/>')
+        parts.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_pct(v, 0)}</text>'
+        )
+    if target is not None and lo <= target <= hi:
+        _x, y = xy(0, target)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#176c3a" '
+            f'stroke-dasharray="4 3" stroke-width="2"/>'
+        )
+    coords = [xy(i, v) for i, (_l, v) in enumerate(points) if v is not None]
+    if coords:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#0b5cab" stroke-width="2.5"/>')
+        for (x, y), (label, v) in zip(coords, [p for p in points if p[1] is not None], strict=True):
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#0b5cab"><title>{escape(label)}: '
+                f"{_pct(v or 0)}</title></circle>"
+            )
+    for i, (label, _v) in enumerate(points):
+        if i % max(1, len(points) // 6) == 0 or i == len(points) - 1:
+            x, _y = xy(i, lo)
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="11">'
+                f"{escape(label)}</text>"
+            )
+    parts.append("</svg>")
+    return _svg(parts)
