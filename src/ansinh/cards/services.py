@@ -35,7 +35,9 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
     card, and a second call returns it unchanged (the coverage row is locked, so two desks cannot make two)."""
     require(actor, "registry.edit")
     coverage = (
-        HICoverage.objects.select_for_update().select_related("person", "person__commune").get(pk=coverage.pk)
+        HICoverage.objects.select_for_update(of=("self",))
+        .select_related("person", "person__commune")
+        .get(pk=coverage.pk)
     )
     if not scope_for(actor).covers_area(coverage.person.commune):
         raise not_found()

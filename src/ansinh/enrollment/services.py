@@ -637,17 +637,7 @@ def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method
     from ansinh.cards.services import card_issue
     from ansinh.registry.services import si_number_assign
 
-    if enrollment.total_payable > 0:
-        payer = persons[0].full_name
-        receipt_issue(
-            actor=actor,
-            enrollment=enrollment,
-            method=method,
-            amount=enrollment.total_payable,
-            paid_on=enrollment.paid_on,
-            payer_name=payer,
-        )
-    members = list(enrollment.members.all())
+    members = list(enrollment.members.order_by("position"))
     if enrollment.scheme == Scheme.VSI:
         first, last = plan
         rules = enrollment.quote["rules"]
@@ -689,6 +679,17 @@ def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method
     audit_record(
         actor=actor, action="enrollment_complete", obj=enrollment, after={"status": enrollment.status}
     )
+    # The receipt number last: the point's receipt book is locked from here to the commit, and every agent of
+    # the point waits on that lock, so nothing slow (signing, card rows) may happen after it.
+    if enrollment.total_payable > 0:
+        receipt_issue(
+            actor=actor,
+            enrollment=enrollment,
+            method=method,
+            amount=enrollment.total_payable,
+            paid_on=enrollment.paid_on,
+            payer_name=persons[0].full_name,
+        )
     return enrollment
 
 

@@ -1,0 +1,910 @@
+"""Desk benchmark: enrollments per second through the HTTP API at 16 concurrent clients, beside the same writes
+as raw SQL (the ceiling), and card PDFs per second.
+
+Run: ``python bench/bench_desk.py`` (``make bench``). Quick mode for development:
+``ANSINH_BENCH_PERSONS=20000 ANSINH_BENCH_ENROLLMENTS=500 python bench/bench_desk.py``. Environment:
+
+* ``ANSINH_BENCH_DESK_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/ansinh_bench_desk``): the
+  database is DROPPED and created again, migrated, and dropped at the end, also on failure (keep it with
+  ``ANSINH_BENCH_KEEP=1``);
+* ``ANSINH_BENCH_PERSONS`` (default 1,000,000): people generated in Lào Cai (current province 15);
+* ``ANSINH_BENCH_ENROLLMENTS`` (default 3,000): timed enrollments per configuration, after a warm-up of 100;
+* ``ANSINH_BENCH_PROCESSES`` (default ``1,2,4``): the server configurations tried, in waitress processes;
+* ``ANSINH_BENCH_THREADS`` (default: 16 / processes, at least 4): waitress threads per process;
+* ``ANSINH_BENCH_CARDS`` (default 1,000): cards in the PDF batch.
+
+What is measured:
+
+1. ``POST /api/v1/enrollments`` (one person, household HI, 12 months, cash: quote + payment + receipt +
+   coverage + card in one call, each with its own ``Idempotency-Key``) by 16 client threads, each on its own
+   keep-alive connection, against ``ansinh serve`` (waitress) subprocesses; with several processes each client
+   thread stays on one of them (client-side round robin: thread i talks to process i mod P). Enrollments per
+   second over the timed part, p50 and p99 latency. Afterwards: exactly one enrollment per key, a replay of
+   some keys returns the same enrollment, and the receipt numbers of the book are unique and gap-free.
+2. The ceiling: the same rows written by 16 threads as one raw SQL transaction per enrollment through psycopg
+   (receipt book row locked ``FOR UPDATE`` first, as a hand-written transaction would), and the same again with
+   the book locked last, just before the commit (the shortest possible hold of the one lock all agents share).
+3. ``cards.pdf.cards_pdf_a4`` and ``cards.pdf.card_pdf`` over 1,000 of the cards issued above (QR cache
+   emptied before each run).
+
+It prints a markdown table and writes (or replaces) the "Desk" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench_desk"
+SECTION = "## Desk"
+CLIENTS = 16
+WARMUP = 100
+REPLAYS = 50
+BODY = {"scheme": "hi_household", "months": 12, "payment": {"method": "cash"}}
+
+_STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Database lifecycle (as bench_registry.py)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _maintenance_url(url: str) -> tuple[str, str]:
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"bench: unexpected database name in {url!r}")
+    return urlunparse(parts._replace(path="/postgres")), name
+
+
+def recreate_database(url: str) -> None:
+    admin_url, name = _maintenance_url(url)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(url: str) -> None:
+    admin_url, name = _maintenance_url(url)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def setup_django(url: str, keys_dir: Path, var_dir: Path) -> None:
+    os.environ["ANSINH_DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "ansinh.config.settings.base"
+    os.environ["ANSINH_KEYS_DIR"] = str(keys_dir)
+    os.environ.setdefault("ANSINH_VAR_DIR", str(var_dir))
+    import django
+
+    django.setup()
+
+
+# --------------------------------------------------------------------------------------------------------
+# The desk: a point, a receipt book, 16 agents with API tokens
+# --------------------------------------------------------------------------------------------------------
+
+
+def setup_desk() -> dict:
+    from ansinh.areas.models import Area, Level
+    from ansinh.core.services import token_create, user_create
+    from ansinh.payments.services import book_create, point_assign_agent, point_create
+
+    province = Area.objects.get(level=Level.PROVINCE, code="15")
+    office = user_create(actor=None, username="bench-office", role="administrator", area_codes=["15"])
+    point = point_create(
+        actor=office, code="BENCH-DESK", name="Điểm thu bench", kind="event_desk", area=province,
+        bank_bin="970436", bank_account="0011004321", bank_account_name="BHXH TINH LAO CAI",
+    )  # fmt: skip
+    book = book_create(actor=office, point=point, series="BL15", first_number=1, last_number=10_000_000)
+    agents, tokens = [], []
+    for i in range(CLIENTS):
+        agent = user_create(
+            actor=None, username=f"bench-agent-{i:02d}", role="collection_agent", area_codes=["15"]
+        )
+        point_assign_agent(actor=office, point=point, agent=agent)
+        agents.append(agent.pk)
+        tokens.append(token_create(actor=None, user=agent, name="bench")[1])
+    return {"point": point.pk, "book": book.pk, "agents": agents, "tokens": tokens}
+
+
+def pick_persons(url: str, count: int) -> list[int]:
+    """Distinct living people in random order (seeded), none enrolled yet."""
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT setseed(0.42)")
+        rows = conn.execute(
+            "SELECT id FROM registry_person WHERE died_on IS NULL AND province_code = '15'"
+            " ORDER BY random() LIMIT %s",
+            [count],
+        ).fetchall()
+    if len(rows) < count:
+        raise SystemExit(
+            f"bench: {count:,} people needed, {len(rows):,} available; raise ANSINH_BENCH_PERSONS"
+        )
+    return [r[0] for r in rows]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ansinh_command() -> list[str]:
+    script = Path(sys.executable).parent / "ansinh"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from ansinh.cli import cli; cli()"]
+
+
+def server_env(url: str, keys_dir: Path, var_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        ANSINH_DATABASE_URL=url,
+        ANSINH_ALLOWED_HOSTS="127.0.0.1",
+        ANSINH_KEYS_DIR=str(keys_dir),
+        ANSINH_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="ansinh.config.settings.base",
+    )
+    env.pop("ANSINH_DEBUG", None)
+    return env
+
+
+class Servers:
+    """``ansinh serve`` subprocesses on free ports; stopped (by their own ids) on exit."""
+
+    def __init__(self, env: dict, processes: int, threads: int, log_dir: Path):
+        self.env, self.processes, self.threads, self.log_dir = env, processes, threads, log_dir
+        self.procs: list[subprocess.Popen] = []
+        self.ports: list[int] = []
+
+    def __enter__(self) -> Servers:
+        try:
+            for i in range(self.processes):
+                port = _free_port()
+                with open(self.log_dir / f"serve-{self.processes}-{i}.log", "wb") as out:
+                    proc = subprocess.Popen(  # noqa: S603 (our own command)
+                        [*_ansinh_command(), "serve", "--port", str(port), "--threads", str(self.threads)],
+                        env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    )  # fmt: skip
+                self.procs.append(proc)
+                self.ports.append(port)
+            deadline = time.monotonic() + 60
+            for proc, port in zip(self.procs, self.ports, strict=True):
+                while True:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"ansinh serve exited with {proc.returncode}; see {self.log_dir}")
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                        break
+                    except OSError:
+                        if time.monotonic() > deadline:
+                            raise RuntimeError("ansinh serve did not start within 60 s") from None
+                        time.sleep(0.2)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs = []
+
+    def cpu_seconds(self) -> float:
+        return sum(_proc_cpu(p.pid) for p in self.procs)
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    try:
+        values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
+# --------------------------------------------------------------------------------------------------------
+# Load: 16 threads over a shared list of jobs
+# --------------------------------------------------------------------------------------------------------
+
+
+def _percentile(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, round(p * (len(s) - 1)))] if s else float("nan")
+
+
+def run_threads(worker_factory, jobs: list, clients: int = CLIENTS) -> dict:
+    """Runs ``jobs`` on ``clients`` threads (each builds its worker once, e.g. its connection, before the clock
+    starts); returns wall seconds, per-job latencies, errors and the workers' results."""
+    ready = threading.Barrier(clients + 1)
+    lock = threading.Lock()
+    cursor = iter(range(len(jobs)))
+    latencies: list[float] = []
+    results: list = [None] * len(jobs)
+    errors: list[str] = []
+
+    def body(index: int) -> None:
+        worker = None
+        try:
+            worker = worker_factory(index)
+        finally:
+            ready.wait()
+        try:
+            while True:
+                with lock:
+                    i = next(cursor, None)
+                if i is None:
+                    return
+                start = time.perf_counter()
+                try:
+                    results[i] = worker(jobs[i])
+                except Exception as e:  # noqa: BLE001 (counted and reported)
+                    with lock:
+                        errors.append(f"{type(e).__name__}: {e}"[:300])
+                    continue
+                elapsed = time.perf_counter() - start
+                with lock:
+                    latencies.append(elapsed)
+        finally:
+            worker.close()
+
+    threads = [threading.Thread(target=body, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    cpu0 = _machine_cpu()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - start
+    cpu1 = _machine_cpu()
+    return {"seconds": seconds, "latencies": latencies, "results": results, "errors": errors,
+            "machine_busy": cpu1[0] - cpu0[0], "machine_total": cpu1[1] - cpu0[1]}  # fmt: skip
+
+
+class HttpClient:
+    """One keep-alive connection; POSTs an enrollment and returns (key, status, body)."""
+
+    def __init__(self, port: int, token: str):
+        self.port, self.token = port, token
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def __call__(self, job: tuple[str, int]) -> tuple[str, int, dict]:
+        key, person_id = job
+        body = json.dumps({**BODY, "person_ids": [person_id]})
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key,
+                   "Content-Type": "application/json", "Host": "127.0.0.1"}  # fmt: skip
+        for attempt in range(2):
+            try:
+                self.conn.request("POST", "/api/v1/enrollments", body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # a closed keep-alive connection: reconnect and resend (the key makes a resend safe)
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    raise
+        if response.status not in (200, 201):
+            raise RuntimeError(f"HTTP {response.status}: {data[:200]!r}")
+        return key, response.status, json.loads(data)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def bench_http(env: dict, desk: dict, persons: list[int], processes: int, threads: int, total: int,
+               log_dir: Path, label: str) -> dict:  # fmt: skip
+    jobs = [(f"bench-{label}-{i:07d}-{uuid.uuid4().hex[:8]}", pid) for i, pid in enumerate(persons)]
+    warm, timed = jobs[:WARMUP], jobs[WARMUP : WARMUP + total]
+    with Servers(env, processes, threads, log_dir) as servers:
+
+        def factory(i: int) -> HttpClient:
+            return HttpClient(servers.ports[i % processes], desk["tokens"][i])
+
+        log(f"  {processes} process(es) x {threads} threads on {servers.ports}: warm-up {len(warm)}")
+        warmed = run_threads(factory, warm)
+        if warmed["errors"]:
+            raise RuntimeError(f"warm-up failed: {warmed['errors'][:3]}")
+        cpu0 = servers.cpu_seconds()
+        client0 = time.process_time()
+        run = run_threads(factory, timed)
+        run["server_cpu"] = servers.cpu_seconds() - cpu0
+        run["client_cpu"] = time.process_time() - client0
+        log(f"  {len(run['latencies']):,} in {run['seconds']:.1f}s = {len(run['latencies']) / run['seconds']:.1f}/s,"
+            f" {len(run['errors'])} errors")  # fmt: skip
+        # Replays: the same keys again return the same enrollment and write nothing.
+        sample = [r for r in run["results"] if r is not None][:REPLAYS]
+        replay_jobs = [(key, body["members"][0]["person_id"]) for key, _s, body in sample]
+        replayed = run_threads(factory, replay_jobs)
+        replay_ok = sum(
+            1
+            for (_key, _s, first), again in zip(sample, replayed["results"], strict=True)
+            if again is not None and again[2]["id"] == first["id"] and again[2]["replayed"] is True
+        )
+    done = [r for r in warmed["results"] + run["results"] if r is not None]
+    count = len(run["latencies"])
+    return {
+        "processes": processes,
+        "threads": threads,
+        "count": count,
+        "seconds": run["seconds"],
+        "rate": count / run["seconds"],
+        "p50": _percentile(run["latencies"], 0.50) * 1000,
+        "p99": _percentile(run["latencies"], 0.99) * 1000,
+        "errors": run["errors"],
+        "keys": [k for k, _p in warm + timed],
+        "ok_keys": [r[0] for r in done],
+        "receipts": [r[2]["receipt"]["number"] for r in done if r[2].get("receipt")],
+        "replays": len(replay_jobs),
+        "replay_ok": replay_ok,
+        "server_cpu_ms": run["server_cpu"] / max(count, 1) * 1000,
+        "client_cpu_ms": run["client_cpu"] / max(count, 1) * 1000,
+        "machine_busy": run["machine_busy"] / run["machine_total"] if run["machine_total"] else float("nan"),
+        "machine_cpu_ms": run["machine_busy"] / max(count, 1) * 1000,
+    }
+
+
+def verify(url: str, desk: dict, http_runs: list[dict]) -> dict:
+    """Exactly one enrollment per key; receipt numbers of the book unique and gap-free."""
+    keys = [k for run in http_runs for k in run["keys"]]
+    ok_keys = {k for run in http_runs for k in run["ok_keys"]}
+    with psycopg.connect(url) as conn:
+        per_key = dict(
+            conn.execute(
+                "SELECT idempotency_key, count(*) FROM enrollment_enrollment"
+                " WHERE idempotency_key = ANY(%s) GROUP BY idempotency_key",
+                [keys],
+            ).fetchall()
+        )
+        numbers = [
+            r[0]
+            for r in conn.execute(
+                "SELECT number FROM payments_receipt WHERE book_id = %s ORDER BY number", [desk["book"]]
+            ).fetchall()
+        ]
+        next_number = conn.execute(
+            "SELECT next_number FROM payments_receiptbook WHERE id = %s", [desk["book"]]
+        ).fetchone()[0]
+        enrollments = conn.execute("SELECT count(*) FROM enrollment_enrollment").fetchone()[0]
+        incomplete = conn.execute(
+            "SELECT count(*) FROM enrollment_enrollment WHERE status <> 'completed'"
+        ).fetchone()[0]
+        cards = conn.execute("SELECT count(*) FROM cards_card").fetchone()[0]
+        coverage = conn.execute("SELECT count(*) FROM enrollment_hicoverage").fetchone()[0]
+    http_numbers = [n for run in http_runs for n in run["receipts"]]
+    return {
+        "keys": len(keys),
+        "one_per_key": sum(1 for k in keys if per_key.get(k) == 1),
+        "missing": sum(1 for k in keys if k not in per_key),
+        "duplicated": sum(1 for k in keys if per_key.get(k, 0) > 1),
+        "acknowledged_but_missing": sum(1 for k in ok_keys if k not in per_key),
+        "receipts": len(numbers),
+        "receipts_unique": len(set(numbers)) == len(numbers),
+        "receipts_gap_free": numbers == list(range(1, len(numbers) + 1)) and next_number == len(numbers) + 1,
+        "http_numbers_unique": len(set(http_numbers)) == len(http_numbers),
+        "enrollments": enrollments,
+        "incomplete": incomplete,
+        "cards": cards,
+        "coverage": coverage,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# The ceiling: the same rows as one raw SQL transaction per enrollment
+# --------------------------------------------------------------------------------------------------------
+
+
+# Tables written for one enrollment, and the column that ties a template row to the first API enrollment.
+RAW_TABLES = {
+    "enrollment_enrollment": "id",
+    "enrollment_enrollmentmember": "enrollment_id",
+    "payments_payment": "enrollment_id",
+    "payments_receipt": "enrollment_id",
+    "enrollment_hicoverage": "enrollment_id",
+    "cards_card": "coverage_id",
+    "core_auditevent": None,
+}
+
+
+class RawWriter:
+    """What ``enrollment_create`` writes for one person, household HI, cash, by hand: the person locked; the
+    receipt book locked and its number taken (first, or last with ``book_last``); the enrollment (completed at
+    once), its member, the payment; an SI number if the person has none (sequence row locked, person updated);
+    the coverage and its card (a constant token); the receipt; the same audit events as the service (4, or 5
+    with an SI number). Columns not set here (e.g. ones added later) are copied from a row the API wrote, so the
+    rows keep the shape the service gives them."""
+
+    def __init__(self, url: str, desk: dict, template: dict, agent: int, book_last: bool):
+        self.conn = psycopg.connect(url)
+        self.desk, self.t, self.agent, self.book_last = desk, template, agent, book_last
+        self.statements: dict[tuple[str, tuple[str, ...]], sql.Composed] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _insert(self, cur, table: str, values: dict) -> int:
+        row = {**self.t["rows"][table], **values}
+        cols = tuple(row)
+        statement = self.statements.get((table, cols))
+        if statement is None:
+            statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
+                sql.Identifier(table),
+                sql.SQL(", ").join(map(sql.Identifier, cols)),
+                sql.SQL(", ").join(sql.Placeholder() * len(cols)),
+            )
+            self.statements[(table, cols)] = statement
+        cur.execute(statement, [Jsonb(v) if isinstance(v, dict | list) else v for v in row.values()])
+        return cur.fetchone()[0]
+
+    def _take_number(self, cur) -> tuple[int, str, int]:
+        cur.execute(
+            "SELECT id, series, next_number FROM payments_receiptbook"
+            " WHERE point_id = %s AND closed_at IS NULL AND next_number <= last_number"
+            " ORDER BY opened_at, first_number LIMIT 1 FOR UPDATE",
+            [self.desk["point"]],
+        )
+        book_id, series, number = cur.fetchone()
+        cur.execute("UPDATE payments_receiptbook SET next_number = %s WHERE id = %s", [number + 1, book_id])
+        return book_id, series, number
+
+    def _si_number(self, cur, person_id: int, province: str) -> str:
+        prefix = province[-2:].zfill(2)
+        cur.execute(
+            "INSERT INTO registry_sinumbersequence (province_code, next_serial) VALUES (%s, 1)"
+            " ON CONFLICT (province_code) DO NOTHING",
+            [prefix],
+        )
+        cur.execute(
+            "SELECT next_serial FROM registry_sinumbersequence WHERE province_code = %s FOR UPDATE", [prefix]
+        )
+        serial = cur.fetchone()[0]
+        while True:
+            candidate = f"{prefix}{serial:08d}"
+            serial += 1
+            cur.execute("SELECT 1 FROM registry_person WHERE si_number = %s", [candidate])
+            if cur.fetchone() is None:
+                break
+        cur.execute(
+            "UPDATE registry_sinumbersequence SET next_serial = %s WHERE province_code = %s", [serial, prefix]
+        )
+        cur.execute(
+            "UPDATE registry_person SET si_number = %s, updated_at = now() WHERE id = %s",
+            [candidate, person_id],
+        )
+        return candidate
+
+    def __call__(self, job: tuple[str, int]) -> int:
+        key, person_id = job
+        t = self.t
+        now = dt.datetime.now(dt.UTC)
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute(
+                "SELECT full_name, si_number, province_code FROM registry_person WHERE id = %s FOR UPDATE",
+                [person_id],
+            )
+            full_name, si_number, province = cur.fetchone()
+            taken = None if self.book_last else self._take_number(cur)
+            quote = dict(t["quote"])
+            quote["members"] = [{**t["quote"]["members"][0], "person_id": person_id, "full_name": full_name}]
+            enrollment_id = self._insert(cur, "enrollment_enrollment", {
+                "idempotency_key": key, "fingerprint": uuid.uuid4().hex + uuid.uuid4().hex, "status": "completed",
+                "point_id": self.desk["point"], "quote": quote, "province_code": province,
+                "created_by_id": self.agent, "created_at": now, "completed_at": now,
+            })  # fmt: skip
+            self._insert(cur, "enrollment_enrollmentmember", {
+                "enrollment_id": enrollment_id, "person_id": person_id, "province_code": province,
+            })  # fmt: skip
+            self._insert(cur, "payments_payment", {
+                "enrollment_id": enrollment_id, "reference": f"BHXH {province[-2:]}{enrollment_id:09d}",
+                "province_code": province, "created_at": now, "confirmed_at": now, "confirmed_by_id": self.agent,
+            })  # fmt: skip
+            audits = [
+                ("enrollment_create", "enrollment.enrollment", enrollment_id,
+                 {"scheme": "hi_household", "persons": [person_id], "total_payable": t["total"],
+                  "paid_on": t["paid_on"].isoformat(), "backdated": False, "method": "cash"}),
+            ]  # fmt: skip
+            if not si_number:
+                si_number = self._si_number(cur, person_id, province)
+                audits.append(("si_number_assign", "registry.person", person_id, {"si_number": si_number}))
+            c = t["rows"]["enrollment_hicoverage"]
+            coverage_id = self._insert(cur, "enrollment_hicoverage", {
+                "person_id": person_id, "enrollment_id": enrollment_id, "province_code": province,
+                "card_code": f"{c['group_code']}{c['benefit_level']}{province[-2:]}{si_number}", "created_at": now,
+            })  # fmt: skip
+            card_id = self._insert(cur, "cards_card", {
+                "coverage_id": coverage_id, "number": si_number, "province_code": province, "issued_at": now,
+            })  # fmt: skip
+            audits.append(("card_issue", "cards.card", card_id,
+                           {"coverage": coverage_id, "number": si_number, "key_id": t["key_id"]}))  # fmt: skip
+            if taken is None:  # the book last: the one lock every agent shares is held only for the commit
+                taken = self._take_number(cur)
+            book_id, series, number = taken
+            receipt_id = self._insert(cur, "payments_receipt", {
+                "book_id": book_id, "series": series, "number": number, "point_id": self.desk["point"],
+                "enrollment_id": enrollment_id, "payer_name": full_name[:150], "province_code": province,
+                "issued_at": now, "issued_by_id": self.agent,
+            })  # fmt: skip
+            issued = {"number": f"{series}-{number:07d}", "amount": t["total"], "method": "cash"}
+            audits.insert(1, ("receipt_issue", "payments.receipt", receipt_id, issued))
+            audits.append(
+                ("enrollment_complete", "enrollment.enrollment", enrollment_id, {"status": "completed"})
+            )
+            for action, object_type, object_id, after in audits:
+                self._insert(cur, "core_auditevent", {
+                    "at": now, "actor_id": self.agent, "action": action, "object_type": object_type,
+                    "object_id": str(object_id), "province_code": province, "before": None, "after": after,
+                })  # fmt: skip
+        return enrollment_id
+
+
+def raw_template(url: str) -> dict:
+    """Rows the API wrote for its first enrollment (all columns but ``id``): the raw writes copy every column
+    they do not set themselves (amounts, dates, the frozen quote, a card token)."""
+    rows: dict[str, dict] = {}
+    with psycopg.connect(url) as conn:
+        first = conn.execute("SELECT min(id) FROM enrollment_enrollment").fetchone()[0]
+        coverage = conn.execute(
+            "SELECT min(id) FROM enrollment_hicoverage WHERE enrollment_id = %s", [first]
+        ).fetchone()[0]
+        for table, column in RAW_TABLES.items():
+            query = sql.SQL("SELECT * FROM {} {} ORDER BY id LIMIT 1").format(
+                sql.Identifier(table),
+                sql.SQL("WHERE {} = %s").format(sql.Identifier(column)) if column else sql.SQL(""),
+            )
+            cur = conn.execute(query, [coverage if table == "cards_card" else first] if column else [])
+            values = cur.fetchone()
+            rows[table] = {d.name: v for d, v in zip(cur.description, values, strict=True) if d.name != "id"}
+    enrollment = rows["enrollment_enrollment"]
+    return {"rows": rows, "quote": enrollment["quote"], "total": enrollment["total_payable"],
+            "paid_on": enrollment["paid_on"], "key_id": rows["cards_card"]["key_id"]}  # fmt: skip
+
+
+def bench_raw(url: str, desk: dict, persons: list[int], total: int, book_last: bool, label: str) -> dict:
+    template = raw_template(url)
+    jobs = [(f"raw-{label}-{i:07d}-{uuid.uuid4().hex[:8]}", pid) for i, pid in enumerate(persons)]
+    warm, timed = jobs[:WARMUP], jobs[WARMUP : WARMUP + total]
+
+    def factory(i: int) -> RawWriter:
+        return RawWriter(url, desk, template, desk["agents"][i], book_last)
+
+    warmed = run_threads(factory, warm)
+    if warmed["errors"]:
+        raise RuntimeError(f"raw warm-up failed: {warmed['errors'][:3]}")
+    run = run_threads(factory, timed)
+    count = len(run["latencies"])
+    log(f"  raw ({'book last' if book_last else 'book first'}): {count:,} in {run['seconds']:.1f}s = "
+        f"{count / run['seconds']:.1f}/s, {len(run['errors'])} errors")  # fmt: skip
+    return {
+        "book_last": book_last,
+        "count": count,
+        "seconds": run["seconds"],
+        "rate": count / run["seconds"],
+        "p50": _percentile(run["latencies"], 0.50) * 1000,
+        "p99": _percentile(run["latencies"], 0.99) * 1000,
+        "errors": run["errors"],
+        "machine_busy": run["machine_busy"] / run["machine_total"] if run["machine_total"] else float("nan"),
+        "machine_cpu_ms": run["machine_busy"] / max(count, 1) * 1000,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# Queries per enrollment (one call through Django's test client, in this process)
+# --------------------------------------------------------------------------------------------------------
+
+
+def count_queries(desk: dict, person_id: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    headers = {
+        "HTTP_AUTHORIZATION": f"Bearer {desk['tokens'][0]}",
+        "HTTP_IDEMPOTENCY_KEY": f"queries-{person_id}",
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/api/v1/enrollments", data=json.dumps({**BODY, "person_ids": [person_id]}),
+                               content_type="application/json", **headers)  # fmt: skip
+    if response.status_code != 201:
+        raise RuntimeError(f"query count call: HTTP {response.status_code} {response.content[:200]!r}")
+    kinds: dict[str, int] = {}
+    for q in ctx.captured_queries:
+        s = q["sql"].lstrip()
+        word = s.split(" ", 1)[0].upper()
+        word = {"SAVEPOINT": "SAVEPOINT/RELEASE", "RELEASE": "SAVEPOINT/RELEASE"}.get(word, word)
+        if word == "SELECT" and "FOR UPDATE" in s:
+            word = "SELECT … FOR UPDATE"
+        kinds[word] = kinds.get(word, 0) + 1
+    return {"total": len(ctx.captured_queries), "kinds": kinds}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Card PDFs
+# --------------------------------------------------------------------------------------------------------
+
+
+def bench_pdf(count: int) -> list[dict]:
+    from ansinh.cards import pdf
+    from ansinh.cards.models import Card
+
+    cards = list(  # cards issued through the API (the raw SQL ones share one token)
+        Card.objects.filter(coverage__enrollment__idempotency_key__startswith="bench-").order_by("pk")[:count]
+    )
+    rows = []
+    for name, fn in (("cards_pdf_a4", pdf.cards_pdf_a4), ("card_pdf", pdf.card_pdf)):
+        fn(cards[:10])  # fonts and imports warm; not timed
+        pdf.qr_path.cache_clear()  # every QR code encoded afresh, as for new cards
+        start = time.perf_counter()
+        content = fn(cards)
+        seconds = time.perf_counter() - start
+        rows.append({"name": name, "cards": len(cards), "seconds": seconds, "rate": len(cards) / seconds,
+                     "bytes": len(content)})  # fmt: skip
+        log(f"  {name}: {len(cards):,} cards in {seconds:.2f}s = {len(cards) / seconds:.0f}/s")
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    from importlib.metadata import version
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    with psycopg.connect(os.environ["ANSINH_DATABASE_URL"]) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+        sync = conn.execute("SHOW synchronous_commit").fetchone()[0]
+    mem = ""
+    try:
+        kb = int(
+            next(
+                x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
+            ).split()[1]
+        )
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return (f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
+            f"(local, default settings, synchronous_commit={sync}); Python {platform.python_version()}; "
+            f"Django {version('django')}; waitress {version('waitress')}")  # fmt: skip
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}" if x == x else "–"  # NaN-safe
+
+
+def report(persons: int, total: int, gen_seconds: float, http_runs: list[dict], raws: list[dict],
+           checks: dict, queries: dict, pdfs: list[dict]) -> str:  # fmt: skip
+    ceiling = raws[0]
+    best = max(http_runs, key=lambda r: r["rate"])
+    lines = [
+        SECTION,
+        "",
+        f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by `bench/bench_desk.py` "
+        f"({persons:,} persons in Lào Cai, seed 1, generated in {gen_seconds:.0f} s; {CLIENTS} clients; "
+        f"{total:,} timed enrollments per configuration after a warm-up of {WARMUP}).",
+        "",
+        f"Machine: {machine()}. Servers, clients and PostgreSQL share the same cores.",
+        "",
+        "### Enrollments (`POST /api/v1/enrollments`: quote + payment + receipt + coverage + card)",
+        "",
+        "One person per enrollment (household HI, 12 months, cash), each with its own `Idempotency-Key`; "
+        f"{CLIENTS} client threads, each with its own keep-alive `http.client` connection and its own agent "
+        "token (16 agents at one collection point, one receipt book). Servers: `ansinh serve` (waitress) "
+        "subprocesses; with more than one process the clients split across them (client thread *i* talks to "
+        "process *i* mod P: a client-side round robin, no load balancer, since gunicorn is not installed). "
+        "Ceiling: the same rows (enrollment, member, payment, receipt and book update, SI number when missing, "
+        "coverage, card with a constant token, the same audit events) written as one raw SQL transaction per "
+        "enrollment through psycopg, 16 threads with a connection each. CPU ms per enrollment is the whole "
+        "machine's busy time (servers, clients and PostgreSQL) divided by the enrollments.",
+        "",
+        "| what | enrollments | seconds | enrollments / s | p50 ms | p99 ms | errors | machine CPU busy | "
+        "CPU ms / enrollment | % of ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in http_runs:
+        lines.append(
+            f"| HTTP, {r['processes']} waitress process{'es' if r['processes'] > 1 else ''} × {r['threads']} "
+            f"threads | {r['count']:,} | {r['seconds']:.1f} | **{r['rate']:.1f}** | {r['p50']:.0f} | "
+            f"{r['p99']:.0f} | {len(r['errors'])} | {_pct(r['machine_busy'])} | {r['machine_cpu_ms']:.1f} "
+            f"(servers {r['server_cpu_ms']:.1f}, clients {r['client_cpu_ms']:.1f}) | "
+            f"{r['rate'] / ceiling['rate']:.0%} |"
+        )
+    for r in raws:
+        what = ("ceiling: raw SQL, receipt book locked first" if not r["book_last"]
+                else "raw SQL, receipt book locked last (just before the commit)")  # fmt: skip
+        lines.append(
+            f"| {what} | {r['count']:,} | {r['seconds']:.1f} | **{r['rate']:.1f}** | {r['p50']:.1f} | "
+            f"{r['p99']:.1f} | {len(r['errors'])} | {_pct(r['machine_busy'])} | {r['machine_cpu_ms']:.1f} | "
+            f"{r['rate'] / ceiling['rate']:.0%} |"
+        )
+    met_rate = best["rate"] >= 200
+    met_ratio = best["rate"] >= 0.25 * ceiling["rate"]
+    lines += [
+        "",
+        f"Targets (issue 4): ≥ 200 enrollments/s through HTTP — **{'met' if met_rate else 'not met'}** "
+        f"(best {best['rate']:.1f}/s, {best['processes']} process{'es' if best['processes'] > 1 else ''}); "
+        f"≥ 25 % of the raw-SQL rate — **{'met' if met_ratio else 'not met'}** "
+        f"({best['rate'] / ceiling['rate']:.0%} of {ceiling['rate']:.0f}/s).",
+        "",
+        f"Checks after the runs: {checks['one_per_key']:,} of {checks['keys']:,} keys sent have exactly one "
+        f"enrollment ({checks['missing']} missing, {checks['duplicated']} duplicated; "
+        f"{checks['acknowledged_but_missing']} acknowledged but missing); "
+        f"{sum(r['replay_ok'] for r in http_runs)} of {sum(r['replays'] for r in http_runs)} replayed keys "
+        'returned the first enrollment with `"replayed": true`; the book\'s '
+        f"{checks['receipts']:,} receipt numbers (HTTP and raw SQL) are "
+        f"{'unique' if checks['receipts_unique'] else 'NOT unique'} and "
+        f"{'gap-free (1…n, next number n + 1)' if checks['receipts_gap_free'] else 'NOT gap-free'}; "
+        f"{checks['incomplete']} enrollments not completed; {checks['coverage']:,} coverage rows, "
+        f"{checks['cards']:,} cards.",
+        "",
+        f"One enrollment through the API (Django test client, same database) runs {queries['total']} SQL "
+        "statements: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(queries["kinds"].items(), key=lambda kv: -kv[1]))
+        + ".",
+        "",
+    ]
+    errors = [e for r in http_runs for e in r["errors"]] + [e for r in raws for e in r["errors"]]
+    if errors:
+        lines += [f"First errors: {'; '.join(f'`{e}`' for e in errors[:3])}.", ""]
+    lines += [
+        "### Card PDFs (`cards.pdf`, QR cache emptied before each run)",
+        "",
+        "| function | cards | seconds | cards / s | PDF size |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in pdfs:
+        lines.append(f"| `{r['name']}` | {r['cards']:,} | {r['seconds']:.2f} | **{r['rate']:.0f}** | "
+                     f"{r['bytes'] / 1024 / 1024:.1f} MiB |")  # fmt: skip
+    worst = min(pdfs, key=lambda r: r["rate"])
+    lines += [
+        "",
+        f"Target ≥ 300 cards/s: **{'met' if worst['rate'] >= 300 else 'not met'}** "
+        f"(slowest: `{worst['name']}`, {worst['rate']:.0f}/s).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def merge_docs(section: str) -> None:
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
+    start = text.find(SECTION + "\n")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    url = os.environ.get("ANSINH_BENCH_DESK_DATABASE_URL", DEFAULT_URL)
+    persons = int(os.environ.get("ANSINH_BENCH_PERSONS", "1000000"))
+    total = int(os.environ.get("ANSINH_BENCH_ENROLLMENTS", "3000"))
+    processes = [int(x) for x in os.environ.get("ANSINH_BENCH_PROCESSES", "1,2,4").split(",") if x.strip()]
+    threads_env = os.environ.get("ANSINH_BENCH_THREADS")
+    card_count = int(os.environ.get("ANSINH_BENCH_CARDS", "1000"))
+    tmp = Path(tempfile.mkdtemp(prefix="ansinh-bench-desk-"))
+    keys_dir, var_dir = tmp / "keys", tmp / "var"
+    var_dir.mkdir()
+    log(f"bench: fresh database {urlparse(url).path.lstrip('/')} at {urlparse(url).hostname}; temp {tmp}")
+    recreate_database(url)
+    setup_django(url, keys_dir, var_dir)
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from ansinh.areas.services import areas_load_official
+    from ansinh.registry.demo import demo_generate
+
+    env = server_env(url, keys_dir, var_dir)
+    try:
+        call_command("migrate", verbosity=0)
+        areas_load_official()
+        subprocess.run([*_ansinh_command(), "keys", "init"], env=env, check=True,  # noqa: S603
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        log(f"generating {persons:,} persons")
+        start = time.perf_counter()
+        demo_generate(province_code="15", persons=persons, seed=1)
+        gen_seconds = time.perf_counter() - start
+        log(f"generated in {gen_seconds:.1f}s; ANALYZE")
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        desk = setup_desk()
+        per_run = WARMUP + total
+        # the HTTP configurations and the two raw SQL runs, each with its own people
+        runs = len(processes) + 2
+        people = pick_persons(url, per_run * runs + 1)
+        chunks = [people[i * per_run : (i + 1) * per_run] for i in range(runs)]
+        queries = count_queries(desk, people[-1])
+        connections.close_all()
+        log(f"one enrollment = {queries['total']} statements")
+        http_runs = []
+        for n, chunk in zip(processes, chunks, strict=False):
+            threads = int(threads_env) if threads_env else max(4, CLIENTS // n)
+            log(f"HTTP, {n} process(es)")
+            http_runs.append(bench_http(env, desk, chunk, n, threads, total, tmp, label=f"p{n}"))
+        log("raw SQL ceiling")
+        raws = [
+            bench_raw(url, desk, chunks[-2], total, book_last=False, label="first"),
+            bench_raw(url, desk, chunks[-1], total, book_last=True, label="last"),
+        ]
+        checks = verify(url, desk, http_runs)
+        log(f"checks: {checks}")
+        log("card PDFs")
+        pdfs = bench_pdf(card_count)
+        section = report(persons, total, gen_seconds, http_runs, raws, checks, queries, pdfs)
+        print(section)
+        merge_docs(section)
+        log(f"wrote {DOCS.relative_to(ROOT)}")
+        shutil.rmtree(tmp, ignore_errors=True)  # the server logs
+    finally:
+        connections.close_all()
+        if os.environ.get("ANSINH_BENCH_KEEP") != "1":
+            drop_database(url)
+        shutil.rmtree(keys_dir, ignore_errors=True)  # the signing key, always; the logs are kept on failure
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()
