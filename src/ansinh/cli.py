@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ansinh.cards.commands import register as register_card_commands
+from ansinh.outreach.commands import register as register_outreach_commands
 from ansinh.registry.commands import register as register_registry_commands
 from ansinh.reports.commands import register as register_report_commands
 from ansinh.rules.cli import register as register_rule_commands
@@ -318,6 +319,7 @@ register_rule_commands(cli)  # quote hi / quote vsi / card-validity / pension (p
 register_registry_commands(cli)  # rules simulate (over the registry)
 register_card_commands(cli)  # keys init, card verify
 register_report_commands(cli)  # coverage
+register_outreach_commands(cli)  # remind, worker
 
 
 def main() -> None:

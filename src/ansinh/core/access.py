@@ -17,8 +17,8 @@ from .errors import ApplicationError, ErrorCode
 from .models import Role
 
 # Capabilities by role. A capability names an action; the area check is separate.
-_DESK = {"enrollment.create", "receipt.void_own", "dayclose.create", "outcomes.record"}
-_CAMPAIGNS = {"campaigns.manage", "outcomes.record", "campaigns.view"}
+_DESK = {"enrollment.create", "receipt.void_own", "dayclose.create", "outcomes.record", "outreach.record"}
+_CAMPAIGNS = {"campaigns.manage", "outcomes.record", "campaigns.view", "outreach.manage", "outreach.record"}
 _OFFICE = {"enrollment.backdate", "receipt.void", "payments.manage", "payments.reconcile"}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(

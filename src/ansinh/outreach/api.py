@@ -1,3 +1,126 @@
-from ninja import Router
+"""Outreach over JSON: target lists (create, split, export), door outcomes, the outbox. Thin: every write is a
+service, every read a selector scoped to the caller's areas (docs/api.md, "Outreach")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from ansinh.core.access import require
+from ansinh.core.errors import ApplicationError, ErrorCode
+
+from . import selectors, services
 
 router = Router(tags=["outreach"])
+
+
+class TargetListIn(Schema):
+    name: str
+    area_codes: list[str]
+    criteria: list[str]
+    on: dt.date | None = None
+    lapsed_days: int = 30
+    expiring_days: int = 30
+    teams: int = 1
+    activity_id: int | None = None
+
+
+class SplitIn(Schema):
+    teams: int
+    names: list[str] = []
+
+
+class OutcomeIn(Schema):
+    status: str
+    on: dt.date | None = None
+    person_id: int | None = None
+    reason: str = ""
+    follow_up_on: dt.date | None = None
+    note: str = ""
+
+
+@router.get("/outreach/target-lists", response=list[dict])
+def target_list_list(request):
+    require(request.user, services.RECORD)
+    return [selectors.target_list_json(t) for t in selectors.target_lists_for_user(user=request.user)[:200]]
+
+
+@router.post("/outreach/target-lists", response={201: dict})
+def target_list_create(request, payload: TargetListIn):
+    target_list = services.target_list_create(actor=request.user, **payload.dict())
+    return Status(201, selectors.target_list_json(target_list, with_households=True))
+
+
+@router.get("/outreach/target-lists/{list_id}", response=dict)
+def target_list_detail(request, list_id: int):
+    require(request.user, services.RECORD)
+    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
+    return selectors.target_list_json(target_list, with_households=True)
+
+
+@router.post("/outreach/target-lists/{list_id}/split", response=dict)
+def target_list_split(request, list_id: int, payload: SplitIn):
+    require(request.user, services.MANAGE)
+    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
+    services.target_list_split(
+        actor=request.user, target_list=target_list, teams=payload.teams, names=payload.names
+    )
+    return selectors.target_list_json(target_list, with_households=True)
+
+
+@router.get("/outreach/target-lists/{list_id}/export")
+def target_list_export(request, list_id: int, format: str = "json"):  # noqa: A002 (the query parameter's name)
+    require(request.user, services.RECORD)
+    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
+    if format == "csv":
+        response = HttpResponse(selectors.export_csv(target_list), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="target-list-{target_list.pk}.csv"'
+        return response
+    if format != "json":
+        raise ApplicationError(ErrorCode.INVALID, _("Choose json or csv."), field="format")
+    return {"list": selectors.target_list_json(target_list), "rows": list(selectors.export_rows(target_list))}
+
+
+@router.post("/outreach/target-lists/{list_id}/households/{row_id}/outcomes", response={201: dict})
+def door_outcome_record(request, list_id: int, row_id: int, payload: OutcomeIn):
+    require(request.user, services.RECORD)
+    row = selectors.target_household_get(user=request.user, list_id=list_id, row_id=row_id)
+    outcome = services.door_outcome_record(actor=request.user, row=row, **payload.dict())
+    return Status(201, {
+        "id": outcome.pk, "status": outcome.status, "on": outcome.on.isoformat(), "person_id": outcome.person_id,
+        "reason": outcome.reason, "follow_up_on": outcome.follow_up_on.isoformat() if outcome.follow_up_on else None,
+        "campaign_outcome_ids": outcome.campaign_outcomes,
+    })  # fmt: skip
+
+
+@router.get("/outreach/target-lists/{list_id}/outcomes", response=list[dict])
+def door_outcome_list(request, list_id: int):
+    require(request.user, services.RECORD)
+    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
+    from .models import DoorOutcome
+
+    return [
+        {"id": o.pk, "household_row_id": o.target_household_id, "status": o.status, "on": o.on.isoformat(),
+         "person_id": o.person_id, "reason": o.reason,
+         "follow_up_on": o.follow_up_on.isoformat() if o.follow_up_on else None}
+        for o in DoorOutcome.objects.filter(target_household__target_list=target_list)
+    ]  # fmt: skip
+
+
+@router.get("/outreach/outbox", response=list[dict])
+def outbox_list(request, status: str | None = None, limit: int = 100):
+    require(request.user, services.MANAGE)
+    messages = selectors.outbox_for_user(user=request.user)
+    if status:
+        messages = messages.filter(status=status)
+    return [selectors.outbox_json(m) for m in messages[: max(1, min(limit, 1000))]]
+
+
+@router.post("/outreach/outbox/{message_id}/retry", response=dict)
+def outbox_retry(request, message_id: int):
+    require(request.user, services.MANAGE)
+    message = selectors.outbox_get(user=request.user, message_id=message_id)
+    return selectors.outbox_json(services.outbox_retry(actor=request.user, message=message))

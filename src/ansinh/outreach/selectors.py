@@ -1,0 +1,349 @@
+"""Reads for outreach, scoped to the acting user's areas (house rule 3).
+
+``target_candidates`` is the heart of a target list: who, in the chosen communes and villages, meets which
+criterion on a date, grouped one row per household, in priority order. It reads in a handful of grouped queries
+(persons, coverage by person, contributions by person, household members) whatever the size of the area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
+
+from ansinh.core.access import not_found, scope_for
+from ansinh.enrollment.models import HICoverage, VSIContribution
+from ansinh.registry.models import Household, Membership, Payout, Person
+
+from .models import MIXED, PRIORITY, Criterion, OutboxMessage, TargetHousehold, TargetList
+
+
+@dataclass
+class PersonFacts:
+    valid: bool = False  # a card valid on the date
+    future: bool = False  # a card bought that starts after the date
+    last_end: dt.date | None = None  # the end of the latest card, whenever it starts
+    past_end: dt.date | None = None  # the end of the latest card that started on or before the date
+    vsi_last_month: dt.date | None = None
+
+
+@dataclass
+class CandidateRow:
+    key: str  # "h<household id>" or "p<person id>" for a person without a household
+    household: Household | None
+    persons: list[Person]
+    reasons: dict[int, list[str]]
+    facts: dict[int, PersonFacts]
+    priority: int
+    mixed: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def coverage_facts(*, person_ids, on: dt.date) -> dict[int, PersonFacts]:
+    """Health-insurance and voluntary-SI facts of people on a date (void coverage never counts)."""
+    facts: dict[int, PersonFacts] = defaultdict(PersonFacts)
+    rows = (
+        HICoverage.objects.filter(person_id__in=person_ids, is_void=False)
+        .values("person_id")
+        .annotate(
+            valid=Max(
+                Case(
+                    When(valid_from__lte=on, valid_to__gte=on, then=1), default=0, output_field=IntegerField()
+                )
+            ),
+            future=Max(Case(When(valid_from__gt=on, then=1), default=0, output_field=IntegerField())),
+            last_end=Max("valid_to"),
+            past_end=Max(Case(When(valid_from__lte=on, then="valid_to"))),
+        )
+        .order_by()
+    )
+    for r in rows:
+        f = facts[r["person_id"]]
+        f.valid, f.future, f.last_end, f.past_end = (
+            bool(r["valid"]),
+            bool(r["future"]),
+            r["last_end"],
+            r["past_end"],
+        )
+    vsi = (
+        VSIContribution.objects.filter(person_id__in=person_ids, is_void=False)
+        .values("person_id")
+        .annotate(last=Max("last_month"))
+        .order_by()
+    )
+    for r in vsi:
+        facts[r["person_id"]].vsi_last_month = r["last"]
+    return facts
+
+
+def reasons_of(
+    person: Person, f: PersonFacts, *, on: dt.date, lapsed_days: int, expiring_days: int
+) -> list[str]:
+    """Every criterion a person meets on a date (the list keeps those the officer chose).
+
+    - uninsured: no card valid on the date and none bought to start later (lapsed people are uninsured too);
+    - lapsed: uninsured, and the latest card ended more than ``lapsed_days`` days before the date;
+    - expiring: a valid card, and no card (this one or a renewal) runs beyond ``expiring_days`` days;
+    - vsi_due: has paid voluntary SI, and the last paid month is the current month or earlier;
+    - cash_pension: receives a pension or benefit in cash."""
+    reasons = []
+    if not f.valid and not f.future:
+        reasons.append(Criterion.UNINSURED.value)
+        if f.past_end is not None and (on - f.past_end).days > lapsed_days:
+            reasons.append(Criterion.LAPSED.value)
+    if f.valid and f.last_end is not None and f.last_end <= on + dt.timedelta(days=expiring_days):
+        reasons.append(Criterion.EXPIRING.value)
+    if f.vsi_last_month is not None and f.vsi_last_month <= on.replace(day=1):
+        reasons.append(Criterion.VSI_DUE.value)
+    if person.pension_recipient and person.payout_method == Payout.CASH:
+        reasons.append(Criterion.CASH_PENSION.value)
+    return reasons
+
+
+def target_candidates(
+    *,
+    commune_ids: list[int],
+    village_ids: list[int],
+    on: dt.date,
+    criteria: list[str],
+    lapsed_days: int,
+    expiring_days: int,
+) -> list[CandidateRow]:
+    """People meeting the chosen criteria in these communes and villages, one row per household, best first.
+
+    Deceased people never appear (whatever the date of death), nor do they count in a household's mix."""
+    open_membership = Membership.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
+    people = list(
+        Person.objects.filter(
+            Q(commune_id__in=commune_ids) | Q(village_id__in=village_ids), died_on__isnull=True
+        )
+        .annotate(household_id=Subquery(open_membership.values("household_id")[:1]))
+        .order_by("pk")
+    )
+    facts = coverage_facts(person_ids=[p.pk for p in people], on=on)
+    chosen = set(criteria)
+    rows: dict[str, CandidateRow] = {}
+    for p in people:
+        all_reasons = reasons_of(p, facts[p.pk], on=on, lapsed_days=lapsed_days, expiring_days=expiring_days)
+        reasons = [r for r in all_reasons if r in chosen]
+        if not reasons:
+            continue
+        key = f"h{p.household_id}" if p.household_id else f"p{p.pk}"
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = CandidateRow(
+                key=key, household=None, persons=[], reasons={}, facts={}, priority=99
+            )
+        row.persons.append(p)
+        row.reasons[p.pk] = reasons
+        row.facts[p.pk] = facts[p.pk]
+
+    household_ids = [int(k[1:]) for k in rows if k.startswith("h")]
+    households = Household.objects.in_bulk(household_ids)
+    # The household's mix counts all its living members, wherever they are on the list.
+    members = defaultdict(list)
+    for m in Membership.objects.filter(
+        household_id__in=household_ids, ended_on__isnull=True, person__died_on__isnull=True
+    ).values("household_id", "person_id"):
+        members[m["household_id"]].append(m["person_id"])
+    member_facts = coverage_facts(person_ids=[pid for ids in members.values() for pid in ids], on=on)
+
+    for row in rows.values():
+        if row.key.startswith("h"):
+            hid = int(row.key[1:])
+            row.household = households.get(hid)
+            valid = [member_facts[pid].valid for pid in members[hid]]
+            row.mixed = any(valid) and not all(valid)
+        uninsured = any(Criterion.UNINSURED in r for r in row.reasons.values())
+        best = min(PRIORITY[r] for rs in row.reasons.values() for r in rs)
+        row.priority = PRIORITY[MIXED] if row.mixed and uninsured else best
+    return sorted(rows.values(), key=_row_order)
+
+
+def _row_order(row: CandidateRow):
+    first = row.persons[0]
+    village = row.household.village_id if row.household else first.village_id
+    address = row.household.address if row.household else ""
+    return (row.priority, village or 0, address, row.key)
+
+
+def target_lists_for_user(*, user) -> QuerySet[TargetList]:
+    """Lists whose every area lies within the user's areas (a list over another office's villages is hidden)."""
+    scope = scope_for(user)
+    if scope.empty:
+        return TargetList.objects.none()
+    from ansinh.areas.models import Area
+
+    outside = Area.objects.exclude(scope.areas_q())
+    return (
+        TargetList.objects.exclude(areas__in=outside)
+        .filter(province_code__in=_provinces(scope))
+        .select_related("activity", "activity__campaign")
+        .prefetch_related("areas")
+        .distinct()
+    )
+
+
+def _provinces(scope) -> set[str]:
+    return {p.strip("/").split("/")[0] for p in scope.paths}
+
+
+def target_list_get(*, user, list_id: int) -> TargetList:
+    found = target_lists_for_user(user=user).filter(pk=list_id).first()
+    if found is None:
+        raise not_found()
+    return found
+
+
+def target_households(
+    *, target_list: TargetList, team_number: int | None = None
+) -> QuerySet[TargetHousehold]:
+    rows = (
+        target_list.households.select_related("household", "household__head", "commune", "village", "team")
+        .prefetch_related("members__person")
+        .order_by("position")
+    )
+    if team_number is not None:
+        rows = rows.filter(team__number=team_number)
+    return rows
+
+
+def walk_order(rows) -> list[TargetHousehold]:
+    """A walk list goes village by village; within a village, best priority first, then by address."""
+    return sorted(
+        rows, key=lambda r: (r.village.name if r.village else "", r.priority, r.address, r.position)
+    )
+
+
+def target_household_get(*, user, list_id: int, row_id: int) -> TargetHousehold:
+    target_list = target_list_get(user=user, list_id=list_id)
+    row = target_households(target_list=target_list).filter(pk=row_id).first()
+    if row is None:
+        raise not_found()
+    return row
+
+
+def outbox_for_user(*, user) -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(scope_for(user).residents_q("person__")).select_related("person")
+
+
+def outbox_get(*, user, message_id: int) -> OutboxMessage:
+    message = outbox_for_user(user=user).filter(pk=message_id).first()
+    if message is None:
+        raise not_found()
+    return message
+
+
+def target_list_json(target_list: TargetList, *, with_households: bool = False) -> dict:
+    data = {
+        "id": target_list.pk,
+        "name": target_list.name,
+        "on": target_list.on.isoformat(),
+        "criteria": target_list.criteria,
+        "lapsed_days": target_list.lapsed_days,
+        "expiring_days": target_list.expiring_days,
+        "area_codes": sorted(a.code for a in target_list.areas.all()),
+        "activity_id": target_list.activity_id,
+        "teams": [{"number": t.number, "name": t.name, "households": t.households.count()}
+                  for t in target_list.teams.all()],
+        "household_count": target_list.households.count(),
+    }  # fmt: skip
+    if with_households:
+        data["households"] = [target_household_json(r) for r in target_households(target_list=target_list)]
+    return data
+
+
+def target_household_json(row: TargetHousehold) -> dict:
+    return {
+        "id": row.pk,
+        "position": row.position,
+        "household_id": row.household_id,
+        "label": row.label,
+        "commune_code": row.commune.code,
+        "village": row.village.name if row.village_id else None,
+        "address": row.address,
+        "priority": row.priority,
+        "priority_label": row.priority_label,
+        "team": row.team.number if row.team_id else None,
+        "status": row.status,
+        "follow_up_on": row.follow_up_on.isoformat() if row.follow_up_on else None,
+        "members": [
+            {
+                "person_id": m.person_id,
+                "full_name": m.person.full_name,
+                "birth_date": m.person.birth_date_iso,
+                "reasons": m.reasons,
+                "card_valid_to": m.card_valid_to.isoformat() if m.card_valid_to else None,
+                "do_not_contact": m.do_not_contact,
+            }
+            for m in row.members.all()
+        ],
+        "offers": row.offers,
+    }
+
+
+def outbox_json(message: OutboxMessage) -> dict:
+    return {
+        "id": message.pk,
+        "person_id": message.person_id,
+        "channel": message.channel,
+        "recipient": message.recipient,
+        "kind": message.kind,
+        "due_date": message.due_date.isoformat(),
+        "body": message.body,
+        "amount": message.amount,
+        "status": message.status,
+        "attempts": message.attempts,
+        "next_attempt_at": message.next_attempt_at.isoformat() if message.next_attempt_at else None,
+        "last_error": message.last_error,
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+    }
+
+
+EXPORT_COLUMNS = [
+    "position", "team", "priority", "commune_code", "village", "household_code", "address", "person_id",
+    "full_name", "birth_date", "phone", "reasons", "do_not_contact", "offers", "status", "follow_up_on",
+]  # fmt: skip
+
+
+def export_rows(target_list: TargetList):
+    """One line per target member (the household's offers repeated), for spreadsheets."""
+    from ansinh.core.money import format_vnd
+
+    for row in target_households(target_list=target_list):
+        offers = "; ".join(
+            f"{o['kind']}{': ' + format_vnd(o['total_payable']) if o.get('total_payable') is not None else ''}"
+            for o in row.offers
+        )
+        for m in row.members.all():
+            yield {
+                "position": row.position,
+                "team": row.team.number if row.team_id else "",
+                "priority": row.priority,
+                "commune_code": row.commune.code,
+                "village": row.village.name if row.village_id else "",
+                "household_code": row.household.code if row.household_id else "",
+                "address": row.address,
+                "person_id": m.person_id,
+                "full_name": m.person.full_name,
+                "birth_date": m.person.birth_date_iso,
+                "phone": m.person.phone,
+                "reasons": " ".join(m.reasons),
+                "do_not_contact": "yes" if m.do_not_contact else "",
+                "offers": offers,
+                "status": row.status,
+                "follow_up_on": row.follow_up_on.isoformat() if row.follow_up_on else "",
+            }
+
+
+def export_csv(target_list: TargetList) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(export_rows(target_list))
+    return out.getvalue()

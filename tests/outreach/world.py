@@ -1,0 +1,57 @@
+"""A small hand-built village world for outreach: two villages of one commune, households with every kind of
+person a target list or a reminder must (or must not) find. Coverage spans are written as the desk leaves them
+(dates chosen by the test, which the desk cannot backdate that far)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from ansinh.enrollment.models import Enrollment, HICoverage, VSIContribution
+from ansinh.registry.services import household_add_member
+from ansinh.rules._util import add_months
+from factories import make_household, make_person
+
+ON = dt.date.today()
+_n = itertools.count(1)
+
+
+def days(n: int) -> dt.date:
+    return ON + dt.timedelta(days=n)
+
+
+def cover(
+    person, start: dt.date, end: dt.date, *, group: str = "household", void: bool = False
+) -> HICoverage:
+    return HICoverage.objects.create(
+        person=person, valid_from=start, valid_to=end, group=group, group_code="GD", benefit_level=4,
+        card_code=f"GD4{next(_n):012d}", rule="test", is_void=void, province_code=person.province_code,
+    )  # fmt: skip
+
+
+def vsi_paid(
+    person, *, point, last_month: dt.date, months: int = 3, income: int = 2_000_000
+) -> VSIContribution:
+    first = add_months(last_month, -(months - 1))
+    enrollment = Enrollment.objects.create(
+        idempotency_key=f"test-vsi-{next(_n)}", fingerprint="x", scheme="vsi", status="completed", point=point,
+        paid_on=first, months=months, quote={}, total_payable=0, province_code=person.province_code,
+    )  # fmt: skip
+    return VSIContribution.objects.create(
+        person=person, enrollment=enrollment, first_month=first, months=months, last_month=last_month,
+        monthly_income=income, monthly_contribution=income * 22 // 100, monthly_support=0, supported_months=0,
+        total_payable=income * 22 // 100 * months, province_code=person.province_code,
+    )  # fmt: skip
+
+
+def member(actor, household, commune, village, name, **extra):
+    person = make_person(actor, area_code=commune.code, village_id=village.pk if village else None, full_name=name,
+                         **extra)  # fmt: skip
+    household_add_member(actor=actor, household=household, person=person, relation="other")
+    return person
+
+
+def head(actor, commune, village, name, **extra):
+    person = make_person(actor, area_code=commune.code, village_id=village.pk if village else None, full_name=name,
+                         **extra)  # fmt: skip
+    return person, make_household(actor, head=person)
