@@ -37,7 +37,6 @@ run: demo
 
 test: setup
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/ansinh
 	$(BIN)/pytest
 
 lint: setup

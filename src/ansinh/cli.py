@@ -160,6 +160,7 @@ def demo(
     as_json: bool,
 ) -> None:
     _setup()
+    from ansinh.campaigns.demo import MAX_UNITS, demo_campaign, demo_campaign_delete
     from ansinh.core.errors import ApplicationError
     from ansinh.enrollment.demo import demo_history, demo_history_delete
     from ansinh.registry.demo import demo_generate
@@ -171,6 +172,7 @@ def demo(
         bar = _Progress(persons, f"demo province {province}")
         try:
             if replace:
+                demo_campaign_delete(province_code=code)  # first: its outcomes keep the demo people
                 demo_history_delete(province_code=code)
             result = demo_generate(
                 province_code=code, persons=persons, seed=seed, progress=bar, replace=replace
@@ -183,6 +185,10 @@ def demo(
         if history:
             bar = _Progress(result["persons"], "enrollment history (through the desk services)")
             result.update(demo_history(province_code=code, seed=seed, progress=bar))
+            bar.close()
+            bar = _Progress(MAX_UNITS + 2, "May campaign (through the desk services)")
+            campaign = demo_campaign(province_code=code, seed=seed, progress=bar)
+            result.update({f"campaign_{k}": v for k, v in campaign.items()})
             bar.close()
     if admin:
         result["users"] = _demo_users(province.zfill(2))

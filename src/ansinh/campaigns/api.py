@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Body, Router, Schema, Status
 
 from ansinh.core.access import require
 from ansinh.registry.selectors import person_get
@@ -134,7 +134,7 @@ def activity_list(request, campaign_id: int):
 
 
 @router.patch("/activities/{activity_id}/reach", response=dict)
-def activity_reach(request, activity_id: int, payload: dict[str, int | None]):
+def activity_reach(request, activity_id: int, payload: dict[str, int | None] = Body(...)):  # noqa: B008
     activity = selectors.activity_get(user=request.user, activity_id=activity_id)
     return activity_json(services.activity_update_reach(actor=request.user, activity=activity, reach=payload))
 
@@ -175,3 +175,49 @@ def outcome_create(request, activity_id: int, payload: OutcomeIn):
 def campaign_report(request, campaign_id: int):
     require(request.user, "campaigns.view")
     return figures.campaign_report(selectors.campaign_get(user=request.user, campaign_id=campaign_id))
+
+
+def _report_file(request, campaign_id: int, ext: str):
+    from django.http import HttpResponse
+    from django.utils.text import slugify
+
+    from .exports import report_pdf, report_xlsx
+
+    require(request.user, "campaigns.view")
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    report = figures.campaign_report(campaign)
+    if ext == "pdf":
+        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    else:
+        response = HttpResponse(report_xlsx(report), content_type=XLSX_TYPE)
+    name = f"bao-cao-chien-dich-{campaign.pk}-{slugify(campaign.name)[:60]}.{ext}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file_response(description: str, content_type: str) -> dict:
+    return {"responses": {200: {"description": description, "content": {content_type: {}}}}}
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.pdf",
+    openapi_extra=_file_response("The report as PDF (A4, Vietnamese)", "application/pdf"),
+)
+def campaign_report_pdf(request, campaign_id: int):
+    """The campaign report as a PDF for the report upward: the same figures as `/report`."""
+    return _report_file(request, campaign_id, "pdf")
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.xlsx",
+    openapi_extra=_file_response(
+        "The report as a workbook (sheets Tổng hợp, Theo loại hoạt động, Theo địa bàn, Theo ngày, Hoạt động)",
+        XLSX_TYPE,
+    ),
+)
+def campaign_report_xlsx(request, campaign_id: int):
+    """The campaign report as XLSX: the same figures as `/report`, numbers as numbers."""
+    return _report_file(request, campaign_id, "xlsx")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, rules_views, views
+from . import campaign_views, desk, rules_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -36,4 +36,27 @@ urlpatterns = [
     path("desk/cards/", desk.desk_batch_cards, name="desk_batch_cards"),
     path("desk/close/", desk.desk_close, name="desk_close"),
     path("desk/close/<int:close_id>/pdf/", desk.desk_close_pdf, name="desk_close_pdf"),
+    path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
+    path("campaigns/new/", campaign_views.campaign_create, name="campaign_create"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_dashboard, name="campaign_dashboard"),
+    path(
+        "campaigns/<int:campaign_id>/activities/",
+        campaign_views.campaign_activities,
+        name="campaign_activities",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/activities/<int:activity_id>/reach/",
+        campaign_views.activity_reach,
+        name="activity_reach",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/report.pdf",
+        campaign_views.campaign_report_pdf,
+        name="campaign_report_pdf",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/report.xlsx",
+        campaign_views.campaign_report_xlsx,
+        name="campaign_report_xlsx",
+    ),
 ]

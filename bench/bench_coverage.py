@@ -1,0 +1,847 @@
+"""Coverage benchmark: ``reports.coverage.coverage`` by commune on PostgreSQL at province scale, beside the best
+hand-written SQL for the same figures, at two registry sizes; and a commune's target list.
+
+Run: ``python bench/bench_coverage.py`` (part of ``make bench``). Environment:
+
+* ``ANSINH_BENCH_COVERAGE_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/ansinh_bench_coverage``):
+  the database is DROPPED and created again for each size, migrated, and dropped at the end;
+* ``ANSINH_BENCH_PERSONS`` (default 1,000,000): the big registry (Lào Cai, province 15); the small one is
+  100,000 persons (a tenth of the big one when that is smaller, for a quick run);
+* ``ANSINH_BENCH_SPANS_PER_PERSON`` (default 3): health-insurance coverage spans per person on average;
+* ``ANSINH_BENCH_REPEAT`` (default 5): timed runs (the median is reported) after one warm-up run.
+
+Data: ``demo_generate`` builds the people (as ``ansinh demo`` does); the rest is written with PostgreSQL ``COPY``
+(the services that normally write it are benchmarked elsewhere): about 0.6 % of the people dead; per person a
+chain of 0–6 coverage spans over the past years (12, 6 or 3 months, or 3–5 years for subsidised groups; mostly
+back to back, some overlapping a few days, some with gaps; 3 % void; most people's latest card valid today);
+for about 5 % of informal and farming working-age people a chain of 1–4 voluntary-SI contribution runs, each
+with its completed enrollment. Then ``ANALYZE``.
+
+What is measured:
+
+1. ``coverage(user=SystemActor(), area_code="15", on=today, level="commune")`` — the whole call (rows of every
+   commune, the totals, and the same date a year before): median of the timed runs;
+2. the reference: one hand-written statement through psycopg returning, by commune, population, insured,
+   voluntary-SI participants, informal working-age, pensioners, cash pensioners, and the year-before population
+   and insured (the totals are the sums); every figure is checked equal to ansinh's;
+3. at the big size: each SQL statement ansinh sends, with its ``EXPLAIN ANALYZE`` time, and the call again
+   after creating candidate indexes (created in the benchmark database only) when ansinh misses the target;
+4. ``outreach.services.target_list_create`` for one commune (all criteria, one team), when it exists.
+
+It prints a markdown table and writes (or replaces) the "Coverage" section of docs/benchmarks.md. The helpers
+that load coverage, contributions and enrollments with COPY are used by bench_campaigns.py too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT / "src"), str(HERE)]
+
+from bench_registry import drop_database, log, machine, recreate_database, setup_django  # noqa: E402
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench_coverage"
+SECTION = "## Coverage"
+PROVINCE = "15"
+TARGET_MS = 500
+TARGET_RATIO = 1.5
+TARGET_LIST_MS = 200
+CRITERIA = ["uninsured", "lapsed", "expiring", "vsi_due", "cash_pension"]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Shared helpers (bench_campaigns.py imports them)
+# --------------------------------------------------------------------------------------------------------
+
+_ISO: dict[int, str] = {}
+
+
+def iso(ordinal: int) -> str:
+    """The ISO text of a date given as an ordinal (cached: COPY lines are built from millions of dates)."""
+    text = _ISO.get(ordinal)
+    if text is None:
+        text = _ISO[ordinal] = dt.date.fromordinal(ordinal).isoformat()
+    return text
+
+
+def month_iso(index: int) -> str:
+    """The first day of month ``index`` (year * 12 + month - 1)."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}-01"
+
+
+def month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def copy_lines(conn: psycopg.Connection, table: str, columns: list[str], lines: Iterable[str]) -> int:
+    """COPY FROM STDIN (text format) of tab-separated ``lines`` (no trailing newline) into ``table``."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    n = 0
+    chunk: list[str] = []
+    with conn.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # type: ignore[arg-type]
+        for line in lines:
+            chunk.append(line)
+            n += 1
+            if len(chunk) >= 50_000:
+                copy.write("\n".join(chunk) + "\n")
+                chunk = []
+        if chunk:
+            copy.write("\n".join(chunk) + "\n")
+    return n
+
+
+def next_id(conn: psycopg.Connection, table: str) -> int:
+    return conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]  # noqa: S608
+
+
+def sync_sequence(conn: psycopg.Connection, table: str) -> None:
+    """After COPY with explicit ids: the identity column goes on after the largest id."""
+    conn.execute(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: S608
+    )
+
+
+def people(conn: psycopg.Connection, province: str = PROVINCE) -> list[tuple[int, int, str, int]]:
+    """(id, birth date ordinal, employment, commune id) of every person of the province, by id."""
+    rows = conn.execute(
+        "SELECT id, birth_date, employment, commune_id FROM registry_person WHERE province_code = %s ORDER BY id",
+        [province],
+    ).fetchall()
+    return [(pk, born.toordinal(), employment, commune) for pk, born, employment, commune in rows]
+
+
+def add_deaths(conn: psycopg.Connection, on: dt.date, per_thousand: int = 6) -> int:
+    """Some people died over the past years (a deterministic pick, not random())."""
+    cur = conn.execute(
+        "UPDATE registry_person SET died_on = %s::date - ((id * 7919) %% 2000)::int"
+        " WHERE province_code = %s AND (id * 2654435761) %% 1000 < %s AND birth_date < %s::date - 2000",
+        [on, PROVINCE, per_thousand, on],
+    )
+    return cur.rowcount
+
+
+def bench_point(province: str = PROVINCE):
+    """A collection point for the enrollments written by COPY (created through the ORM, one row)."""
+    from ansinh.areas.models import Area, Level
+    from ansinh.payments.models import CollectionPoint
+
+    area = Area.objects.get(level=Level.PROVINCE, code=province)
+    point, _created = CollectionPoint.objects.get_or_create(
+        code="BENCH-1",
+        defaults={"name": "Bench desk", "kind": "si_office", "area": area, "province_code": province},
+    )
+    return point
+
+
+ENROLLMENT_COLUMNS = [
+    "id", "idempotency_key", "fingerprint", "scheme", "status", "activity_id", "paid_on", "backdated", "months",
+    "group", "income", "quote", "total_payable", "vssid_install_assisted", "cashless_switched", "province_code",
+    "created_at", "completed_at", "created_by_id", "point_id",
+]  # fmt: skip
+HI_COLUMNS = [
+    "person_id", "enrollment_id", "valid_from", "valid_to", "group", "group_code", "benefit_level", "card_code",
+    "rule", "is_void", "province_code", "created_at",
+]  # fmt: skip
+VSI_COLUMNS = [
+    "person_id", "enrollment_id", "first_month", "months", "last_month", "monthly_income", "monthly_contribution",
+    "monthly_support", "supported_months", "total_payable", "is_void", "province_code",
+]  # fmt: skip
+NOW = "2026-01-01 00:00:00+07"
+
+
+def enrollment_line(pk: int, scheme: str, status: str, activity_id: int | None, paid_on: str, months: int,
+                    total: int, point_id: int, income: int | None = None, tag: str = "b") -> str:  # fmt: skip
+    return (
+        f"{pk}\tbench-{tag}-{pk}\tx\t{scheme}\t{status}\t{activity_id if activity_id else chr(92) + 'N'}\t{paid_on}"
+        f"\tf\t{months}\t\t{income if income is not None else chr(92) + 'N'}\t{{}}\t{total}\tf\tf\t{PROVINCE}"
+        f"\t{NOW}\t{NOW if status == 'completed' else chr(92) + 'N'}\t\\N\t{point_id}"
+    )
+
+
+def hi_line(person: int, enrollment: int | None, start: int, end: int, void: bool) -> str:
+    return (
+        f"{person}\t{enrollment if enrollment else chr(92) + 'N'}\t{iso(start)}\t{iso(end)}\thi_household\tGD\t4"
+        f"\tGD4{PROVINCE}{person:010d}\tbench\t{'t' if void else 'f'}\t{PROVINCE}\t{NOW}"
+    )
+
+
+def vsi_line(person: int, enrollment: int, first: int, months: int, void: bool, income: int = 1_500_000) -> str:
+    contribution = income * 22 // 100
+    return (
+        f"{person}\t{enrollment}\t{month_iso(first)}\t{months}\t{month_iso(first + months - 1)}\t{income}"
+        f"\t{contribution}\t{0}\t{0}\t{contribution * months}\t{'t' if void else 'f'}\t{PROVINCE}"
+    )
+
+
+_SPAN_COUNTS = [0, 1, 2, 3, 4, 5, 6]
+_SPAN_WEIGHTS = [3, 13, 19, 32, 18, 10, 5]  # mean 2.99
+
+
+def hi_spans(
+    persons: list[tuple[int, int, str, int]], on: dt.date, seed: int, per_person: float = 3.0
+) -> Iterable[tuple[int, int, int, bool]]:
+    """(person, first day, last day, void) ordinals: a chain of spans per person, the latest one first drawn."""
+    rng = random.Random(seed)
+    today = on.toordinal()
+    earliest = dt.date(2015, 1, 1).toordinal()
+    scale = per_person / 2.99
+    counts = rng.choices(_SPAN_COUNTS, weights=_SPAN_WEIGHTS, k=len(persons))
+    for (pk, born, _employment, _commune), n in zip(persons, counts, strict=True):
+        if scale != 1.0:
+            n = round(n * scale)
+        if n == 0:
+            continue
+        # The latest span: valid today for most people, else ended a while ago.
+        end = today + rng.randint(1, 360) if rng.random() < 0.93 else today - rng.randint(1, 900)
+        for _i in range(n):
+            r = rng.random()
+            length = 365 if r < 0.65 else 182 if r < 0.80 else 91 if r < 0.90 else rng.randint(1095, 1826)
+            start = max(end - length + 1, born)
+            if start > end:
+                break
+            yield pk, start, end, rng.random() < 0.03
+            r = rng.random()  # how the span before this one ended
+            end = start - 1 if r < 0.60 else start - 1 + rng.randint(1, 30) if r < 0.75 else start - rng.randint(2, 300)
+            if end < max(born, earliest):
+                break
+
+
+def insert_hi_spans(conn: psycopg.Connection, persons, on: dt.date, seed: int, per_person: float = 3.0) -> int:
+    lines = (hi_line(pk, None, s, e, v) for pk, s, e, v in hi_spans(persons, on, seed, per_person))
+    return copy_lines(conn, "enrollment_hicoverage", HI_COLUMNS, lines)
+
+
+def working_age(born: int, on: dt.date) -> bool:
+    """15 to 60 on the date, as reports.coverage counts it."""
+    youngest = on.replace(year=on.year - 15).toordinal()
+    oldest = on.replace(year=on.year - 61).toordinal()
+    return oldest < born <= youngest
+
+
+def insert_vsi(conn: psycopg.Connection, persons, on: dt.date, seed: int, point_id: int, share: float = 0.05,
+               ) -> tuple[int, int]:  # fmt: skip
+    """Voluntary-SI contribution runs, each with its completed enrollment: (enrollments, contributions)."""
+    rng = random.Random(seed + 1)
+    this_month = month_index(on)
+    first_id = pk = next_id(conn, "enrollment_enrollment")
+    enrollments: list[str] = []
+    contributions: list[str] = []
+    for person, born, employment, _commune in persons:
+        if employment not in ("informal", "farmer") or not working_age(born, on) or rng.random() >= share:
+            continue
+        last = this_month + rng.randint(0, 5) if rng.random() < 0.65 else this_month - rng.randint(1, 24)
+        for _i in range(rng.randint(1, 4)):
+            months = rng.choice((1, 3, 6, 12))
+            first = last - months + 1
+            paid = dt.date(first // 12, first % 12 + 1, 1).toordinal() - rng.randint(0, 20)
+            enrollments.append(enrollment_line(pk, "vsi", "completed", None, iso(paid), months,
+                                               330_000 * months, point_id, 1_500_000, "cov"))  # fmt: skip
+            contributions.append(vsi_line(person, pk, first, months, rng.random() < 0.02))
+            pk += 1
+            last = first - 1 - (0 if rng.random() < 0.7 else rng.randint(1, 6))
+    copy_lines(conn, "enrollment_enrollment", ENROLLMENT_COLUMNS, enrollments)
+    copy_lines(conn, "enrollment_vsicontribution", VSI_COLUMNS, contributions)
+    sync_sequence(conn, "enrollment_enrollment")
+    return pk - first_id, len(contributions)
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, list[float], object]:
+    """One warm-up call, then ``repeat`` timed calls: (median ms, all ms, the warm-up's result)."""
+    result = fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), samples, result
+
+
+def merge_section(title: str, section: str) -> None:
+    """Writes (or replaces) the section headed ``title`` of docs/benchmarks.md, keeping every other section."""
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    start = text.find(title + "\n")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(title))
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
+    DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def other_benchmarks() -> list[str]:
+    """Other benchmark processes on the machine (their load skews the figures)."""
+    mine = os.getpid()
+    me = Path(sys.argv[0]).name
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == mine:
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "bench/bench_" in cmd and "python" in cmd and "run.py" not in cmd and me not in cmd:
+            found.append(cmd.split("bench/")[-1].strip())
+    return found
+
+
+# --------------------------------------------------------------------------------------------------------
+# The hand-written reference
+# --------------------------------------------------------------------------------------------------------
+
+REFERENCE_SQL = """
+WITH hi AS (
+    SELECT person_id,
+           bool_or(valid_from <= %(on)s AND valid_to >= %(on)s) AS now,
+           bool_or(valid_from <= %(before)s AND valid_to >= %(before)s) AS before
+      FROM enrollment_hicoverage
+     WHERE NOT is_void AND valid_from <= %(on)s AND valid_to >= %(before)s
+       AND ((valid_from <= %(on)s AND valid_to >= %(on)s) OR (valid_from <= %(before)s AND valid_to >= %(before)s))
+     GROUP BY person_id
+), vsi AS (
+    SELECT DISTINCT person_id
+      FROM enrollment_vsicontribution
+     WHERE NOT is_void AND first_month <= %(month)s AND last_month >= %(month)s
+), p AS (
+    SELECT id, commune_id, employment, pension_recipient, payout_method, birth_date,
+           (died_on IS NULL OR died_on > %(on)s) AND birth_date <= %(on)s AS alive,
+           (died_on IS NULL OR died_on > %(before)s) AND birth_date <= %(before)s AS alive_before
+      FROM registry_person
+     WHERE province_code = %(province)s AND birth_date <= %(on)s
+)
+SELECT p.commune_id,
+       count(*) FILTER (WHERE alive) AS population,
+       count(*) FILTER (WHERE alive AND hi.now) AS insured,
+       count(*) FILTER (WHERE alive AND vsi.person_id IS NOT NULL) AS vsi,
+       count(*) FILTER (WHERE alive AND employment IN ('informal', 'farmer')
+                          AND birth_date <= %(youngest)s AND birth_date > %(oldest)s) AS informal,
+       count(*) FILTER (WHERE alive AND pension_recipient) AS pensioners,
+       count(*) FILTER (WHERE alive AND pension_recipient AND payout_method = 'cash') AS cash_pensioners,
+       count(*) FILTER (WHERE alive_before) AS population_before,
+       count(*) FILTER (WHERE alive_before AND hi.before) AS insured_before
+  FROM p
+  LEFT JOIN hi ON hi.person_id = p.id
+  LEFT JOIN vsi ON vsi.person_id = p.id
+ GROUP BY p.commune_id
+"""
+# The same figures, another shape: the persons' figures, the cards joined to their holder, the contributions
+# likewise, each grouped by commune with conditional counts, joined by commune.
+REFERENCE_SQL_GROUPED = """
+WITH pop AS (
+    SELECT commune_id,
+           count(*) FILTER (WHERE died_on IS NULL OR died_on > %(on)s) AS population,
+           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(on)s) AND employment IN ('informal', 'farmer')
+                              AND birth_date <= %(youngest)s AND birth_date > %(oldest)s) AS informal,
+           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(on)s) AND pension_recipient) AS pensioners,
+           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(on)s) AND pension_recipient
+                              AND payout_method = 'cash') AS cash_pensioners,
+           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(before)s) AND birth_date <= %(before)s)
+               AS population_before
+      FROM registry_person
+     WHERE province_code = %(province)s AND birth_date <= %(on)s
+     GROUP BY commune_id
+), ins AS (
+    SELECT p.commune_id,
+           count(DISTINCT h.person_id) FILTER (WHERE h.valid_from <= %(on)s AND h.valid_to >= %(on)s
+                                                AND (p.died_on IS NULL OR p.died_on > %(on)s)) AS insured,
+           count(DISTINCT h.person_id) FILTER (WHERE h.valid_from <= %(before)s AND h.valid_to >= %(before)s
+                                                AND p.birth_date <= %(before)s
+                                                AND (p.died_on IS NULL OR p.died_on > %(before)s)) AS insured_before
+      FROM enrollment_hicoverage h
+      JOIN registry_person p ON p.id = h.person_id
+     WHERE NOT h.is_void AND h.valid_from <= %(on)s AND h.valid_to >= %(before)s
+       AND p.province_code = %(province)s AND p.birth_date <= %(on)s
+     GROUP BY p.commune_id
+), vsi AS (
+    SELECT p.commune_id, count(DISTINCT v.person_id) AS vsi
+      FROM enrollment_vsicontribution v
+      JOIN registry_person p ON p.id = v.person_id
+     WHERE NOT v.is_void AND v.first_month <= %(month)s AND v.last_month >= %(month)s
+       AND p.province_code = %(province)s AND p.birth_date <= %(on)s AND (p.died_on IS NULL OR p.died_on > %(on)s)
+     GROUP BY p.commune_id
+)
+SELECT pop.commune_id, population, coalesce(insured, 0), coalesce(vsi, 0), informal, pensioners, cash_pensioners,
+       population_before, coalesce(insured_before, 0)
+  FROM pop
+  LEFT JOIN ins ON ins.commune_id = pop.commune_id
+  LEFT JOIN vsi ON vsi.commune_id = pop.commune_id
+"""
+REFERENCES = {"one pass, flags per person": REFERENCE_SQL, "grouped by commune per table": REFERENCE_SQL_GROUPED}
+REFERENCE_FIELDS = ("population", "insured", "vsi", "informal", "pensioners", "cash_pensioners",
+                    "population_before", "insured_before")  # fmt: skip
+
+
+def reference_args(on: dt.date) -> dict:
+    from ansinh.reports.coverage import WORKING_AGE
+
+    before = on.replace(year=on.year - 1) if not (on.month == 2 and on.day == 29) else on - dt.timedelta(365)
+    return {
+        "on": on,
+        "before": before,
+        "month": on.replace(day=1),
+        "province": PROVINCE,
+        "youngest": on.replace(year=on.year - WORKING_AGE[0]),
+        "oldest": on.replace(year=on.year - WORKING_AGE[1] - 1),
+    }
+
+
+def reference(cur, on: dt.date, statement: str = REFERENCE_SQL_GROUPED) -> dict[int, dict[str, int]]:
+    cur.execute(statement, reference_args(on))  # type: ignore[arg-type]
+    return {row[0]: dict(zip(REFERENCE_FIELDS, row[1:], strict=True)) for row in cur.fetchall()}
+
+
+def compare(result: dict, ref: dict[int, dict[str, int]]) -> list[str]:
+    """Differences between ansinh's answer and the reference ([] when every figure is equal)."""
+    from ansinh.areas.models import Area
+
+    codes = dict(Area.objects.filter(pk__in=list(ref)).values_list("pk", "code"))
+    by_code = {codes[k]: v for k, v in ref.items()}
+    problems = []
+    keys = {"population": "population", "insured": "insured", "voluntary_si": "vsi",
+            "informal_working_age": "informal", "pensioners": "pensioners",
+            "cash_pensioners": "cash_pensioners"}  # fmt: skip
+    rows = {r["code"]: r for r in result["rows"]}
+    if set(rows) != set(by_code):
+        problems.append(f"units differ: {sorted(set(rows) ^ set(by_code))[:5]}")
+    total = dict.fromkeys(REFERENCE_FIELDS, 0)
+    for figures in ref.values():
+        for k in REFERENCE_FIELDS:
+            total[k] += figures[k]
+    for code, figures in [*by_code.items(), (None, total)]:
+        row = result["total"] if code is None else rows.get(code)
+        if row is None:
+            continue
+        for theirs, ours in keys.items():
+            if row[theirs] != figures[ours]:
+                problems.append(f"{code or 'total'} {theirs}: ansinh {row[theirs]}, SQL {figures[ours]}")
+        pop, ins = figures["population_before"], figures["insured_before"]
+        rate = round(ins / pop, 4) if pop else None
+        if row["rate_year_before"] != rate:
+            problems.append(f"{code or 'total'} rate_year_before: ansinh {row['rate_year_before']}, SQL {rate}")
+    return problems
+
+
+def candidate_coverage(on: dt.date) -> dict:
+    """A proposal for reports.coverage, in the ORM: both dates in three grouped queries (persons with conditional
+    counts, valid cards joined to their holder, contributions likewise) instead of 24, the totals summed from the
+    rows instead of queried again. Only the commune level of a province, and only the figures compared."""
+    from django.db.models import Count, Q
+
+    from ansinh.areas.models import Area
+    from ansinh.enrollment.models import HICoverage, VSIContribution
+    from ansinh.registry.models import Payout, Person
+    from ansinh.reports.coverage import INFORMAL
+
+    a = reference_args(on)
+    before = a["before"]
+
+    def alive(day: dt.date, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}birth_date__lte": day}) & (
+            Q(**{f"{prefix}died_on__isnull": True}) | Q(**{f"{prefix}died_on__gt": day})
+        )
+
+    def valid(day: dt.date) -> Q:
+        return Q(valid_from__lte=day, valid_to__gte=day) & alive(day, "person__")
+
+    informal = Q(employment__in=INFORMAL, birth_date__lte=a["youngest"], birth_date__gt=a["oldest"])
+    pension = Q(pension_recipient=True)
+    figures: dict[int, dict] = {}
+    for r in (
+        Person.objects.filter(province_code=PROVINCE, birth_date__lte=on)
+        .values("commune_id")
+        .annotate(
+            population=Count("pk", filter=alive(on)),
+            informal=Count("pk", filter=alive(on) & informal),
+            pensioners=Count("pk", filter=alive(on) & pension),
+            cash_pensioners=Count("pk", filter=alive(on) & pension & Q(payout_method=Payout.CASH)),
+            population_before=Count("pk", filter=alive(before)),
+        )
+        .order_by()
+    ):
+        figures[r["commune_id"]] = {**r, "insured": 0, "insured_before": 0, "vsi": 0}
+    cards = HICoverage.objects.filter(
+        is_void=False, valid_from__lte=on, valid_to__gte=before, person__province_code=PROVINCE
+    )
+    for r in (
+        cards.values("person__commune_id")
+        .annotate(
+            insured=Count("person_id", distinct=True, filter=valid(on)),
+            insured_before=Count("person_id", distinct=True, filter=valid(before)),
+        )
+        .order_by()
+    ):
+        figures[r["person__commune_id"]].update(insured=r["insured"], insured_before=r["insured_before"])
+    month = on.replace(day=1)
+    paid = VSIContribution.objects.filter(
+        is_void=False, first_month__lte=month, last_month__gte=month, person__province_code=PROVINCE
+    )
+    for r in (
+        paid.values("person__commune_id")
+        .annotate(vsi=Count("person_id", distinct=True, filter=alive(on, "person__")))
+        .order_by()
+    ):
+        figures[r["person__commune_id"]]["vsi"] = r["vsi"]
+    codes = dict(Area.objects.filter(pk__in=list(figures)).values_list("pk", "code"))
+
+    def row(f: dict) -> dict:
+        pop, ins = f["population_before"], f["insured_before"]
+        return {"population": f["population"], "insured": f["insured"], "voluntary_si": f["vsi"],
+                "informal_working_age": f["informal"], "pensioners": f["pensioners"],
+                "cash_pensioners": f["cash_pensioners"],
+                "rate_year_before": round(ins / pop, 4) if pop else None}  # fmt: skip
+
+    total = {k: sum(f[k] for f in figures.values()) for k in REFERENCE_FIELDS}
+    return {"rows": [{"code": codes[pk], **row(f)} for pk, f in figures.items()], "total": row(total)}
+
+
+# --------------------------------------------------------------------------------------------------------
+# One size
+# --------------------------------------------------------------------------------------------------------
+
+
+def build(url: str, persons: int, on: dt.date, per_person: float) -> dict:
+    from django.core.management import call_command
+
+    from ansinh.areas.services import areas_load_official
+    from ansinh.registry.demo import demo_generate
+
+    call_command("migrate", verbosity=0)
+    areas_load_official()
+    start = time.perf_counter()
+    demo_generate(province_code=PROVINCE, persons=persons, seed=1)
+    gen_seconds = time.perf_counter() - start
+    log(f"  {persons:,} persons generated in {gen_seconds:.0f}s; COPY coverage and contributions")
+    point = bench_point()
+    start = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        deaths = add_deaths(conn, on)
+        everyone = people(conn)
+        spans = insert_hi_spans(conn, everyone, on, seed=1, per_person=per_person)
+        enrollments, contributions = insert_vsi(conn, everyone, on, seed=1, point_id=point.pk)
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+        void = conn.execute("SELECT count(*) FROM enrollment_hicoverage WHERE is_void").fetchone()[0]
+    load_seconds = time.perf_counter() - start
+    log(f"  {spans:,} spans, {contributions:,} contributions loaded in {load_seconds:.0f}s")
+    return {"persons": len(everyone), "deaths": deaths, "spans": spans, "void": void, "enrollments": enrollments,
+            "contributions": contributions, "gen_seconds": gen_seconds, "load_seconds": load_seconds}  # fmt: skip
+
+
+def run_size(url: str, persons: int, on: dt.date, repeat: int, per_person: float, big: bool) -> dict:
+    from django.db import connection
+
+    from ansinh.core.access import SystemActor
+    from ansinh.reports.coverage import coverage
+
+    data = build(url, persons, on, per_person)
+    user = SystemActor()
+
+    def ansinh():
+        return coverage(user=user, area_code=PROVINCE, on=on, level="commune")
+
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+
+        variants = {}
+        for name, statement in REFERENCES.items():
+            variants[name] = {"fn": (lambda st=statement: reference(cur, on, st)), "samples": []}
+        orm_samples: list[float] = []
+        result = ref = None
+        for _round in range(2):  # interleaved, so that a burst of load elsewhere does not favour one side
+            _ms, samples, result = timed(ansinh, repeat)
+            orm_samples += samples
+            for v in variants.values():
+                _ms, samples, v["result"] = timed(v["fn"], repeat)
+                v["samples"] += samples
+        cand_ms, _all, cand = timed(lambda: candidate_coverage(on), repeat)
+    for v in variants.values():
+        v["ms"] = statistics.median(v["samples"])
+        v["problems"] = compare(result, v["result"])
+    best = min(variants, key=lambda k: variants[k]["ms"])
+    ref = variants[best]["result"]
+    out = {
+        **data,
+        "orm_ms": statistics.median(orm_samples),
+        "sql_ms": variants[best]["ms"],
+        "sql_best": best,
+        "sql_variants": {k: {"ms": v["ms"], "problems": v["problems"]} for k, v in variants.items()},
+        "problems": [p for v in variants.values() for p in v["problems"]],
+        "candidate_ms": cand_ms,
+        "candidate_problems": compare(cand, ref),
+        "communes": len(result["rows"]),
+        "total": result["total"],
+    }
+    log(f"  coverage {out['orm_ms']:.0f} ms, SQL {out['sql_ms']:.0f} ms, {len(out['problems'])} differences; "
+        f"candidate ORM shape {cand_ms:.0f} ms, {len(out['candidate_problems'])} differences")
+    for p in (out["problems"] + out["candidate_problems"])[:10]:
+        log(f"    {p}")
+    if big:
+        out["queries"] = profile(url, ansinh)
+        if out["orm_ms"] > TARGET_MS or out["orm_ms"] > TARGET_RATIO * out["sql_ms"]:
+            out["indexes"] = try_indexes(url, ansinh, on, repeat, REFERENCES[out["sql_best"]])
+        out["target_list"] = bench_target_list(on, repeat)
+    connection.close()
+    return out
+
+
+def profile(url: str, fn: Callable[[], object]) -> list[dict]:
+    """Each statement the call sends, with its EXPLAIN ANALYZE time and the plan's top lines."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    out = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for q in ctx.captured_queries:
+            text = q["sql"]
+            if not text.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = [r[0] for r in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {text}").fetchall()]  # type: ignore[arg-type]
+            ms = next((float(line.split(":")[1].split()[0]) for line in plan if line.startswith("Execution Time")), 0.0)
+            out.append({"sql": text, "ms": ms, "plan": plan})
+    log("  statements: " + ", ".join(f"{q['ms']:.0f}" for q in out) + " ms")
+    dump = Path(os.environ.get("ANSINH_BENCH_PLANS", "/tmp/ansinh_bench_coverage_plans.txt"))  # noqa: S108
+    dump.write_text("\n\n".join(f"-- {q['ms']:.1f} ms\n{q['sql']}\n" + "\n".join(q["plan"]) for q in out))
+    log(f"  plans written to {dump}")
+    return out
+
+
+CANDIDATE_INDEXES = [
+    # Valid cards on a date, the person at hand: an index-only scan instead of reading the 3M-row heap.
+    "CREATE INDEX bench_hi_valid_idx ON enrollment_hicoverage (valid_from, valid_to, person_id) WHERE NOT is_void",
+    # Population by commune: an index-only scan of persons instead of the heap.
+    "CREATE INDEX bench_person_cov_idx ON registry_person (province_code, commune_id) INCLUDE "
+    "(birth_date, died_on, employment, pension_recipient, payout_method)",
+]
+
+
+def try_indexes(url: str, fn: Callable[[], object], on: dt.date, repeat: int, statement: str) -> dict:
+    """Times the call again after creating each candidate index (cumulatively), then drops them."""
+    steps = []
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        for ddl in CANDIDATE_INDEXES:
+            conn.execute(ddl)  # type: ignore[arg-type]
+            conn.execute("VACUUM ANALYZE enrollment_hicoverage")
+            conn.execute("VACUUM ANALYZE registry_person")
+            orm_ms, _all, _r = timed(fn, repeat)
+            sql_ms, _all, _r = timed(lambda: reference(cur, on, statement), repeat)
+            name = ddl.split()[2]
+            steps.append({"ddl": ddl, "name": name, "orm_ms": orm_ms, "sql_ms": sql_ms})
+            log(f"  with {name}: coverage {orm_ms:.0f} ms, SQL {sql_ms:.0f} ms")
+        for step in steps:
+            conn.execute(f"DROP INDEX {step['name']}")  # type: ignore[arg-type]
+    return {"steps": steps}
+
+
+def bench_target_list(on: dt.date, repeat: int) -> dict:
+    """target_list_create for a commune of median size (all criteria, one team), when the service exists."""
+    try:
+        from ansinh.outreach.selectors import target_candidates
+        from ansinh.outreach.services import target_list_create
+    except ImportError as e:
+        return {"error": f"not yet measurable ({e})"}
+    from django.db.models import Count
+
+    from ansinh.areas.models import Area
+    from ansinh.core.access import SystemActor
+    from ansinh.registry.models import Person
+
+    sizes = list(Person.objects.filter(province_code=PROVINCE).values("commune_id").annotate(n=Count("id"))
+                 .order_by("n", "commune_id"))  # fmt: skip
+    median = sizes[len(sizes) // 2]
+    commune = Area.objects.get(pk=median["commune_id"])
+    user = SystemActor()
+    counter = iter(range(1_000))
+
+    def create():
+        return target_list_create(actor=user, name=f"Bench {next(counter)}", area_codes=[commune.code],
+                                  criteria=CRITERIA, on=on)  # fmt: skip
+
+    def candidates():
+        return target_candidates(commune_ids=[commune.pk], village_ids=[], on=on, criteria=CRITERIA,
+                                 lapsed_days=30, expiring_days=30)  # fmt: skip
+
+    try:
+        create_ms, _all, target_list = timed(create, min(repeat, 3))
+        read_ms, _all, rows = timed(candidates, repeat)
+    except Exception as e:  # the service is being built: report, do not fail the benchmark
+        return {"error": f"failed: {type(e).__name__}: {e}"}
+    out = {"commune": f"{commune.name} ({commune.code})", "persons": median["n"], "create_ms": create_ms,
+           "candidates_ms": read_ms, "households": target_list.households.count(),  # type: ignore[attr-defined]
+           "members": sum(len(r.persons) for r in rows)}  # fmt: skip
+    log(f"  target list: {out}")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def report(on: dt.date, sizes: list[dict], repeat: int, others: list[str]) -> str:
+    small, big = sizes[0], sizes[-1]
+    lines = [
+        SECTION,
+        "",
+        f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by `bench/bench_coverage.py` (Lào Cai, seed 1; "
+        f"`coverage(user=SystemActor(), area_code=\"15\", on={on.isoformat()}, level=\"commune\")`).",
+        "",
+        f"Machine: {machine()}."
+        + (f" Running at the same time: {', '.join(others)}." if others else " No other benchmark running."),
+        "",
+        "Data: persons from `demo_generate`; then written with `COPY`: deaths, health-insurance coverage spans "
+        "(chains of 12-, 6-, 3-month and 3–5-year cards per person, back to back, overlapping or with gaps; 3 % void; "
+        "most people's latest card valid on the date), voluntary-SI contribution runs (about 5 % of informal and "
+        "farming working-age people, each run with its enrollment); `VACUUM ANALYZE`.",
+        "",
+        f"Timing: the whole call (every commune's row, the totals, the same date a year before), {repeat} timed "
+        f"runs after a warm-up, twice, interleaved with the reference; median of the {2 * repeat}. Reference: one "
+        "hand-written statement through psycopg giving the same figures by commune (population, insured, "
+        "voluntary-SI participants, informal working-age, pensioners, cash pensioners, year-before population and "
+        "insured; the totals are their sums).",
+        "",
+        "| persons | HI spans (void) | VSI runs | communes | ansinh ms | best SQL ms | ansinh / SQL "
+        "| figures equal | proposed ORM shape ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for s in sizes:
+        equal = "yes" if not s["problems"] else f"**no** ({len(s['problems'])} differences)"
+        lines.append(
+            f"| {s['persons']:,} | {s['spans']:,} ({s['void']:,}) | {s['contributions']:,} | {s['communes']} | "
+            f"{s['orm_ms']:.0f} | {s['sql_ms']:.0f} | {s['orm_ms'] / s['sql_ms']:.2f}× | {equal} | "
+            f"{s['candidate_ms']:.0f}{'' if not s['candidate_problems'] else ' (**differs**)'} |"
+        )
+    lines += ["", "Hand-written variants (median ms, every figure checked against ansinh's): " + "; ".join(
+        f"{s['persons']:,} persons: " + ", ".join(f"{k} {v['ms']:.0f}" for k, v in s["sql_variants"].items())
+        for s in sizes) + ". The best one is the reference.",
+        "", "Proposed ORM shape (`candidate_coverage` in the benchmark, a proposal for `reports/coverage.py`): "
+        "both dates in three grouped ORM queries — persons with conditional `Count(filter=…)` (no `distinct`), "
+        "valid cards joined to their holder (`person__…` conditions instead of `person__in=<subquery>`), "
+        "contributions likewise — and the totals summed from the commune rows instead of queried again "
+        "(3 statements instead of 24); same figures."]  # fmt: skip
+    t = big["total"]
+    ratio = big["orm_ms"] / big["sql_ms"]
+    lines += [
+        "",
+        f"Totals on {on.isoformat()} ({big['persons']:,} persons): population {t['population']:,}, insured "
+        f"{t['insured']:,} (rate {t['rate']:.1%}, a year before {t['rate_year_before']:.1%}), voluntary SI "
+        f"{t['voluntary_si']:,} of {t['informal_working_age']:,} informal working-age, "
+        f"{t['cash_pensioners']:,} of {t['pensioners']:,} pensioners paid in cash.",
+        "",
+        f"Growth {small['persons']:,} → {big['persons']:,} persons ({big['persons'] / small['persons']:.0f}× the "
+        f"people): ansinh {big['orm_ms'] / small['orm_ms']:.1f}× the time, SQL {big['sql_ms'] / small['sql_ms']:.1f}×.",
+        "",
+        f"Targets (issue 6): under {TARGET_MS} ms — {_verdict(big['orm_ms'] < TARGET_MS)} "
+        f"({big['orm_ms']:.0f} ms); within {TARGET_RATIO}× of the hand-written SQL — "
+        f"{_verdict(ratio <= TARGET_RATIO)} ({ratio:.2f}×).",
+    ]
+    if big.get("queries"):
+        lines += ["", f"The {len(big['queries'])} statements ansinh sends ({big['persons']:,} persons; "
+                  "`EXPLAIN ANALYZE` time, one run):", "",
+                  "| # | statement | ms |", "|---:|---|---:|"]  # fmt: skip
+        for i, q in enumerate(big["queries"], 1):
+            lines.append(f"| {i} | {describe(q['sql'])} | {q['ms']:.0f} |")
+    if big.get("indexes"):
+        lines += ["", "Candidate indexes (created in the benchmark database only, cumulatively):", "",
+                  "| with | ansinh ms | SQL ms |", "|---|---:|---:|",
+                  f"| (none) | {big['orm_ms']:.0f} | {big['sql_ms']:.0f} |"]  # fmt: skip
+        for step in big["indexes"]["steps"]:
+            ddl = step["ddl"].replace("CREATE INDEX ", "")
+            lines.append(f"| `{ddl}` | {step['orm_ms']:.0f} | {step['sql_ms']:.0f} |")
+    tl = big.get("target_list") or {}
+    lines += ["", "### Target list of a commune (`outreach.services.target_list_create`)", ""]
+    if "error" in tl:
+        lines.append(f"Target under {TARGET_LIST_MS} ms: {tl['error']}.")
+    else:
+        lines += [
+            f"Commune of median size {tl['commune']}, {tl['persons']:,} persons; all criteria "
+            f"({', '.join(CRITERIA)}), one team; median of {min(repeat, 3)} after a warm-up.",
+            "",
+            "| what | ms | rows |",
+            "|---|---:|---:|",
+            f"| `target_list_create` (read, price each household's offers, write the list) | {tl['create_ms']:.0f} | "
+            f"{tl['households']:,} households |",
+            f"| of which the read: `outreach.selectors.target_candidates` | {tl['candidates_ms']:.0f} | "
+            f"{tl['members']:,} persons |",
+            "",
+            f"Target under {TARGET_LIST_MS} ms: {_verdict(tl['create_ms'] < TARGET_LIST_MS)}.",
+        ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def describe(text: str) -> str:
+    """A short name for a statement ansinh sends."""
+    t = text.lower()
+    if "enrollment_hicoverage" in t:
+        what = "insured (valid cards)"
+    elif "enrollment_vsicontribution" in t:
+        what = "voluntary-SI participants"
+    elif "payout_method" in t:
+        what = "cash pensioners"
+    elif "pension_recipient" in t:
+        what = "pensioners"
+    elif "employment" in t:
+        what = "informal working-age"
+    elif "registry_person" in t and "count(" in t:
+        what = "population"
+    else:
+        what = "areas, parameters"
+    head = t.split(" from ")[0]
+    by = "by commune" if 'commune_id"' in head else "total" if "group by" in t else ""
+    return f"{what} {by}".strip()
+
+
+def main() -> None:
+    url = os.environ.get("ANSINH_BENCH_COVERAGE_DATABASE_URL", DEFAULT_URL)
+    big = int(os.environ.get("ANSINH_BENCH_PERSONS", "1000000"))
+    small = min(100_000, max(big // 10, 1000))
+    repeat = int(os.environ.get("ANSINH_BENCH_REPEAT", "5"))
+    per_person = float(os.environ.get("ANSINH_BENCH_SPANS_PER_PERSON", "3"))
+    setup_django(url)
+    from django.db import connections
+
+    from ansinh.core.dates import today
+
+    on = today()
+    others = other_benchmarks()
+    if others:
+        log(f"note: other benchmarks running: {others}")
+    sizes = []
+    try:
+        for n in (small, big):
+            log(f"size {n:,}: fresh database {urlparse(url).path.lstrip('/')}")
+            connections.close_all()
+            recreate_database(url)
+            sizes.append(run_size(url, n, on, repeat, per_person, big=n == big))
+        others = sorted(set(others) | set(other_benchmarks()))
+        section = report(on, sizes, repeat, others)
+        print(section)
+        merge_section(SECTION, section)
+        log(f"wrote {DOCS.relative_to(ROOT)}")
+    finally:
+        connections.close_all()
+        if os.environ.get("ANSINH_BENCH_KEEP") != "1":
+            drop_database(url)
+
+
+if __name__ == "__main__":
+    main()

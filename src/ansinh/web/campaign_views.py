@@ -1,0 +1,503 @@
+"""Campaign pages: the list, a new campaign with its goals, its activities (plan one, update its reach), the live
+dashboard, and the report as PDF and XLSX.
+
+Every number shown comes from ``ansinh.campaigns.figures.campaign_report`` — the same dict the API returns and the
+PDF and XLSX print. This module only lays it out: labels, and the coordinates of the inline SVG charts (drawn on
+the server, like the pension chart of the calculators: no JavaScript library, nothing from a CDN)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ansinh.areas.models import Area, Level
+from ansinh.areas.selectors import subtree_q
+from ansinh.campaigns import exports, figures, selectors, services
+from ansinh.campaigns.models import REACH_KEYS, ActivityKind, CampaignKind
+from ansinh.core.access import has_capability, require, scope_for
+from ansinh.core.dates import today
+from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+
+from .rules_views import _day, _n, _whole
+from .templatetags.humanize_vi import thousands
+from .views import page
+
+FIGURE_LABELS = {
+    "new_health_insurance": gettext_lazy("New health-insurance participants"),
+    "new_voluntary_si": gettext_lazy("New voluntary-SI participants"),
+    "renewals_health_insurance": gettext_lazy("Health-insurance renewals"),
+    "renewals_voluntary_si": gettext_lazy("Voluntary-SI renewals"),
+    "vssid_installs": gettext_lazy("Helped to install VssID"),
+    "cashless_switches": gettext_lazy("Pensions switched to an account"),
+    "consulted": gettext_lazy("Consulted"),
+}
+SHORT_LABELS = {
+    "new_health_insurance": gettext_lazy("New HI"),
+    "new_voluntary_si": gettext_lazy("New VSI"),
+    "renewals_health_insurance": gettext_lazy("HI renewals"),
+    "renewals_voluntary_si": gettext_lazy("VSI renewals"),
+    "vssid_installs": gettext_lazy("VssID"),
+    "cashless_switches": gettext_lazy("Cashless"),
+    "consulted": gettext_lazy("Consulted"),
+}
+REACH_LABELS = {
+    "livestream_views": gettext_lazy("Livestream views"),
+    "livestream_interactions": gettext_lazy("Livestream interactions"),
+    "booth_visitors": gettext_lazy("Booth visitors"),
+    "audience": gettext_lazy("Audience"),
+    "banners": gettext_lazy("Banners and slogans"),
+}
+FUNNEL_LABELS = {
+    "consulted": gettext_lazy("Met or consulted"),
+    "enrolled": gettext_lazy("Enrolled"),
+    "paid": gettext_lazy("Paid"),
+    "card_issued": gettext_lazy("Card issued"),
+}
+# What an activity of each kind records, besides dates, area and cost (the plan form shows only these).
+FIELD_LABELS = {
+    "venue": gettext_lazy("Venue, villages or places"),
+    "partner": gettext_lazy("Partner"),
+    "platform": gettext_lazy("Platform or channel"),
+    "audience": gettext_lazy("Audience"),
+    "views": gettext_lazy("Views"),
+    "interactions": gettext_lazy("Interactions"),
+    "shares": gettext_lazy("Shares"),
+    "visitors": gettext_lazy("Visitors"),
+    "banners": gettext_lazy("Banners (how many)"),
+    "participants": gettext_lazy("Participants"),
+    "organisations": gettext_lazy("Organisations involved"),
+}
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "banner": ("venue", "banners"),
+    "art_performance": ("venue", "partner", "audience"),
+    "small_group_visit": ("venue", "participants"),
+    "job_fair_booth": ("venue", "partner", "visitors"),
+    "livestream": ("platform", "views", "interactions", "shares"),
+    "conference": ("venue", "partner", "participants", "organisations"),
+    "press": ("platform", "audience"),
+    "post_office_launch": ("venue", "partner", "audience"),
+    "other": ("venue", "partner", "audience"),
+}
+TEXT_FIELDS = ("venue", "partner", "platform")
+AREA_GOAL_ROWS = 5
+
+
+def _forbidden() -> ApplicationError:
+    return ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
+
+
+def _errors_of(e: ApplicationError) -> dict[str, str]:
+    if isinstance(e, ValidationFailed):
+        return dict(e.errors)
+    return {(e.field or "general").removeprefix("reach."): e.message}
+
+
+def _campaign_areas(user) -> list[Area]:
+    """The provinces and communes a user may give a campaign (their own areas and what lies under them)."""
+    return list(
+        Area.objects.filter(scope_for(user).areas_q(), level__in=[Level.PROVINCE, Level.COMMUNE]).order_by(
+            "level", "name_folded"
+        )
+    )
+
+
+def _activity_areas(user, campaign) -> list[Area]:
+    """Where an activity of the campaign may take place: inside both the campaign's and the user's areas."""
+    inside: Q = Q(pk__in=[])
+    for area in campaign.areas.all():
+        inside |= subtree_q(area.path)
+    return list(
+        Area.objects.filter(inside, scope_for(user).areas_q(), level__in=[Level.PROVINCE, Level.COMMUNE])
+        .order_by("level", "name_folded")
+        .only("code", "name", "level")
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the list
+
+
+@page
+def campaign_list(request):
+    require(request.user, "campaigns.view")
+    campaigns = list(selectors.campaigns_for_user(user=request.user).prefetch_related("areas")[:200])
+    on = today()
+    return render(request, "web/campaign_list.html", {
+        "campaigns": campaigns, "today": on, "can_manage": has_capability(request.user, "campaigns.manage"),
+    })  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------- a new campaign
+
+
+@page
+def campaign_create(request):
+    require(request.user, "campaigns.manage")
+    areas = _campaign_areas(request.user)
+    communes = [a for a in areas if a.level == Level.COMMUNE]
+    post = request.POST
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "name": post.get("name", ""),
+        "kind": post.get("kind", CampaignKind.MONTH_OF_PROMOTION),
+        "starts_on": post.get("starts_on", ""),
+        "ends_on": post.get("ends_on", ""),
+        "description": post.get("description", ""),
+        "partners": post.get("partners", ""),
+        "area_codes": post.getlist("area_codes"),
+        "goals": {f: post.get(f"goal_{f}", "") for f in exports.ORDER},
+        "area_goals": [
+            {"figure": post.get(f"area_goal_figure_{i}", ""), "code": post.get(f"area_goal_code_{i}", ""),
+             "target": post.get(f"area_goal_target_{i}", "")}
+            for i in range(AREA_GOAL_ROWS)
+        ],
+    }  # fmt: skip
+    if request.method == "POST":
+        starts_on, message = _day(values["starts_on"])
+        if message:
+            errors["starts_on"] = message
+        ends_on, message = _day(values["ends_on"])
+        if message:
+            errors["ends_on"] = message
+        goals: list[dict[str, Any]] = []
+        for figure, text in values["goals"].items():
+            if text.strip():
+                target, message = _whole(text, field_label=str(FIGURE_LABELS[figure]))
+                if message:
+                    errors["goals"] = message
+                else:
+                    goals.append({"figure": figure, "target": target})
+        for row in values["area_goals"]:
+            if row["target"].strip() and row["code"] and row["figure"]:
+                target, message = _whole(row["target"], field_label=_("the goal"))
+                if message:
+                    errors["goals"] = message
+                else:
+                    goals.append({"figure": row["figure"], "target": target, "area_code": row["code"]})
+        if not errors:
+            try:
+                campaign = services.campaign_create(
+                    actor=request.user,
+                    name=values["name"],
+                    kind=values["kind"],
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    area_codes=values["area_codes"],
+                    goals=goals,
+                    description=values["description"],
+                    partner_names=[p.strip() for p in values["partners"].splitlines() if p.strip()],
+                )
+            except ApplicationError as e:
+                if e.code == ErrorCode.PERMISSION_DENIED:
+                    raise
+                errors.update(_errors_of(e))
+            else:
+                messages.success(request, _("Campaign %(name)s is created.") % {"name": campaign.name})
+                return redirect("web:campaign_activities", campaign_id=campaign.pk)
+    return render(request, "web/campaign_form.html", {
+        "values": values, "errors": errors, "campaign_kinds": CampaignKind.choices, "areas": areas,
+        "communes": communes,
+        "figure_choices": [(f, FIGURE_LABELS[f]) for f in exports.ORDER], "today": today(),
+        "goal_rows": [{"key": f, "label": FIGURE_LABELS[f], "value": values["goals"][f]} for f in exports.ORDER],
+    }, status=422 if errors else 200)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ activities and their reach
+
+
+def _activity_rows(request, campaign) -> list[dict[str, Any]]:
+    on = today()
+    can_desk = has_capability(request.user, "enrollment.create")
+    rows = []
+    for a in campaign.activities.select_related("area", "partner").order_by("starts_on", "pk"):
+        rows.append({
+            "activity": a,
+            "reach": [(FIELD_LABELS.get(k, k), v) for k, v in (a.reach or {}).items()],
+            "running": a.starts_on <= on <= a.ends_on,
+            "desk": can_desk and a.starts_on <= on <= a.ends_on,
+        })  # fmt: skip
+    return rows
+
+
+def _read_activity_form(post, kind: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The kind's own fields from the plan form (fields of other kinds, hidden on the page, are ignored)."""
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {"reach": {}}
+    for name in KIND_FIELDS.get(kind, ()):
+        text = post.get(name, "").strip()
+        if name in TEXT_FIELDS:
+            data[name] = text
+        elif text:
+            value, message = _whole(text, field_label=str(FIELD_LABELS[name]).lower())
+            if message:
+                errors[name] = message
+            else:
+                data["reach"][name] = value
+    cost_text = post.get("cost", "").strip()
+    data["cost"] = None
+    if cost_text:
+        data["cost"], message = _whole(cost_text, field_label=_("the cost"))
+        if message:
+            errors["cost"] = message
+    return data, errors
+
+
+@page
+def campaign_activities(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    can_manage = has_capability(request.user, "campaigns.manage")
+    post = request.POST
+    values = {k: post.get(k, "") for k in ("kind", "title", "starts_on", "ends_on", "area_code", "cost",
+                                            *FIELD_LABELS)}  # fmt: skip
+    values["kind"] = values["kind"] or ActivityKind.ART_PERFORMANCE
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not can_manage:
+            raise _forbidden()
+        starts_on, message = _day(values["starts_on"])
+        if message:
+            errors["starts_on"] = message
+        ends_on, message = _day(values["ends_on"] or values["starts_on"])
+        if message:
+            errors["ends_on"] = message
+        data, more = _read_activity_form(post, values["kind"])
+        errors.update(more)
+        if not errors:
+            try:
+                activity = services.activity_create(
+                    actor=request.user,
+                    campaign=campaign,
+                    kind=values["kind"],
+                    title=values["title"],
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    area_code=values["area_code"],
+                    reach=data["reach"],
+                    venue=data.get("venue", ""),
+                    platform=data.get("platform", ""),
+                    partner_name=data.get("partner", ""),
+                    cost=data["cost"],
+                )
+            except ApplicationError as e:
+                if e.code == ErrorCode.PERMISSION_DENIED:
+                    raise
+                errors.update(_errors_of(e))
+            else:
+                messages.success(request, _("Activity %(title)s is planned.") % {"title": activity.title})
+                return redirect("web:campaign_activities", campaign_id=campaign.pk)
+    kinds = [(k, label, KIND_FIELDS[k]) for k, label in ActivityKind.choices]
+    return render(request, "web/campaign_activities.html", {
+        "campaign": campaign, "rows": _activity_rows(request, campaign), "can_manage": can_manage,
+        "values": values, "errors": errors, "activity_kinds": kinds, "areas": _activity_areas(request.user, campaign),
+        "plan_fields": [
+            {"name": name, "label": label, "value": values[name], "error": errors.get(name),
+             "numeric": name not in TEXT_FIELDS,
+             "kinds": " ".join(k for k, fields in KIND_FIELDS.items() if name in fields)}
+            for name, label in FIELD_LABELS.items()
+        ],
+    }, status=422 if errors else 200)  # fmt: skip
+
+
+@page
+def activity_reach(request, campaign_id: int, activity_id: int):
+    """Reach figures entered during or after an activity (views, visitors, audience ...)."""
+    require(request.user, "campaigns.manage")
+    activity = selectors.activity_get(user=request.user, activity_id=activity_id)
+    if activity.campaign_id != campaign_id:
+        raise Http404
+    names = [k for k in REACH_KEYS if k in KIND_FIELDS.get(activity.kind, ()) or k in (activity.reach or {})]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        reach: dict[str, int] = {}
+        for name in names:
+            text = request.POST.get(name, "").strip()
+            if text:
+                value, message = _whole(text, field_label=str(FIELD_LABELS[name]).lower())
+                if message:
+                    errors[name] = message
+                else:
+                    reach[name] = value
+        if not errors:
+            try:
+                services.activity_update_reach(actor=request.user, activity=activity, reach=reach)
+            except ApplicationError as e:
+                if e.code == ErrorCode.PERMISSION_DENIED:
+                    raise
+                errors.update({(e.field or "general").removeprefix("reach."): e.message})
+            else:
+                messages.success(request, _("The reach of %(title)s is saved.") % {"title": activity.title})
+                return redirect("web:campaign_activities", campaign_id=campaign_id)
+    fields = [
+        {"name": k, "label": FIELD_LABELS[k], "value": request.POST.get(k, (activity.reach or {}).get(k, "")),
+         "error": errors.get(k)}
+        for k in names
+    ]  # fmt: skip
+    return render(request, "web/campaign_reach.html", {
+        "campaign": activity.campaign, "activity": activity, "fields": fields, "errors": errors,
+    }, status=422 if errors else 200)  # fmt: skip
+
+
+# -------------------------------------------------------------------------------------------- the dashboard
+
+
+def _scale(peak: int) -> tuple[int, int]:
+    """A round ceiling and step for an axis that reaches ``peak``."""
+    peak = max(peak, 1)
+    magnitude = 10 ** max(0, len(str(peak)) - 1)
+    step = magnitude if peak // magnitude >= 4 else max(1, magnitude // 2)
+    return -(-peak // step) * step, step
+
+
+def hbar_chart(rows: list[dict[str, Any]], *, width: int = 1000, label_w: int = 260) -> dict[str, Any]:
+    """Horizontal bars. Each row: ``label``, ``segments`` [(css class, value, title)], optional ``target``.
+    Bars are scaled to the longest bar or target; a target is drawn as a tick across its bar."""
+    bar_h, gap, top, right = 22, 10, 6, 70
+    peak = max(
+        [sum(v for _c, v, _t in r["segments"]) for r in rows] + [r.get("target") or 0 for r in rows] + [1]
+    )
+    plot_w = width - label_w - right
+    out = []
+    for i, r in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        x = label_w
+        segments = []
+        for css, value, title in r["segments"]:
+            w = plot_w * value / peak
+            segments.append({"x": _n(x), "w": _n(w), "css": css, "value": value, "title": title})
+            x += w
+        target = r.get("target")
+        out.append({
+            "label": r["label"], "y": _n(y), "text_y": _n(y + bar_h / 2 + 4), "h": str(bar_h), "segments": segments,
+            "value_x": _n(x + 6), "key": r.get("key", ""),
+            "value": " + ".join(thousands(v) for _c, v, _t in r["segments"] if v) or "0",
+            "target_x": _n(label_w + plot_w * target / peak) if target else None,
+            "target_y1": _n(y - 3), "target_y2": _n(y + bar_h + 3), "target": target,
+        })  # fmt: skip
+    height = top * 2 + len(rows) * (bar_h + gap)
+    return {"width": width, "height": height, "rows": out, "label_x": str(label_w - 8)}
+
+
+def day_chart(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """Columns per day: new health-insurance participants with new voluntary-SI ones stacked on top."""
+    width, height, left, right, top, bottom = 1000, 260, 44, 10, 14, 34
+    ceiling, step = _scale(max([d["new_health_insurance"] + d["new_voluntary_si"] for d in days] + [1]))
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h
+    slot = plot_w / max(1, len(days))
+    bars = []
+    for i, d in enumerate(days):
+        hi, vsi = d["new_health_insurance"], d["new_voluntary_si"]
+        h_hi, h_vsi = plot_h * hi / ceiling, plot_h * vsi / ceiling
+        x = left + i * slot + slot * 0.15
+        label = dt.date.fromisoformat(d["day"]).strftime("%d/%m")
+        bars.append({
+            "x": _n(x), "w": _n(slot * 0.7), "hi_y": _n(base - h_hi), "hi_h": _n(h_hi),
+            "vsi_y": _n(base - h_hi - h_vsi), "vsi_h": _n(h_vsi), "hi": hi, "vsi": vsi, "day": label,
+            "label_x": _n(left + i * slot + slot / 2), "show_label": len(days) <= 16 or i % 3 == 0,
+        })  # fmt: skip
+    ticks = [{"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
+             for v in range(0, ceiling + 1, step)]  # fmt: skip
+    return {"width": width, "height": height, "left": str(left), "right": str(width - right), "bottom": _n(base),
+            "tick_x": str(left - 6), "label_y": _n(base + 16), "bars": bars, "ticks": ticks}  # fmt: skip
+
+
+def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
+    """The report laid out for the page: labels beside the numbers, and chart coordinates."""
+    goals = report["goals"]
+    headline = []
+    for f in exports.ORDER:
+        goal = goals.get(f)
+        headline.append({
+            "key": f, "label": FIGURE_LABELS[f], "attributed": report["attributed"][f], "in_area": report["in_area"][f],
+            "goal": goal, "bar": _n(min(goal["rate"] or 0, 1) * 100) if goal else None,
+            "rate_text": f"{goal['rate'] * 100:.0f} %" if goal and goal["rate"] is not None else "",
+            "reached": bool(goal and goal["rate"] is not None and goal["rate"] >= 1),
+        })  # fmt: skip
+    funnel = hbar_chart([
+        {"key": k, "label": FUNNEL_LABELS[k], "segments": [("f-" + k, v, FUNNEL_LABELS[k])]}
+        for k, v in report["funnel"].items()
+    ], width=480, label_w=150)  # fmt: skip
+    kinds = []
+    for kind, row in report["by_activity_kind"].items():
+        kinds.append({"key": kind, "label": capfirst(ActivityKind(kind).label), **row})
+    kind_chart = hbar_chart([
+        {"key": k["key"], "label": k["label"],
+         "segments": [("hi", k["new_health_insurance"], FIGURE_LABELS["new_health_insurance"]),
+                      ("vsi", k["new_voluntary_si"], FIGURE_LABELS["new_voluntary_si"])]}
+        for k in kinds
+    ])  # fmt: skip
+    area_chart = hbar_chart([
+        {"key": a["code"], "label": a["name"] or a["code"],
+         "segments": [("hi", a["new_health_insurance"], FIGURE_LABELS["new_health_insurance"]),
+                      ("vsi", a["new_voluntary_si"], FIGURE_LABELS["new_voluntary_si"])],
+         "target": a["goals"].get("new_health_insurance")}
+        for a in report["by_area"][:25]
+    ])  # fmt: skip
+    return {
+        "report": report,
+        "headline": headline,
+        "funnel_chart": funnel,
+        "reach": [{"key": k, "label": REACH_LABELS[k], "value": v} for k, v in report["reach"].items()],
+        "kinds": kinds,
+        "kind_chart": kind_chart,
+        "areas": report["by_area"],
+        "area_chart": area_chart,
+        "day_chart": day_chart(report["by_day"]),
+        "days": report["by_day"],
+        "order": exports.ORDER,
+        "short_labels": [SHORT_LABELS[f] for f in exports.ORDER],
+        "day_rows": [{"day": d["day"], "values": [d[f] for f in exports.ORDER]} for d in report["by_day"]],
+        "area_rows": [{**a, "values": [a[f] for f in exports.ORDER[:4]]} for a in report["by_area"]],
+    }
+
+
+@page
+def campaign_dashboard(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    report = figures.campaign_report(campaign)
+    context = {"campaign": campaign, **dashboard_context(report),
+               "areas_of_campaign": list(campaign.areas.all()), "partners": list(campaign.partners.all()),
+               "can_manage": has_capability(request.user, "campaigns.manage")}  # fmt: skip
+    template = "web/campaign_dashboard.html#live" if request.htmx else "web/campaign_dashboard.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------------------------- the exports
+
+
+def _download(content: bytes, content_type: str, filename: str, inline: bool) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return response
+
+
+def export_filename(campaign, ext: str) -> str:
+    return f"bao-cao-chien-dich-{campaign.pk}-{slugify(campaign.name)[:60]}.{ext}"
+
+
+@page
+def campaign_report_pdf(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    content = exports.report_pdf(figures.campaign_report(campaign))
+    return _download(content, "application/pdf", export_filename(campaign, "pdf"), inline=True)
+
+
+@page
+def campaign_report_xlsx(request, campaign_id: int):
+    require(request.user, "campaigns.view")
+    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
+    content = exports.report_xlsx(figures.campaign_report(campaign))
+    return _download(content, XLSX, export_filename(campaign, "xlsx"), inline=False)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,48 @@
+"""The demo province's May campaign: every figure of its report is there, and making it again changes nothing
+(one test: the demo province takes a while to make)."""
+
+import pytest
+
+from ansinh.campaigns.demo import campaign_dates, demo_campaign
+from ansinh.campaigns.figures import FIGURES, REACH, campaign_report
+from ansinh.campaigns.models import ActivityKind, Campaign, Outcome
+from ansinh.core.dates import today
+from ansinh.enrollment.demo import demo_history
+from ansinh.enrollment.models import Enrollment
+from ansinh.registry.demo import demo_generate
+
+
+@pytest.fixture
+def demo(official_areas, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANSINH_KEYS_DIR", str(tmp_path))
+    demo_generate(province_code="15", persons=1500, seed=1)
+    demo_history(province_code="15", seed=1)
+    steps = []
+    result = demo_campaign(province_code="15", seed=1, progress=lambda label, n: steps.append(n))
+    return result, steps
+
+
+def test_the_demo_campaign_has_figures_of_every_kind_and_is_made_once(demo):
+    result, steps = demo
+    assert result["campaign"] == 1 and result["enrollments"] > 0 and sum(steps) > 0
+    campaign = Campaign.objects.get()
+    start, end = campaign_dates(today())
+    assert (campaign.starts_on, campaign.ends_on) == (start, end) and end < today()
+    report = campaign_report(campaign)
+    for figure in FIGURES:
+        assert report["attributed"][figure] > 0, figure
+        assert report["in_area"][figure] >= report["attributed"][figure], figure
+    for key in REACH:
+        assert report["reach"][key] > 0, key
+    assert report["reach"]["livestream_views"] == 18_640
+    assert set(report["by_activity_kind"]) == set(ActivityKind.values) - {"other"}
+    assert all(v > 0 for v in report["funnel"].values())
+    assert report["goals"] and all(g["target"] > 0 for g in report["goals"].values())
+    assert report["by_area"] and any(a["goals"] for a in report["by_area"])
+    assert sum(d["new_health_insurance"] for d in report["by_day"]) > 0
+    assert report["cost"]["total"] > 0 and report["cost"]["per_new_participant"] > 0
+
+    # made again (``ansinh demo`` run twice): nothing changes
+    counts = (Campaign.objects.count(), Enrollment.objects.count(), Outcome.objects.count())
+    assert demo_campaign(province_code="15", seed=1) == {"campaign": 0}
+    assert (Campaign.objects.count(), Enrollment.objects.count(), Outcome.objects.count()) == counts

@@ -1,0 +1,392 @@
+"""Campaign pages and the campaign API: who may see and change what (anonymous / other area / own area without the
+permission / own area with it), and a denied call writes nothing."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from ansinh.campaigns.models import Activity, Campaign, Outcome
+from ansinh.campaigns.services import activity_create, campaign_create
+from ansinh.core.models import AuditEvent
+from ansinh.core.services import token_create
+from factories import make_person, make_user
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def setting(communes):
+    a, other = communes["a"], communes["other"]
+    officer = make_user(role="communication_officer", areas=[a.code])
+    campaign = campaign_create(
+        actor=officer,
+        name="Tháng vận động BHXH toàn dân",
+        kind="month_of_promotion",
+        starts_on=TODAY - dt.timedelta(days=5),
+        ends_on=TODAY + dt.timedelta(days=25),
+        area_codes=[a.code],
+        goals={"new_health_insurance": 100},
+    )
+    activity = activity_create(
+        actor=officer,
+        campaign=campaign,
+        kind="livestream",
+        title="Livestream Facebook",
+        starts_on=TODAY,
+        ends_on=TODAY,
+        area_code=a.code,
+        reach={"views": 100},
+    )
+    users = {
+        "other_area": make_user(role="communication_officer", areas=[other.code]),
+        "own_area_viewer": make_user(role="viewer", areas=[a.code]),
+        "own_area_agent": make_user(role="collection_agent", areas=[a.code]),
+        "own_area_officer": officer,
+    }
+    person = make_person(users["own_area_agent"], area_code=a.code)
+    return {
+        "campaign": campaign,
+        "activity": activity,
+        "users": users,
+        "a": a,
+        "other": other,
+        "person": person,
+    }
+
+
+def as_(client, setting, kind):
+    if kind != "anonymous":
+        client.force_login(setting["users"][kind])
+    return client
+
+
+def written(setting):
+    activity = Activity.objects.get(pk=setting["activity"].pk)
+    return (
+        Campaign.objects.count(),
+        Activity.objects.count(),
+        Outcome.objects.count(),
+        AuditEvent.objects.count(),
+        json.dumps(activity.reach, sort_keys=True),
+    )
+
+
+READ_PAGES = [
+    "/campaigns/{c}/",
+    "/campaigns/{c}/activities/",
+    "/campaigns/{c}/report.pdf",
+    "/campaigns/{c}/report.xlsx",
+]
+
+
+@pytest.mark.parametrize("url", READ_PAGES)
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 200), ("own_area_officer", 200)],
+)
+def test_reading_campaign_pages_matrix(client, setting, url, kind, status):
+    response = as_(client, setting, kind).get(url.format(c=setting["campaign"].pk))
+    assert response.status_code == status
+    if status == 302:
+        assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "kind, status, listed",
+    [
+        ("anonymous", 302, False),
+        ("other_area", 200, False),
+        ("own_area_viewer", 200, True),
+        ("own_area_officer", 200, True),
+    ],
+)
+def test_the_list_shows_only_campaigns_of_ones_areas(client, setting, kind, status, listed):
+    response = as_(client, setting, kind).get("/campaigns/")
+    assert response.status_code == status
+    if status == 200:
+        assert (f'data-campaign="{setting["campaign"].pk}"' in response.text) is listed
+
+
+def test_the_dashboard_shows_the_reports_figures_and_refreshes_itself(client, setting):
+    client.force_login(setting["users"]["own_area_viewer"])
+    page = client.get(f"/campaigns/{setting['campaign'].pk}/").text
+    assert 'hx-trigger="every 30s"' in page and 'id="live"' in page
+    assert 'data-figure="new_health_insurance"' in page and "<svg" in page
+    partial = client.get(f"/campaigns/{setting['campaign'].pk}/", HTTP_HX_REQUEST="true").text
+    assert partial.lstrip().startswith('<div id="live"') and "<html" not in partial
+    assert 'data-reach="livestream_views"' in partial
+
+
+@pytest.mark.parametrize("url", ["/campaigns/new/", "/campaigns/{c}/activities/{a}/reach/"])
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 302), ("own_area_viewer", 403), ("own_area_agent", 403), ("own_area_officer", 200)],
+)
+def test_opening_the_planning_forms_matrix(client, setting, url, kind, status):
+    url = url.format(c=setting["campaign"].pk, a=setting["activity"].pk)
+    assert as_(client, setting, kind).get(url).status_code == status
+
+
+def test_the_reach_form_of_another_area_is_not_found(client, setting):
+    url = f"/campaigns/{setting['campaign'].pk}/activities/{setting['activity'].pk}/reach/"
+    assert as_(client, setting, "other_area").get(url).status_code == 404
+
+
+PLAN = {
+    "kind": "job_fair_booth",
+    "title": "Gian tư vấn hội chợ việc làm",
+    "starts_on": TODAY.isoformat(),
+    "ends_on": TODAY.isoformat(),
+    "visitors": "68",
+    "partner": "Liên đoàn Lao động tỉnh",
+    "cost": "1.500.000",
+}
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 302),
+        ("other_area", 404),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 403),
+        ("own_area_officer", 302),
+    ],
+)
+def test_planning_an_activity_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    before = written(setting)
+    data = {**PLAN, "area_code": setting["a"].code}
+    response = as_(client, setting, kind).post(f"/campaigns/{setting['campaign'].pk}/activities/", data)
+    assert response.status_code == status
+    if kind == "own_area_officer":
+        booth = Activity.objects.get(kind="job_fair_booth")
+        assert (
+            booth.reach == {"visitors": 68}
+            and booth.cost == 1_500_000
+            and booth.partner.name == PLAN["partner"]
+        )
+        assert response["Location"] == f"/campaigns/{setting['campaign'].pk}/activities/"
+    else:
+        assert written(setting) == before
+
+
+def test_a_bad_plan_is_refused_with_a_message_and_nothing_is_written(client, setting):
+    client.force_login(setting["users"]["own_area_officer"])
+    before = written(setting)
+    late = (setting["campaign"].ends_on + dt.timedelta(days=3)).isoformat()
+    url = f"/campaigns/{setting['campaign'].pk}/activities/"
+    response = client.post(url, {**PLAN, "area_code": setting["a"].code, "ends_on": late})
+    assert response.status_code == 422 and "has-error" in response.text
+    response = client.post(url, {**PLAN, "area_code": setting["a"].code, "visitors": "-5"})
+    assert response.status_code == 422
+    assert written(setting) == before
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 302),
+        ("other_area", 404),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 403),
+        ("own_area_officer", 302),
+    ],
+)
+def test_updating_reach_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    before = written(setting)
+    url = f"/campaigns/{setting['campaign'].pk}/activities/{setting['activity'].pk}/reach/"
+    response = as_(client, setting, kind).post(url, {"views": "18.600", "interactions": "1990"})
+    assert response.status_code == status
+    setting["activity"].refresh_from_db()
+    if kind == "own_area_officer":
+        assert setting["activity"].reach == {"views": 18_600, "interactions": 1_990}
+    else:
+        assert written(setting) == before and setting["activity"].reach == {"views": 100}
+
+
+def campaign_form(setting, code):
+    return {
+        "name": "Tuần ra quân cùng Bưu điện",
+        "kind": "launch_week",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + dt.timedelta(days=6)).isoformat(),
+        "area_codes": [code],
+        "goal_new_health_insurance": "136",
+        "area_goal_figure_0": "new_voluntary_si",
+        "area_goal_code_0": code,
+        "area_goal_target_0": "20",
+        "partners": "Bưu điện tỉnh",
+    }
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 302),
+        ("other_area", 422),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 403),
+        ("own_area_officer", 302),
+    ],
+)
+def test_creating_a_campaign_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    before = written(setting)
+    response = as_(client, setting, kind).post("/campaigns/new/", campaign_form(setting, setting["a"].code))
+    assert response.status_code == status
+    if kind == "own_area_officer":
+        campaign = Campaign.objects.get(kind="launch_week")
+        goals = {(g.figure, g.area.code if g.area else None): g.target for g in campaign.goals.all()}
+        assert goals == {("new_health_insurance", None): 136, ("new_voluntary_si", setting["a"].code): 20}
+        assert [p.name for p in campaign.partners.all()] == ["Bưu điện tỉnh"]
+    else:
+        assert written(setting) == before
+
+
+# ------------------------------------------------------------------------------------------------ the API
+
+
+def bearer(user):
+    _token, raw = token_create(actor=None, user=user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def api_as(setting, kind):
+    return {} if kind == "anonymous" else bearer(setting["users"][kind])
+
+
+@pytest.mark.parametrize(
+    "suffix, content_type",
+    [
+        ("report", "application/json"),
+        ("report.pdf", "application/pdf"),
+        ("report.xlsx", "application/vnd.openxmlformats"),
+    ],
+)
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 200), ("own_area_officer", 200)],
+)
+def test_reading_the_report_over_the_api_matrix(client, setting, suffix, content_type, kind, status):
+    response = client.get(f"/api/v1/campaigns/{setting['campaign'].pk}/{suffix}", **api_as(setting, kind))
+    assert response.status_code == status
+    if status == 200:
+        assert response["Content-Type"].startswith(content_type)
+
+
+def test_the_files_over_the_api_carry_the_figures_of_the_json(client, setting):
+    headers = api_as(setting, "own_area_viewer")
+    report = client.get(f"/api/v1/campaigns/{setting['campaign'].pk}/report", **headers).json()
+    pdf = client.get(f"/api/v1/campaigns/{setting['campaign'].pk}/report.pdf", **headers)
+    xlsx = client.get(f"/api/v1/campaigns/{setting['campaign'].pk}/report.xlsx", **headers)
+    assert pdf.content[:5] == b"%PDF-" and xlsx.content[:2] == b"PK"
+    assert set(report) >= {"attributed", "in_area", "reach", "by_activity_kind", "by_area", "by_day", "goals"}
+    assert report["reach"]["livestream_views"] == 100
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 401),
+        ("other_area", 404),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 403),
+        ("own_area_officer", 201),
+    ],
+)
+def test_planning_over_the_api_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    headers = api_as(setting, kind)  # a token is an audited write of its own: made before counting
+    before = written(setting)
+    body = {
+        "kind": "conference",
+        "title": "Hội nghị đối thoại",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": TODAY.isoformat(),
+        "area_code": setting["a"].code,
+        "reach": {"participants": 120},
+    }
+    response = client.post(
+        f"/api/v1/campaigns/{setting['campaign'].pk}/activities",
+        body,
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == status
+    if status != 201:
+        assert written(setting) == before
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 401),
+        ("other_area", 404),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 403),
+        ("own_area_officer", 200),
+    ],
+)
+def test_updating_reach_over_the_api_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    headers = api_as(setting, kind)  # a token is an audited write of its own: made before counting
+    before = written(setting)
+    response = client.patch(
+        f"/api/v1/activities/{setting['activity'].pk}/reach",
+        {"views": 18_600},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == status
+    if status != 200:
+        assert written(setting) == before
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 401),
+        ("other_area", 422),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 403),
+        ("own_area_officer", 201),
+    ],
+)
+def test_creating_a_campaign_over_the_api_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    headers = api_as(setting, kind)  # a token is an audited write of its own: made before counting
+    before = written(setting)
+    body = {
+        "name": "Tuần ra quân",
+        "kind": "launch_week",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": TODAY.isoformat(),
+        "area_codes": [setting["a"].code],
+        "goals": {"new_health_insurance": 10},
+    }
+    response = client.post("/api/v1/campaigns", body, content_type="application/json", **headers)
+    assert response.status_code == status
+    if status != 201:
+        assert written(setting) == before
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("anonymous", 401),
+        ("other_area", 404),
+        ("own_area_viewer", 403),
+        ("own_area_agent", 201),
+        ("own_area_officer", 201),
+    ],
+)
+def test_recording_an_outcome_over_the_api_matrix_and_denied_writes_nothing(client, setting, kind, status):
+    headers = api_as(setting, kind)  # a token is an audited write of its own: made before counting
+    before = written(setting)
+    body = {"person_id": setting["person"].pk, "kind": "consulted", "on": TODAY.isoformat()}
+    response = client.post(
+        f"/api/v1/activities/{setting['activity'].pk}/outcomes",
+        body,
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == status
+    if status != 201:
+        assert written(setting) == before
