@@ -209,6 +209,15 @@ def _demo_users(province: str) -> list[str]:
         if not User.objects.filter(username=username).exists():
             user_create(actor=None, username=username, role=role, area_codes=codes, password=DEMO_PASSWORD)
             created.append(username)
+    # Both work at the demo's event desk in that commune, so the desk is ready to use.
+    from ansinh.core.access import SystemActor
+    from ansinh.payments.models import CollectionPoint
+    from ansinh.payments.services import point_assign_agent
+
+    desk = CollectionPoint.objects.filter(area=commune, code__startswith="DEMO-").order_by("code").first()
+    if desk is not None:
+        for user in User.objects.filter(username__in=["admin", "agent"]).exclude(collection_points=desk):
+            point_assign_agent(actor=SystemActor(), point=desk, agent=user)
     return created
 
 
