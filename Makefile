@@ -37,6 +37,7 @@ run: demo
 
 test: setup
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/ansinh
 	$(BIN)/pytest
 
 lint: setup

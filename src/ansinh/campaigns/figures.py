@@ -95,11 +95,12 @@ def _participation_figures(members: QuerySet[EnrollmentMember]) -> dict[str, int
 
     hi = members.filter(enrollment__scheme__in=HI_SCHEMES)
     vsi = members.filter(enrollment__scheme=Scheme.VSI)
+    # prior_hi / prior_vsi are annotations added by participations(), which django-stubs cannot see.
     return {
-        "new_health_insurance": persons(hi.filter(prior_hi=False)),
-        "renewals_health_insurance": persons(hi.filter(prior_hi=True)),
-        "new_voluntary_si": persons(vsi.filter(prior_vsi=False)),
-        "renewals_voluntary_si": persons(vsi.filter(prior_vsi=True)),
+        "new_health_insurance": persons(hi.filter(prior_hi=False)),  # type: ignore[misc]  # annotation
+        "renewals_health_insurance": persons(hi.filter(prior_hi=True)),  # type: ignore[misc]  # annotation
+        "new_voluntary_si": persons(vsi.filter(prior_vsi=False)),  # type: ignore[misc]  # annotation
+        "renewals_voluntary_si": persons(vsi.filter(prior_vsi=True)),  # type: ignore[misc]  # annotation
     }
 
 
@@ -169,7 +170,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         )
     )
     by_kind_participation = _distinct_split(kinds, "activity_kind")
-    figure_of = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
+    figure_of: dict[str, str] = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
     by_kind_outcomes: dict[str, dict[str, int]] = defaultdict(dict)
     for row in (
         attributed_outcomes.values("activity__kind", "kind")
@@ -207,6 +208,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
     area_goals: dict[str, dict[str, int]] = defaultdict(dict)
     for g in goals:
         if g.area_id:
+            assert g.area is not None  # a set foreign key always has its row (select_related above)
             area_goals[g.area.code][g.figure] = g.target
     by_area = [
         {"code": code, "name": names.get(code, ""), **figures, "goals": area_goals.get(code, {})}
@@ -224,11 +226,11 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
             )
     by_day_rows = _distinct_split(attributed, "paid_on")
     day_outcomes: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    for row in (
+    for day_row in (
         attributed_outcomes.values("on", "kind").annotate(n=Count("person_id", distinct=True)).order_by()
     ):
-        if row["kind"] in figure_of:
-            day_outcomes[row["on"]][figure_of[row["kind"]]] = row["n"]
+        if day_row["kind"] in figure_of:
+            day_outcomes[day_row["on"]][figure_of[day_row["kind"]]] = day_row["n"]
     by_day = []
     day = start
     while day <= end:

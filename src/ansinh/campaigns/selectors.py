@@ -12,7 +12,7 @@ from .models import Activity, Campaign
 def _visible_area_q(user, prefix: str) -> Q:
     """An area the user works in, or one above it (a province-wide campaign is visible from its communes)."""
     scope = scope_for(user)
-    ancestors = set()
+    ancestors: set[str] = set()
     for path in scope.paths:
         parts = [p for p in path.split("/") if p]
         ancestors.update("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1))

@@ -10,6 +10,10 @@ class Card(models.Model):
     number = models.CharField(max_length=10, db_index=True)  # the SI number printed on the card
     token = models.TextField()  # what the QR code carries: payload + Ed25519 signature
     key_id = models.CharField(max_length=16)
+    # The QR code's modules, drawn once when the card is issued (a pure function of the token): printing a
+    # whole event's cards then costs no QR encoding. Empty for cards issued before this was kept.
+    qr_modules = models.PositiveSmallIntegerField(default=0)
+    qr_path = models.TextField(blank=True)
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     issued_at = models.DateTimeField(auto_now_add=True)
     printed = models.PositiveIntegerField(default=0)

@@ -59,8 +59,17 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
         ),
         private_key=private_key,
     )
+    from .pdf import qr_path
+
+    modules, path = qr_path(token)
     card = Card.objects.create(
-        coverage=coverage, number=number, token=token, key_id=key_id, province_code=coverage.province_code
+        coverage=coverage,
+        number=number,
+        token=token,
+        key_id=key_id,
+        province_code=coverage.province_code,
+        qr_modules=modules,
+        qr_path=path,
     )
     audit_record(
         actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])

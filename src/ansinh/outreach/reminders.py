@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from typing import TypeGuard
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Max, When
@@ -117,7 +118,7 @@ def reminders_plan(*, on: dt.date) -> tuple[list[dict], Counter]:
     skipped: Counter = Counter()
     planned: list[dict] = []
 
-    def allowed(person: Person | None) -> bool:
+    def allowed(person: Person | None) -> TypeGuard[Person]:
         if person is None:
             return False
         if person.died_on:
@@ -147,6 +148,7 @@ def reminders_plan(*, on: dt.date) -> tuple[list[dict], Counter]:
             .order_by("-last_month", "-pk")
             .first()
         )
+        assert previous is not None  # the row comes from this person's non-void contributions
         amount = _amount(scheme=Scheme.VSI, persons=[person], months=previous.months, on=on,
                          income=previous.monthly_income)  # fmt: skip
         planned.append(_message(person, MessageKind.VSI_DUE, due,

@@ -73,8 +73,8 @@ def coverage_facts(*, person_ids, on: dt.date) -> dict[int, PersonFacts]:
         .annotate(last=Max("last_month"))
         .order_by()
     )
-    for r in vsi:
-        facts[r["person_id"]].vsi_last_month = r["last"]
+    for v in vsi:
+        facts[v["person_id"]].vsi_last_month = v["last"]
     return facts
 
 
@@ -262,11 +262,11 @@ def target_household_json(row: TargetHousehold) -> dict:
         "household_id": row.household_id,
         "label": row.label,
         "commune_code": row.commune.code,
-        "village": row.village.name if row.village_id else None,
+        "village": row.village.name if row.village is not None else None,
         "address": row.address,
         "priority": row.priority,
         "priority_label": row.priority_label,
-        "team": row.team.number if row.team_id else None,
+        "team": row.team.number if row.team is not None else None,
         "status": row.status,
         "follow_up_on": row.follow_up_on.isoformat() if row.follow_up_on else None,
         "members": [
@@ -320,11 +320,11 @@ def export_rows(target_list: TargetList):
         for m in row.members.all():
             yield {
                 "position": row.position,
-                "team": row.team.number if row.team_id else "",
+                "team": row.team.number if row.team is not None else "",
                 "priority": row.priority,
                 "commune_code": row.commune.code,
-                "village": row.village.name if row.village_id else "",
-                "household_code": row.household.code if row.household_id else "",
+                "village": row.village.name if row.village is not None else "",
+                "household_code": row.household.code if row.household is not None else "",
                 "address": row.address,
                 "person_id": m.person_id,
                 "full_name": m.person.full_name,

@@ -126,6 +126,7 @@ def offers_for(row: CandidateRow, on: dt.date) -> list[dict]:
             .order_by("-last_month", "-pk")
             .first()
         )
+        assert last is not None  # VSI_DUE comes from this person's non-void contributions (coverage_facts)
         offers.append(
             _quote_offer(
                 "vsi", [person], on, scheme=Scheme.VSI, months=last.months, income=last.monthly_income
@@ -184,7 +185,7 @@ def _assign_teams(target_list: TargetList, teams: int, names: list[str] | None =
     rows = list(target_list.households.select_related("village").order_by("position"))
     by_village: OrderedDict[object, list[TargetHousehold]] = OrderedDict()
     for row in sorted(
-        rows, key=lambda r: (r.village.name if r.village_id else "", r.commune_id, r.village_id or 0)
+        rows, key=lambda r: (r.village.name if r.village is not None else "", r.commune_id, r.village_id or 0)
     ):
         by_village.setdefault(row.village_id or f"c{row.commune_id}", []).append(row)
     for village_rows in by_village.values():
@@ -265,7 +266,7 @@ def target_list_create(
             head = household.head if household and household.head_id else None
             label = (
                 f"{household.code} · {head.full_name}"
-                if head
+                if household is not None and head is not None
                 else (household.code if household else first.full_name)
             )
             th = TargetHousehold.objects.create(
@@ -330,7 +331,7 @@ def target_list_split(
 
 # Door statuses that count as a campaign outcome when the list belongs to an activity. The enrollment itself is
 # counted by the desk (the agent opens the desk flow at the same activity), so here it is "consulted".
-_CAMPAIGN_KINDS = {
+_CAMPAIGN_KINDS: dict[str, list[str]] = {
     DoorStatus.CONSULTED: ["consulted"],
     DoorStatus.ENROLLED: ["consulted"],
     DoorStatus.FOLLOW_UP: ["consulted", "follow_up"],

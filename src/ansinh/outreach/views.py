@@ -4,6 +4,7 @@ each door, and the reminders outbox. Thin doors onto services and selectors (hou
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -19,7 +20,7 @@ from ansinh.core.errors import ApplicationError
 from ansinh.web.views import page
 
 from . import selectors, services
-from .models import Criterion, DoorStatus, MessageStatus, Team
+from .models import Criterion, DoorStatus, MessageStatus, TargetHousehold, Team
 
 
 def _int(value, default=None):
@@ -96,6 +97,16 @@ def home(request):
     return render(request, "outreach/home.html", context)
 
 
+@dataclass
+class _TeamSummary:
+    """A team as the list page shows it: its households and how many were visited."""
+
+    name: str
+    number: int
+    rows: list[TargetHousehold]
+    done: int
+
+
 @page
 def list_detail(request, list_id: int):
     require(request.user, services.RECORD)
@@ -110,10 +121,11 @@ def list_detail(request, list_id: int):
             messages.success(request, _("The households are shared among the teams again."))
         return redirect("outreach:list_detail", list_id=target_list.pk)
     rows = list(selectors.target_households(target_list=target_list))
-    teams = list(target_list.teams.all())
-    for team in teams:
-        team.rows = [r for r in rows if r.team_id == team.pk]
-        team.done = sum(1 for r in team.rows if r.status != DoorStatus.PENDING)
+    teams = []
+    for team in target_list.teams.all():
+        team_rows = [r for r in rows if r.team_id == team.pk]
+        done = sum(1 for r in team_rows if r.status != DoorStatus.PENDING)
+        teams.append(_TeamSummary(name=team.name, number=team.number, rows=team_rows, done=done))
     return render(request, "outreach/list_detail.html", {
         "target_list": target_list, "rows": rows, "teams": teams,
         "criteria_labels": [str(dict(Criterion.choices).get(c, c)) for c in target_list.criteria],
@@ -138,11 +150,11 @@ def walk(request, list_id: int, number: int):
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     team = _team(target_list, number)
     rows = selectors.walk_order(
-        selectors.target_households(target_list=target_list, team_number=team and number)
+        selectors.target_households(target_list=target_list, team_number=number if team is not None else None)
     )
     for row in rows:
         names = {m.person_id: m.person.full_name for m in row.members.all()}
-        row.offer_lines = [
+        row.offer_lines = [  # type: ignore[attr-defined]  # for the template only, not a model field
             (o, ", ".join(names.get(p, "") for p in o.get("person_ids", []))) for o in row.offers
         ]
     return render(request, "outreach/walk.html", {
@@ -160,7 +172,7 @@ def walk_pdf(request, list_id: int, number: int):
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     team = _team(target_list, number)
     rows = selectors.walk_order(
-        selectors.target_households(target_list=target_list, team_number=team and number)
+        selectors.target_households(target_list=target_list, team_number=number if team is not None else None)
     )
     response = HttpResponse(walk_list_pdf(target_list, team, rows), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="walk-list-{target_list.pk}-{number}.pdf"'

@@ -271,6 +271,8 @@ def campaign_activities(request, campaign_id: int):
         data, more = _read_activity_form(post, values["kind"])
         errors.update(more)
         if not errors:
+            # _day (required) returns a date whenever it returns no message.
+            assert starts_on is not None and ends_on is not None
             try:
                 activity = services.activity_create(
                     actor=request.user,
@@ -324,6 +326,7 @@ def activity_reach(request, campaign_id: int, activity_id: int):
                 if message:
                     errors[name] = message
                 else:
+                    assert value is not None  # _whole returns a number whenever it returns no message
                     reach[name] = value
         if not errors:
             try:

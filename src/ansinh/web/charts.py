@@ -104,10 +104,10 @@ def line_chart(
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#0b5cab" stroke-width="2.5"/>')
-        for (x, y), (label, v) in zip(coords, [p for p in points if p[1] is not None], strict=True):
+        for (x, y), (label, point) in zip(coords, [p for p in points if p[1] is not None], strict=True):
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#0b5cab"><title>{escape(label)}: '
-                f"{_pct(v or 0)}</title></circle>"
+                f"{_pct(point or 0)}</title></circle>"
             )
     for i, (label, _v) in enumerate(points):
         if i % max(1, len(points) // 6) == 0 or i == len(points) - 1:
