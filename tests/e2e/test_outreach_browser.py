@@ -39,6 +39,8 @@ def test_an_officer_builds_a_list_opens_the_walk_list_and_records_a_door(
                                   benefit_level=4, card_code=f"GD415{head.pk:010d}", rule="test",
                                   province_code=head.province_code)  # fmt: skip
 
+    # The assertions below read English labels: switch this browser to English, as a user would.
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "comms1")
     page.fill("#id_password", PASSWORD)
@@ -60,7 +62,7 @@ def test_an_officer_builds_a_list_opens_the_walk_list_and_records_a_door(
     target_list = TargetList.objects.get()
     assert sorted(t.households.count() for t in target_list.teams.all()) == [1, 1]
 
-    page.locator("#teams a.btn", has_text="Open walk list").first.click()
+    page.locator("#teams a.open-walk").first.click()
     house = page.locator("section.house").first
     expect(house).to_contain_text("mixed household")
     expect(house.locator(".offer")).to_contain_text("Household HI")
