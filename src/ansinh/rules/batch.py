@@ -78,38 +78,42 @@ def hi_household(
     g = np.asarray(group_idx, dtype=I64)
     n = len(g)
     r = np.asarray(ranks, dtype=I64)
-    m = np.broadcast_to(np.asarray(months, dtype=I64), (n,)).copy()
+    scalar_months = np.ndim(months) == 0
+    m = np.broadcast_to(np.asarray(months, dtype=I64), (n,))
     periods = p.get("hi.payment_periods", on).value
-    bad = ~np.isin(m, np.array(periods, dtype=I64))
-    if bad.any():
+    bad = (
+        (int(months) not in periods)
+        if scalar_months
+        else bool((~np.isin(m, np.array(periods, dtype=I64))).any())
+    )
+    if bad:
         raise RuleError(
             RuleErrorCode.HI_PERIOD_NOT_ALLOWED,
-            f"{int(bad.sum())} rows have a period not in {periods}",
+            f"rows have a period not in {periods}",
             field="months",
         )
     base = p.get("base_salary", on).value
     rate = p.get("hi.rate", on).value
     full = round_vnd(base * rate.numerator, rate.denominator)
-    present = np.unique(g)
+    # Which groups occur: a count per code is linear (np.unique would sort a million codes).
+    present = np.flatnonzero(np.bincount(g, minlength=len(groups)))
     hh_code = groups.index(hi_mod.HOUSEHOLD) if hi_mod.HOUSEHOLD in groups else -1
-    monthly = np.full(n, full, dtype=I64)
-    if hh_code in present:
-        factors: dict[int, Fraction] = p.get("hi.order_factors", on).value
-        last = max(factors)
-        table = np.array(
-            [0]
-            + [
-                round_vnd(
-                    base * rate.numerator * factors[k].numerator, rate.denominator * factors[k].denominator
-                )
-                for k in range(1, last + 1)
-            ],
-            dtype=I64,
-        )
-        is_hh = g == hh_code
-        if (r[is_hh] < 1).any():
-            raise RuleError(RuleErrorCode.BAD_INPUT, "household members need a rank >= 1", field="ranks")
-        monthly[is_hh] = table[np.clip(r[is_hh], 1, last)]
+    factors: dict[int, Fraction] = p.get("hi.order_factors", on).value
+    last = max(factors)
+    # Monthly premium by rank (index 0: a member of a subsidised group pays the full premium).
+    table = np.array(
+        [full]
+        + [
+            round_vnd(base * rate.numerator * factors[k].numerator, rate.denominator * factors[k].denominator)
+            for k in range(1, last + 1)
+        ],
+        dtype=I64,
+    )
+    is_hh = g == hh_code
+    if hh_code in present and (r[is_hh] < 1).any():
+        raise RuleError(RuleErrorCode.BAD_INPUT, "household members need a rank >= 1", field="ranks")
+    rank_idx = np.where(is_hh, np.clip(r, 1, last), 0)
+    monthly = table[rank_idx]
     prov_idx, prov_keys = _province_codes(provinces, n)
     # share tables by (province, group)
     state_num = np.zeros(len(groups), dtype=I64)
@@ -131,6 +135,34 @@ def hi_household(
             share = hi_mod.provincial_share(p, "hi_topup", key, groups[code], on, used)
             share = min(share, 1 - state_shares[code])
             prov_num[pi, code], prov_den[pi, code] = share.numerator, share.denominator
+    if scalar_months:
+        # Every amount is a function of (province, group, rank): compute the few combinations exactly once,
+        # then gather them for the whole population.
+        mm = int(months)
+        shape = (len(prov_keys), len(groups), last + 1)
+        t_premium = np.zeros(shape, dtype=I64)
+        t_state = np.zeros(shape, dtype=I64)
+        t_prov = np.zeros(shape, dtype=I64)
+        for pi in range(len(prov_keys)):
+            for code in present.tolist():
+                for k in range(last + 1) if code == hh_code else (0,):
+                    prem = int(table[k]) * mm
+                    st = round_vnd(prem * int(state_num[code]), int(state_den[code]))
+                    pr = min(round_vnd(prem * int(prov_num[pi, code]), int(prov_den[pi, code])), prem - st)
+                    t_premium[pi, code, k], t_state[pi, code, k], t_prov[pi, code, k] = prem, st, pr
+        key = (prov_idx * len(groups) + g) * (last + 1) + rank_idx
+        premium = t_premium.ravel()[key]
+        state = t_state.ravel()[key]
+        prov = t_prov.ravel()[key]
+        support = state + prov
+        return {
+            "monthly_premium": monthly,
+            "premium": premium,
+            "state_support": state,
+            "provincial_support": prov,
+            "support": support,
+            "payable": premium - support,
+        }
     premium = monthly * m
     state = _round_mul_arr(premium, state_num[g], state_den[g])
     prov = np.minimum(_round_mul_arr(premium, prov_num[prov_idx, g], prov_den[prov_idx, g]), premium - state)
