@@ -117,9 +117,15 @@ def setup_desk() -> dict:
     province = Area.objects.get(level=Level.PROVINCE, code="15")
     office = user_create(actor=None, username="bench-office", role="administrator", area_codes=["15"])
     point = point_create(
-        actor=office, code="BENCH-DESK", name="Điểm thu bench", kind="event_desk", area=province,
-        bank_bin="970436", bank_account="0011004321", bank_account_name="BHXH TINH LAO CAI",
-    )  # fmt: skip
+        actor=office,
+        code="BENCH-DESK",
+        name="Điểm thu bench",
+        kind="event_desk",
+        area=province,
+        bank_bin="970436",
+        bank_account="0011004321",
+        bank_account_name="BHXH TINH LAO CAI",
+    )
     book = book_create(actor=office, point=point, series="BL15", first_number=1, last_number=10_000_000)
     agents, tokens = [], []
     for i in range(CLIENTS):
@@ -194,8 +200,11 @@ class Servers:
                 with open(self.log_dir / f"serve-{self.processes}-{i}.log", "wb") as out:
                     proc = subprocess.Popen(  # noqa: S603 (our own command)
                         [*_ansinh_command(), "serve", "--port", str(port), "--threads", str(self.threads)],
-                        env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    )  # fmt: skip
+                        env=self.env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                    )
                 self.procs.append(proc)
                 self.ports.append(port)
             deadline = time.monotonic() + 60
@@ -308,8 +317,14 @@ def run_threads(worker_factory, jobs: list, clients: int = CLIENTS) -> dict:
         t.join()
     seconds = time.perf_counter() - start
     cpu1 = _machine_cpu()
-    return {"seconds": seconds, "latencies": latencies, "results": results, "errors": errors,
-            "machine_busy": cpu1[0] - cpu0[0], "machine_total": cpu1[1] - cpu0[1]}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "latencies": latencies,
+        "results": results,
+        "errors": errors,
+        "machine_busy": cpu1[0] - cpu0[0],
+        "machine_total": cpu1[1] - cpu0[1],
+    }
 
 
 class HttpClient:
@@ -322,8 +337,12 @@ class HttpClient:
     def __call__(self, job: tuple[str, int]) -> tuple[str, int, dict]:
         key, person_id = job
         body = json.dumps({**BODY, "person_ids": [person_id]})
-        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key,
-                   "Content-Type": "application/json", "Host": "127.0.0.1"}  # fmt: skip
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Idempotency-Key": key,
+            "Content-Type": "application/json",
+            "Host": "127.0.0.1",
+        }
         for attempt in range(2):
             try:
                 self.conn.request("POST", "/api/v1/enrollments", body=body, headers=headers)
@@ -344,8 +363,16 @@ class HttpClient:
         self.conn.close()
 
 
-def bench_http(env: dict, desk: dict, persons: list[int], processes: int, threads: int, total: int,
-               log_dir: Path, label: str) -> dict:  # fmt: skip
+def bench_http(
+    env: dict,
+    desk: dict,
+    persons: list[int],
+    processes: int,
+    threads: int,
+    total: int,
+    log_dir: Path,
+    label: str,
+) -> dict:
     jobs = [(f"bench-{label}-{i:07d}-{uuid.uuid4().hex[:8]}", pid) for i, pid in enumerate(persons)]
     warm, timed = jobs[:WARMUP], jobs[WARMUP : WARMUP + total]
     with Servers(env, processes, threads, log_dir) as servers:
@@ -362,8 +389,10 @@ def bench_http(env: dict, desk: dict, persons: list[int], processes: int, thread
         run = run_threads(factory, timed)
         run["server_cpu"] = servers.cpu_seconds() - cpu0
         run["client_cpu"] = time.process_time() - client0
-        log(f"  {len(run['latencies']):,} in {run['seconds']:.1f}s = {len(run['latencies']) / run['seconds']:.1f}/s,"
-            f" {len(run['errors'])} errors")  # fmt: skip
+        log(
+            f"  {len(run['latencies']):,} in {run['seconds']:.1f}s = {len(run['latencies']) / run['seconds']:.1f}/s,"
+            f" {len(run['errors'])} errors"
+        )
         # Replays: the same keys again return the same enrollment and write nothing.
         sample = [r for r in run["results"] if r is not None][:REPLAYS]
         replay_jobs = [(key, body["members"][0]["person_id"]) for key, _s, body in sample]
@@ -538,54 +567,128 @@ class RawWriter:
             taken = None if self.book_last else self._take_number(cur)
             quote = dict(t["quote"])
             quote["members"] = [{**t["quote"]["members"][0], "person_id": person_id, "full_name": full_name}]
-            enrollment_id = self._insert(cur, "enrollment_enrollment", {
-                "idempotency_key": key, "fingerprint": uuid.uuid4().hex + uuid.uuid4().hex, "status": "completed",
-                "point_id": self.desk["point"], "quote": quote, "province_code": province,
-                "created_by_id": self.agent, "created_at": now, "completed_at": now,
-            })  # fmt: skip
-            self._insert(cur, "enrollment_enrollmentmember", {
-                "enrollment_id": enrollment_id, "person_id": person_id, "province_code": province,
-            })  # fmt: skip
-            self._insert(cur, "payments_payment", {
-                "enrollment_id": enrollment_id, "reference": f"BHXH {province[-2:]}{enrollment_id:09d}",
-                "province_code": province, "created_at": now, "confirmed_at": now, "confirmed_by_id": self.agent,
-            })  # fmt: skip
+            enrollment_id = self._insert(
+                cur,
+                "enrollment_enrollment",
+                {
+                    "idempotency_key": key,
+                    "fingerprint": uuid.uuid4().hex + uuid.uuid4().hex,
+                    "status": "completed",
+                    "point_id": self.desk["point"],
+                    "quote": quote,
+                    "province_code": province,
+                    "created_by_id": self.agent,
+                    "created_at": now,
+                    "completed_at": now,
+                },
+            )
+            self._insert(
+                cur,
+                "enrollment_enrollmentmember",
+                {
+                    "enrollment_id": enrollment_id,
+                    "person_id": person_id,
+                    "province_code": province,
+                },
+            )
+            self._insert(
+                cur,
+                "payments_payment",
+                {
+                    "enrollment_id": enrollment_id,
+                    "reference": f"BHXH {province[-2:]}{enrollment_id:09d}",
+                    "province_code": province,
+                    "created_at": now,
+                    "confirmed_at": now,
+                    "confirmed_by_id": self.agent,
+                },
+            )
             audits = [
-                ("enrollment_create", "enrollment.enrollment", enrollment_id,
-                 {"scheme": "hi_household", "persons": [person_id], "total_payable": t["total"],
-                  "paid_on": t["paid_on"].isoformat(), "backdated": False, "method": "cash"}),
-            ]  # fmt: skip
+                (
+                    "enrollment_create",
+                    "enrollment.enrollment",
+                    enrollment_id,
+                    {
+                        "scheme": "hi_household",
+                        "persons": [person_id],
+                        "total_payable": t["total"],
+                        "paid_on": t["paid_on"].isoformat(),
+                        "backdated": False,
+                        "method": "cash",
+                    },
+                ),
+            ]
             if not si_number:
                 si_number = self._si_number(cur, person_id, province)
                 audits.append(("si_number_assign", "registry.person", person_id, {"si_number": si_number}))
             c = t["rows"]["enrollment_hicoverage"]
-            coverage_id = self._insert(cur, "enrollment_hicoverage", {
-                "person_id": person_id, "enrollment_id": enrollment_id, "province_code": province,
-                "card_code": f"{c['group_code']}{c['benefit_level']}{province[-2:]}{si_number}", "created_at": now,
-            })  # fmt: skip
-            card_id = self._insert(cur, "cards_card", {
-                "coverage_id": coverage_id, "number": si_number, "province_code": province, "issued_at": now,
-            })  # fmt: skip
-            audits.append(("card_issue", "cards.card", card_id,
-                           {"coverage": coverage_id, "number": si_number, "key_id": t["key_id"]}))  # fmt: skip
+            coverage_id = self._insert(
+                cur,
+                "enrollment_hicoverage",
+                {
+                    "person_id": person_id,
+                    "enrollment_id": enrollment_id,
+                    "province_code": province,
+                    "card_code": f"{c['group_code']}{c['benefit_level']}{province[-2:]}{si_number}",
+                    "created_at": now,
+                },
+            )
+            card_id = self._insert(
+                cur,
+                "cards_card",
+                {
+                    "coverage_id": coverage_id,
+                    "number": si_number,
+                    "province_code": province,
+                    "issued_at": now,
+                },
+            )
+            audits.append(
+                (
+                    "card_issue",
+                    "cards.card",
+                    card_id,
+                    {"coverage": coverage_id, "number": si_number, "key_id": t["key_id"]},
+                )
+            )
             if taken is None:  # the book last: the one lock every agent shares is held only for the commit
                 taken = self._take_number(cur)
             book_id, series, number = taken
-            receipt_id = self._insert(cur, "payments_receipt", {
-                "book_id": book_id, "series": series, "number": number, "point_id": self.desk["point"],
-                "enrollment_id": enrollment_id, "payer_name": full_name[:150], "province_code": province,
-                "issued_at": now, "issued_by_id": self.agent,
-            })  # fmt: skip
+            receipt_id = self._insert(
+                cur,
+                "payments_receipt",
+                {
+                    "book_id": book_id,
+                    "series": series,
+                    "number": number,
+                    "point_id": self.desk["point"],
+                    "enrollment_id": enrollment_id,
+                    "payer_name": full_name[:150],
+                    "province_code": province,
+                    "issued_at": now,
+                    "issued_by_id": self.agent,
+                },
+            )
             issued = {"number": f"{series}-{number:07d}", "amount": t["total"], "method": "cash"}
             audits.insert(1, ("receipt_issue", "payments.receipt", receipt_id, issued))
             audits.append(
                 ("enrollment_complete", "enrollment.enrollment", enrollment_id, {"status": "completed"})
             )
             for action, object_type, object_id, after in audits:
-                self._insert(cur, "core_auditevent", {
-                    "at": now, "actor_id": self.agent, "action": action, "object_type": object_type,
-                    "object_id": str(object_id), "province_code": province, "before": None, "after": after,
-                })  # fmt: skip
+                self._insert(
+                    cur,
+                    "core_auditevent",
+                    {
+                        "at": now,
+                        "actor_id": self.agent,
+                        "action": action,
+                        "object_type": object_type,
+                        "object_id": str(object_id),
+                        "province_code": province,
+                        "before": None,
+                        "after": after,
+                    },
+                )
         return enrollment_id
 
 
@@ -607,8 +710,13 @@ def raw_template(url: str) -> dict:
             values = cur.fetchone()
             rows[table] = {d.name: v for d, v in zip(cur.description, values, strict=True) if d.name != "id"}
     enrollment = rows["enrollment_enrollment"]
-    return {"rows": rows, "quote": enrollment["quote"], "total": enrollment["total_payable"],
-            "paid_on": enrollment["paid_on"], "key_id": rows["cards_card"]["key_id"]}  # fmt: skip
+    return {
+        "rows": rows,
+        "quote": enrollment["quote"],
+        "total": enrollment["total_payable"],
+        "paid_on": enrollment["paid_on"],
+        "key_id": rows["cards_card"]["key_id"],
+    }
 
 
 def bench_raw(url: str, desk: dict, persons: list[int], total: int, book_last: bool, label: str) -> dict:
@@ -624,8 +732,10 @@ def bench_raw(url: str, desk: dict, persons: list[int], total: int, book_last: b
         raise RuntimeError(f"raw warm-up failed: {warmed['errors'][:3]}")
     run = run_threads(factory, timed)
     count = len(run["latencies"])
-    log(f"  raw ({'book last' if book_last else 'book first'}): {count:,} in {run['seconds']:.1f}s = "
-        f"{count / run['seconds']:.1f}/s, {len(run['errors'])} errors")  # fmt: skip
+    log(
+        f"  raw ({'book last' if book_last else 'book first'}): {count:,} in {run['seconds']:.1f}s = "
+        f"{count / run['seconds']:.1f}/s, {len(run['errors'])} errors"
+    )
     return {
         "book_last": book_last,
         "count": count,
@@ -655,8 +765,12 @@ def count_queries(desk: dict, person_id: int) -> dict:
         "HTTP_IDEMPOTENCY_KEY": f"queries-{person_id}",
     }
     with CaptureQueriesContext(connection) as ctx:
-        response = client.post("/api/v1/enrollments", data=json.dumps({**BODY, "person_ids": [person_id]}),
-                               content_type="application/json", **headers)  # fmt: skip
+        response = client.post(
+            "/api/v1/enrollments",
+            data=json.dumps({**BODY, "person_ids": [person_id]}),
+            content_type="application/json",
+            **headers,
+        )
     if response.status_code != 201:
         raise RuntimeError(f"query count call: HTTP {response.status_code} {response.content[:200]!r}")
     kinds: dict[str, int] = {}
@@ -689,8 +803,15 @@ def bench_pdf(count: int) -> list[dict]:
         start = time.perf_counter()
         content = fn(cards)
         seconds = time.perf_counter() - start
-        rows.append({"name": name, "cards": len(cards), "seconds": seconds, "rate": len(cards) / seconds,
-                     "bytes": len(content)})  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "cards": len(cards),
+                "seconds": seconds,
+                "rate": len(cards) / seconds,
+                "bytes": len(content),
+            }
+        )
         log(f"  {name}: {len(cards):,} cards in {seconds:.2f}s = {len(cards) / seconds:.0f}/s")
     return rows
 
@@ -724,17 +845,27 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return (f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
-            f"(local, default settings, synchronous_commit={sync}); Python {platform.python_version()}; "
-            f"Django {version('django')}; waitress {version('waitress')}")  # fmt: skip
+    return (
+        f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
+        f"(local, default settings, synchronous_commit={sync}); Python {platform.python_version()}; "
+        f"Django {version('django')}; waitress {version('waitress')}"
+    )
 
 
 def _pct(x: float) -> str:
     return f"{x:.0%}" if x == x else "–"  # NaN-safe
 
 
-def report(persons: int, total: int, gen_seconds: float, http_runs: list[dict], raws: list[dict],
-           checks: dict, queries: dict, pdfs: list[dict]) -> str:  # fmt: skip
+def report(
+    persons: int,
+    total: int,
+    gen_seconds: float,
+    http_runs: list[dict],
+    raws: list[dict],
+    checks: dict,
+    queries: dict,
+    pdfs: list[dict],
+) -> str:
     ceiling = raws[0]
     best = max(http_runs, key=lambda r: r["rate"])
     lines = [
@@ -771,8 +902,11 @@ def report(persons: int, total: int, gen_seconds: float, http_runs: list[dict], 
             f"{r['rate'] / ceiling['rate']:.0%} |"
         )
     for r in raws:
-        what = ("ceiling: raw SQL, receipt book locked first" if not r["book_last"]
-                else "raw SQL, receipt book locked last (just before the commit)")  # fmt: skip
+        what = (
+            "ceiling: raw SQL, receipt book locked first"
+            if not r["book_last"]
+            else "raw SQL, receipt book locked last (just before the commit)"
+        )
         lines.append(
             f"| {what} | {r['count']:,} | {r['seconds']:.1f} | **{r['rate']:.1f}** | {r['p50']:.1f} | "
             f"{r['p99']:.1f} | {len(r['errors'])} | {_pct(r['machine_busy'])} | {r['machine_cpu_ms']:.1f} | "
@@ -814,8 +948,10 @@ def report(persons: int, total: int, gen_seconds: float, http_runs: list[dict], 
         "|---|---:|---:|---:|---:|",
     ]
     for r in pdfs:
-        lines.append(f"| `{r['name']}` | {r['cards']:,} | {r['seconds']:.2f} | **{r['rate']:.0f}** | "
-                     f"{r['bytes'] / 1024 / 1024:.1f} MiB |")  # fmt: skip
+        lines.append(
+            f"| `{r['name']}` | {r['cards']:,} | {r['seconds']:.2f} | **{r['rate']:.0f}** | "
+            f"{r['bytes'] / 1024 / 1024:.1f} MiB |"
+        )
     worst = min(pdfs, key=lambda r: r["rate"])
     lines += [
         "",
@@ -861,8 +997,12 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         areas_load_official()
-        subprocess.run([*_ansinh_command(), "keys", "init"], env=env, check=True,  # noqa: S603
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(  # noqa: S603 (our own command)
+            [*_ansinh_command(), "keys", "init"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         log(f"generating {persons:,} persons")
         start = time.perf_counter()
         demo_generate(province_code="15", persons=persons, seed=1)

@@ -248,8 +248,13 @@ def bench_search(url: str, repeat: int) -> dict:
         rows.append(
             {"kind": kind, "queries": len(h), "hits": statistics.mean(h), "orm": _stats(o), "raw": _stats(r)}
         )
-    return {"rows": rows, "queries": len(queries), "repeat": repeat, "mismatches": mismatches,
-            "examples": {k: next(q for kk, q in queries if kk == k) for k in kinds}}  # fmt: skip
+    return {
+        "rows": rows,
+        "queries": len(queries),
+        "repeat": repeat,
+        "mismatches": mismatches,
+        "examples": {k: next(q for kk, q in queries if kk == k) for k in kinds},
+    }
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -278,8 +283,10 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return (f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
-            f"(local, default settings); Python {platform.python_version()}")  # fmt: skip
+    return (
+        f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
+        f"(local, default settings); Python {platform.python_version()}"
+    )
 
 
 def report(persons: int, gen: dict, copy: dict, search: dict, load_seconds: float) -> str:

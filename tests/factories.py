@@ -65,8 +65,13 @@ def make_point(*, area, agents=(), series: str = "BL15", first: int = 1, last: i
 
     office = make_user(role="administrator", areas=[area.province_code])
     point = point_create(
-        actor=office, code=f"P{next(_serial)}", name=f"Điểm thu {area.name}", kind="event_desk", area=area,
-        bank_bin="970436" if bank else "", bank_account="0011004321" if bank else "",
+        actor=office,
+        code=f"P{next(_serial)}",
+        name=f"Điểm thu {area.name}",
+        kind="event_desk",
+        area=area,
+        bank_bin="970436" if bank else "",
+        bank_account="0011004321" if bank else "",
         bank_account_name="BHXH TINH LAO CAI" if bank else "",
     )
     book_create(actor=office, point=point, series=series, first_number=first, last_number=last)

@@ -10,8 +10,19 @@ from ansinh.core.models import User
 from factories import make_person, make_user
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["createuser"], ["areas"],
-                                     ["person", "find"], ["token", "create"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["migrate"],
+        ["demo"],
+        ["createuser"],
+        ["areas"],
+        ["person", "find"],
+        ["token", "create"],
+    ],
+)
 def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output

@@ -36,8 +36,10 @@ def _emit(data: Any, as_json: bool, text: Callable[[Any], None]) -> None:
 
 
 def _fail(exc) -> None:
-    click.echo(f"error: {getattr(exc, 'message', exc)}" + (f" [{exc.field}]" if getattr(exc, "field", None) else ""),
-               err=True)  # fmt: skip
+    click.echo(
+        f"error: {getattr(exc, 'message', exc)}" + (f" [{exc.field}]" if getattr(exc, "field", None) else ""),
+        err=True,
+    )
     sys.exit(2)
 
 
@@ -117,8 +119,10 @@ def areas(ctx: click.Context, as_json: bool) -> None:
         click.echo(
             f"current: {cur['provinces']} provinces, {cur['communes']} communes, {cur['villages']} villages"
         )
-        click.echo(f"legacy (before 2025-07-01): {leg['provinces']} provinces, {leg['districts']} districts, "
-                   f"{leg['communes']} communes")  # fmt: skip
+        click.echo(
+            f"legacy (before 2025-07-01): {leg['provinces']} provinces, {leg['districts']} districts, "
+            f"{leg['communes']} communes"
+        )
 
     _emit(area_counts(), as_json, text)
 
@@ -322,8 +326,10 @@ def person_find(text: tuple[str, ...], limit: int, as_json: bool) -> None:
 
     def show(rows: list[dict]) -> None:
         for r in rows:
-            click.echo(f"{r['id']:>8}  {r['full_name']:<32} {r['birth_date']:<10} {r['sex']}  "
-                       f"{r['personal_id'] or '-':<12}  {r['area_code']}")  # fmt: skip
+            click.echo(
+                f"{r['id']:>8}  {r['full_name']:<32} {r['birth_date']:<10} {r['sex']}  "
+                f"{r['personal_id'] or '-':<12}  {r['area_code']}"
+            )
         if not rows:
             click.echo("no one found")
 

@@ -11,16 +11,30 @@ from ansinh.registry.models import Household, Person
 from factories import make_household, make_person, make_user, person_data
 
 CONTRACT = {
-    "id", "full_name", "birth_date", "sex", "personal_id", "si_number", "phone", "area_code", "village_id",
+    "id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "personal_id",
+    "si_number",
+    "phone",
+    "area_code",
+    "village_id",
     "household_id",
-}  # fmt: skip
+}
 
 
 @pytest.fixture
 def people(communes):
     owner = make_user(role="collection_agent", areas=[communes["a"].code])
-    person = make_person(owner, area_code=communes["a"].code, full_name="Nguyễn Thị Huyền", sex="f",
-                         birth_date="1997-03-12", phone="0912345678")  # fmt: skip
+    person = make_person(
+        owner,
+        area_code=communes["a"].code,
+        full_name="Nguyễn Thị Huyền",
+        sex="f",
+        birth_date="1997-03-12",
+        phone="0912345678",
+    )
     return {"owner": owner, "person": person}
 
 
@@ -55,8 +69,10 @@ def test_a_person_reads_with_the_contract_field_names(client, people):
     )
 
 
-@pytest.mark.parametrize("kind, status", [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 200),
-                                          ("own_area_agent", 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 200), ("own_area_agent", 200)],
+)
 def test_reading_a_person_matrix(client, people, as_role, kind, status):
     response = client.get(f"/api/v1/persons/{people['person'].pk}", **as_role(kind))
     assert response.status_code == status
@@ -78,14 +94,20 @@ def test_a_viewer_sees_personal_ids_masked(client, people, as_role):
     )
 
 
-@pytest.mark.parametrize("kind, status", [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 403),
-                                          ("own_area_agent", 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 403), ("own_area_agent", 200)],
+)
 def test_correcting_a_person_matrix_and_a_denied_call_changes_nothing(client, people, as_role, kind, status):
     person = people["person"]
     headers = as_role(kind)
     events = AuditEvent.objects.count()
-    response = client.patch(f"/api/v1/persons/{person.pk}", data=json.dumps({"phone": "0987654321"}),
-                            content_type="application/json", **headers)  # fmt: skip
+    response = client.patch(
+        f"/api/v1/persons/{person.pk}",
+        data=json.dumps({"phone": "0987654321"}),
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == status
     person.refresh_from_db()
     if status == 200:
@@ -94,21 +116,25 @@ def test_correcting_a_person_matrix_and_a_denied_call_changes_nothing(client, pe
         assert person.phone == "0912345678" and AuditEvent.objects.count() == events
 
 
-@pytest.mark.parametrize("kind, status", [("anonymous", 401), ("other_area", 422), ("own_area_viewer", 403),
-                                          ("own_area_agent", 201)])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 401), ("other_area", 422), ("own_area_viewer", 403), ("own_area_agent", 201)],
+)
 def test_registering_a_person_matrix(client, communes, as_role, kind, status):
     data = person_data(area_code=communes["a"].code)
     count = Person.objects.count()
-    response = client.post("/api/v1/persons", data=json.dumps(data), content_type="application/json",
-                           **as_role(kind))  # fmt: skip
+    response = client.post(
+        "/api/v1/persons", data=json.dumps(data), content_type="application/json", **as_role(kind)
+    )
     assert response.status_code == status
     assert Person.objects.count() == count + (1 if status == 201 else 0)
 
 
 def test_bad_input_gets_a_422_naming_the_field_in_vietnamese_by_default(client, communes, as_role):
     data = person_data(area_code=communes["a"].code, birth_date="1997-02-30")
-    response = client.post("/api/v1/persons", data=json.dumps(data), content_type="application/json",
-                           **as_role("own_area_agent"))  # fmt: skip
+    response = client.post(
+        "/api/v1/persons", data=json.dumps(data), content_type="application/json", **as_role("own_area_agent")
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid" and body["field"] == "birth_date" and "1997-02-30" in body["message"]
@@ -122,8 +148,9 @@ def test_a_household_is_created_with_its_members_and_listed(client, communes, pe
         "address": "Thôn 3",
         "members": [{"person_id": child.pk, "relation": "child"}],
     }
-    response = client.post("/api/v1/households", data=json.dumps(payload), content_type="application/json",
-                           **bearer(owner))  # fmt: skip
+    response = client.post(
+        "/api/v1/households", data=json.dumps(payload), content_type="application/json", **bearer(owner)
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert [m["relation"] for m in body["members"]] == ["head", "child"]
@@ -135,8 +162,12 @@ def test_a_household_with_a_member_from_another_area_is_not_created_at_all(clien
     admin = make_user(role="administrator", areas=["01"])
     stranger = make_person(admin, area_code=communes["other"].code)
     payload = {"head_id": people["person"].pk, "members": [{"person_id": stranger.pk, "relation": "child"}]}
-    response = client.post("/api/v1/households", data=json.dumps(payload), content_type="application/json",
-                           **bearer(people["owner"]))  # fmt: skip
+    response = client.post(
+        "/api/v1/households",
+        data=json.dumps(payload),
+        content_type="application/json",
+        **bearer(people["owner"]),
+    )
     assert response.status_code == 404
     assert Household.objects.count() == 0
 

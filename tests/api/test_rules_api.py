@@ -124,9 +124,15 @@ def test_the_income_floor_error_names_the_limit_in_plain_words(client, headers):
 
 @pytest.mark.parametrize(
     "url",
-    ["/quote/hi?members=1", "/quote/vsi?income=2000000", "/card-validity?paid_on=2025-01-01&months=12",
-     "/pension?sex=f&years=20&average_income=5000000", "/parameters", "/parameters/hi.rate"],
-)  # fmt: skip
+    [
+        "/quote/hi?members=1",
+        "/quote/vsi?income=2000000",
+        "/card-validity?paid_on=2025-01-01&months=12",
+        "/pension?sex=f&years=20&average_income=5000000",
+        "/parameters",
+        "/parameters/hi.rate",
+    ],
+)
 def test_anonymous_callers_get_401(client, url):
     response = client.get("/api/v1/rules" + url)
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"

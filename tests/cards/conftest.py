@@ -29,15 +29,28 @@ def agent(communes):
 def make_coverage(agent, communes):
     from ansinh.enrollment.models import HICoverage
 
-    def make(person=None, *, valid_from=dt.date(2025, 5, 13), valid_to=dt.date(2026, 5, 12), enrollment=None,
-             **person_fields):  # fmt: skip
+    def make(
+        person=None,
+        *,
+        valid_from=dt.date(2025, 5, 13),
+        valid_to=dt.date(2026, 5, 12),
+        enrollment=None,
+        **person_fields,
+    ):
         if person is None:
             person = make_person(agent, area_code=communes["a"].code, **person_fields)
         return HICoverage.objects.create(
-            person=person, enrollment=enrollment, valid_from=valid_from, valid_to=valid_to, group="household",
-            group_code="GD", benefit_level=4, card_code=f"GD415{(person.si_number or '0' * 10)}", rule="new",
+            person=person,
+            enrollment=enrollment,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            group="household",
+            group_code="GD",
+            benefit_level=4,
+            card_code=f"GD415{(person.si_number or '0' * 10)}",
+            rule="new",
             province_code=person.province_code,
-        )  # fmt: skip
+        )
 
     return make
 
@@ -47,9 +60,12 @@ def point(communes, agent):
     from ansinh.payments.models import CollectionPoint
 
     p = CollectionPoint.objects.create(
-        code=f"P{next(_serial)}", name="Điểm thu Nhà văn hoá thôn Bản Phiệt", kind="event_desk", area=communes["a"],
+        code=f"P{next(_serial)}",
+        name="Điểm thu Nhà văn hoá thôn Bản Phiệt",
+        kind="event_desk",
+        area=communes["a"],
         province_code=communes["a"].province_code,
-    )  # fmt: skip
+    )
     p.agents.add(agent)
     return p
 
@@ -61,29 +77,59 @@ def make_receipt(agent, point, communes, make_coverage):
     from ansinh.enrollment.services import lookback_window
     from ansinh.payments.models import Receipt, ReceiptBook
 
-    book = ReceiptBook.objects.create(point=point, series="BL25", first_number=1, last_number=9999, next_number=1,
-                                      province_code=point.province_code)  # fmt: skip
+    book = ReceiptBook.objects.create(
+        point=point,
+        series="BL25",
+        first_number=1,
+        last_number=9999,
+        next_number=1,
+        province_code=point.province_code,
+    )
 
     def make(people, amounts, *, method="cash", paid_on=dt.date(2025, 5, 13)):
         enrollment = Enrollment.objects.create(
-            idempotency_key=f"k{next(_serial)}", fingerprint="x", scheme="hi_household", status="completed",
-            point=point, paid_on=paid_on, months=12, quote={}, total_payable=sum(amounts),
-            province_code=point.province_code, created_by=agent,
-        )  # fmt: skip
+            idempotency_key=f"k{next(_serial)}",
+            fingerprint="x",
+            scheme="hi_household",
+            status="completed",
+            point=point,
+            paid_on=paid_on,
+            months=12,
+            quote={},
+            total_payable=sum(amounts),
+            province_code=point.province_code,
+            created_by=agent,
+        )
         for i, (person, amount) in enumerate(zip(people, amounts, strict=True), 1):
-            EnrollmentMember.objects.create(enrollment=enrollment, person=person, position=i, rank=i,
-                                            group="household", premium=amount, support=0, payable=amount,
-                                            province_code=person.province_code, paid_on=paid_on,
-                                            **lookback_window(paid_on))  # fmt: skip
+            EnrollmentMember.objects.create(
+                enrollment=enrollment,
+                person=person,
+                position=i,
+                rank=i,
+                group="household",
+                premium=amount,
+                support=0,
+                payable=amount,
+                province_code=person.province_code,
+                paid_on=paid_on,
+                **lookback_window(paid_on),
+            )
             make_coverage(person, enrollment=enrollment)
         number = book.next_number
         book.next_number += 1
         book.save()
         return Receipt.objects.create(
-            book=book, series=book.series, number=number, point=point, enrollment=enrollment, amount=sum(amounts),
-            method=method, paid_on=paid_on, payer_name=people[0].full_name, province_code=point.province_code,
+            book=book,
+            series=book.series,
+            number=number,
+            point=point,
+            enrollment=enrollment,
+            amount=sum(amounts),
+            method=method,
+            paid_on=paid_on,
+            payer_name=people[0].full_name,
+            province_code=point.province_code,
             issued_by=agent,
-        )  # fmt: skip
+        )
 
     return make
-

@@ -88,8 +88,10 @@ def test_a_batch_is_the_cards_of_a_point_and_day(agent, point, communes, make_re
 # ---- JSON API
 
 
-@pytest.mark.parametrize("kind, status", [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 200),
-                                          ("own_area_agent", 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 200), ("own_area_agent", 200)],
+)
 def test_reading_a_card_matrix(client, communes, card, kind, status):
     headers = {
         "anonymous": {},

@@ -24,8 +24,10 @@ def text_of(content: bytes) -> str:
 
 
 def page_sizes_mm(content: bytes) -> list[tuple[float, float]]:
-    return [(round(float(p.mediabox.width) * 25.4 / 72, 1), round(float(p.mediabox.height) * 25.4 / 72, 1))
-            for p in PdfReader(io.BytesIO(content)).pages]  # fmt: skip
+    return [
+        (round(float(p.mediabox.width) * 25.4 / 72, 1), round(float(p.mediabox.height) * 25.4 / 72, 1))
+        for p in PdfReader(io.BytesIO(content)).pages
+    ]
 
 
 def images(content: bytes, name: str, scale: float = 300 / 72):
@@ -151,18 +153,30 @@ def test_an_unknown_paper_is_refused(family_receipt):
         pdf.receipt_pdf(family_receipt, paper="letter")
 
 
-def test_the_handover_sheet_lists_the_days_receipts_and_the_cash(family_receipt, agent, point, make_receipt,
-                                                                  communes):  # fmt: skip
+def test_the_handover_sheet_lists_the_days_receipts_and_the_cash(
+    family_receipt, agent, point, make_receipt, communes
+):
     from factories import make_person
 
-    other = make_receipt([make_person(agent, area_code=communes["a"].code, full_name="Lò Văn Páo")], [1_105_650],
-                         method="bank_transfer")  # fmt: skip
+    other = make_receipt(
+        [make_person(agent, area_code=communes["a"].code, full_name="Lò Văn Páo")],
+        [1_105_650],
+        method="bank_transfer",
+    )
     other.voided_at, other.void_reason = timezone.now(), "Trùng"
     other.save()
     close = DayClose.objects.create(
-        point=point, agent=agent, day=dt.date(2025, 5, 13), receipts=2, voided=1, cash_expected=1_263_600,
-        cash_counted=1_263_000, transfers=0, received_by="Phạm Thu Trang", province_code=point.province_code,
-    )  # fmt: skip
+        point=point,
+        agent=agent,
+        day=dt.date(2025, 5, 13),
+        receipts=2,
+        voided=1,
+        cash_expected=1_263_600,
+        cash_counted=1_263_000,
+        transfers=0,
+        received_by="Phạm Thu Trang",
+        province_code=point.province_code,
+    )
     content = pdf.handover_pdf(close)
     assert page_sizes_mm(content) == [(210.0, 297.0)]
     text = " ".join(text_of(content).split())

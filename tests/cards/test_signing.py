@@ -10,8 +10,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ansinh.cards import signing
 
-PAYLOAD = signing.card_payload(number="1512345678", name="Nguyễn Thị Huyền", birth_date="12/03/1997",
-                               valid_from="2025-05-13", valid_to="2026-05-12")  # fmt: skip
+PAYLOAD = signing.card_payload(
+    number="1512345678",
+    name="Nguyễn Thị Huyền",
+    birth_date="12/03/1997",
+    valid_from="2025-05-13",
+    valid_to="2026-05-12",
+)
 
 
 def _b64(data: bytes) -> str:
@@ -31,10 +36,14 @@ def token(keys_dir):
 def test_a_genuine_token_verifies_with_the_card_facts(token, keys_dir):
     result = signing.verify_token(token)
     assert result == {
-        "valid": True, "number": "1512345678", "name": "Nguyễn Thị Huyền", "birth_date": "12/03/1997",
-        "valid_from": "2025-05-13", "valid_to": "2026-05-12",
+        "valid": True,
+        "number": "1512345678",
+        "name": "Nguyễn Thị Huyền",
+        "birth_date": "12/03/1997",
+        "valid_from": "2025-05-13",
+        "valid_to": "2026-05-12",
         "key_id": signing.key_id_of(signing.signing_key()[0].public_key()),
-    }  # fmt: skip
+    }
     assert len(result["key_id"]) == 8
 
 
@@ -47,8 +56,13 @@ def test_the_payload_is_compact_json_with_sorted_keys(token):
 
 def test_a_token_is_short_enough_for_a_small_qr_code(keys_dir):
     signing.keys_init(keys_dir)
-    long_name = signing.card_payload(number="1512345678", name="Hoàng Thị Phương Thảo Nguyễn", birth_date="12/03/1997",
-                                     valid_from="2025-05-13", valid_to="2026-05-12")  # fmt: skip
+    long_name = signing.card_payload(
+        number="1512345678",
+        name="Hoàng Thị Phương Thảo Nguyễn",
+        birth_date="12/03/1997",
+        valid_from="2025-05-13",
+        valid_to="2026-05-12",
+    )
     assert len(signing.sign_card(long_name)) < 300
 
 
@@ -92,7 +106,9 @@ def test_a_changed_name_with_the_old_signature_is_refused(token):
 def test_a_token_signed_by_another_key_is_refused(token):
     other = Ed25519PrivateKey.generate()
     assert signing.verify_token(signing.sign_card(PAYLOAD, private_key=other)) == {
-        "valid": False, "reason": "unknown_key"}  # fmt: skip
+        "valid": False,
+        "reason": "unknown_key",
+    }
     # another key claiming to be the office's key
     office_id = signing.verify_token(token)["key_id"]
     body = json.dumps(
@@ -116,11 +132,29 @@ def test_a_given_public_key_is_the_only_one_trusted(token):
 
 @pytest.mark.parametrize(
     "garbage",
-    ["", "   ", ".", "..", "abc", "abc.def", "a.b.c", "!!!.???", "eyJ2IjoxfQ.", ".AAAA", "é.é", "x" * 5000,
-     _b64(b"not json") + "." + _b64(b"\0" * 64), _b64(b"[1,2]") + "." + _b64(b"\0" * 64),
-     _b64(b'{"v":2}') + "." + _b64(b"\0" * 64), _b64(b'{"v":1,"n":1}') + "." + _b64(b"\0" * 64),
-     _b64(b"\xff\xfe") + "." + _b64(b"\0" * 64), None, 12345, b"bytes.token"],
-)  # fmt: skip
+    [
+        "",
+        "   ",
+        ".",
+        "..",
+        "abc",
+        "abc.def",
+        "a.b.c",
+        "!!!.???",
+        "eyJ2IjoxfQ.",
+        ".AAAA",
+        "é.é",
+        "x" * 5000,
+        _b64(b"not json") + "." + _b64(b"\0" * 64),
+        _b64(b"[1,2]") + "." + _b64(b"\0" * 64),
+        _b64(b'{"v":2}') + "." + _b64(b"\0" * 64),
+        _b64(b'{"v":1,"n":1}') + "." + _b64(b"\0" * 64),
+        _b64(b"\xff\xfe") + "." + _b64(b"\0" * 64),
+        None,
+        12345,
+        b"bytes.token",
+    ],
+)
 def test_malformed_input_is_invalid_and_never_raises(token, garbage):
     result = signing.verify_token(garbage)
     assert result["valid"] is False and result["reason"] in signing.REASONS

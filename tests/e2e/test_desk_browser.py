@@ -19,12 +19,16 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"desk-{name}.png"), full_page=True)
 
 
-def test_an_agent_sells_a_household_card_at_an_event(page, live_server, transactional_areas, tmp_path, monkeypatch):
+def test_an_agent_sells_a_household_card_at_an_event(
+    page, live_server, transactional_areas, tmp_path, monkeypatch
+):
     monkeypatch.setenv("ANSINH_KEYS_DIR", str(tmp_path))
     commune = transactional_areas.filter(parent__code="15").order_by("code").first()
     agent = make_user(role="collection_agent", areas=[commune.code], username="desk1")
     make_point(area=commune, agents=[agent])
-    head = make_person(agent, area_code=commune.code, full_name="Nguyễn Thị Huyền", sex="f", birth_date="1997-03-12")
+    head = make_person(
+        agent, area_code=commune.code, full_name="Nguyễn Thị Huyền", sex="f", birth_date="1997-03-12"
+    )
     make_household(agent, head=head)
 
     page.goto(f"{live_server.url}/login/")

@@ -34,10 +34,17 @@ def test_an_officer_builds_a_list_opens_the_walk_list_and_records_a_door(
         household = make_household(admin, head=head)
         other = make_person(admin, area_code=commune.code, village_id=village.pk, full_name=names[1], sex="f")
         household_add_member(actor=admin, household=household, person=other, relation="spouse")
-        HICoverage.objects.create(person=head, valid_from=today - dt.timedelta(days=100),
-                                  valid_to=today + dt.timedelta(days=200), group="household", group_code="GD",
-                                  benefit_level=4, card_code=f"GD415{head.pk:010d}", rule="test",
-                                  province_code=head.province_code)  # fmt: skip
+        HICoverage.objects.create(
+            person=head,
+            valid_from=today - dt.timedelta(days=100),
+            valid_to=today + dt.timedelta(days=200),
+            group="household",
+            group_code="GD",
+            benefit_level=4,
+            card_code=f"GD415{head.pk:010d}",
+            rule="test",
+            province_code=head.province_code,
+        )
 
     # The assertions below read English labels: switch this browser to English, as a user would.
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])

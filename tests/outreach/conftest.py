@@ -52,11 +52,29 @@ def world(communes):
     p["ha"], h4 = head(admin, a, v2, "Đỗ Thị Hà", sex="f", phone="0912000007")
     cover(p["ha"], days(-100), days(300))
     vsi_paid(p["ha"], point=point, last_month=ON.replace(day=1))  # paid up to this month: next one due
-    p["khanh"] = member(admin, h4, a, v2, "Đỗ Văn Khánh", sex="m", pension_recipient=True, payout_method="cash",
-                        birth_date="1950-02-02")  # fmt: skip
+    p["khanh"] = member(
+        admin,
+        h4,
+        a,
+        v2,
+        "Đỗ Văn Khánh",
+        sex="m",
+        pension_recipient=True,
+        payout_method="cash",
+        birth_date="1950-02-02",
+    )
     cover(p["khanh"], days(-100), days(300), group="pensioner")
-    p["lan"] = member(admin, h4, a, v2, "Đỗ Thị Lan", sex="f", pension_recipient=True, payout_method="account",
-                      birth_date="1952-02-02")  # fmt: skip
+    p["lan"] = member(
+        admin,
+        h4,
+        a,
+        v2,
+        "Đỗ Thị Lan",
+        sex="f",
+        pension_recipient=True,
+        payout_method="account",
+        birth_date="1952-02-02",
+    )
     cover(p["lan"], days(-100), days(300), group="pensioner")
     p["nam"], h5 = head(admin, a, v2, "Vũ Văn Nam", sex="m", do_not_contact=True, phone="0912000010")
     p["minh"] = member(admin, h5, a, v2, "Vũ Văn Minh", sex="m", birth_date="1940-01-01", phone="0912000011")
@@ -66,6 +84,14 @@ def world(communes):
     cover(p["oanh"], days(-100), days(200), void=True)
     p["phuc"], _h6 = head(admin, b, None, "Hoàng Văn Phúc", sex="m")
     return {
-        "a": a, "b": b, "v1": v1, "v2": v2, "admin": admin, "officer": officer, "agent": agent, "point": point,
-        "p": p, "h": {"h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5},
-    }  # fmt: skip
+        "a": a,
+        "b": b,
+        "v1": v1,
+        "v2": v2,
+        "admin": admin,
+        "officer": officer,
+        "agent": agent,
+        "point": point,
+        "p": p,
+        "h": {"h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5},
+    }

@@ -86,8 +86,9 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         status = self.server.statuses.pop(0) if self.server.statuses else 200
-        self.server.received.put({"path": self.path, "headers": dict(self.headers), "json": json.loads(body),
-                                  "status": status})  # fmt: skip
+        self.server.received.put(
+            {"path": self.path, "headers": dict(self.headers), "json": json.loads(body), "status": status}
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()

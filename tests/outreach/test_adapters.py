@@ -28,8 +28,9 @@ def queued(world):
 
 def test_smtp_adapter_delivers_each_message_to_a_real_smtp_server(queued):
     with SMTPServer() as server:
-        adapter = SMTPAdapter(host="127.0.0.1", port=server.port, sender="bhxh@laocai.test",
-                              to="{phone}@sms.laocai.test")  # fmt: skip
+        adapter = SMTPAdapter(
+            host="127.0.0.1", port=server.port, sender="bhxh@laocai.test", to="{phone}@sms.laocai.test"
+        )
         assert outbox_send(adapter=adapter)["sent"] == 2
         got = [server.received.get(timeout=10) for _ in range(2)]
     em = queued["Phạm Thị Em"]
@@ -66,9 +67,13 @@ def test_http_adapter_posts_json_to_the_gateway(queued):
     em = queued["Phạm Thị Em"]
     request = next(g for g in got if g["json"]["to"] == "0912000005")
     assert request["json"] == {
-        "id": f"outbox-{em.pk}", "to": "0912000005", "channel": "sms", "kind": "hi_expiry",
-        "due_date": em.due_date.isoformat(), "text": em.body,
-    }  # fmt: skip
+        "id": f"outbox-{em.pk}",
+        "to": "0912000005",
+        "channel": "sms",
+        "kind": "hi_expiry",
+        "due_date": em.due_date.isoformat(),
+        "text": em.body,
+    }
     assert request["headers"]["Authorization"] == "Bearer s3cret"
     assert request["headers"]["Idempotency-Key"] == f"outbox-{em.pk}"
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
@@ -95,8 +100,9 @@ def test_gateway_errors_5xx_retry_4xx_give_up(queued):
         counts = outbox_send(adapter=HTTPAdapter(url=gateway.url))
     assert counts == {"claimed": 2, "sent": 0, "failed": 1, "giving_up": 1}
     assert sorted(OutboxMessage.objects.values_list("last_error", flat=True)) == [
-        "gateway answered HTTP 400", "gateway answered HTTP 503",
-    ]  # fmt: skip
+        "gateway answered HTTP 400",
+        "gateway answered HTTP 503",
+    ]
 
 
 def test_file_and_console_adapters(queued, tmp_path, capsys):

@@ -25,17 +25,34 @@ def bearer(user):
 
 @pytest.fixture
 def activity(world):
-    campaign = campaign_create(actor=world["officer"], name="Tháng vận động", kind="month_of_promotion",
-                               starts_on=ON - dt.timedelta(days=3), ends_on=ON + dt.timedelta(days=3),
-                               area_codes=[world["a"].code])  # fmt: skip
-    return activity_create(actor=world["officer"], campaign=campaign, kind="small_group_visit",
-                           title="Nhóm nhỏ Bản Một", starts_on=campaign.starts_on, ends_on=campaign.ends_on,
-                           area_code=world["a"].code)  # fmt: skip
+    campaign = campaign_create(
+        actor=world["officer"],
+        name="Tháng vận động",
+        kind="month_of_promotion",
+        starts_on=ON - dt.timedelta(days=3),
+        ends_on=ON + dt.timedelta(days=3),
+        area_codes=[world["a"].code],
+    )
+    return activity_create(
+        actor=world["officer"],
+        campaign=campaign,
+        kind="small_group_visit",
+        title="Nhóm nhỏ Bản Một",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        area_code=world["a"].code,
+    )
 
 
 def test_door_outcomes_flow_into_the_campaign_figures(world, activity):
-    target_list = target_list_create(actor=world["officer"], name="x", criteria=["uninsured"], on=ON,
-                                     area_codes=[world["v1"].code], activity_id=activity.pk)  # fmt: skip
+    target_list = target_list_create(
+        actor=world["officer"],
+        name="x",
+        criteria=["uninsured"],
+        on=ON,
+        area_codes=[world["v1"].code],
+        activity_id=activity.pk,
+    )
     h2 = target_list.households.get(household=world["h"]["h2"])
     door_outcome_record(actor=world["agent"], row=h2, status="not_home")
     assert not Outcome.objects.exists()
@@ -43,8 +60,12 @@ def test_door_outcomes_flow_into_the_campaign_figures(world, activity):
         actor=world["agent"], row=h2, status="follow_up", follow_up_on=ON + dt.timedelta(days=2)
     )
     kinds = sorted(Outcome.objects.filter(activity=activity).values_list("person__full_name", "kind"))
-    assert kinds == [("Lê Văn Cường", "consulted"), ("Lê Văn Cường", "follow_up"),
-                     ("Lê Văn Dũng", "consulted"), ("Lê Văn Dũng", "follow_up")]  # fmt: skip
+    assert kinds == [
+        ("Lê Văn Cường", "consulted"),
+        ("Lê Văn Cường", "follow_up"),
+        ("Lê Văn Dũng", "consulted"),
+        ("Lê Văn Dũng", "follow_up"),
+    ]
     h2.refresh_from_db()
     assert h2.status == "follow_up" and h2.follow_up_on == ON + dt.timedelta(days=2)
     # Consulted again: each person counts once per figure.
@@ -53,8 +74,9 @@ def test_door_outcomes_flow_into_the_campaign_figures(world, activity):
 
 
 def test_door_input_is_checked(world):
-    target_list = target_list_create(actor=world["officer"], name="x", criteria=["uninsured"], on=ON,
-                                     area_codes=[world["a"].code])  # fmt: skip
+    target_list = target_list_create(
+        actor=world["officer"], name="x", criteria=["uninsured"], on=ON, area_codes=[world["a"].code]
+    )
     row = target_list.households.first()
     for kwargs, field in (
         ({"status": "refused"}, "reason"),
@@ -95,8 +117,9 @@ def test_creating_a_list_over_the_api_matrix(client, world, as_role, kind, statu
         "criteria": ["uninsured", "lapsed"],
         "teams": 2,
     }
-    response = client.post("/api/v1/outreach/target-lists", json.dumps(body), content_type="application/json",
-                           **as_role(kind))  # fmt: skip
+    response = client.post(
+        "/api/v1/outreach/target-lists", json.dumps(body), content_type="application/json", **as_role(kind)
+    )
     assert response.status_code == status, response.content
     assert TargetList.objects.exists() == (status == 201)
     if status == 201:
@@ -109,8 +132,12 @@ def test_creating_a_list_over_the_api_matrix(client, world, as_role, kind, statu
 
 def test_split_export_and_outcomes_over_the_api(client, world, communes):
     headers = bearer(world["officer"])
-    created = client.post("/api/v1/outreach/target-lists", json.dumps({"name": "T", "area_codes": [world["a"].code],
-                          "criteria": ["uninsured"]}), content_type="application/json", **headers).json()  # fmt: skip
+    created = client.post(
+        "/api/v1/outreach/target-lists",
+        json.dumps({"name": "T", "area_codes": [world["a"].code], "criteria": ["uninsured"]}),
+        content_type="application/json",
+        **headers,
+    ).json()
     url = f"/api/v1/outreach/target-lists/{created['id']}"
     split = client.post(f"{url}/split", json.dumps({"teams": 2}), content_type="application/json", **headers)
     assert [t["households"] for t in split.json()["teams"]] == [2, 1]
@@ -121,15 +148,26 @@ def test_split_export_and_outcomes_over_the_api(client, world, communes):
     assert {r["full_name"] for r in rows} >= {"Trần Thị Bình", "Vũ Văn Nam"}
     row_id = created["households"][0]["id"]
     agent = bearer(world["agent"])
-    recorded = client.post(f"{url}/households/{row_id}/outcomes", json.dumps({"status": "consulted"}),
-                           content_type="application/json", **agent)  # fmt: skip
+    recorded = client.post(
+        f"{url}/households/{row_id}/outcomes",
+        json.dumps({"status": "consulted"}),
+        content_type="application/json",
+        **agent,
+    )
     assert recorded.status_code == 201 and recorded.json()["status"] == "consulted"
     assert client.get(f"{url}/outcomes", **agent).json()[0]["status"] == "consulted"
     # Another office's staff see nothing, and cannot record.
     stranger = bearer(make_user(role="collection_agent", areas=[communes["b"].code]))
     assert client.get(url, **stranger).status_code == 404
-    assert client.post(f"{url}/households/{row_id}/outcomes", json.dumps({"status": "visited"}),
-                       content_type="application/json", **stranger).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"{url}/households/{row_id}/outcomes",
+            json.dumps({"status": "visited"}),
+            content_type="application/json",
+            **stranger,
+        ).status_code
+        == 404
+    )
     assert DoorOutcome.objects.count() == 1
 
 
@@ -170,8 +208,9 @@ def test_pages_and_the_walk_list_pdf(client, world):
     assert "Trần Thị Bình" in text and "BHYT hộ gia đình" in text and "Bản Một" in text
     assert client.get(f"/outreach/lists/{target_list.pk}/teams/9/").status_code == 404
     row = target_list.households.first()
-    response = client.post(f"/outreach/lists/{target_list.pk}/rows/{row.pk}/door/", {"status": "not_home",
-                                                                                      "team": "0"})  # fmt: skip
+    response = client.post(
+        f"/outreach/lists/{target_list.pk}/rows/{row.pk}/door/", {"status": "not_home", "team": "0"}
+    )
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.status == "not_home"

@@ -58,8 +58,9 @@ def test_one_row_per_household_with_its_target_members_and_reasons(world):
     assert len(rows) == len({r.household_id for r in rows}) == 5
     h4 = next(r for r in rows if r.household_id == world["h"]["h4"].pk)
     assert {m.person.full_name: m.reasons for m in h4.members.all()} == {
-        "Đỗ Thị Hà": ["vsi_due"], "Đỗ Văn Khánh": ["cash_pension"],
-    }  # fmt: skip
+        "Đỗ Thị Hà": ["vsi_due"],
+        "Đỗ Văn Khánh": ["cash_pension"],
+    }
     # Lan (pension to an account, valid card) has nothing to be visited for.
     nam = TargetHousehold.objects.get(target_list=target_list, household=world["h"]["h5"]).members.get(
         person=world["p"]["nam"]

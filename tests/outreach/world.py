@@ -24,9 +24,17 @@ def cover(
     person, start: dt.date, end: dt.date, *, group: str = "household", void: bool = False
 ) -> HICoverage:
     return HICoverage.objects.create(
-        person=person, valid_from=start, valid_to=end, group=group, group_code="GD", benefit_level=4,
-        card_code=f"GD4{next(_n):012d}", rule="test", is_void=void, province_code=person.province_code,
-    )  # fmt: skip
+        person=person,
+        valid_from=start,
+        valid_to=end,
+        group=group,
+        group_code="GD",
+        benefit_level=4,
+        card_code=f"GD4{next(_n):012d}",
+        rule="test",
+        is_void=void,
+        province_code=person.province_code,
+    )
 
 
 def vsi_paid(
@@ -34,24 +42,42 @@ def vsi_paid(
 ) -> VSIContribution:
     first = add_months(last_month, -(months - 1))
     enrollment = Enrollment.objects.create(
-        idempotency_key=f"test-vsi-{next(_n)}", fingerprint="x", scheme="vsi", status="completed", point=point,
-        paid_on=first, months=months, quote={}, total_payable=0, province_code=person.province_code,
-    )  # fmt: skip
+        idempotency_key=f"test-vsi-{next(_n)}",
+        fingerprint="x",
+        scheme="vsi",
+        status="completed",
+        point=point,
+        paid_on=first,
+        months=months,
+        quote={},
+        total_payable=0,
+        province_code=person.province_code,
+    )
     return VSIContribution.objects.create(
-        person=person, enrollment=enrollment, first_month=first, months=months, last_month=last_month,
-        monthly_income=income, monthly_contribution=income * 22 // 100, monthly_support=0, supported_months=0,
-        total_payable=income * 22 // 100 * months, province_code=person.province_code,
-    )  # fmt: skip
+        person=person,
+        enrollment=enrollment,
+        first_month=first,
+        months=months,
+        last_month=last_month,
+        monthly_income=income,
+        monthly_contribution=income * 22 // 100,
+        monthly_support=0,
+        supported_months=0,
+        total_payable=income * 22 // 100 * months,
+        province_code=person.province_code,
+    )
 
 
 def member(actor, household, commune, village, name, **extra):
-    person = make_person(actor, area_code=commune.code, village_id=village.pk if village else None, full_name=name,
-                         **extra)  # fmt: skip
+    person = make_person(
+        actor, area_code=commune.code, village_id=village.pk if village else None, full_name=name, **extra
+    )
     household_add_member(actor=actor, household=household, person=person, relation="other")
     return person
 
 
 def head(actor, commune, village, name, **extra):
-    person = make_person(actor, area_code=commune.code, village_id=village.pk if village else None, full_name=name,
-                         **extra)  # fmt: skip
+    person = make_person(
+        actor, area_code=commune.code, village_id=village.pk if village else None, full_name=name, **extra
+    )
     return person, make_household(actor, head=person)

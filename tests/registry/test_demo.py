@@ -90,8 +90,9 @@ def test_people_live_in_villages_of_communes_of_the_province(demo):
     villages = dict(
         Area.objects.filter(level=Level.VILLAGE, province_code="15").values_list("pk", "parent_id")
     )
-    for commune_id, village_id, province_code in Person.objects.values_list("commune_id", "village_id",
-                                                                            "province_code"):  # fmt: skip
+    for commune_id, village_id, province_code in Person.objects.values_list(
+        "commune_id", "village_id", "province_code"
+    ):
         assert province_code == "15"
         assert commune_id in communes
         assert villages[village_id] == commune_id
@@ -104,9 +105,20 @@ def test_people_live_in_villages_of_communes_of_the_province(demo):
 
 
 def test_the_population_looks_like_lao_cai(demo):
-    people = list(Person.objects.values("ethnicity", "full_name", "name_folded", "sex", "birth_date",
-                                        "birth_date_precision", "is_student", "pension_recipient",
-                                        "payout_method", "poverty"))  # fmt: skip
+    people = list(
+        Person.objects.values(
+            "ethnicity",
+            "full_name",
+            "name_folded",
+            "sex",
+            "birth_date",
+            "birth_date_precision",
+            "is_student",
+            "pension_recipient",
+            "payout_method",
+            "poverty",
+        )
+    )
     ethnicities = Counter(p["ethnicity"] for p in people)
     assert len(ethnicities) >= 5
     assert ethnicities["01"] < 0.6 * SMALL  # Kinh are a minority in Lào Cai's communes

@@ -15,8 +15,14 @@ def agent(communes):
 
 
 def test_an_agent_registers_a_person_in_their_commune_and_the_audit_log_has_it(agent, communes):
-    person = make_person(agent, area_code=communes["a"].code, full_name="  nguyễn   thị huyền ", sex="f",
-                         birth_date="1997-03-12", phone="+84 912 345 678")  # fmt: skip
+    person = make_person(
+        agent,
+        area_code=communes["a"].code,
+        full_name="  nguyễn   thị huyền ",
+        sex="f",
+        birth_date="1997-03-12",
+        phone="+84 912 345 678",
+    )
     assert person.full_name == "Nguyễn Thị Huyền"
     assert person.name_folded == "nguyen thi huyen"
     assert person.phone == "0912345678"
@@ -90,8 +96,13 @@ def test_a_viewer_cannot_register_anyone(communes):
 def test_two_people_cannot_share_a_personal_id(agent, communes):
     first = make_person(agent, area_code=communes["a"].code)
     with pytest.raises(ValidationFailed) as e:
-        make_person(agent, area_code=communes["a"].code, personal_id=first.personal_id, sex=first.sex,
-                    birth_date=first.birth_date.isoformat())  # fmt: skip
+        make_person(
+            agent,
+            area_code=communes["a"].code,
+            personal_id=first.personal_id,
+            sex=first.sex,
+            birth_date=first.birth_date.isoformat(),
+        )
     assert "personal_id" in e.value.errors
 
 
@@ -128,8 +139,9 @@ def test_a_household_has_its_head_as_first_member_and_a_person_belongs_to_one_ho
     household = make_household(agent, head=head)
     household_add_member(actor=agent, household=household, person=child, relation="child")
     assert list(Membership.objects.filter(household=household).values_list("relation", flat=True)) == [
-        "head", "child",
-    ]  # fmt: skip
+        "head",
+        "child",
+    ]
     other_head = make_person(agent, area_code=communes["a"].code)
     other = make_household(agent, head=other_head)
     with pytest.raises(ApplicationError) as e:

@@ -40,12 +40,17 @@ def registry(communes):
         ("child", {"birth_date": "2021-06-15"}),  # under 6 on 2025-01-01
         ("child", {"is_student": True, "birth_date": "2006-09-09"}),
     ):
-        household_add_member(actor=agent, household=family, person=make_person(agent, **where, **extra),
-                             relation=relation)  # fmt: skip
+        household_add_member(
+            actor=agent, household=family, person=make_person(agent, **where, **extra), relation=relation
+        )
     poor_head = make_person(agent, **where, poverty="poor", poverty_year=2024, birth_date="1970-01-01")
     poor_family = make_household(agent, head=poor_head)
-    household_add_member(actor=agent, household=poor_family, relation="parent",
-                         person=make_person(agent, **where, birth_date="1945-01-01"))  # fmt: skip
+    household_add_member(
+        actor=agent,
+        household=poor_family,
+        relation="parent",
+        person=make_person(agent, **where, birth_date="1945-01-01"),
+    )
     make_person(agent, **where, birth_date="1990-03-03")
     make_person(agent, **where, agricultural_household=True, birth_date="1975-07-07")
     admin = make_user(role="administrator", areas=["01"])
@@ -80,9 +85,10 @@ def test_baseline_totals_equal_the_sum_of_single_case_quotes(registry):
     assert result["persons"] == 8 and result["reform"] is None and result["difference"] is None
     assert result["baseline"] == _sum_of_quotes(registry)
     assert result["baseline"]["payable"] == (
-        result["baseline"]["premium"] - result["baseline"]["state_support"]
+        result["baseline"]["premium"]
+        - result["baseline"]["state_support"]
         - result["baseline"]["provincial_support"]
-    )  # fmt: skip
+    )
 
 
 def test_a_provincial_top_up_for_near_poor_reduces_payable_by_exactly_its_share(registry, tmp_path):
@@ -90,8 +96,12 @@ def test_a_provincial_top_up_for_near_poor_reduces_payable_by_exactly_its_share(
     reform_file.write_text(NEAR_POOR_TOPUP, encoding="utf-8")
     result = simulation_run(user=SystemActor(), on=ON, province_code="15", reform=load_reform(reform_file))
     # one near-poor person: 12 x 105,300 = 1,263,600 premium; the state pays 70 %, the province now 20 %
-    assert result["difference"] == {"premium": 0, "state_support": 0, "provincial_support": 252_720,
-                                    "payable": -252_720}  # fmt: skip
+    assert result["difference"] == {
+        "premium": 0,
+        "state_support": 0,
+        "provincial_support": 252_720,
+        "payable": -252_720,
+    }
     assert result["reform"]["payable"] == result["baseline"]["payable"] - 252_720
 
 

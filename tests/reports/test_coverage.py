@@ -66,8 +66,11 @@ def registry(communes):
 
 def independent(area_id, on):
     """The definitions of reports/coverage.py, computed in Python from the raw rows."""
-    alive = [p for p in Person.objects.filter(commune_id=area_id) if p.birth_date <= on and not
-             (p.died_on and p.died_on <= on)]  # fmt: skip
+    alive = [
+        p
+        for p in Person.objects.filter(commune_id=area_id)
+        if p.birth_date <= on and not (p.died_on and p.died_on <= on)
+    ]
     insured = {
         c.person_id for c in HICoverage.objects.filter(is_void=False) if c.valid_from <= on <= c.valid_to
     }
@@ -127,8 +130,10 @@ def test_the_cli_contract(registry):
 def test_the_api_matrix(client, registry, communes, kind, status):
     from ansinh.core.services import token_create
 
-    users = {"other_area": lambda: make_user(role="viewer", areas=[communes["other"].code]),
-             "viewer": lambda: make_user(role="viewer", areas=["15"])}  # fmt: skip
+    users = {
+        "other_area": lambda: make_user(role="viewer", areas=[communes["other"].code]),
+        "viewer": lambda: make_user(role="viewer", areas=["15"]),
+    }
     headers = {}
     if kind != "anonymous":
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(actor=None, user=users[kind]())[1]}"}

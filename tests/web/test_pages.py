@@ -31,8 +31,10 @@ READ_PAGES = ["/persons/{person}/", "/households/{household}/"]
 
 
 @pytest.mark.parametrize("url", READ_PAGES)
-@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 200),
-                                          ("own_area_agent", 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 200), ("own_area_agent", 200)],
+)
 def test_reading_pages_matrix(client, setting, url, kind, status):
     url = url.format(person=setting["person"].pk, household=setting["household"].pk)
     response = as_(client, setting, kind).get(url)
@@ -41,12 +43,21 @@ def test_reading_pages_matrix(client, setting, url, kind, status):
         assert "/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("kind, status", [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 403),
-                                          ("own_area_agent", 302)])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind, status",
+    [("anonymous", 302), ("other_area", 404), ("own_area_viewer", 403), ("own_area_agent", 302)],
+)
 def test_correcting_a_record_page_matrix_and_denied_changes_nothing(client, setting, kind, status):
     person = setting["person"]
-    data = {**person_data(area_code=setting["commune"].code, full_name="Nguyễn Thị Huyền", sex="f",
-                          birth_date=person.birth_date.isoformat()), "personal_id": person.personal_id}  # fmt: skip
+    data = {
+        **person_data(
+            area_code=setting["commune"].code,
+            full_name="Nguyễn Thị Huyền",
+            sex="f",
+            birth_date=person.birth_date.isoformat(),
+        ),
+        "personal_id": person.personal_id,
+    }
     data = {k: v for k, v in data.items() if v is not None}
     events = AuditEvent.objects.count()
     response = as_(client, setting, kind).post(f"/persons/{person.pk}/edit/", {**data, "phone": "0987654321"})
@@ -93,8 +104,9 @@ def test_adding_a_member_from_the_household_page(client, setting):
     owner = setting["users"]["own_area_agent"]
     client.force_login(owner)
     child = make_person(owner, area_code=setting["commune"].code)
-    response = client.post(f"/households/{setting['household'].pk}/members/",
-                           {"person_id": child.pk, "relation": "child"})  # fmt: skip
+    response = client.post(
+        f"/households/{setting['household'].pk}/members/", {"person_id": child.pk, "relation": "child"}
+    )
     assert response.status_code == 302
     assert Membership.objects.filter(person=child, household=setting["household"], ended_on=None).exists()
 
@@ -116,8 +128,9 @@ def test_the_interface_is_vietnamese_by_default_and_english_on_request(client, s
 
 @pytest.mark.parametrize("kind, status", [("anonymous", 302), ("own_area_agent", 403)])
 def test_only_administrators_manage_users(client, setting, kind, status):
-    response = as_(client, setting, kind).post("/users/new/", {"username": "x", "role": "administrator",
-                                                              "area_codes": "15"})  # fmt: skip
+    response = as_(client, setting, kind).post(
+        "/users/new/", {"username": "x", "role": "administrator", "area_codes": "15"}
+    )
     assert response.status_code == status
     assert not User.objects.filter(username="x").exists()
 
@@ -125,9 +138,16 @@ def test_only_administrators_manage_users(client, setting, kind, status):
 def test_an_administrator_creates_a_user_with_areas_in_the_application(client, setting, communes):
     admin = make_user(role="administrator", areas=["15"])
     client.force_login(admin)
-    response = client.post("/users/new/", {"username": "agent9", "role": "collection_agent",
-                                           "area_codes": f"{communes['a'].code} {communes['b'].code}",
-                                           "password": "a-long-password-1", "is_active": "on"})  # fmt: skip
+    response = client.post(
+        "/users/new/",
+        {
+            "username": "agent9",
+            "role": "collection_agent",
+            "area_codes": f"{communes['a'].code} {communes['b'].code}",
+            "password": "a-long-password-1",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="agent9")
     assert set(user.areas.values_list("code", flat=True)) == {communes["a"].code, communes["b"].code}

@@ -65,15 +65,17 @@ def test_adding_and_removing_members_without_javascript(client, agent):
         "/calculator/", {"on": "01/01/2025", "months": "12", "group": ["household"], "add": "1"}
     )
     assert added.context["rows"][1]["group"] == "household"
-    removed = client.get("/calculator/", {"on": "01/01/2025", "months": "12", "group": ["poor", "household"],
-                                          "remove": "0"})  # fmt: skip
+    removed = client.get(
+        "/calculator/", {"on": "01/01/2025", "months": "12", "group": ["poor", "household"], "remove": "0"}
+    )
     assert [r["group"] for r in removed.context["rows"]] == ["household"]
 
 
 def test_htmx_gets_only_the_result(client, agent):
     client.force_login(agent)
-    response = client.get("/calculator/", {"on": "01/01/2025", "months": "12", "group": "household"},
-                          HTTP_HX_REQUEST="true")  # fmt: skip
+    response = client.get(
+        "/calculator/", {"on": "01/01/2025", "months": "12", "group": "household"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="calc">') and "<header" not in html and "1.263.600 ₫" in html
 
@@ -98,9 +100,19 @@ def test_bad_household_input_is_shown_on_the_field(client, agent, params, field,
 
 def test_voluntary_si_at_the_floor_for_a_poor_person_and_a_pension_estimate(client, agent):
     client.force_login(agent)
-    response = client.get("/calculator/vsi/", {"on": "01/08/2025", "income": "1.500.000", "group": "poor",
-                                               "mode": "1", "supported": "0", "sex": "f", "born": "12/03/1997",
-                                               "years": "20"})  # fmt: skip
+    response = client.get(
+        "/calculator/vsi/",
+        {
+            "on": "01/08/2025",
+            "income": "1.500.000",
+            "group": "poor",
+            "mode": "1",
+            "supported": "0",
+            "sex": "f",
+            "born": "12/03/1997",
+            "years": "20",
+        },
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "330.000 ₫" in html and "165.000 ₫" in html  # rules-vn.md §5: contribution and support

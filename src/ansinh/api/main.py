@@ -51,18 +51,23 @@ def validation_error(request, exc: NinjaValidationError):
     loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload")]
     return api.create_response(
         request,
-        {"code": "invalid", "message": first.get("msg", _("Invalid input.")), "field": ".".join(loc) or None,
-         "errors": exc.errors},
+        {
+            "code": "invalid",
+            "message": first.get("msg", _("Invalid input.")),
+            "field": ".".join(loc) or None,
+            "errors": exc.errors,
+        },
         status=422,
-    )  # fmt: skip
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(
-        request, {"code": "unauthenticated", "message": _("Sign in or send a valid API token."), "field": None},
+        request,
+        {"code": "unauthenticated", "message": _("Sign in or send a valid API token."), "field": None},
         status=401,
-    )  # fmt: skip
+    )
 
 
 def _register() -> None:

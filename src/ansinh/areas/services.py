@@ -42,28 +42,48 @@ def areas_load_official(*, progress: Progress | None = None) -> dict:
     step = progress or (lambda label, n: None)
 
     provinces = [
-        Area(code=p["code"], name=p["name"], name_folded=fold(p["name"]), kind=p["kind"], level=Level.PROVINCE,
-             path=f"/{p['code']}/", province_code=p["code"])
+        Area(
+            code=p["code"],
+            name=p["name"],
+            name_folded=fold(p["name"]),
+            kind=p["kind"],
+            level=Level.PROVINCE,
+            path=f"/{p['code']}/",
+            province_code=p["code"],
+        )
         for p in sources.current_provinces()
-    ]  # fmt: skip
+    ]
     _upsert(provinces)
     step("current provinces", len(provinces))
     prov = _ids(Level.PROVINCE)
     communes = [
-        Area(code=c["code"], name=c["name"], name_folded=fold(c["name"]), kind=c["kind"], level=Level.COMMUNE,
-             parent_id=prov[c["province_code"]][0], path=f"{prov[c['province_code']][1]}{c['code']}/",
-             province_code=c["province_code"])
+        Area(
+            code=c["code"],
+            name=c["name"],
+            name_folded=fold(c["name"]),
+            kind=c["kind"],
+            level=Level.COMMUNE,
+            parent_id=prov[c["province_code"]][0],
+            path=f"{prov[c['province_code']][1]}{c['code']}/",
+            province_code=c["province_code"],
+        )
         for c in sources.current_communes()
-    ]  # fmt: skip
+    ]
     _upsert(communes)
     step("current communes", len(communes))
 
     lp = [
-        Area(code=LEGACY_PREFIX + p["code"], name=p["name"], name_folded=fold(p["name"]), kind=p["kind"],
-             level=Level.LEGACY_PROVINCE, path=f"/{LEGACY_PREFIX}{p['code']}/",
-             province_code=LEGACY_PREFIX + p["code"])
+        Area(
+            code=LEGACY_PREFIX + p["code"],
+            name=p["name"],
+            name_folded=fold(p["name"]),
+            kind=p["kind"],
+            level=Level.LEGACY_PROVINCE,
+            path=f"/{LEGACY_PREFIX}{p['code']}/",
+            province_code=LEGACY_PREFIX + p["code"],
+        )
         for p in sources.legacy_provinces()
-    ]  # fmt: skip
+    ]
     _upsert(lp)
     step("legacy provinces", len(lp))
     lprov = _ids(Level.LEGACY_PROVINCE)
@@ -71,9 +91,18 @@ def areas_load_official(*, progress: Progress | None = None) -> dict:
     for d in sources.legacy_districts():
         parent_id, parent_path = lprov[LEGACY_PREFIX + d["province_code"]]
         code = LEGACY_PREFIX + d["code"]
-        ld.append(Area(code=code, name=d["name"], name_folded=fold(d["name"]), kind=d["kind"],
-                       level=Level.LEGACY_DISTRICT, parent_id=parent_id, path=f"{parent_path}{code}/",
-                       province_code=LEGACY_PREFIX + d["province_code"]))  # fmt: skip
+        ld.append(
+            Area(
+                code=code,
+                name=d["name"],
+                name_folded=fold(d["name"]),
+                kind=d["kind"],
+                level=Level.LEGACY_DISTRICT,
+                parent_id=parent_id,
+                path=f"{parent_path}{code}/",
+                province_code=LEGACY_PREFIX + d["province_code"],
+            )
+        )
     _upsert(ld)
     step("legacy districts", len(ld))
     ldist = _ids(Level.LEGACY_DISTRICT)
@@ -81,9 +110,18 @@ def areas_load_official(*, progress: Progress | None = None) -> dict:
     for c in sources.legacy_communes():
         parent_id, parent_path = ldist[LEGACY_PREFIX + c["district_code"]]
         code = LEGACY_PREFIX + c["code"]
-        lc.append(Area(code=code, name=c["name"], name_folded=fold(c["name"]), kind=c["kind"],
-                       level=Level.LEGACY_COMMUNE, parent_id=parent_id, path=f"{parent_path}{code}/",
-                       province_code=LEGACY_PREFIX + c["province_code"]))  # fmt: skip
+        lc.append(
+            Area(
+                code=code,
+                name=c["name"],
+                name_folded=fold(c["name"]),
+                kind=c["kind"],
+                level=Level.LEGACY_COMMUNE,
+                parent_id=parent_id,
+                path=f"{parent_path}{code}/",
+                province_code=LEGACY_PREFIX + c["province_code"],
+            )
+        )
     _upsert(lc)
     step("legacy communes", len(lc))
 
@@ -132,8 +170,14 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
             n += 1
             code = f"{commune.code}.{n:03d}"
     village = Area.objects.create(
-        code=code, name=name, name_folded=fold(name), kind=kind, level=Level.VILLAGE, parent=commune,
-        path=f"{commune.path}{code}/", province_code=commune.province_code,
-    )  # fmt: skip
+        code=code,
+        name=name,
+        name_folded=fold(name),
+        kind=kind,
+        level=Level.VILLAGE,
+        parent=commune,
+        path=f"{commune.path}{code}/",
+        province_code=commune.province_code,
+    )
     audit_record(actor=actor, action="village_create", obj=village, after=snapshot(village))
     return village

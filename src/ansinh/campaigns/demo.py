@@ -72,11 +72,22 @@ def _points(province: Area, communes: list[Area]) -> dict[str, CollectionPoint]:
         if kind in points:
             continue
         points[kind] = point_create(
-            actor=actor, code=f"{prefix}{i}", name=f"{name} {communes[0].name}", kind=kind, area=communes[0],
-            bank_bin="970436", bank_account=f"00110099{i:02d}", bank_account_name=f"BHXH TINH {province.name}".upper(),
-        )  # fmt: skip
-        book_create(actor=actor, point=points[kind], series=f"CD{province.code}{i}", first_number=1,
-                    last_number=999_999)  # fmt: skip
+            actor=actor,
+            code=f"{prefix}{i}",
+            name=f"{name} {communes[0].name}",
+            kind=kind,
+            area=communes[0],
+            bank_bin="970436",
+            bank_account=f"00110099{i:02d}",
+            bank_account_name=f"BHXH TINH {province.name}".upper(),
+        )
+        book_create(
+            actor=actor,
+            point=points[kind],
+            series=f"CD{province.code}{i}",
+            first_number=1,
+            last_number=999_999,
+        )
     return points
 
 
@@ -90,47 +101,129 @@ def _plan(province: Area, communes: list[Area], start: dt.date) -> list[dict[str
     main, remote = communes[0], communes[-2:]
     visits = communes[:4]
     plan: list[dict[str, Any]] = [
-        {"key": "banner", "kind": "banner", "title": "Băng rôn, khẩu hiệu hưởng ứng Tháng vận động",
-         "starts_on": on(1), "ends_on": on(31), "area": province,
-         "venue": "Các tuyến đường chính, ngõ phố của các xã, phường", "reach": {"banners": 420}, "cost": 46_200_000},
-        {"key": "show", "kind": "art_performance", "title": "Chương trình nghệ thuật “BHXH, BHYT – điểm tựa an sinh”",
-         "starts_on": on(9), "ends_on": on(9), "area": main, "venue": f"Quảng trường trung tâm {main.name}",
-         "partner": f"Trung tâm Văn hóa và Điện ảnh tỉnh {p}", "reach": {"audience": 1_350}, "cost": 85_000_000},
-        {"key": "live", "kind": "livestream", "title": "Livestream hỏi đáp BHXH tự nguyện, BHYT hộ gia đình",
-         "starts_on": on(15), "ends_on": on(15), "area": province, "platform": "Facebook (trang BHXH tỉnh)",
-         "reach": {"views": 18_640, "interactions": 1_985, "shares": 214}, "cost": 4_500_000},
-        {"key": "booth", "kind": "job_fair_booth", "title": "Gian tư vấn tại Phiên giao dịch việc làm",
-         "starts_on": on(22), "ends_on": on(22), "area": main, "venue": "Trung tâm Dịch vụ việc làm tỉnh",
-         "partner": f"Liên đoàn Lao động tỉnh {p}", "reach": {"visitors": 68}, "cost": 6_000_000},
-        {"key": "post", "kind": "post_office_launch", "title": "Lễ ra quân cùng Bưu điện tỉnh",
-         "starts_on": on(25), "ends_on": on(31), "area": main, "venue": "Bưu điện trung tâm",
-         "partner": f"Bưu điện tỉnh {p}", "reach": {"audience": 320}, "cost": 18_000_000},
-        {"key": "radio", "kind": "press", "title": "Phóng sự “Chung tay vì an sinh” trên Đài PT-TH tỉnh",
-         "starts_on": on(6), "ends_on": on(6), "area": province, "platform": "Truyền hình tỉnh", "cost": 12_000_000},
-        {"key": "paper", "kind": "press", "title": "Loạt tin bài trên báo tỉnh và loa truyền thanh cơ sở",
-         "starts_on": on(2), "ends_on": on(30), "area": province, "platform": "Báo in, báo điện tử, loa phát thanh",
-         "cost": 8_000_000},
-    ]  # fmt: skip
+        {
+            "key": "banner",
+            "kind": "banner",
+            "title": "Băng rôn, khẩu hiệu hưởng ứng Tháng vận động",
+            "starts_on": on(1),
+            "ends_on": on(31),
+            "area": province,
+            "venue": "Các tuyến đường chính, ngõ phố của các xã, phường",
+            "reach": {"banners": 420},
+            "cost": 46_200_000,
+        },
+        {
+            "key": "show",
+            "kind": "art_performance",
+            "title": "Chương trình nghệ thuật “BHXH, BHYT – điểm tựa an sinh”",
+            "starts_on": on(9),
+            "ends_on": on(9),
+            "area": main,
+            "venue": f"Quảng trường trung tâm {main.name}",
+            "partner": f"Trung tâm Văn hóa và Điện ảnh tỉnh {p}",
+            "reach": {"audience": 1_350},
+            "cost": 85_000_000,
+        },
+        {
+            "key": "live",
+            "kind": "livestream",
+            "title": "Livestream hỏi đáp BHXH tự nguyện, BHYT hộ gia đình",
+            "starts_on": on(15),
+            "ends_on": on(15),
+            "area": province,
+            "platform": "Facebook (trang BHXH tỉnh)",
+            "reach": {"views": 18_640, "interactions": 1_985, "shares": 214},
+            "cost": 4_500_000,
+        },
+        {
+            "key": "booth",
+            "kind": "job_fair_booth",
+            "title": "Gian tư vấn tại Phiên giao dịch việc làm",
+            "starts_on": on(22),
+            "ends_on": on(22),
+            "area": main,
+            "venue": "Trung tâm Dịch vụ việc làm tỉnh",
+            "partner": f"Liên đoàn Lao động tỉnh {p}",
+            "reach": {"visitors": 68},
+            "cost": 6_000_000,
+        },
+        {
+            "key": "post",
+            "kind": "post_office_launch",
+            "title": "Lễ ra quân cùng Bưu điện tỉnh",
+            "starts_on": on(25),
+            "ends_on": on(31),
+            "area": main,
+            "venue": "Bưu điện trung tâm",
+            "partner": f"Bưu điện tỉnh {p}",
+            "reach": {"audience": 320},
+            "cost": 18_000_000,
+        },
+        {
+            "key": "radio",
+            "kind": "press",
+            "title": "Phóng sự “Chung tay vì an sinh” trên Đài PT-TH tỉnh",
+            "starts_on": on(6),
+            "ends_on": on(6),
+            "area": province,
+            "platform": "Truyền hình tỉnh",
+            "cost": 12_000_000,
+        },
+        {
+            "key": "paper",
+            "kind": "press",
+            "title": "Loạt tin bài trên báo tỉnh và loa truyền thanh cơ sở",
+            "starts_on": on(2),
+            "ends_on": on(30),
+            "area": province,
+            "platform": "Báo in, báo điện tử, loa phát thanh",
+            "cost": 8_000_000,
+        },
+    ]
     for i, commune in enumerate(visits):
-        plan.append({
-            "key": f"visit-{commune.pk}", "kind": "small_group_visit", "commune": commune.pk,
-            "title": f"Truyền thông nhóm nhỏ 7 ngày tại {commune.name}", "starts_on": on(13), "ends_on": on(19),
-            "area": commune, "venue": "Thôn, bản, tổ dân phố, khu công nghiệp, chợ",
-            "reach": {"participants": 180 + 35 * i}, "cost": 9_500_000,
-        })  # fmt: skip
-    plan.append({
-        "key": "visit-elsewhere", "kind": "small_group_visit", "title": "Truyền thông nhóm nhỏ 7 ngày tại các xã khác",
-        "starts_on": on(13), "ends_on": on(19), "area": province, "venue": "Thôn, bản, tổ dân phố của các xã còn lại",
-        "reach": {"participants": 640}, "cost": 24_000_000,
-    })  # fmt: skip
+        plan.append(
+            {
+                "key": f"visit-{commune.pk}",
+                "kind": "small_group_visit",
+                "commune": commune.pk,
+                "title": f"Truyền thông nhóm nhỏ 7 ngày tại {commune.name}",
+                "starts_on": on(13),
+                "ends_on": on(19),
+                "area": commune,
+                "venue": "Thôn, bản, tổ dân phố, khu công nghiệp, chợ",
+                "reach": {"participants": 180 + 35 * i},
+                "cost": 9_500_000,
+            }
+        )
+    plan.append(
+        {
+            "key": "visit-elsewhere",
+            "kind": "small_group_visit",
+            "title": "Truyền thông nhóm nhỏ 7 ngày tại các xã khác",
+            "starts_on": on(13),
+            "ends_on": on(19),
+            "area": province,
+            "venue": "Thôn, bản, tổ dân phố của các xã còn lại",
+            "reach": {"participants": 640},
+            "cost": 24_000_000,
+        }
+    )
     for i, commune in enumerate(remote):
-        plan.append({
-            "key": f"conference-{commune.pk}", "kind": "conference", "commune": commune.pk,
-            "title": f"Hội nghị đối thoại chính sách tại {commune.name}", "starts_on": on(20 + 7 * i),
-            "ends_on": on(20 + 7 * i), "area": commune, "venue": f"Hội trường UBND {commune.name}",
-            "partner": f"Hội Nông dân tỉnh {p}", "reach": {"participants": 120 - 25 * i, "organisations": 6 - i},
-            "cost": 14_000_000,
-        })  # fmt: skip
+        plan.append(
+            {
+                "key": f"conference-{commune.pk}",
+                "kind": "conference",
+                "commune": commune.pk,
+                "title": f"Hội nghị đối thoại chính sách tại {commune.name}",
+                "starts_on": on(20 + 7 * i),
+                "ends_on": on(20 + 7 * i),
+                "area": commune,
+                "venue": f"Hội trường UBND {commune.name}",
+                "partner": f"Hội Nông dân tỉnh {p}",
+                "reach": {"participants": 120 - 25 * i, "organisations": 6 - i},
+                "cost": 14_000_000,
+            }
+        )
     return plan
 
 
@@ -180,22 +273,38 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
     with transaction.atomic():
         points = _points(province, communes)
         campaign = campaign_create(
-            actor=actor, name=name, kind=CampaignKind.MONTH_OF_PROMOTION, starts_on=start, ends_on=end,
-            area_codes=[province.code], goals=goals,
+            actor=actor,
+            name=name,
+            kind=CampaignKind.MONTH_OF_PROMOTION,
+            starts_on=start,
+            ends_on=end,
+            area_codes=[province.code],
+            goals=goals,
             description="Hưởng ứng Tháng vận động triển khai BHXH toàn dân: tuyên truyền, tư vấn, vận động người "
-                        "dân tham gia BHYT hộ gia đình và BHXH tự nguyện, cài đặt VssID, nhận lương hưu không dùng "
-                        "tiền mặt.",
-            partner_names=[f"Trung tâm Văn hóa và Điện ảnh tỉnh {province.name}",
-                           f"Liên đoàn Lao động tỉnh {province.name}", f"Bưu điện tỉnh {province.name}"],
-        )  # fmt: skip
+            "dân tham gia BHYT hộ gia đình và BHXH tự nguyện, cài đặt VssID, nhận lương hưu không dùng "
+            "tiền mặt.",
+            partner_names=[
+                f"Trung tâm Văn hóa và Điện ảnh tỉnh {province.name}",
+                f"Liên đoàn Lao động tỉnh {province.name}",
+                f"Bưu điện tỉnh {province.name}",
+            ],
+        )
         activities: dict[str, Activity] = {}
         for item in _plan(province, communes, start):
             activities[item["key"]] = activity_create(
-                actor=actor, campaign=campaign, kind=item["kind"], title=item["title"],
-                starts_on=item["starts_on"], ends_on=item["ends_on"], area_code=item["area"].code,
-                reach=item.get("reach"), venue=item.get("venue", ""), platform=item.get("platform", ""),
-                partner_name=item.get("partner", ""), cost=item.get("cost"),
-            )  # fmt: skip
+                actor=actor,
+                campaign=campaign,
+                kind=item["kind"],
+                title=item["title"],
+                starts_on=item["starts_on"],
+                ends_on=item["ends_on"],
+                area_code=item["area"].code,
+                reach=item.get("reach"),
+                venue=item.get("venue", ""),
+                platform=item.get("platform", ""),
+                partner_name=item.get("partner", ""),
+                cost=item.get("cost"),
+            )
     step("campaign", 1)
 
     household_of = dict(
@@ -309,8 +418,14 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
                 continue
             if rng.random() < 0.2 or not shown["vsi"]:  # paid February–April: May's payment is a renewal
                 february = start.replace(month=2, day=rng.randint(3, 20))
-                shown["vsi"] = enroll(scheme=Scheme.VSI, person_ids=[person.pk], months=3, income=1_500_000,
-                                      point=points["post_office"], paid_on=february)  # fmt: skip
+                shown["vsi"] = enroll(
+                    scheme=Scheme.VSI,
+                    person_ids=[person.pk],
+                    months=3,
+                    income=1_500_000,
+                    point=points["post_office"],
+                    paid_on=february,
+                )
             income = rng.choice((1_500_000, 2_000_000, 3_000_000))
             enroll(
                 scheme=Scheme.VSI,
@@ -322,9 +437,13 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
         step("campaign", 1)
     # Pensioners still paid in cash, visited by the small groups and at the post office: switched to an account.
     pensioners = list(
-        Person.objects.filter(province_code=province.code, pension_recipient=True, payout_method=Payout.CASH,
-                              died_on__isnull=True).order_by("pk")[:400]
-    )  # fmt: skip
+        Person.objects.filter(
+            province_code=province.code,
+            pension_recipient=True,
+            payout_method=Payout.CASH,
+            died_on__isnull=True,
+        ).order_by("pk")[:400]
+    )
     for i, person in enumerate(pensioners):
         if rng.random() < 0.3 or i == 0:
             visit = visit_of.get(person.commune_id)
@@ -335,10 +454,14 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
                 outcome(activity, person, "vssid_install_assisted", day)
     # People already covered, helped with VssID and consulted by the small groups and at the performance.
     covered_people = list(
-        Person.objects.filter(province_code=province.code, commune_id__in=list(visit_of), died_on__isnull=True,
-                              birth_date__lt=start.replace(year=start.year - 18), pk__in=covered)
-        .order_by("pk")[:1500]
-    )  # fmt: skip
+        Person.objects.filter(
+            province_code=province.code,
+            commune_id__in=list(visit_of),
+            died_on__isnull=True,
+            birth_date__lt=start.replace(year=start.year - 18),
+            pk__in=covered,
+        ).order_by("pk")[:1500]
+    )
     for person in covered_people:
         r = rng.random()
         if r < 0.12:

@@ -340,11 +340,20 @@ def report_pdf(report: dict[str, Any]) -> bytes:
             ]
         )
     pdf.grid(
-        ["Loại hoạt động", "Số HĐ", "BHYT mới", "BHXH TN mới", "Tái tục BHYT", "VssID", "Không tiền mặt",
-         "Chi phí (₫)", "₫ / người mới"],
+        [
+            "Loại hoạt động",
+            "Số HĐ",
+            "BHYT mới",
+            "BHXH TN mới",
+            "Tái tục BHYT",
+            "VssID",
+            "Không tiền mặt",
+            "Chi phí (₫)",
+            "₫ / người mới",
+        ],
         rows,
         (40, 12, 16, 18, 18, 14, 18, 22, 22),
-    )  # fmt: skip
+    )
 
     pdf.heading("6. Theo địa bàn (nơi người tham gia cư trú)")
     rows = []
@@ -417,8 +426,16 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     title = book.add_format({"bold": True, "font_size": 14, "font_color": "#0054A6"})
     bold = book.add_format({"bold": True})
-    head = book.add_format({"bold": True, "bg_color": "#0054A6", "font_color": "#FFFFFF", "text_wrap": True,
-                            "valign": "top", "border": 1})  # fmt: skip
+    head = book.add_format(
+        {
+            "bold": True,
+            "bg_color": "#0054A6",
+            "font_color": "#FFFFFF",
+            "text_wrap": True,
+            "valign": "top",
+            "border": 1,
+        }
+    )
     num = book.add_format({"num_format": "#,##0"})
     pct = book.add_format({"num_format": "0.0%"})
     date = book.add_format({"num_format": "dd/mm/yyyy"})
@@ -500,8 +517,18 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     s.set_column(1, 1, 20)
     s.set_column(2, 12, 14)
     cols = ["activities", *ORDER, "cost", "cost_per_new_participant"]
-    header(s, 0, ["Loại hoạt động", "Mã", "Số hoạt động", *(FIGURE_SHORT_VI[f] for f in ORDER), "Chi phí (₫)",
-                  "Chi phí / người mới (₫)"])  # fmt: skip
+    header(
+        s,
+        0,
+        [
+            "Loại hoạt động",
+            "Mã",
+            "Số hoạt động",
+            *(FIGURE_SHORT_VI[f] for f in ORDER),
+            "Chi phí (₫)",
+            "Chi phí / người mới (₫)",
+        ],
+    )
     for r, (kind, data) in enumerate(report["by_activity_kind"].items(), start=1):
         s.write(r, 0, ACTIVITY_KIND_VI.get(kind, kind))
         s.write(r, 1, kind, key)
@@ -515,8 +542,16 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     s.set_column(1, 1, 10)
     s.set_column(2, 9, 15)
     area_figures = ORDER[:4]
-    header(s, 0, ["Địa bàn", "Mã", *(FIGURE_SHORT_VI[f] for f in area_figures),
-                  *(f"Mục tiêu {FIGURE_SHORT_VI[f]}" for f in area_figures)])  # fmt: skip
+    header(
+        s,
+        0,
+        [
+            "Địa bàn",
+            "Mã",
+            *(FIGURE_SHORT_VI[f] for f in area_figures),
+            *(f"Mục tiêu {FIGURE_SHORT_VI[f]}" for f in area_figures),
+        ],
+    )
     for r, data in enumerate(report["by_area"], start=1):
         s.write(r, 0, data["name"])
         s.write(r, 1, data["code"])
@@ -540,10 +575,13 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
         last = len(report["by_day"])
         chart = book.add_chart({"type": "column", "subtype": "stacked"})
         for col in (1, 2):  # new health insurance, new voluntary SI
-            chart.add_series({
-                "name": ["Theo ngày", 0, col], "categories": ["Theo ngày", 1, 0, last, 0],
-                "values": ["Theo ngày", 1, col, last, col],
-            })  # fmt: skip
+            chart.add_series(
+                {
+                    "name": ["Theo ngày", 0, col],
+                    "categories": ["Theo ngày", 1, 0, last, 0],
+                    "values": ["Theo ngày", 1, col, last, col],
+                }
+            )
         chart.set_title({"name": "Người tham gia mới theo ngày"})
         chart.set_size({"width": 760, "height": 320})
         s.insert_chart(1, len(ORDER) + 2, chart)
@@ -556,8 +594,20 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     s.set_column(3, 5, 12)
     from .models import REACH_KEYS
 
-    header(s, 0, ["Mã số", "Loại", "Hoạt động", "Từ ngày", "Đến ngày", "Địa bàn", "Chi phí (₫)",
-                  *(REACH_KEYS_VI[k].capitalize() for k in REACH_KEYS)])  # fmt: skip
+    header(
+        s,
+        0,
+        [
+            "Mã số",
+            "Loại",
+            "Hoạt động",
+            "Từ ngày",
+            "Đến ngày",
+            "Địa bàn",
+            "Chi phí (₫)",
+            *(REACH_KEYS_VI[k].capitalize() for k in REACH_KEYS),
+        ],
+    )
     for r, a in enumerate(report["activities"], start=1):
         s.write_number(r, 0, a["id"])
         s.write(r, 1, ACTIVITY_KIND_VI.get(a["kind"], a["kind"]))

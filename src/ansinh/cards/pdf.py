@@ -409,8 +409,14 @@ def _draw_receipt(pdf: _Doc, receipt, paper: str, lines: list[_ReceiptLine], top
     y += lh * 1.5
     pdf.font(base * 0.9)
     pdf.set_xy(left, y)
-    pdf.multi_cell(inner, lh * 0.95, f"Bằng chữ: {vnd_in_words(receipt.amount)}.", align="L",
-                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.multi_cell(
+        inner,
+        lh * 0.95,
+        f"Bằng chữ: {vnd_in_words(receipt.amount)}.",
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     y = pdf.get_y() + lh * 0.3
     method = METHODS.get(receipt.method, receipt.method)
     reference = getattr(getattr(receipt.enrollment, "payment", None), "reference", "")
@@ -444,8 +450,14 @@ def _draw_receipt(pdf: _Doc, receipt, paper: str, lines: list[_ReceiptLine], top
         except (ImportError, ValueError):
             pass
         pdf.set_xy(left, y)
-        pdf.multi_cell(inner, lh, f"ĐÃ HUỶ ngày {_d(local.date())}. Lý do: {receipt.void_reason}", align="L",
-                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.multi_cell(
+            inner,
+            lh,
+            f"ĐÃ HUỶ ngày {_d(local.date())}. Lý do: {receipt.void_reason}",
+            align="L",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         y = pdf.get_y()
         stamp = 44 if paper == "a5" else 30
         _void_stamp(pdf, width / 2, top + (y - top) * 0.45, stamp)
@@ -557,8 +569,13 @@ def handover_pdf(day_close, receipts=None) -> bytes:
         pdf.cell(width - 80, 6.5, value, new_x="LMARGIN", new_y="NEXT")
     pdf.font(9)
     pdf.set_x(margin)
-    pdf.multi_cell(width, 5, f"Bằng chữ (tiền mặt đã đếm): {vnd_in_words(day_close.cash_counted)}.",
-                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.multi_cell(
+        width,
+        5,
+        f"Bằng chữ (tiền mặt đã đếm): {vnd_in_words(day_close.cash_counted)}.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     if day_close.note:
         pdf.multi_cell(width, 5, f"Ghi chú: {day_close.note}", new_x="LMARGIN", new_y="NEXT")
 
@@ -569,8 +586,9 @@ def handover_pdf(day_close, receipts=None) -> bytes:
     box_w, box_h = (width - 10) / 2, 42
     pdf.set_draw_color(*GREY)
     pdf.set_line_width(0.3)
-    for i, (title, name) in enumerate((("Người nộp", _user_name(day_close.agent)),
-                                       ("Người nhận", day_close.received_by))):  # fmt: skip
+    for i, (title, name) in enumerate(
+        (("Người nộp", _user_name(day_close.agent)), ("Người nhận", day_close.received_by))
+    ):
         x = margin + i * (box_w + 10)
         pdf.rect(x, y, box_w, box_h)
         pdf.font(10, bold=True)

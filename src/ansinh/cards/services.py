@@ -91,6 +91,11 @@ def card_mark_printed(*, actor, cards: Iterable[Card]) -> int:
         raise not_found()
     Card.objects.filter(pk__in=ids).update(printed=F("printed") + 1)
     for card in allowed:
-        audit_record(actor=actor, action="card_print", obj=card, before={"printed": card.printed},
-                     after={"printed": card.printed + 1})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="card_print",
+            obj=card,
+            before={"printed": card.printed},
+            after={"printed": card.printed + 1},
+        )
     return len(allowed)

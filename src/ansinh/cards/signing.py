@@ -167,8 +167,12 @@ def signing_key(*, create: bool = True) -> tuple[Ed25519PrivateKey, str]:
 def public_keys(directory: Path | None = None) -> dict[str, Ed25519PublicKey]:
     """Every public key this office knows (the current one and kept older ones), by key id."""
     directory = directory or keys_dir()
-    stamp = ("public", str(directory), tuple(sorted(_stamp(p) for p in directory.glob("*.pub"))),
-             _stamp(directory / PRIVATE_NAME))  # fmt: skip
+    stamp = (
+        "public",
+        str(directory),
+        tuple(sorted(_stamp(p) for p in directory.glob("*.pub"))),
+        _stamp(directory / PRIVATE_NAME),
+    )
     cached = _cache.get(stamp)
     if cached is not None:
         return cached  # type: ignore[return-value]

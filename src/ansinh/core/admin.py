@@ -38,10 +38,16 @@ class UserAdmin(BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         user = form.instance
         audit_record(
-            actor=request.user, action="user_update" if change else "user_create", obj=user,
-            after={"username": user.username, "role": user.role, "is_active": user.is_active,
-                   "areas": sorted(user.areas.values_list("code", flat=True))},
-        )  # fmt: skip
+            actor=request.user,
+            action="user_update" if change else "user_create",
+            obj=user,
+            after={
+                "username": user.username,
+                "role": user.role,
+                "is_active": user.is_active,
+                "areas": sorted(user.areas.values_list("code", flat=True)),
+            },
+        )
 
 
 @admin.register(ApiToken)

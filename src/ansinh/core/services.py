@@ -39,14 +39,24 @@ def _areas_from_codes(codes: list[str]):
 
 def _user_snapshot(user: User) -> dict:
     return {
-        "username": user.username, "role": user.role, "is_active": user.is_active,
+        "username": user.username,
+        "role": user.role,
+        "is_active": user.is_active,
         "areas": sorted(user.areas.values_list("code", flat=True)),
-    }  # fmt: skip
+    }
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, role: str, area_codes: list[str], password: str | None = None,
-                full_name: str = "", email: str = "") -> User:  # fmt: skip
+def user_create(
+    *,
+    actor,
+    username: str,
+    role: str,
+    area_codes: list[str],
+    password: str | None = None,
+    full_name: str = "",
+    email: str = "",
+) -> User:
     """Creates a user working in the given areas. ``actor=None`` is the command line run by the operator."""
     if actor is not None:
         require(actor, "users.manage")
@@ -80,8 +90,15 @@ def user_create(*, actor, username: str, role: str, area_codes: list[str], passw
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, role: str | None = None, area_codes: list[str] | None = None,
-                is_active: bool | None = None, password: str | None = None) -> User:  # fmt: skip
+def user_update(
+    *,
+    actor,
+    user: User,
+    role: str | None = None,
+    area_codes: list[str] | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> User:
     if actor is not None:
         require(actor, "users.manage")
     before = _user_snapshot(user)

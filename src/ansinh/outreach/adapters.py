@@ -80,8 +80,19 @@ class ConsoleAdapter:
 class SMTPAdapter:
     name = "smtp"
 
-    def __init__(self, *, host: str, port: int = 25, user: str = "", password: str = "", sender: str = "",
-                 to: str = "{phone}", starttls: bool = False, ssl: bool = False, timeout: float = TIMEOUT):  # fmt: skip
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int = 25,
+        user: str = "",
+        password: str = "",
+        sender: str = "",
+        to: str = "{phone}",
+        starttls: bool = False,
+        ssl: bool = False,
+        timeout: float = TIMEOUT,
+    ):
         self.host, self.port, self.user, self.password = host, port, user, password
         self.sender = sender or "ansinh@localhost"
         self.to = to  # "{phone}@sms.example.vn" for an e-mail-to-SMS gateway, or one office mailbox

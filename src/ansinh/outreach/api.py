@@ -89,11 +89,18 @@ def door_outcome_record(request, list_id: int, row_id: int, payload: OutcomeIn):
     require(request.user, services.RECORD)
     row = selectors.target_household_get(user=request.user, list_id=list_id, row_id=row_id)
     outcome = services.door_outcome_record(actor=request.user, row=row, **payload.dict())
-    return Status(201, {
-        "id": outcome.pk, "status": outcome.status, "on": outcome.on.isoformat(), "person_id": outcome.person_id,
-        "reason": outcome.reason, "follow_up_on": outcome.follow_up_on.isoformat() if outcome.follow_up_on else None,
-        "campaign_outcome_ids": outcome.campaign_outcomes,
-    })  # fmt: skip
+    return Status(
+        201,
+        {
+            "id": outcome.pk,
+            "status": outcome.status,
+            "on": outcome.on.isoformat(),
+            "person_id": outcome.person_id,
+            "reason": outcome.reason,
+            "follow_up_on": outcome.follow_up_on.isoformat() if outcome.follow_up_on else None,
+            "campaign_outcome_ids": outcome.campaign_outcomes,
+        },
+    )
 
 
 @router.get("/outreach/target-lists/{list_id}/outcomes", response=list[dict])
@@ -103,11 +110,17 @@ def door_outcome_list(request, list_id: int):
     from .models import DoorOutcome
 
     return [
-        {"id": o.pk, "household_row_id": o.target_household_id, "status": o.status, "on": o.on.isoformat(),
-         "person_id": o.person_id, "reason": o.reason,
-         "follow_up_on": o.follow_up_on.isoformat() if o.follow_up_on else None}
+        {
+            "id": o.pk,
+            "household_row_id": o.target_household_id,
+            "status": o.status,
+            "on": o.on.isoformat(),
+            "person_id": o.person_id,
+            "reason": o.reason,
+            "follow_up_on": o.follow_up_on.isoformat() if o.follow_up_on else None,
+        }
         for o in DoorOutcome.objects.filter(target_household__target_list=target_list)
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/outreach/outbox", response=list[dict])

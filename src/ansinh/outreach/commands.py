@@ -30,7 +30,7 @@ def _fail(message: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option("--on", "on", default=None, help="The day to run for (YYYY-MM-DD); today by default.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def remind(dry_run: bool, on: str | None, as_json: bool) -> None:  # fmt: skip
+def remind(dry_run: bool, on: str | None, as_json: bool) -> None:
     _setup()
     from ansinh.core.dates import today
 
@@ -48,8 +48,10 @@ def remind(dry_run: bool, on: str | None, as_json: bool) -> None:  # fmt: skip
         return
     verb = "would write" if dry_run else "wrote"
     skipped = result["skipped"] or "none"
-    click.echo(f"{result['on']}: {verb} {result['written']} reminder(s); "
-               f"{result['already_in_outbox']} already in the outbox; skipped {skipped}")  # fmt: skip
+    click.echo(
+        f"{result['on']}: {verb} {result['written']} reminder(s); "
+        f"{result['already_in_outbox']} already in the outbox; skipped {skipped}"
+    )
     for m in result["messages"]:
         click.echo(f"  {m['kind']:9} {m['due_date']}  {m['recipient']}  {m['body']}")
 
@@ -72,7 +74,7 @@ def remind(dry_run: bool, on: str | None, as_json: bool) -> None:  # fmt: skip
     "else http if ANSINH_SMS_GATEWAY_URL is set, smtp if ANSINH_SMTP_HOST is "
     "set, else file).",
 )
-def worker(once: bool, interval: int, adapter: str | None) -> None:  # fmt: skip
+def worker(once: bool, interval: int, adapter: str | None) -> None:
     _setup()
     from .adapters import adapter_from_settings
     from .worker import run_due_jobs, run_forever
@@ -90,8 +92,12 @@ def worker(once: bool, interval: int, adapter: str | None) -> None:  # fmt: skip
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_a: stop.set())
     click.echo(f"ansinh worker: adapter {chosen.name}, every {interval} s (Ctrl+C to stop)")
-    run_forever(stop=stop, interval=interval, adapter=chosen,
-                on_pass=lambda r: click.echo(json.dumps(r, ensure_ascii=False, default=str)))  # fmt: skip
+    run_forever(
+        stop=stop,
+        interval=interval,
+        adapter=chosen,
+        on_pass=lambda r: click.echo(json.dumps(r, ensure_ascii=False, default=str)),
+    )
 
 
 def register(cli_group) -> None:

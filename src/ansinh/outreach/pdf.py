@@ -23,8 +23,14 @@ OFFERS = {
     "vsi": "BHXH tự nguyện",
     "cashless": "Nhận lương hưu qua tài khoản",
 }
-PRIORITIES = {1: "Hộ có người chưa có thẻ", 2: "Thẻ hết hạn", 3: "Chưa có thẻ", 4: "Thẻ sắp hết hạn",
-              5: "Đến kỳ đóng BHXH TN", 6: "Lương hưu tiền mặt"}  # fmt: skip
+PRIORITIES = {
+    1: "Hộ có người chưa có thẻ",
+    2: "Thẻ hết hạn",
+    3: "Chưa có thẻ",
+    4: "Thẻ sắp hết hạn",
+    5: "Đến kỳ đóng BHXH TN",
+    6: "Lương hưu tiền mặt",
+}
 BOXES = ["Đã đến", "Vắng nhà", "Đã tư vấn", "Đã tham gia", "Từ chối: ..........", "Hẹn lại: ..../..../......"]
 MARGIN = 12
 WIDTH = 210 - 2 * MARGIN

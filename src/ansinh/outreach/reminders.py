@@ -79,7 +79,7 @@ def _hi_candidates(on: dt.date, until: dt.date) -> list[tuple[int, dt.date]]:
                     When(valid_from__lte=on, valid_to__gte=on, then=1), default=0, output_field=IntegerField()
                 )
             ),
-        )  # fmt: skip
+        )
         .filter(valid=1, last_end__gte=on, last_end__lte=until)
         .order_by("person_id")
     )
@@ -137,8 +137,11 @@ def reminders_plan(*, on: dt.date) -> tuple[list[dict], Counter]:
         if not allowed(person):
             continue
         amount = _amount(scheme=Scheme.HI_HOUSEHOLD, persons=[person], months=HI_MONTHS, on=on)
-        planned.append(_message(person, MessageKind.HI_EXPIRY, valid_to, hi_expiry_body(person, valid_to, amount),
-                                amount))  # fmt: skip
+        planned.append(
+            _message(
+                person, MessageKind.HI_EXPIRY, valid_to, hi_expiry_body(person, valid_to, amount), amount
+            )
+        )
     for pid, last, due in vsi_rows:
         person = people.get(pid)
         if not allowed(person):
@@ -149,10 +152,18 @@ def reminders_plan(*, on: dt.date) -> tuple[list[dict], Counter]:
             .first()
         )
         assert previous is not None  # the row comes from this person's non-void contributions
-        amount = _amount(scheme=Scheme.VSI, persons=[person], months=previous.months, on=on,
-                         income=previous.monthly_income)  # fmt: skip
-        planned.append(_message(person, MessageKind.VSI_DUE, due,
-                                vsi_due_body(person, last, due, previous.months, amount), amount))  # fmt: skip
+        amount = _amount(
+            scheme=Scheme.VSI, persons=[person], months=previous.months, on=on, income=previous.monthly_income
+        )
+        planned.append(
+            _message(
+                person,
+                MessageKind.VSI_DUE,
+                due,
+                vsi_due_body(person, last, due, previous.months, amount),
+                amount,
+            )
+        )
     return planned, skipped
 
 
@@ -164,8 +175,15 @@ def _amount(**kwargs) -> int | None:
 
 
 def _message(person: Person, kind: str, due: dt.date, body: str, amount: int | None) -> dict:
-    return {"person_id": person.pk, "recipient": person.phone, "kind": kind, "due_date": due, "body": body,
-            "amount": amount, "province_code": person.province_code}  # fmt: skip
+    return {
+        "person_id": person.pk,
+        "recipient": person.phone,
+        "kind": kind,
+        "due_date": due,
+        "body": body,
+        "amount": amount,
+        "province_code": person.province_code,
+    }
 
 
 def reminders_run(*, on: dt.date, dry_run: bool = False) -> dict:

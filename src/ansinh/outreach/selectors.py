@@ -246,10 +246,12 @@ def target_list_json(target_list: TargetList, *, with_households: bool = False) 
         "expiring_days": target_list.expiring_days,
         "area_codes": sorted(a.code for a in target_list.areas.all()),
         "activity_id": target_list.activity_id,
-        "teams": [{"number": t.number, "name": t.name, "households": t.households.count()}
-                  for t in target_list.teams.all()],
+        "teams": [
+            {"number": t.number, "name": t.name, "households": t.households.count()}
+            for t in target_list.teams.all()
+        ],
         "household_count": target_list.households.count(),
-    }  # fmt: skip
+    }
     if with_households:
         data["households"] = [target_household_json(r) for r in target_households(target_list=target_list)]
     return data
@@ -303,9 +305,23 @@ def outbox_json(message: OutboxMessage) -> dict:
 
 
 EXPORT_COLUMNS = [
-    "position", "team", "priority", "commune_code", "village", "household_code", "address", "person_id",
-    "full_name", "birth_date", "phone", "reasons", "do_not_contact", "offers", "status", "follow_up_on",
-]  # fmt: skip
+    "position",
+    "team",
+    "priority",
+    "commune_code",
+    "village",
+    "household_code",
+    "address",
+    "person_id",
+    "full_name",
+    "birth_date",
+    "phone",
+    "reasons",
+    "do_not_contact",
+    "offers",
+    "status",
+    "follow_up_on",
+]
 
 
 def export_rows(target_list: TargetList):

@@ -324,8 +324,13 @@ def target_list_split(
     with transaction.atomic():
         before = target_list.teams.count()
         _assign_teams(target_list, teams, names)
-        audit_record(actor=actor, action="target_list_split", obj=target_list, before={"teams": before},
-                     after={"teams": teams})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="target_list_split",
+            obj=target_list,
+            before={"teams": before},
+            after={"teams": teams},
+        )
     return target_list
 
 
@@ -374,8 +379,9 @@ def door_outcome_record(
         )
     members = {m.person_id: m.person for m in row.members.select_related("person", "person__commune")}
     if person_id is not None and person_id not in members:
-        raise ApplicationError(ErrorCode.NOT_FOUND, _("This person is not on this household's row."),
-                               field="person_id")  # fmt: skip
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("This person is not on this household's row."), field="person_id"
+        )
     concerned = [members[person_id]] if person_id is not None else list(members.values())
 
     with transaction.atomic():
@@ -402,9 +408,14 @@ def door_outcome_record(
             for person in concerned:
                 for kind in _CAMPAIGN_KINDS.get(status, []):
                     recorded, _created = outcome_record(
-                        actor=actor, activity=activity, person=person, kind=kind, on=on,
-                        follow_up_on=follow_up_on if kind == "follow_up" else None, note=reason or note,
-                    )  # fmt: skip
+                        actor=actor,
+                        activity=activity,
+                        person=person,
+                        kind=kind,
+                        on=on,
+                        follow_up_on=follow_up_on if kind == "follow_up" else None,
+                        note=reason or note,
+                    )
                     ids.append(recorded.pk)
         if ids:
             outcome.campaign_outcomes = ids
@@ -412,10 +423,20 @@ def door_outcome_record(
         row.status = status
         row.follow_up_on = follow_up_on
         row.save(update_fields=["status", "follow_up_on"])
-        audit_record(actor=actor, action="door_outcome_recorded", obj=row, before=before,
-                     after={"status": status, "on": on.isoformat(), "person_id": person_id, "reason": reason,
-                            "follow_up_on": follow_up_on.isoformat() if follow_up_on else None,
-                            "campaign_outcomes": ids})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="door_outcome_recorded",
+            obj=row,
+            before=before,
+            after={
+                "status": status,
+                "on": on.isoformat(),
+                "person_id": person_id,
+                "reason": reason,
+                "follow_up_on": follow_up_on.isoformat() if follow_up_on else None,
+                "campaign_outcomes": ids,
+            },
+        )
     return outcome
 
 
@@ -426,15 +447,21 @@ def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
         raise ApplicationError(ErrorCode.CONFLICT, _("This message has already been sent."), field="status")
     if message.person.do_not_contact or message.person.died_on:
         raise ApplicationError(
-            ErrorCode.CONFLICT, _("This person must not be messaged (asked not to be contacted, or deceased)."),
+            ErrorCode.CONFLICT,
+            _("This person must not be messaged (asked not to be contacted, or deceased)."),
             field="status",
-        )  # fmt: skip
+        )
     with transaction.atomic():
         before = {"status": message.status, "attempts": message.attempts}
         message.status = MessageStatus.QUEUED
         message.attempts = 0
         message.next_attempt_at = timezone.now()
         message.save(update_fields=["status", "attempts", "next_attempt_at"])
-        audit_record(actor=actor, action="outbox_retry", obj=message, before=before,
-                     after={"status": message.status, "attempts": 0})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="outbox_retry",
+            obj=message,
+            before=before,
+            after={"status": message.status, "attempts": 0},
+        )
     return message

@@ -50,16 +50,24 @@ def _build_form_context(request, data=None):
         "communes": communes,
         "activities": activities,
         "criteria": Criterion.choices,
-        "data": data or {"criteria": ["uninsured", "lapsed"], "lapsed_days": 30, "expiring_days": 30, "teams": 1,
-                         "on": today().isoformat()},
-    }  # fmt: skip
+        "data": data
+        or {
+            "criteria": ["uninsured", "lapsed"],
+            "lapsed_days": 30,
+            "expiring_days": 30,
+            "teams": 1,
+            "on": today().isoformat(),
+        },
+    }
 
 
 @page
 def home(request):
     require(request.user, services.RECORD)
-    context = {"lists": selectors.target_lists_for_user(user=request.user)[:100],
-               "can_manage": has_capability(request.user, services.MANAGE)}  # fmt: skip
+    context = {
+        "lists": selectors.target_lists_for_user(user=request.user)[:100],
+        "can_manage": has_capability(request.user, services.MANAGE),
+    }
     if context["can_manage"]:
         context.update(_build_form_context(request))
     if request.method == "POST":
@@ -113,8 +121,9 @@ def list_detail(request, list_id: int):
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     if request.method == "POST":
         try:
-            services.target_list_split(actor=request.user, target_list=target_list,
-                                       teams=_int(request.POST.get("teams"), 0))  # fmt: skip
+            services.target_list_split(
+                actor=request.user, target_list=target_list, teams=_int(request.POST.get("teams"), 0)
+            )
         except ApplicationError as e:
             messages.error(request, e.message)
         else:
@@ -126,11 +135,17 @@ def list_detail(request, list_id: int):
         team_rows = [r for r in rows if r.team_id == team.pk]
         done = sum(1 for r in team_rows if r.status != DoorStatus.PENDING)
         teams.append(_TeamSummary(name=team.name, number=team.number, rows=team_rows, done=done))
-    return render(request, "outreach/list_detail.html", {
-        "target_list": target_list, "rows": rows, "teams": teams,
-        "criteria_labels": [str(dict(Criterion.choices).get(c, c)) for c in target_list.criteria],
-        "can_manage": has_capability(request.user, services.MANAGE),
-    })  # fmt: skip
+    return render(
+        request,
+        "outreach/list_detail.html",
+        {
+            "target_list": target_list,
+            "rows": rows,
+            "teams": teams,
+            "criteria_labels": [str(dict(Criterion.choices).get(c, c)) for c in target_list.criteria],
+            "can_manage": has_capability(request.user, services.MANAGE),
+        },
+    )
 
 
 def _team(target_list, number: int) -> Team | None:
@@ -157,11 +172,18 @@ def walk(request, list_id: int, number: int):
         row.offer_lines = [  # type: ignore[attr-defined]  # for the template only, not a model field
             (o, ", ".join(names.get(p, "") for p in o.get("person_ids", []))) for o in row.offers
         ]
-    return render(request, "outreach/walk.html", {
-        "target_list": target_list, "team": team, "number": number, "rows": rows,
-        "statuses": [(v, label) for v, label in DoorStatus.choices if v != DoorStatus.PENDING],
-        "today": today(),
-    })  # fmt: skip
+    return render(
+        request,
+        "outreach/walk.html",
+        {
+            "target_list": target_list,
+            "team": team,
+            "number": number,
+            "rows": rows,
+            "statuses": [(v, label) for v, label in DoorStatus.choices if v != DoorStatus.PENDING],
+            "today": today(),
+        },
+    )
 
 
 @page
@@ -219,9 +241,15 @@ def outbox(request):
     found = selectors.outbox_for_user(user=request.user)
     if status:
         found = found.filter(status=status)
-    return render(request, "outreach/outbox.html", {
-        "messages_list": found[:200], "status": status, "statuses": MessageStatus.choices,
-    })  # fmt: skip
+    return render(
+        request,
+        "outreach/outbox.html",
+        {
+            "messages_list": found[:200],
+            "status": status,
+            "statuses": MessageStatus.choices,
+        },
+    )
 
 
 @page

@@ -202,7 +202,7 @@ def household_json(household) -> dict:
                 "since": m.started_on.isoformat(),
             }
             for m in selectors.household_members(household=household)
-        ],  # fmt: skip
+        ],
     }
 
 

@@ -97,16 +97,26 @@ class Profile:
 # The 18 former districts of Lào Cai (legacy 10) and Yên Bái (legacy 15), by legacy district code.
 # Shares after the 2019 census and the provinces' poverty reviews, rounded.
 DISTRICT_PROFILES: dict[str, Profile] = {
-    "080": Profile(URBAN, 0.01, 0.02,
-                   {KINH: 80, TAY: 6, GIAY: 3, DAO: 3, NUNG: 2, MONG: 2, HOA: 2, THAI: 1, PHU_LA: 1}),
-    "082": Profile(HIGHLAND, 0.19, 0.11,
-                   {MONG: 26, DAO: 25, KINH: 20, GIAY: 12, HA_NHI: 7, TAY: 5, PHU_LA: 3, NUNG: 1, HOA: 1}),
-    "083": Profile(HIGHLAND, 0.21, 0.11,
-                   {MONG: 43, NUNG: 30, KINH: 12, DAO: 5, PHU_LA: 3, GIAY: 3, TAY: 2, BO_Y: 2}),
+    "080": Profile(
+        URBAN, 0.01, 0.02, {KINH: 80, TAY: 6, GIAY: 3, DAO: 3, NUNG: 2, MONG: 2, HOA: 2, THAI: 1, PHU_LA: 1}
+    ),
+    "082": Profile(
+        HIGHLAND,
+        0.19,
+        0.11,
+        {MONG: 26, DAO: 25, KINH: 20, GIAY: 12, HA_NHI: 7, TAY: 5, PHU_LA: 3, NUNG: 1, HOA: 1},
+    ),
+    "083": Profile(
+        HIGHLAND, 0.21, 0.11, {MONG: 43, NUNG: 30, KINH: 12, DAO: 5, PHU_LA: 3, GIAY: 3, TAY: 2, BO_Y: 2}
+    ),
     "084": Profile(HIGHLAND, 0.26, 0.11, {MONG: 82, NUNG: 14, KINH: 3, PHU_LA: 1}),
     "085": Profile(HIGHLAND, 0.22, 0.11, {MONG: 50, TAY: 15, DAO: 12, NUNG: 10, KINH: 10, PHU_LA: 3}),
-    "086": Profile(MIDLAND, 0.07, 0.06,
-                   {KINH: 56, TAY: 10, DAO: 10, MONG: 7, GIAY: 5, PHU_LA: 5, NUNG: 3, HOA: 2, THAI: 2}),
+    "086": Profile(
+        MIDLAND,
+        0.07,
+        0.06,
+        {KINH: 56, TAY: 10, DAO: 10, MONG: 7, GIAY: 5, PHU_LA: 5, NUNG: 3, HOA: 2, THAI: 2},
+    ),
     "087": Profile(MIDLAND, 0.12, 0.10, {TAY: 42, KINH: 25, DAO: 20, MONG: 8, NUNG: 3, PHU_LA: 2}),
     "088": Profile(HIGHLAND, 0.15, 0.09, {MONG: 52, DAO: 25, KINH: 16, GIAY: 4, TAY: 2, PHU_LA: 1}),
     "089": Profile(HIGHLAND, 0.13, 0.09, {TAY: 40, KINH: 25, DAO: 18, MONG: 14, PHU_LA: 2, GIAY: 1}),
@@ -119,7 +129,7 @@ DISTRICT_PROFILES: dict[str, Profile] = {
     "139": Profile(HIGHLAND, 0.34, 0.11, {MONG: 77, THAI: 18, KINH: 4, DAO: 1}),
     "140": Profile(MIDLAND, 0.15, 0.10, {KINH: 40, THAI: 25, TAY: 15, MONG: 10, DAO: 8, MUONG: 2}),
     "141": Profile(MIDLAND, 0.05, 0.06, {KINH: 60, TAY: 20, DAO: 10, NUNG: 5, SAN_CHAY: 4, MUONG: 1}),
-}  # fmt: skip
+}
 
 # Legacy provinces of the northern mountains (GSO codes): there a commune that is not a ward is highland.
 NORTHERN_MOUNTAIN = frozenset({"02", "04", "06", "08", "10", "11", "12", "14", "15", "17", "20"})
@@ -130,18 +140,59 @@ URBAN_PROFILE = Profile(URBAN, 0.01, 0.02, {KINH: 95, TAY: 1.5, MUONG: 1, HOA: 1
 LOWLAND_PROFILE = Profile(LOWLAND, 0.03, 0.04, {KINH: 95, MUONG: 1.5, TAY: 1, THAI: 1, HOA: 1, NUNG: 0.5})
 
 # Birth registration of adults who moved in from the lowlands (personal-ID province codes).
-MIGRANT_ORIGINS = {"025": 20, "034": 12, "036": 10, "030": 8, "001": 12, "035": 5, "037": 5, "038": 10,
-                   "040": 8,
-                   "033": 5, "026": 5}  # fmt: skip
+MIGRANT_ORIGINS = {
+    "025": 20,
+    "034": 12,
+    "036": 10,
+    "030": 8,
+    "001": 12,
+    "035": 5,
+    "037": 5,
+    "038": 10,
+    "040": 8,
+    "033": 5,
+    "026": 5,
+}
 
 HOUSEHOLD_SIZES = {1: 9, 2: 18, 3: 22, 4: 25, 5: 13, 6: 7, 7: 3, 8: 2, 9: 1}  # mean ≈ 3.6
 HIGHLAND_HOUSEHOLD_SIZES = {1: 5, 2: 12, 3: 18, 4: 25, 5: 18, 6: 11, 7: 6, 8: 3, 9: 2}  # mean ≈ 4.2
 
 # Viettel dominates in the mountains; the rest are VinaPhone, MobiFone, Vietnamobile (all valid prefixes).
-PHONE_PREFIXES = {"086": 6, "096": 9, "097": 10, "098": 9, "032": 5, "033": 5, "034": 5, "035": 5, "036": 4,
-                  "037": 4, "038": 4, "039": 4, "091": 5, "094": 4, "088": 2, "081": 2, "082": 2, "083": 2,
-                  "084": 2, "085": 2, "090": 4, "093": 3, "089": 2, "070": 2, "076": 1, "077": 1, "078": 1,
-                  "079": 1, "056": 1, "058": 1, "092": 1, "052": 0.5, "059": 0.5}  # fmt: skip
+PHONE_PREFIXES = {
+    "086": 6,
+    "096": 9,
+    "097": 10,
+    "098": 9,
+    "032": 5,
+    "033": 5,
+    "034": 5,
+    "035": 5,
+    "036": 4,
+    "037": 4,
+    "038": 4,
+    "039": 4,
+    "091": 5,
+    "094": 4,
+    "088": 2,
+    "081": 2,
+    "082": 2,
+    "083": 2,
+    "084": 2,
+    "085": 2,
+    "090": 4,
+    "093": 3,
+    "089": 2,
+    "070": 2,
+    "076": 1,
+    "077": 1,
+    "078": 1,
+    "079": 1,
+    "056": 1,
+    "058": 1,
+    "092": 1,
+    "052": 0.5,
+    "059": 0.5,
+}
 
 
 @dataclass(frozen=True)
@@ -153,85 +204,469 @@ class NameStyle:
     female_given: Sequence[str]
 
 
-_KINH_MALE = ("Anh", "Hùng", "Dũng", "Tuấn", "Hải", "Nam", "Long", "Minh", "Quân", "Thắng", "Sơn", "Cường",
-              "Đức", "Hiếu", "Huy", "Khoa", "Phong", "Trung", "Bình", "Hoàng", "Lâm", "Tùng", "Thành", "Tú",
-              "Việt", "Vinh", "Hưng", "Kiên", "Lợi", "Toàn", "Quang", "Tài", "Tâm", "Thịnh", "Đạt", "Khánh",
-              "Phúc", "An", "Bảo", "Đăng", "Khôi", "Nhật", "Duy", "Hiệp", "Chiến", "Thái")  # fmt: skip
-_KINH_FEMALE = ("Huyền", "Hoa", "Lan", "Hương", "Hằng", "Hà", "Linh", "Mai", "Ngọc", "Nga", "Nhung", "Oanh",
-                "Phương", "Thảo", "Thủy", "Trang", "Tuyết", "Vân", "Yến", "Hạnh", "Dung", "Giang", "Hiền",
-                "Hồng", "Lệ", "Loan", "Ly", "My", "Nhàn", "Quỳnh", "Thơm", "Thu", "Uyên", "Vy", "Anh", "Chi",
-                "Diệp", "Hòa", "Liên", "Ngân", "Thoa", "Xuân")  # fmt: skip
+_KINH_MALE = (
+    "Anh",
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Hải",
+    "Nam",
+    "Long",
+    "Minh",
+    "Quân",
+    "Thắng",
+    "Sơn",
+    "Cường",
+    "Đức",
+    "Hiếu",
+    "Huy",
+    "Khoa",
+    "Phong",
+    "Trung",
+    "Bình",
+    "Hoàng",
+    "Lâm",
+    "Tùng",
+    "Thành",
+    "Tú",
+    "Việt",
+    "Vinh",
+    "Hưng",
+    "Kiên",
+    "Lợi",
+    "Toàn",
+    "Quang",
+    "Tài",
+    "Tâm",
+    "Thịnh",
+    "Đạt",
+    "Khánh",
+    "Phúc",
+    "An",
+    "Bảo",
+    "Đăng",
+    "Khôi",
+    "Nhật",
+    "Duy",
+    "Hiệp",
+    "Chiến",
+    "Thái",
+)
+_KINH_FEMALE = (
+    "Huyền",
+    "Hoa",
+    "Lan",
+    "Hương",
+    "Hằng",
+    "Hà",
+    "Linh",
+    "Mai",
+    "Ngọc",
+    "Nga",
+    "Nhung",
+    "Oanh",
+    "Phương",
+    "Thảo",
+    "Thủy",
+    "Trang",
+    "Tuyết",
+    "Vân",
+    "Yến",
+    "Hạnh",
+    "Dung",
+    "Giang",
+    "Hiền",
+    "Hồng",
+    "Lệ",
+    "Loan",
+    "Ly",
+    "My",
+    "Nhàn",
+    "Quỳnh",
+    "Thơm",
+    "Thu",
+    "Uyên",
+    "Vy",
+    "Anh",
+    "Chi",
+    "Diệp",
+    "Hòa",
+    "Liên",
+    "Ngân",
+    "Thoa",
+    "Xuân",
+)
 _VAN = {"Văn": 70, "Đức": 6, "Minh": 6, "Xuân": 4, "Quang": 4, "Thanh": 4, "Hữu": 3, "Ngọc": 3}
 _THI = {"Thị": 80, "Thu": 5, "Ngọc": 4, "Thanh": 4, "Minh": 3, "Hồng": 4}
 
 NAME_STYLES: dict[str, NameStyle] = {
     KINH: NameStyle(
-        {"Nguyễn": 38, "Trần": 11, "Lê": 9.5, "Phạm": 7, "Hoàng": 5, "Phan": 4, "Vũ": 4, "Đặng": 2, "Bùi": 2,
-         "Đỗ": 1.5, "Hồ": 1, "Ngô": 1.3, "Dương": 1, "Đinh": 1, "Đào": 1, "Lương": 1, "Trịnh": 1, "Hà": 1,
-         "Lý": 0.5, "Mai": 0.5, "Tạ": 0.5, "Cao": 0.5, "Lưu": 0.5, "Đoàn": 0.5, "Chu": 0.3, "Tô": 0.3,
-         "Kiều": 0.2, "Quách": 0.2, "Khúc": 0.1, "Võ": 0.8, "Huỳnh": 0.5},
-        {"Văn": 35, "Đức": 10, "Minh": 10, "Quang": 6, "Hữu": 6, "Xuân": 4, "Tiến": 3, "Thanh": 4, "Ngọc": 3,
-         "Anh": 3, "Công": 4, "Trung": 3, "Mạnh": 3, "Duy": 3, "Gia": 3, "Bảo": 2},
-        {"Thị": 55, "Thu": 6, "Ngọc": 6, "Thanh": 5, "Minh": 4, "Phương": 3, "Hồng": 3, "Kim": 3, "Bảo": 3,
-         "Khánh": 3, "Hải": 2, "Mai": 2, "Diệu": 2, "Quỳnh": 2, "Thùy": 2},
-        _KINH_MALE, _KINH_FEMALE,
+        {
+            "Nguyễn": 38,
+            "Trần": 11,
+            "Lê": 9.5,
+            "Phạm": 7,
+            "Hoàng": 5,
+            "Phan": 4,
+            "Vũ": 4,
+            "Đặng": 2,
+            "Bùi": 2,
+            "Đỗ": 1.5,
+            "Hồ": 1,
+            "Ngô": 1.3,
+            "Dương": 1,
+            "Đinh": 1,
+            "Đào": 1,
+            "Lương": 1,
+            "Trịnh": 1,
+            "Hà": 1,
+            "Lý": 0.5,
+            "Mai": 0.5,
+            "Tạ": 0.5,
+            "Cao": 0.5,
+            "Lưu": 0.5,
+            "Đoàn": 0.5,
+            "Chu": 0.3,
+            "Tô": 0.3,
+            "Kiều": 0.2,
+            "Quách": 0.2,
+            "Khúc": 0.1,
+            "Võ": 0.8,
+            "Huỳnh": 0.5,
+        },
+        {
+            "Văn": 35,
+            "Đức": 10,
+            "Minh": 10,
+            "Quang": 6,
+            "Hữu": 6,
+            "Xuân": 4,
+            "Tiến": 3,
+            "Thanh": 4,
+            "Ngọc": 3,
+            "Anh": 3,
+            "Công": 4,
+            "Trung": 3,
+            "Mạnh": 3,
+            "Duy": 3,
+            "Gia": 3,
+            "Bảo": 2,
+        },
+        {
+            "Thị": 55,
+            "Thu": 6,
+            "Ngọc": 6,
+            "Thanh": 5,
+            "Minh": 4,
+            "Phương": 3,
+            "Hồng": 3,
+            "Kim": 3,
+            "Bảo": 3,
+            "Khánh": 3,
+            "Hải": 2,
+            "Mai": 2,
+            "Diệu": 2,
+            "Quỳnh": 2,
+            "Thùy": 2,
+        },
+        _KINH_MALE,
+        _KINH_FEMALE,
     ),
     MONG: NameStyle(
-        {"Giàng": 16, "Thào": 14, "Vàng": 14, "Sùng": 12, "Lý": 10, "Lù": 8, "Hầu": 6, "Mùa": 6, "Ly": 4,
-         "Cứ": 3, "Hạng": 3, "Tráng": 3, "Lầu": 2, "Má": 2, "Chá": 1, "Phàng": 1},
+        {
+            "Giàng": 16,
+            "Thào": 14,
+            "Vàng": 14,
+            "Sùng": 12,
+            "Lý": 10,
+            "Lù": 8,
+            "Hầu": 6,
+            "Mùa": 6,
+            "Ly": 4,
+            "Cứ": 3,
+            "Hạng": 3,
+            "Tráng": 3,
+            "Lầu": 2,
+            "Má": 2,
+            "Chá": 1,
+            "Phàng": 1,
+        },
         {"A": 35, "Seo": 25, "Văn": 20, "Chá": 5, "": 15},
         {"Thị": 55, "Mí": 25, "": 20},
-        ("Páo", "Dế", "Sính", "Chứ", "Lử", "Súa", "Pó", "Tủa", "Dình", "Chư", "Mua", "Lềnh", "Cáng", "Thề",
-         "Phử", "Chính", "Sềnh", "Chảo", "Chìa", "Khua", "Nhà", "Vừ", "Lầu", "Pao", "Sáng", "Chu", "Tồng",
-         "Sình", "Của", "Dơ", "Giống", "Tú"),
-        ("Mai", "Súa", "Dính", "Mỷ", "Dợ", "Pà", "Sua", "Dí", "Lan", "Chá", "Mảy", "Mẩy", "Say", "Xúa",
-         "Chía",
-         "Sì", "Chi", "Lìa", "Dua", "Máy", "Vàng", "Lử", "Sinh", "Và", "Ma", "Ly", "Cở", "Dinh"),
+        (
+            "Páo",
+            "Dế",
+            "Sính",
+            "Chứ",
+            "Lử",
+            "Súa",
+            "Pó",
+            "Tủa",
+            "Dình",
+            "Chư",
+            "Mua",
+            "Lềnh",
+            "Cáng",
+            "Thề",
+            "Phử",
+            "Chính",
+            "Sềnh",
+            "Chảo",
+            "Chìa",
+            "Khua",
+            "Nhà",
+            "Vừ",
+            "Lầu",
+            "Pao",
+            "Sáng",
+            "Chu",
+            "Tồng",
+            "Sình",
+            "Của",
+            "Dơ",
+            "Giống",
+            "Tú",
+        ),
+        (
+            "Mai",
+            "Súa",
+            "Dính",
+            "Mỷ",
+            "Dợ",
+            "Pà",
+            "Sua",
+            "Dí",
+            "Lan",
+            "Chá",
+            "Mảy",
+            "Mẩy",
+            "Say",
+            "Xúa",
+            "Chía",
+            "Sì",
+            "Chi",
+            "Lìa",
+            "Dua",
+            "Máy",
+            "Vàng",
+            "Lử",
+            "Sinh",
+            "Và",
+            "Ma",
+            "Ly",
+            "Cở",
+            "Dinh",
+        ),
     ),
     DAO: NameStyle(
-        {"Triệu": 22, "Bàn": 16, "Lý": 14, "Đặng": 14, "Tẩn": 10, "Phàn": 8, "Chảo": 8, "Hoàng": 4,
-         "Phùng": 4},
+        {
+            "Triệu": 22,
+            "Bàn": 16,
+            "Lý": 14,
+            "Đặng": 14,
+            "Tẩn": 10,
+            "Phàn": 8,
+            "Chảo": 8,
+            "Hoàng": 4,
+            "Phùng": 4,
+        },
         {"Văn": 45, "Láo": 15, "Tà": 10, "Seo": 10, "Quý": 5, "Tiến": 5, "": 10},
         {"Thị": 60, "Tả": 15, "Mùi": 10, "Sử": 5, "": 10},
-        ("Phin", "Lở", "Tả", "Chàn", "Quẩy", "Sinh", "Kiềm", "Thanh", "Phú", "Lồ", "Chài", "Tòng", "Lìn",
-         "Vần",
-         "Tiến", "Dụ", "Kim", "Sành", "Chiêu", "Quyên", "Liều", "Phấu", "San", "Xuân"),
-        ("Mẩy", "Lai", "Lở", "Chạn", "Xuân", "Mây", "Sử", "Dảo", "Nái", "Tả", "Lin", "Mười", "Phượng", "Hoa",
-         "Lan", "Liên", "Hương", "Chài", "Kiều", "Sinh"),
+        (
+            "Phin",
+            "Lở",
+            "Tả",
+            "Chàn",
+            "Quẩy",
+            "Sinh",
+            "Kiềm",
+            "Thanh",
+            "Phú",
+            "Lồ",
+            "Chài",
+            "Tòng",
+            "Lìn",
+            "Vần",
+            "Tiến",
+            "Dụ",
+            "Kim",
+            "Sành",
+            "Chiêu",
+            "Quyên",
+            "Liều",
+            "Phấu",
+            "San",
+            "Xuân",
+        ),
+        (
+            "Mẩy",
+            "Lai",
+            "Lở",
+            "Chạn",
+            "Xuân",
+            "Mây",
+            "Sử",
+            "Dảo",
+            "Nái",
+            "Tả",
+            "Lin",
+            "Mười",
+            "Phượng",
+            "Hoa",
+            "Lan",
+            "Liên",
+            "Hương",
+            "Chài",
+            "Kiều",
+            "Sinh",
+        ),
     ),
     TAY: NameStyle(
-        {"Hoàng": 20, "Nông": 15, "Lương": 10, "Ma": 8, "Hà": 6, "Nguyễn": 6, "Đàm": 5, "Vi": 4, "Lục": 4,
-         "Bế": 4, "La": 4, "Triệu": 3, "Lâm": 3, "Đinh": 3, "Hứa": 2, "Phùng": 2},
-        _VAN, _THI,
+        {
+            "Hoàng": 20,
+            "Nông": 15,
+            "Lương": 10,
+            "Ma": 8,
+            "Hà": 6,
+            "Nguyễn": 6,
+            "Đàm": 5,
+            "Vi": 4,
+            "Lục": 4,
+            "Bế": 4,
+            "La": 4,
+            "Triệu": 3,
+            "Lâm": 3,
+            "Đinh": 3,
+            "Hứa": 2,
+            "Phùng": 2,
+        },
+        _VAN,
+        _THI,
         _KINH_MALE[:30] + ("Pản", "Khiêm", "Đoàn", "Thào", "Vượng", "Chung"),
         _KINH_FEMALE[:30] + ("Ún", "Mến", "Chiêm", "Quyến"),
     ),
     NUNG: NameStyle(
-        {"Nông": 14, "Hoàng": 12, "Vi": 8, "Lương": 6, "Triệu": 6, "Lù": 6, "Tráng": 6, "Lục": 5, "Sần": 4,
-         "Sìn": 4, "Lò": 3, "Lý": 4},
+        {
+            "Nông": 14,
+            "Hoàng": 12,
+            "Vi": 8,
+            "Lương": 6,
+            "Triệu": 6,
+            "Lù": 6,
+            "Tráng": 6,
+            "Lục": 5,
+            "Sần": 4,
+            "Sìn": 4,
+            "Lò": 3,
+            "Lý": 4,
+        },
         {"Văn": 60, "Seo": 15, "A": 5, "Chẩn": 5, "": 15},
         {"Thị": 70, "Mí": 10, "": 20},
-        ("Sềnh", "Chắn", "Dình", "Pờ", "Sình", "Hìn", "Chấn", "Vần", "Phủ", "Pao", "Lùng", "Thắng", "Hùng",
-         "Minh", "Sơn", "Dũng", "Tiến", "Lâm"),
+        (
+            "Sềnh",
+            "Chắn",
+            "Dình",
+            "Pờ",
+            "Sình",
+            "Hìn",
+            "Chấn",
+            "Vần",
+            "Phủ",
+            "Pao",
+            "Lùng",
+            "Thắng",
+            "Hùng",
+            "Minh",
+            "Sơn",
+            "Dũng",
+            "Tiến",
+            "Lâm",
+        ),
         ("Sành", "Mìn", "Chía", "Lìn", "Phấu", "Mùi", "Tắng", "Mai", "Hoa", "Lan", "Xuân", "Hương", "Hạnh"),
     ),
     GIAY: NameStyle(
         {"Hoàng": 15, "Lù": 12, "Vàng": 10, "Lò": 10, "Sần": 8, "Lồ": 6, "Nông": 4, "Ly": 4, "Hà": 3},
         {"Văn": 70, "Seo": 10, "A": 5, "": 15},
         {"Thị": 80, "": 20},
-        ("Dìn", "Chin", "Lềnh", "Ngần", "Dùng", "Sáng", "Phin", "Chuyên", "Hưng", "Minh", "Thắng", "Tiến",
-         "Dũng", "Quý", "Thanh"),
+        (
+            "Dìn",
+            "Chin",
+            "Lềnh",
+            "Ngần",
+            "Dùng",
+            "Sáng",
+            "Phin",
+            "Chuyên",
+            "Hưng",
+            "Minh",
+            "Thắng",
+            "Tiến",
+            "Dũng",
+            "Quý",
+            "Thanh",
+        ),
         ("Mao", "Dìn", "Chiêm", "Mỷ", "Pấu", "Dung", "Hoa", "Lan", "Hương", "Xuân", "Mai", "Thu", "Hà"),
     ),
     THAI: NameStyle(
-        {"Lò": 20, "Hà": 12, "Cầm": 10, "Lường": 10, "Tòng": 6, "Quàng": 6, "Vì": 6, "Điêu": 5, "Lù": 5,
-         "Hoàng": 4, "Bạc": 3, "Sa": 3, "Đinh": 3, "Mè": 2},
+        {
+            "Lò": 20,
+            "Hà": 12,
+            "Cầm": 10,
+            "Lường": 10,
+            "Tòng": 6,
+            "Quàng": 6,
+            "Vì": 6,
+            "Điêu": 5,
+            "Lù": 5,
+            "Hoàng": 4,
+            "Bạc": 3,
+            "Sa": 3,
+            "Đinh": 3,
+            "Mè": 2,
+        },
         {"Văn": 85, "": 15},
         {"Thị": 90, "": 10},
-        ("Khằm", "Pắn", "Xiêng", "Thoong", "Phanh", "Bun", "Inh", "Chiến", "Hùng", "Minh", "Tiến", "Thanh",
-         "Khiêm", "Xôm", "Ngoan", "Hịa", "Quyết", "Thành", "Ánh"),
-        ("Ún", "Pâng", "Xuân", "Hoa", "Ngọc", "Bua", "Thoa", "Lả", "Ánh", "Chăm", "Ín", "Phanh", "Ơn", "Hom",
-         "Lả", "Yến", "Dung", "Thương"),
+        (
+            "Khằm",
+            "Pắn",
+            "Xiêng",
+            "Thoong",
+            "Phanh",
+            "Bun",
+            "Inh",
+            "Chiến",
+            "Hùng",
+            "Minh",
+            "Tiến",
+            "Thanh",
+            "Khiêm",
+            "Xôm",
+            "Ngoan",
+            "Hịa",
+            "Quyết",
+            "Thành",
+            "Ánh",
+        ),
+        (
+            "Ún",
+            "Pâng",
+            "Xuân",
+            "Hoa",
+            "Ngọc",
+            "Bua",
+            "Thoa",
+            "Lả",
+            "Ánh",
+            "Chăm",
+            "Ín",
+            "Phanh",
+            "Ơn",
+            "Hom",
+            "Lả",
+            "Yến",
+            "Dung",
+            "Thương",
+        ),
     ),
     HA_NHI: NameStyle(
         {"Chu": 18, "Ly": 12, "Pờ": 12, "Lỳ": 10, "Sừ": 10, "Phu": 8, "Lù": 6, "Chang": 4, "Hầu": 3},
@@ -249,11 +684,26 @@ NAME_STYLES: dict[str, NameStyle] = {
     ),
     MUONG: NameStyle(
         {"Bùi": 30, "Đinh": 25, "Quách": 12, "Hà": 10, "Xa": 5, "Cao": 5, "Phạm": 5, "Nguyễn": 5},
-        _VAN, _THI, _KINH_MALE, _KINH_FEMALE,
+        _VAN,
+        _THI,
+        _KINH_MALE,
+        _KINH_FEMALE,
     ),
     HOA: NameStyle(
-        {"Lý": 12, "Trương": 10, "Lâm": 10, "Hoàng": 8, "Trần": 8, "Lưu": 8, "Dương": 6, "Tăng": 5, "Quan": 5,
-         "Châu": 5, "Diệp": 4, "Mạc": 3},
+        {
+            "Lý": 12,
+            "Trương": 10,
+            "Lâm": 10,
+            "Hoàng": 8,
+            "Trần": 8,
+            "Lưu": 8,
+            "Dương": 6,
+            "Tăng": 5,
+            "Quan": 5,
+            "Châu": 5,
+            "Diệp": 4,
+            "Mạc": 3,
+        },
         {"Văn": 30, "A": 10, "Quốc": 10, "Minh": 15, "Gia": 10, "Vĩnh": 5, "": 20},
         {"Thị": 40, "Mỹ": 15, "Ngọc": 15, "Tú": 10, "": 20},
         ("Phát", "Tài", "Lộc", "Cường", "Hưng", "Thịnh", "Hoa", "Quang", "Kiệt", "Vinh", "Sáng", "Phúc"),
@@ -261,26 +711,53 @@ NAME_STYLES: dict[str, NameStyle] = {
     ),
     SAN_CHAY: NameStyle(
         {"Lâm": 15, "Hoàng": 12, "Trương": 10, "Hà": 8, "Diệp": 8, "Triệu": 6, "Lục": 6, "Nịnh": 4},
-        _VAN, _THI, _KINH_MALE, _KINH_FEMALE,
+        _VAN,
+        _THI,
+        _KINH_MALE,
+        _KINH_FEMALE,
     ),
     BO_Y: NameStyle(
         {"Lồ": 12, "Vương": 10, "Lù": 8, "Hoàng": 8, "Sần": 6, "Sáo": 4},
-        {"Văn": 70, "Seo": 15, "": 15}, {"Thị": 80, "": 20},
+        {"Văn": 70, "Seo": 15, "": 15},
+        {"Thị": 80, "": 20},
         ("Pao", "Sính", "Chẩn", "Lìn", "Thắng", "Phúc", "Dũng", "Sơn", "Hùng"),
         ("Mỷ", "Lìn", "Hoa", "Lan", "Mai", "Sinh", "Xuân"),
     ),
-}  # fmt: skip
+}
 
 _OCCUPATIONS: dict[str, dict[str, tuple[str, ...]] | tuple[str, ...]] = {
-    Employment.FARMER: {URBAN: ("Làm ruộng", "Trồng rau"), LOWLAND: ("Làm ruộng", "Chăn nuôi", "Trồng rau"),
-                        MIDLAND: ("Làm ruộng", "Trồng rừng", "Trồng chè", "Chăn nuôi", "Trồng quế"),
-                        HIGHLAND: ("Làm nương", "Làm ruộng", "Trồng rừng", "Chăn nuôi", "Trồng thảo quả")},
-    Employment.FORMAL: ("Công nhân", "Giáo viên", "Nhân viên văn phòng", "Cán bộ", "Y sĩ", "Kế toán",
-                        "Công nhân mỏ", "Nhân viên bán hàng", "Bộ đội", "Công an"),
-    Employment.INFORMAL: ("Buôn bán", "Lao động tự do", "Thợ xây", "Lái xe", "Thợ may", "Bán hàng",
-                          "Thợ mộc", "Hướng dẫn viên du lịch", "Làm thuê", "Sửa xe máy"),
+    Employment.FARMER: {
+        URBAN: ("Làm ruộng", "Trồng rau"),
+        LOWLAND: ("Làm ruộng", "Chăn nuôi", "Trồng rau"),
+        MIDLAND: ("Làm ruộng", "Trồng rừng", "Trồng chè", "Chăn nuôi", "Trồng quế"),
+        HIGHLAND: ("Làm nương", "Làm ruộng", "Trồng rừng", "Chăn nuôi", "Trồng thảo quả"),
+    },
+    Employment.FORMAL: (
+        "Công nhân",
+        "Giáo viên",
+        "Nhân viên văn phòng",
+        "Cán bộ",
+        "Y sĩ",
+        "Kế toán",
+        "Công nhân mỏ",
+        "Nhân viên bán hàng",
+        "Bộ đội",
+        "Công an",
+    ),
+    Employment.INFORMAL: (
+        "Buôn bán",
+        "Lao động tự do",
+        "Thợ xây",
+        "Lái xe",
+        "Thợ may",
+        "Bán hàng",
+        "Thợ mộc",
+        "Hướng dẫn viên du lịch",
+        "Làm thuê",
+        "Sửa xe máy",
+    ),
     Employment.UNEMPLOYED: ("Nội trợ", "Không có việc làm"),
-}  # fmt: skip
+}
 
 
 class _Table:
@@ -311,10 +788,15 @@ class _Style:
 
 
 _STYLES = {
-    code: _Style(_Table(s.families), _Table(s.male_middle), _Table(s.female_middle), _Table(s.male_given),
-                 _Table(s.female_given))
+    code: _Style(
+        _Table(s.families),
+        _Table(s.male_middle),
+        _Table(s.female_middle),
+        _Table(s.male_given),
+        _Table(s.female_given),
+    )
     for code, s in NAME_STYLES.items()
-}  # fmt: skip
+}
 
 
 def _style(ethnicity: str) -> _Style:
@@ -394,14 +876,19 @@ def demo_generate(
     province = Area.objects.filter(level=Level.PROVINCE, code=code).first()
     if province is None:
         raise ApplicationError(
-            ErrorCode.NOT_FOUND, _("There is no current province with code %(code)s.") % {"code": code},
+            ErrorCode.NOT_FOUND,
+            _("There is no current province with code %(code)s.") % {"code": code},
             field="province_code",
-        )  # fmt: skip
+        )
     try:
         with transaction.atomic():
             result = _generate(province, persons=persons, seed=seed, step=step, replace=replace)
-            audit_record(actor=actor, action="demo_generate", obj=province,
-                         after={"seed": seed, "replace": replace, **result})  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="demo_generate",
+                obj=province,
+                after={"seed": seed, "replace": replace, **result},
+            )
     except IntegrityError as e:  # deferred foreign keys: demo people referenced by other records
         raise ApplicationError(
             ErrorCode.CONFLICT,
@@ -430,9 +917,10 @@ def _generate(province: Area, *, persons: int, seed: int, step: Progress, replac
     communes = _communes(province, seed)
     if not communes:
         raise ApplicationError(
-            ErrorCode.INVALID, _("Province %(name)s has no communes.") % {"name": province.name},
+            ErrorCode.INVALID,
+            _("Province %(name)s has no communes.") % {"name": province.name},
             field="province_code",
-        )  # fmt: skip
+        )
     villages = _ensure_villages(province, communes, seed)
     step("villages", 0)
 
@@ -508,8 +996,12 @@ def _communes(province: Area, seed: int) -> list[_Commune]:
                 for p in profiles:
                     for k, w in p.mix.items():
                         mix[k] = mix.get(k, 0) + w / len(profiles)
-                profile = Profile(profile.terrain, sum(p.poor for p in profiles) / len(profiles),
-                                  sum(p.near_poor for p in profiles) / len(profiles), mix)  # fmt: skip
+                profile = Profile(
+                    profile.terrain,
+                    sum(p.poor for p in profiles) / len(profiles),
+                    sum(p.near_poor for p in profiles) / len(profiles),
+                    mix,
+                )
         elif a.kind == "phuong":
             profile = URBAN_PROFILE
         elif mountain_province:
@@ -528,13 +1020,19 @@ def _communes(province: Area, seed: int) -> list[_Commune]:
         minority = 1 - profile.mix.get(KINH, 0) / sum(profile.mix.values())
         out.append(
             _Commune(
-                id=a.id, code=a.code, name=a.name, path=a.path, kind=a.kind, profile=profile,
-                mix=_Table(profile.mix), birth_prefixes=_Table(prefixes),
+                id=a.id,
+                code=a.code,
+                name=a.name,
+                path=a.path,
+                kind=a.kind,
+                profile=profile,
+                mix=_Table(profile.mix),
+                birth_prefixes=_Table(prefixes),
                 listed=a.kind == "xa" and profile.terrain == HIGHLAND and rng.random() < 0.3 + 0.6 * minority,
                 atk=a.kind == "xa" and rng.random() < 0.04,
                 island=a.kind == "dac_khu",
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -543,24 +1041,134 @@ def _communes(province: Area, seed: int) -> list[_Commune]:
 # --------------------------------------------------------------------------------------------------------
 
 HIGHLAND_PLACES = (
-    "Nậm Cang", "Lao Chải", "Tả Van", "Séo Mý Tỷ", "Cát Cát", "Sín Chải", "Nậm Pung", "Ma Quai Hồ", "Pa Cheo",
-    "Cốc San", "Phìn Hồ", "Làng Mô", "Hầu Thào", "Suối Thầu", "Lùng Vai", "Na Lốc", "Ná Hàng", "Khe Bàn",
-    "Cán Cấu", "Lử Thẩn", "Tả Thàng", "Nậm Chảy", "Pả Ban", "Tả Phìn", "Sử Pán", "Nậm Toóng", "Lao Hạ",
-    "Ý Lình Hồ", "Tả Giàng Phình", "Mường Bo", "Trung Chải", "Séo Trung Hồ", "Cốc Ngù", "Pờ Hồ", "Làng Giàng",
-    "Pa Chài", "Ngải Thầu", "Mường Hum", "Dền Sáng", "Dền Thàng", "Y Tý", "Sàng Ma Sáo", "Na Mạ", "Pạc Tà",
-    "Lùng Phình", "Sín Chéng", "Nàn Sín", "Cán Chư Sử", "Mản Thẩn", "Lùng Sui", "Tả Củ Tỷ", "Hoàng Thu Phố",
-    "Nậm Mòn", "Nậm Đét", "Lầu Thí Ngài", "Lùng Cải", "Nậm Khánh", "Khao Mang", "Mồ Dề", "Chế Tạo",
-    "Dế Xu Phình", "Nậm Khắt", "Púng Luông", "Cao Phạ", "Kim Nọi", "Chế Cu Nha", "Hồ Bốn", "Pá Hu",
-    "Hát Lìu", "Xà Hồ", "Làng Nhì", "Pá Lau", "Tà Si Láng", "Túc Đán", "Phình Hồ", "Nà Hẩu", "Khe Hóp",
-    "Pà Cheo", "Sa Pả", "Lếch Mông", "Nậm Nhùn", "Cốc Mỳ", "Phìn Ngan", "Ô Quy Hồ", "Thải Giàng Phố",
-)  # fmt: skip
+    "Nậm Cang",
+    "Lao Chải",
+    "Tả Van",
+    "Séo Mý Tỷ",
+    "Cát Cát",
+    "Sín Chải",
+    "Nậm Pung",
+    "Ma Quai Hồ",
+    "Pa Cheo",
+    "Cốc San",
+    "Phìn Hồ",
+    "Làng Mô",
+    "Hầu Thào",
+    "Suối Thầu",
+    "Lùng Vai",
+    "Na Lốc",
+    "Ná Hàng",
+    "Khe Bàn",
+    "Cán Cấu",
+    "Lử Thẩn",
+    "Tả Thàng",
+    "Nậm Chảy",
+    "Pả Ban",
+    "Tả Phìn",
+    "Sử Pán",
+    "Nậm Toóng",
+    "Lao Hạ",
+    "Ý Lình Hồ",
+    "Tả Giàng Phình",
+    "Mường Bo",
+    "Trung Chải",
+    "Séo Trung Hồ",
+    "Cốc Ngù",
+    "Pờ Hồ",
+    "Làng Giàng",
+    "Pa Chài",
+    "Ngải Thầu",
+    "Mường Hum",
+    "Dền Sáng",
+    "Dền Thàng",
+    "Y Tý",
+    "Sàng Ma Sáo",
+    "Na Mạ",
+    "Pạc Tà",
+    "Lùng Phình",
+    "Sín Chéng",
+    "Nàn Sín",
+    "Cán Chư Sử",
+    "Mản Thẩn",
+    "Lùng Sui",
+    "Tả Củ Tỷ",
+    "Hoàng Thu Phố",
+    "Nậm Mòn",
+    "Nậm Đét",
+    "Lầu Thí Ngài",
+    "Lùng Cải",
+    "Nậm Khánh",
+    "Khao Mang",
+    "Mồ Dề",
+    "Chế Tạo",
+    "Dế Xu Phình",
+    "Nậm Khắt",
+    "Púng Luông",
+    "Cao Phạ",
+    "Kim Nọi",
+    "Chế Cu Nha",
+    "Hồ Bốn",
+    "Pá Hu",
+    "Hát Lìu",
+    "Xà Hồ",
+    "Làng Nhì",
+    "Pá Lau",
+    "Tà Si Láng",
+    "Túc Đán",
+    "Phình Hồ",
+    "Nà Hẩu",
+    "Khe Hóp",
+    "Pà Cheo",
+    "Sa Pả",
+    "Lếch Mông",
+    "Nậm Nhùn",
+    "Cốc Mỳ",
+    "Phìn Ngan",
+    "Ô Quy Hồ",
+    "Thải Giàng Phố",
+)
 MIDLAND_PLACES = (
-    "Đồng Tâm", "Tân Lập", "Khe Lếch", "Làng Mới", "Đoàn Kết", "Thống Nhất", "Hợp Nhất", "Tiên Phong",
-    "Quyết Tiến", "Bình Minh", "Hòa Bình", "Tân Thành", "Xuân Lý", "Làng Cạn", "Khe Cam", "Ngòi Nhì",
-    "An Thịnh", "Đồng Lụa", "Khe Vải", "Bến Đền", "Cây Thị", "Làng Chành", "Gốc Đa", "Đầm Hồng", "Phú Thịnh",
-    "Minh Tân", "Làng Câu", "Cầu Nhò", "Khe Mạ", "Na Hằn", "Làng Lớn", "Đồng Bông", "Tân Tiến", "Trung Tâm",
-    "Yên Thịnh", "Đức Tiến", "Ngòi Lâu", "Khuôn Thống", "Làng Đạo", "Khe Dứa",
-)  # fmt: skip
+    "Đồng Tâm",
+    "Tân Lập",
+    "Khe Lếch",
+    "Làng Mới",
+    "Đoàn Kết",
+    "Thống Nhất",
+    "Hợp Nhất",
+    "Tiên Phong",
+    "Quyết Tiến",
+    "Bình Minh",
+    "Hòa Bình",
+    "Tân Thành",
+    "Xuân Lý",
+    "Làng Cạn",
+    "Khe Cam",
+    "Ngòi Nhì",
+    "An Thịnh",
+    "Đồng Lụa",
+    "Khe Vải",
+    "Bến Đền",
+    "Cây Thị",
+    "Làng Chành",
+    "Gốc Đa",
+    "Đầm Hồng",
+    "Phú Thịnh",
+    "Minh Tân",
+    "Làng Câu",
+    "Cầu Nhò",
+    "Khe Mạ",
+    "Na Hằn",
+    "Làng Lớn",
+    "Đồng Bông",
+    "Tân Tiến",
+    "Trung Tâm",
+    "Yên Thịnh",
+    "Đức Tiến",
+    "Ngòi Lâu",
+    "Khuôn Thống",
+    "Làng Đạo",
+    "Khe Dứa",
+)
 
 
 def _village_names(rng: random.Random, terrain: str, count: int) -> list[tuple[str, str]]:
@@ -599,9 +1207,18 @@ def _ensure_villages(province: Area, communes: list[_Commune], seed: int) -> int
         count = rng.randint(8, 18) if terrain in (URBAN, MIDLAND, LOWLAND) else rng.randint(10, 22)
         for i, (name, kind) in enumerate(_village_names(rng, terrain, count), start=1):
             code = f"{c.code}.{i:03d}"
-            new.append(Area(code=code, name=name, name_folded=fold(name), kind=kind, level=Level.VILLAGE,
-                            parent_id=c.id, path=f"{c.path}{code}/",
-                            province_code=province.code))  # fmt: skip
+            new.append(
+                Area(
+                    code=code,
+                    name=name,
+                    name_folded=fold(name),
+                    kind=kind,
+                    level=Level.VILLAGE,
+                    parent_id=c.id,
+                    path=f"{c.path}{code}/",
+                    province_code=province.code,
+                )
+            )
     if new:
         Area.objects.bulk_create(new, batch_size=BATCH)
         existing = {}
@@ -650,14 +1267,18 @@ class _PeopleGenerator:
         for prefix in prefixes:
             self.personal_ids.update(
                 pid
-                for pid in Person.objects.filter(personal_id__startswith=prefix).values_list("personal_id", flat=True)
+                for pid in Person.objects.filter(personal_id__startswith=prefix).values_list(
+                    "personal_id", flat=True
+                )
                 if pid
             )
         self.si_numbers: set[str] = set()
         for prefix in {p[1:] for p in prefixes}:
             self.si_numbers.update(
                 si
-                for si in Person.objects.filter(si_number__startswith=prefix).values_list("si_number", flat=True)
+                for si in Person.objects.filter(si_number__startswith=prefix).values_list(
+                    "si_number", flat=True
+                )
                 if si
             )
         self.phones: set[str] = set()
@@ -729,8 +1350,13 @@ class _PeopleGenerator:
                 r = rng.random()
                 if head_age < 60 and parents < 2 and r < 0.13:  # three generations under one roof
                     parents += 1
-                    specs.append((Relation.PARENT, min(98, head_age + rng.randint(20, 32)),
-                                  Sex.FEMALE if rng.random() < 0.62 else Sex.MALE))  # fmt: skip
+                    specs.append(
+                        (
+                            Relation.PARENT,
+                            min(98, head_age + rng.randint(20, 32)),
+                            Sex.FEMALE if rng.random() < 0.62 else Sex.MALE,
+                        )
+                    )
                     continue
                 if head_age >= 55 and n_children >= 1 and r < 0.6:
                     parent_age = max(a for r, a, _s in specs if r == Relation.CHILD)
@@ -748,8 +1374,11 @@ class _PeopleGenerator:
 
         # Household facts shared by the members.
         r = rng.random()
-        poverty = Poverty.POOR if r < c.profile.poor else (
-            Poverty.NEAR_POOR if r < c.profile.poor + c.profile.near_poor else Poverty.NONE)  # fmt: skip
+        poverty = (
+            Poverty.POOR
+            if r < c.profile.poor
+            else (Poverty.NEAR_POOR if r < c.profile.poor + c.profile.near_poor else Poverty.NONE)
+        )
         village_id, village_name = (None, "")
         if c.village_table is not None:
             village_id, village_name = c.villages[c.village_table.draw(rng)]
@@ -757,8 +1386,7 @@ class _PeopleGenerator:
         address = f"{house}{village_name + ', ' if village_name else ''}{c.name}, {self.province_label}"
         head_age = specs[0][1]
         formed_year = max(1975, min(DEMO_AS_OF.year - 1, DEMO_AS_OF.year - head_age + rng.randint(18, 30)))
-        formed = dt.date(formed_year,
-                         rng.randint(1, 12), rng.randint(1, 28))  # fmt: skip
+        formed = dt.date(formed_year, rng.randint(1, 12), rng.randint(1, 28))
         agricultural = poverty == Poverty.NONE and terrain != URBAN and rng.random() < 0.15
 
         head_family = style.families.draw(rng)
@@ -781,8 +1409,18 @@ class _PeopleGenerator:
         code = f"{DEMO_PREFIX}{self.province.code}-{next(self.serial):07d}"
         return _Household(c, village_id, address, code, members, relations, formed)
 
-    def person(self, c: _Commune, ethnicity: str, style: _Style, relation: str, age: int, sex: str,
-               family: str | None, poverty: str, agricultural: bool) -> Person:  # fmt: skip
+    def person(
+        self,
+        c: _Commune,
+        ethnicity: str,
+        style: _Style,
+        relation: str,
+        age: int,
+        sex: str,
+        family: str | None,
+        poverty: str,
+        agricultural: bool,
+    ) -> Person:
         rng = self.rng
         terrain = c.terrain
         # A birth date that makes the person exactly ``age`` on DEMO_AS_OF (1 October: no 29 February issue).
@@ -871,15 +1509,30 @@ class _PeopleGenerator:
 
         full_name = _name(rng, style, sex, family)
         return Person(
-            full_name=full_name, name_folded=fold(full_name), birth_date=birth,
+            full_name=full_name,
+            name_folded=fold(full_name),
+            birth_date=birth,
             birth_date_precision=precision,
-            sex=sex, ethnicity=ethnicity, personal_id=personal_id, si_number=si_number, phone=phone,
-            province_code=self.province.code, commune_id=c.id, occupation=occupation, employment=employment,
-            poverty=poverty, poverty_year=self.poverty_year if poverty else None, is_student=student,
-            ethnic_minority_listed_commune=c.listed and ethnicity != KINH, social_assistance=social,
-            atk_commune=c.atk, agricultural_household=agricultural, island_commune=c.island,
-            pension_recipient=pension, payout_method=payout,
-        )  # fmt: skip
+            sex=sex,
+            ethnicity=ethnicity,
+            personal_id=personal_id,
+            si_number=si_number,
+            phone=phone,
+            province_code=self.province.code,
+            commune_id=c.id,
+            occupation=occupation,
+            employment=employment,
+            poverty=poverty,
+            poverty_year=self.poverty_year if poverty else None,
+            is_student=student,
+            ethnic_minority_listed_commune=c.listed and ethnicity != KINH,
+            social_assistance=social,
+            atk_commune=c.atk,
+            agricultural_household=agricultural,
+            island_commune=c.island,
+            pension_recipient=pension,
+            payout_method=payout,
+        )
 
 
 def _child_sex(rng: random.Random) -> str:
@@ -893,16 +1546,27 @@ def _write(batch: list[_Household], province_code: str) -> int:
             p.village_id = h.village_id
     Person.objects.bulk_create(people, batch_size=BATCH)
     households = [
-        Household(code=h.code, address=h.address, province_code=province_code, commune_id=h.commune.id,
-                  village_id=h.village_id, head_id=h.members[0].pk)
+        Household(
+            code=h.code,
+            address=h.address,
+            province_code=province_code,
+            commune_id=h.commune.id,
+            village_id=h.village_id,
+            head_id=h.members[0].pk,
+        )
         for h in batch
-    ]  # fmt: skip
+    ]
     Household.objects.bulk_create(households, batch_size=BATCH)
     memberships = [
-        Membership(person_id=p.pk, household_id=hh.pk, relation=rel, province_code=province_code,
-                   started_on=max(p.birth_date, h.formed))
+        Membership(
+            person_id=p.pk,
+            household_id=hh.pk,
+            relation=rel,
+            province_code=province_code,
+            started_on=max(p.birth_date, h.formed),
+        )
         for h, hh in zip(batch, households, strict=True)
         for p, rel in zip(h.members, h.relations, strict=True)
-    ]  # fmt: skip
+    ]
     Membership.objects.bulk_create(memberships, batch_size=BATCH)
     return len(households)

@@ -32,15 +32,40 @@ from .models import (
 
 # Fields a caller may set on a person; anything else is refused, not ignored.
 PERSON_FIELDS = {
-    "full_name", "birth_date", "sex", "ethnicity", "personal_id", "si_number", "phone", "area_code",
-    "village_id", "occupation", "employment", "poverty", "poverty_year", "is_student",
-    "ethnic_minority_listed_commune", "social_assistance", "atk_commune", "agricultural_household",
-    "island_commune", "pension_recipient", "payout_method", "do_not_contact", "died_on",
-}  # fmt: skip
+    "full_name",
+    "birth_date",
+    "sex",
+    "ethnicity",
+    "personal_id",
+    "si_number",
+    "phone",
+    "area_code",
+    "village_id",
+    "occupation",
+    "employment",
+    "poverty",
+    "poverty_year",
+    "is_student",
+    "ethnic_minority_listed_commune",
+    "social_assistance",
+    "atk_commune",
+    "agricultural_household",
+    "island_commune",
+    "pension_recipient",
+    "payout_method",
+    "do_not_contact",
+    "died_on",
+}
 BOOLEAN_FIELDS = {
-    "is_student", "ethnic_minority_listed_commune", "social_assistance", "atk_commune",
-    "agricultural_household", "island_commune", "pension_recipient", "do_not_contact",
-}  # fmt: skip
+    "is_student",
+    "ethnic_minority_listed_commune",
+    "social_assistance",
+    "atk_commune",
+    "agricultural_household",
+    "island_commune",
+    "pension_recipient",
+    "do_not_contact",
+}
 
 
 def _commune_in_scope(actor, code: str | None, errors: dict[str, str]) -> Area | None:
@@ -223,9 +248,12 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
     changed = {k for k in after if before.get(k) != after.get(k) and k != "updated_at"}
     if changed:
         audit_record(
-            actor=actor, action="person_update", obj=person,
-            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-        )  # fmt: skip
+            actor=actor,
+            action="person_update",
+            obj=person,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
     return person
 
 
@@ -239,8 +267,9 @@ def _household_code(commune: Area) -> str:
 
 
 @transaction.atomic
-def household_create(*, actor, head: Person, address: str = "", code: str | None = None,
-                     on: dt.date | None = None) -> Household:  # fmt: skip
+def household_create(
+    *, actor, head: Person, address: str = "", code: str | None = None, on: dt.date | None = None
+) -> Household:
     """A household with its head as first member, in the head's commune and village."""
     require(actor, "registry.edit")
     head = Person.objects.select_for_update().select_related("commune").get(pk=head.pk)
@@ -248,17 +277,22 @@ def household_create(*, actor, head: Person, address: str = "", code: str | None
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     Area.objects.select_for_update().filter(pk=head.commune_id).first()  # serialises code numbering
     household = Household.objects.create(
-        code=code or _household_code(head.commune), address=address.strip()[:300], commune=head.commune,
-        village=head.village, province_code=head.province_code, head=head,
-    )  # fmt: skip
+        code=code or _household_code(head.commune),
+        address=address.strip()[:300],
+        commune=head.commune,
+        village=head.village,
+        province_code=head.province_code,
+        head=head,
+    )
     audit_record(actor=actor, action="household_create", obj=household, after=snapshot(household))
     household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
     return household
 
 
 @transaction.atomic
-def household_add_member(*, actor, household: Household, person: Person, relation: str,
-                         on: dt.date | None = None) -> Membership:  # fmt: skip
+def household_add_member(
+    *, actor, household: Household, person: Person, relation: str, on: dt.date | None = None
+) -> Membership:
     """A person belongs to one household at a time: adding someone who already has one is refused
     (use household_move_member)."""
     require(actor, "registry.edit")
@@ -282,15 +316,22 @@ def household_add_member(*, actor, household: Household, person: Person, relatio
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                person=person, household=household, relation=relation, province_code=household.province_code,
+                person=person,
+                household=household,
+                relation=relation,
+                province_code=household.province_code,
                 started_on=on or today(),
-            )  # fmt: skip
+            )
     except IntegrityError:
         raise ApplicationError(
             ErrorCode.CONFLICT, _("This person already belongs to a household."), field="person_id"
         ) from None
-    audit_record(actor=actor, action="household_add_member", obj=household,
-                 after={"person_id": person.pk, "relation": relation})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="household_add_member",
+        obj=household,
+        after={"person_id": person.pk, "relation": relation},
+    )
     audit_record(
         actor=actor,
         action="household_join",
@@ -301,8 +342,9 @@ def household_add_member(*, actor, household: Household, person: Person, relatio
 
 
 @transaction.atomic
-def household_move_member(*, actor, person: Person, to: Household, relation: str,
-                          on: dt.date | None = None) -> Membership:  # fmt: skip
+def household_move_member(
+    *, actor, person: Person, to: Household, relation: str, on: dt.date | None = None
+) -> Membership:
     """Moves a person to another household; the old membership is closed, not deleted (history)."""
     require(actor, "registry.edit")
     on = on or today()

@@ -94,9 +94,16 @@ def simulation_population(*, user, on: dt.date, province_code: str | None = None
     if province_code:
         people = people.filter(province_code=province_code)
     rows = people.values_list(
-        "pk", "province_code", "birth_date", "poverty", "is_student", "ethnic_minority_listed_commune",
-        "atk_commune", "agricultural_household", "social_assistance",
-    )  # fmt: skip
+        "pk",
+        "province_code",
+        "birth_date",
+        "poverty",
+        "is_student",
+        "ethnic_minority_listed_commune",
+        "atk_commune",
+        "agricultural_household",
+        "social_assistance",
+    )
     memberships = Membership.objects.filter(ended_on__isnull=True, person__in=people.values("pk"))
     member_of = {
         person_id: (household_id, 0 if relation == Relation.HEAD else 1, started_on, pk)
@@ -108,9 +115,15 @@ def simulation_population(*, user, on: dt.date, province_code: str | None = None
     for pk, province, born, poverty, student, ethnic, atk, agri, assistance in rows.iterator(chunk_size=5000):
         household, head, joined, membership = member_of.get(pk, (-pk, 0, on, 0))
         groups = hi_candidate_groups(
-            born=born, on=on, poverty=poverty, is_student=student, ethnic_minority_listed_commune=ethnic,
-            atk_commune=atk, agricultural_household=agri, social_assistance=assistance,
-        )  # fmt: skip
+            born=born,
+            on=on,
+            poverty=poverty,
+            is_student=student,
+            ethnic_minority_listed_commune=ethnic,
+            atk_commune=atk,
+            agricultural_household=agri,
+            social_assistance=assistance,
+        )
         residents.append(Resident(pk, province, household, (head, joined, membership), groups))
     residents.sort(key=lambda r: (r.household_key, r.order, r.person_id))
     return Population(on, province_code, tuple(residents))

@@ -38,10 +38,14 @@ def register(cli: click.Group) -> None:
             return
         total = result["total"]
         rate = f"{total['rate']:.1%}" if total["rate"] is not None else "-"
-        click.echo(f"{result['area']['name']} on {result['on']}: {total['insured']:,}/{total['population']:,} "
-                   f"insured ({rate}); voluntary SI {total['voluntary_si']:,}; cash pensioners "
-                   f"{total['cash_pensioners']:,}")  # fmt: skip
+        click.echo(
+            f"{result['area']['name']} on {result['on']}: {total['insured']:,}/{total['population']:,} "
+            f"insured ({rate}); voluntary SI {total['voluntary_si']:,}; cash pensioners "
+            f"{total['cash_pensioners']:,}"
+        )
         for row in result["rows"]:
             r = f"{row['rate']:.1%}" if row["rate"] is not None else "-"
-            click.echo(f"  {row['code'] or '-':<12} {row['name']:<32} {row['insured']:>7,}/{row['population']:<7,} "
-                       f"{r:>6}  gap {row['gap_to_target']:,}")  # fmt: skip
+            click.echo(
+                f"  {row['code'] or '-':<12} {row['name']:<32} {row['insured']:>7,}/{row['population']:<7,} "
+                f"{r:>6}  gap {row['gap_to_target']:,}"
+            )

@@ -57,8 +57,11 @@ def _scope(area: Area) -> Scope:
     successors = Area.objects.filter(
         level=Level.COMMUNE, predecessors__legacy__in=Area.objects.filter(subtree_q(area.path))
     ).distinct()
-    return Scope(area, Q(commune__in=successors), _("Compared through the old → new mapping; communes that were "
-                                                     "split count whole in each successor."))  # fmt: skip
+    return Scope(
+        area,
+        Q(commune__in=successors),
+        _("Compared through the old → new mapping; communes that were split count whole in each successor."),
+    )
 
 
 def _check_date(on: dt.date) -> None:
@@ -193,7 +196,13 @@ def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) 
     for _i in range(months):
         figures = _figures(persons, day, None)[None]
         population, insured = figures.get("population", 0), figures.get("insured", 0)
-        points.append({"on": day.isoformat(), "population": population, "insured": insured,
-                       "rate": round(insured / population, 4) if population else None})  # fmt: skip
+        points.append(
+            {
+                "on": day.isoformat(),
+                "population": population,
+                "insured": insured,
+                "rate": round(insured / population, 4) if population else None,
+            }
+        )
         day = day.replace(day=1) - dt.timedelta(days=1)
     return list(reversed(points))

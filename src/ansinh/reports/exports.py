@@ -8,11 +8,17 @@ from typing import Any
 import xlsxwriter
 
 COLUMNS = [
-    ("code", "Mã"), ("name", "Đơn vị"), ("population", "Dân số"), ("insured", "Có thẻ BHYT"),
-    ("rate", "Tỷ lệ bao phủ"), ("rate_year_before", "Cùng kỳ năm trước"), ("gap_to_target", "Còn thiếu đến mục tiêu"),
-    ("voluntary_si", "BHXH tự nguyện"), ("informal_working_age", "LĐ phi chính thức 15–60"),
+    ("code", "Mã"),
+    ("name", "Đơn vị"),
+    ("population", "Dân số"),
+    ("insured", "Có thẻ BHYT"),
+    ("rate", "Tỷ lệ bao phủ"),
+    ("rate_year_before", "Cùng kỳ năm trước"),
+    ("gap_to_target", "Còn thiếu đến mục tiêu"),
+    ("voluntary_si", "BHXH tự nguyện"),
+    ("informal_working_age", "LĐ phi chính thức 15–60"),
     ("cash_pensioners", "Hưởng lương hưu bằng tiền mặt"),
-]  # fmt: skip
+]
 RATES = {"rate", "rate_year_before"}
 
 
@@ -24,8 +30,12 @@ def coverage_xlsx(result: dict[str, Any]) -> bytes:
     pct = book.add_format({"num_format": "0.0%"})
     num = book.add_format({"num_format": "#,##0"})
     sheet.write(0, 0, f"Bao phủ BHYT, BHXH tự nguyện — {result['area']['name']} — ngày {result['on']}", bold)
-    sheet.write(1, 0, f"Mục tiêu BHYT: {result['targets']['health_insurance']:.0%}; "
-                      f"BHXH tự nguyện: {result['targets']['voluntary_si']:.1%} lực lượng lao động")  # fmt: skip
+    sheet.write(
+        1,
+        0,
+        f"Mục tiêu BHYT: {result['targets']['health_insurance']:.0%}; "
+        f"BHXH tự nguyện: {result['targets']['voluntary_si']:.1%} lực lượng lao động",
+    )
     for col, (_key, title) in enumerate(COLUMNS):
         sheet.write(3, col, title, bold)
     rows = [{"code": "", "name": "Tổng", **result["total"]}, *result["rows"]]
@@ -57,8 +67,14 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
     pdf.font(14, bold=True)
     pdf.cell(0, 8, f"BÁO CÁO BAO PHỦ BHYT — {result['area']['name'].upper()}", new_x="LMARGIN", new_y="NEXT")
     pdf.font(10)
-    pdf.cell(0, 6, f"Ngày {result['on'][8:10]}/{result['on'][5:7]}/{result['on'][:4]} · mục tiêu BHYT "
-                   f"{result['targets']['health_insurance']:.0%}", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.cell(
+        0,
+        6,
+        f"Ngày {result['on'][8:10]}/{result['on'][5:7]}/{result['on'][:4]} · mục tiêu BHYT "
+        f"{result['targets']['health_insurance']:.0%}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     if result.get("note"):
         pdf.multi_cell(0, 5, result["note"], new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)

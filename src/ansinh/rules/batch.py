@@ -150,10 +150,10 @@ def hi_household(
                     st = round_vnd(prem * int(state_num[code]), int(state_den[code]))
                     pr = min(round_vnd(prem * int(prov_num[pi, code]), int(prov_den[pi, code])), prem - st)
                     t_premium[pi, code, k], t_state[pi, code, k], t_prov[pi, code, k] = prem, st, pr
-        key = (prov_idx * len(groups) + g) * (last + 1) + rank_idx
-        premium = t_premium.ravel()[key]
-        state = t_state.ravel()[key]
-        prov = t_prov.ravel()[key]
+        cell = (prov_idx * len(groups) + g) * (last + 1) + rank_idx
+        premium = t_premium.ravel()[cell]
+        state = t_state.ravel()[cell]
+        prov = t_prov.ravel()[cell]
         support = state + prov
         return {
             "monthly_premium": monthly,

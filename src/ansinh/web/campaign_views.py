@@ -129,9 +129,15 @@ def campaign_list(request):
     require(request.user, "campaigns.view")
     campaigns = list(selectors.campaigns_for_user(user=request.user).prefetch_related("areas")[:200])
     on = today()
-    return render(request, "web/campaign_list.html", {
-        "campaigns": campaigns, "today": on, "can_manage": has_capability(request.user, "campaigns.manage"),
-    })  # fmt: skip
+    return render(
+        request,
+        "web/campaign_list.html",
+        {
+            "campaigns": campaigns,
+            "today": on,
+            "can_manage": has_capability(request.user, "campaigns.manage"),
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------- a new campaign
@@ -154,11 +160,14 @@ def campaign_create(request):
         "area_codes": post.getlist("area_codes"),
         "goals": {f: post.get(f"goal_{f}", "") for f in exports.ORDER},
         "area_goals": [
-            {"figure": post.get(f"area_goal_figure_{i}", ""), "code": post.get(f"area_goal_code_{i}", ""),
-             "target": post.get(f"area_goal_target_{i}", "")}
+            {
+                "figure": post.get(f"area_goal_figure_{i}", ""),
+                "code": post.get(f"area_goal_code_{i}", ""),
+                "target": post.get(f"area_goal_target_{i}", ""),
+            }
             for i in range(AREA_GOAL_ROWS)
         ],
-    }  # fmt: skip
+    }
     if request.method == "POST":
         starts_on, message = _day(values["starts_on"])
         if message:
@@ -201,12 +210,23 @@ def campaign_create(request):
             else:
                 messages.success(request, _("Campaign %(name)s is created.") % {"name": campaign.name})
                 return redirect("web:campaign_activities", campaign_id=campaign.pk)
-    return render(request, "web/campaign_form.html", {
-        "values": values, "errors": errors, "campaign_kinds": CampaignKind.choices, "areas": areas,
-        "communes": communes,
-        "figure_choices": [(f, FIGURE_LABELS[f]) for f in exports.ORDER], "today": today(),
-        "goal_rows": [{"key": f, "label": FIGURE_LABELS[f], "value": values["goals"][f]} for f in exports.ORDER],
-    }, status=422 if errors else 200)  # fmt: skip
+    return render(
+        request,
+        "web/campaign_form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "campaign_kinds": CampaignKind.choices,
+            "areas": areas,
+            "communes": communes,
+            "figure_choices": [(f, FIGURE_LABELS[f]) for f in exports.ORDER],
+            "today": today(),
+            "goal_rows": [
+                {"key": f, "label": FIGURE_LABELS[f], "value": values["goals"][f]} for f in exports.ORDER
+            ],
+        },
+        status=422 if errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------ activities and their reach
@@ -217,12 +237,14 @@ def _activity_rows(request, campaign) -> list[dict[str, Any]]:
     can_desk = has_capability(request.user, "enrollment.create")
     rows = []
     for a in campaign.activities.select_related("area", "partner").order_by("starts_on", "pk"):
-        rows.append({
-            "activity": a,
-            "reach": [(FIELD_LABELS.get(k, k), v) for k, v in (a.reach or {}).items()],
-            "running": a.starts_on <= on <= a.ends_on,
-            "desk": can_desk and a.starts_on <= on <= a.ends_on,
-        })  # fmt: skip
+        rows.append(
+            {
+                "activity": a,
+                "reach": [(FIELD_LABELS.get(k, k), v) for k, v in (a.reach or {}).items()],
+                "running": a.starts_on <= on <= a.ends_on,
+                "desk": can_desk and a.starts_on <= on <= a.ends_on,
+            }
+        )
     return rows
 
 
@@ -255,8 +277,10 @@ def campaign_activities(request, campaign_id: int):
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     can_manage = has_capability(request.user, "campaigns.manage")
     post = request.POST
-    values = {k: post.get(k, "") for k in ("kind", "title", "starts_on", "ends_on", "area_code", "cost",
-                                            *FIELD_LABELS)}  # fmt: skip
+    values = {
+        k: post.get(k, "")
+        for k in ("kind", "title", "starts_on", "ends_on", "area_code", "cost", *FIELD_LABELS)
+    }
     values["kind"] = values["kind"] or ActivityKind.ART_PERFORMANCE
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -296,16 +320,31 @@ def campaign_activities(request, campaign_id: int):
                 messages.success(request, _("Activity %(title)s is planned.") % {"title": activity.title})
                 return redirect("web:campaign_activities", campaign_id=campaign.pk)
     kinds = [(k, label, KIND_FIELDS[k]) for k, label in ActivityKind.choices]
-    return render(request, "web/campaign_activities.html", {
-        "campaign": campaign, "rows": _activity_rows(request, campaign), "can_manage": can_manage,
-        "values": values, "errors": errors, "activity_kinds": kinds, "areas": _activity_areas(request.user, campaign),
-        "plan_fields": [
-            {"name": name, "label": label, "value": values[name], "error": errors.get(name),
-             "numeric": name not in TEXT_FIELDS,
-             "kinds": " ".join(k for k, fields in KIND_FIELDS.items() if name in fields)}
-            for name, label in FIELD_LABELS.items()
-        ],
-    }, status=422 if errors else 200)  # fmt: skip
+    return render(
+        request,
+        "web/campaign_activities.html",
+        {
+            "campaign": campaign,
+            "rows": _activity_rows(request, campaign),
+            "can_manage": can_manage,
+            "values": values,
+            "errors": errors,
+            "activity_kinds": kinds,
+            "areas": _activity_areas(request.user, campaign),
+            "plan_fields": [
+                {
+                    "name": name,
+                    "label": label,
+                    "value": values[name],
+                    "error": errors.get(name),
+                    "numeric": name not in TEXT_FIELDS,
+                    "kinds": " ".join(k for k, fields in KIND_FIELDS.items() if name in fields),
+                }
+                for name, label in FIELD_LABELS.items()
+            ],
+        },
+        status=422 if errors else 200,
+    )
 
 
 @page
@@ -339,13 +378,25 @@ def activity_reach(request, campaign_id: int, activity_id: int):
                 messages.success(request, _("The reach of %(title)s is saved.") % {"title": activity.title})
                 return redirect("web:campaign_activities", campaign_id=campaign_id)
     fields = [
-        {"name": k, "label": FIELD_LABELS[k], "value": request.POST.get(k, (activity.reach or {}).get(k, "")),
-         "error": errors.get(k)}
+        {
+            "name": k,
+            "label": FIELD_LABELS[k],
+            "value": request.POST.get(k, (activity.reach or {}).get(k, "")),
+            "error": errors.get(k),
+        }
         for k in names
-    ]  # fmt: skip
-    return render(request, "web/campaign_reach.html", {
-        "campaign": activity.campaign, "activity": activity, "fields": fields, "errors": errors,
-    }, status=422 if errors else 200)  # fmt: skip
+    ]
+    return render(
+        request,
+        "web/campaign_reach.html",
+        {
+            "campaign": activity.campaign,
+            "activity": activity,
+            "fields": fields,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )
 
 
 # -------------------------------------------------------------------------------------------- the dashboard
@@ -377,13 +428,22 @@ def hbar_chart(rows: list[dict[str, Any]], *, width: int = 1000, label_w: int = 
             segments.append({"x": _n(x), "w": _n(w), "css": css, "value": value, "title": title})
             x += w
         target = r.get("target")
-        out.append({
-            "label": r["label"], "y": _n(y), "text_y": _n(y + bar_h / 2 + 4), "h": str(bar_h), "segments": segments,
-            "value_x": _n(x + 6), "key": r.get("key", ""),
-            "value": " + ".join(thousands(v) for _c, v, _t in r["segments"] if v) or "0",
-            "target_x": _n(label_w + plot_w * target / peak) if target else None,
-            "target_y1": _n(y - 3), "target_y2": _n(y + bar_h + 3), "target": target,
-        })  # fmt: skip
+        out.append(
+            {
+                "label": r["label"],
+                "y": _n(y),
+                "text_y": _n(y + bar_h / 2 + 4),
+                "h": str(bar_h),
+                "segments": segments,
+                "value_x": _n(x + 6),
+                "key": r.get("key", ""),
+                "value": " + ".join(thousands(v) for _c, v, _t in r["segments"] if v) or "0",
+                "target_x": _n(label_w + plot_w * target / peak) if target else None,
+                "target_y1": _n(y - 3),
+                "target_y2": _n(y + bar_h + 3),
+                "target": target,
+            }
+        )
     height = top * 2 + len(rows) * (bar_h + gap)
     return {"width": width, "height": height, "rows": out, "label_x": str(label_w - 8)}
 
@@ -401,15 +461,36 @@ def day_chart(days: list[dict[str, Any]]) -> dict[str, Any]:
         h_hi, h_vsi = plot_h * hi / ceiling, plot_h * vsi / ceiling
         x = left + i * slot + slot * 0.15
         label = dt.date.fromisoformat(d["day"]).strftime("%d/%m")
-        bars.append({
-            "x": _n(x), "w": _n(slot * 0.7), "hi_y": _n(base - h_hi), "hi_h": _n(h_hi),
-            "vsi_y": _n(base - h_hi - h_vsi), "vsi_h": _n(h_vsi), "hi": hi, "vsi": vsi, "day": label,
-            "label_x": _n(left + i * slot + slot / 2), "show_label": len(days) <= 16 or i % 3 == 0,
-        })  # fmt: skip
-    ticks = [{"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
-             for v in range(0, ceiling + 1, step)]  # fmt: skip
-    return {"width": width, "height": height, "left": str(left), "right": str(width - right), "bottom": _n(base),
-            "tick_x": str(left - 6), "label_y": _n(base + 16), "bars": bars, "ticks": ticks}  # fmt: skip
+        bars.append(
+            {
+                "x": _n(x),
+                "w": _n(slot * 0.7),
+                "hi_y": _n(base - h_hi),
+                "hi_h": _n(h_hi),
+                "vsi_y": _n(base - h_hi - h_vsi),
+                "vsi_h": _n(h_vsi),
+                "hi": hi,
+                "vsi": vsi,
+                "day": label,
+                "label_x": _n(left + i * slot + slot / 2),
+                "show_label": len(days) <= 16 or i % 3 == 0,
+            }
+        )
+    ticks = [
+        {"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
+        for v in range(0, ceiling + 1, step)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": str(left),
+        "right": str(width - right),
+        "bottom": _n(base),
+        "tick_x": str(left - 6),
+        "label_y": _n(base + 16),
+        "bars": bars,
+        "ticks": ticks,
+    }
 
 
 def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
@@ -418,32 +499,56 @@ def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
     headline = []
     for f in exports.ORDER:
         goal = goals.get(f)
-        headline.append({
-            "key": f, "label": FIGURE_LABELS[f], "attributed": report["attributed"][f], "in_area": report["in_area"][f],
-            "goal": goal, "bar": _n(min(goal["rate"] or 0, 1) * 100) if goal else None,
-            "rate_text": f"{goal['rate'] * 100:.0f} %" if goal and goal["rate"] is not None else "",
-            "reached": bool(goal and goal["rate"] is not None and goal["rate"] >= 1),
-        })  # fmt: skip
-    funnel = hbar_chart([
-        {"key": k, "label": FUNNEL_LABELS[k], "segments": [("f-" + k, v, FUNNEL_LABELS[k])]}
-        for k, v in report["funnel"].items()
-    ], width=480, label_w=150)  # fmt: skip
+        headline.append(
+            {
+                "key": f,
+                "label": FIGURE_LABELS[f],
+                "attributed": report["attributed"][f],
+                "in_area": report["in_area"][f],
+                "goal": goal,
+                "bar": _n(min(goal["rate"] or 0, 1) * 100) if goal else None,
+                "rate_text": f"{goal['rate'] * 100:.0f} %" if goal and goal["rate"] is not None else "",
+                "reached": bool(goal and goal["rate"] is not None and goal["rate"] >= 1),
+            }
+        )
+    funnel = hbar_chart(
+        [
+            {"key": k, "label": FUNNEL_LABELS[k], "segments": [("f-" + k, v, FUNNEL_LABELS[k])]}
+            for k, v in report["funnel"].items()
+        ],
+        width=480,
+        label_w=150,
+    )
     kinds = []
     for kind, row in report["by_activity_kind"].items():
         kinds.append({"key": kind, "label": capfirst(ActivityKind(kind).label), **row})
-    kind_chart = hbar_chart([
-        {"key": k["key"], "label": k["label"],
-         "segments": [("hi", k["new_health_insurance"], FIGURE_LABELS["new_health_insurance"]),
-                      ("vsi", k["new_voluntary_si"], FIGURE_LABELS["new_voluntary_si"])]}
-        for k in kinds
-    ])  # fmt: skip
-    area_chart = hbar_chart([
-        {"key": a["code"], "label": a["name"] or a["code"],
-         "segments": [("hi", a["new_health_insurance"], FIGURE_LABELS["new_health_insurance"]),
-                      ("vsi", a["new_voluntary_si"], FIGURE_LABELS["new_voluntary_si"])],
-         "target": a["goals"].get("new_health_insurance")}
-        for a in report["by_area"][:25]
-    ])  # fmt: skip
+    kind_chart = hbar_chart(
+        [
+            {
+                "key": k["key"],
+                "label": k["label"],
+                "segments": [
+                    ("hi", k["new_health_insurance"], FIGURE_LABELS["new_health_insurance"]),
+                    ("vsi", k["new_voluntary_si"], FIGURE_LABELS["new_voluntary_si"]),
+                ],
+            }
+            for k in kinds
+        ]
+    )
+    area_chart = hbar_chart(
+        [
+            {
+                "key": a["code"],
+                "label": a["name"] or a["code"],
+                "segments": [
+                    ("hi", a["new_health_insurance"], FIGURE_LABELS["new_health_insurance"]),
+                    ("vsi", a["new_voluntary_si"], FIGURE_LABELS["new_voluntary_si"]),
+                ],
+                "target": a["goals"].get("new_health_insurance"),
+            }
+            for a in report["by_area"][:25]
+        ]
+    )
     return {
         "report": report,
         "headline": headline,
@@ -467,9 +572,13 @@ def campaign_dashboard(request, campaign_id: int):
     require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     report = figures.campaign_report(campaign)
-    context = {"campaign": campaign, **dashboard_context(report),
-               "areas_of_campaign": list(campaign.areas.all()), "partners": list(campaign.partners.all()),
-               "can_manage": has_capability(request.user, "campaigns.manage")}  # fmt: skip
+    context = {
+        "campaign": campaign,
+        **dashboard_context(report),
+        "areas_of_campaign": list(campaign.areas.all()),
+        "partners": list(campaign.partners.all()),
+        "can_manage": has_capability(request.user, "campaigns.manage"),
+    }
     template = "web/campaign_dashboard.html#live" if request.htmx else "web/campaign_dashboard.html"
     return render(request, template, context)
 

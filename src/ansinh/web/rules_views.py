@@ -92,8 +92,15 @@ def _refs(values: tuple[Value, ...] | list[Value]) -> list[dict[str, Any]]:
         if (v.name, v.since) in seen:
             continue
         seen.add((v.name, v.since))
-        out.append({"parameter": v.name, "since": v.since, "references": v.references,
-                    "unconfirmed": v.unconfirmed, "note": v.note})  # fmt: skip
+        out.append(
+            {
+                "parameter": v.name,
+                "since": v.since,
+                "references": v.references,
+                "unconfirmed": v.unconfirmed,
+                "note": v.note,
+            }
+        )
     return out
 
 
@@ -222,21 +229,41 @@ def _chart(points: list[tuple[int, int, bool]], chosen: int, min_years: int) -> 
     bars = []
     for i, (years, value, eligible) in enumerate(points):
         h = plot_h * value / ceiling if eligible else 2
-        bars.append({
-            "x": _n(left + i * slot + slot * 0.15), "w": _n(slot * 0.7), "y": _n(base - h), "h": _n(h),
-            "years": years, "value": value, "eligible": eligible, "chosen": years == chosen,
-            "label_x": _n(left + i * slot + slot / 2), "show_label": years % 5 == 0 or years in (1, chosen),
-        })  # fmt: skip
+        bars.append(
+            {
+                "x": _n(left + i * slot + slot * 0.15),
+                "w": _n(slot * 0.7),
+                "y": _n(base - h),
+                "h": _n(h),
+                "years": years,
+                "value": value,
+                "eligible": eligible,
+                "chosen": years == chosen,
+                "label_x": _n(left + i * slot + slot / 2),
+                "show_label": years % 5 == 0 or years in (1, chosen),
+            }
+        )
     ticks = [
         {"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
         for v in range(0, ceiling + 1, step)
     ]
     threshold = left + (min_years - 1) * slot if 1 <= min_years <= len(points) else None
-    return {"width": width, "height": height, "left": str(left), "right": str(width - right),
-            "tick_x": str(left - 6), "top": str(top), "bottom": str(base), "label_y": str(base + 16),
-            "bars": bars, "ticks": ticks, "threshold_x": _n(threshold) if threshold is not None else None,
-            "threshold_label_x": _n(threshold + 4) if threshold is not None else None,
-            "threshold_label_y": str(top - 8), "axis_y": str(height - 6)}  # fmt: skip
+    return {
+        "width": width,
+        "height": height,
+        "left": str(left),
+        "right": str(width - right),
+        "tick_x": str(left - 6),
+        "top": str(top),
+        "bottom": str(base),
+        "label_y": str(base + 16),
+        "bars": bars,
+        "ticks": ticks,
+        "threshold_x": _n(threshold) if threshold is not None else None,
+        "threshold_label_x": _n(threshold + 4) if threshold is not None else None,
+        "threshold_label_y": str(top - 8),
+        "axis_y": str(height - 6),
+    }
 
 
 def _pension_points(sex: str, born: dt.date | None, income: int, on: dt.date) -> list[tuple[int, int, bool]]:
@@ -301,8 +328,14 @@ def vsi_calculator(request):
     province = g.get("province", _default_province(request.user) if "on" not in g else "")
 
     quote = estimate = chart = None
-    fields = {"on": "on", "income": "income", "group": "group", "months": "mode", "advance_years": "mode",
-              "supported_months_so_far": "supported"}  # fmt: skip
+    fields = {
+        "on": "on",
+        "income": "income",
+        "group": "group",
+        "months": "mode",
+        "advance_years": "mode",
+        "supported_months_so_far": "supported",
+    }
     contribution_fields = ("on", "income", "group", "mode", "supported", "general")
     if (
         not any(f in errors for f in contribution_fields)
@@ -311,8 +344,9 @@ def vsi_calculator(request):
         and mode_row
     ):
         try:
-            quote = vsi.quote(day, income, [group], mode_row[1] or 1, mode_row[2], None, supported or 0,
-                              province or None, p)  # fmt: skip
+            quote = vsi.quote(
+                day, income, [group], mode_row[1] or 1, mode_row[2], None, supported or 0, province or None, p
+            )
         except RuleError as e:
             _show_rule_error(errors, e, fields, "general")
     if quote is not None and years is not None and not any(f in errors for f in ("sex", "born", "years")):
@@ -333,7 +367,7 @@ def vsi_calculator(request):
             "born": born_text,
             "years": g.get("years", "20"),
             "province": province,
-        },  # fmt: skip
+        },
         "errors": errors,
         "groups": [(c, str(VSI_GROUP_LABELS[c])) for c in vsi.GROUPS],
         "modes": VSI_MODES,
@@ -386,13 +420,27 @@ def rules_page(request):
             if v.since <= on:
                 current = v.since
         values = [
-            {"since": v.since, "display": _display(v.value, param.unit), "references": v.references,
-             "unconfirmed": v.unconfirmed, "note": v.note, "current": v.since == current, "future": v.since > on}
+            {
+                "since": v.since,
+                "display": _display(v.value, param.unit),
+                "references": v.references,
+                "unconfirmed": v.unconfirmed,
+                "note": v.note,
+                "current": v.since == current,
+                "future": v.since > on,
+            }
             for v in param.values
-        ]  # fmt: skip
-        entry = {"name": name, "anchor": name.replace(".", "-"), "description": param.description,
-                 "unit": param.unit, "last_checked": param.last_checked, "note": param.note, "values": values,
-                 "unconfirmed": any(v.unconfirmed for v in param.values)}  # fmt: skip
+        ]
+        entry = {
+            "name": name,
+            "anchor": name.replace(".", "-"),
+            "description": param.description,
+            "unit": param.unit,
+            "last_checked": param.last_checked,
+            "note": param.note,
+            "values": values,
+            "unconfirmed": any(v.unconfirmed for v in param.values),
+        }
         if entry["unconfirmed"]:
             unconfirmed.append(entry)
         families.setdefault(name.split(".")[0], []).append(entry)
@@ -400,6 +448,13 @@ def rules_page(request):
         {"key": k, "title": str(PARAMETER_FAMILIES.get(k, k)), "parameters": v} for k, v in families.items()
     ]
     sections = [s for s in sections if s["parameters"] or s["key"] == "provinces"]
-    return render(request, "web/rules_page.html", {
-        "sections": sections, "unconfirmed": unconfirmed, "today": on, "count": len(p.names()),
-    })  # fmt: skip
+    return render(
+        request,
+        "web/rules_page.html",
+        {
+            "sections": sections,
+            "unconfirmed": unconfirmed,
+            "today": on,
+            "count": len(p.names()),
+        },
+    )

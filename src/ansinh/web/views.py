@@ -117,8 +117,11 @@ def person_edit(request, person_id: int):
     if not has_capability(request.user, "registry.edit"):
         raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
     initial = {f: getattr(person, f) for f in PersonForm.base_fields if hasattr(person, f)}
-    initial.update(birth_date=person.birth_date_display, area_code=person.commune.code,
-                   village_id=str(person.village_id or ""))  # fmt: skip
+    initial.update(
+        birth_date=person.birth_date_display,
+        area_code=person.commune.code,
+        village_id=str(person.village_id or ""),
+    )
     form = _person_form(request, data=request.POST or None, initial=initial, commune_code=person.commune.code)
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,15 +148,19 @@ def person_detail(request, person_id: int):
     household_id = getattr(person, "household_id", None)  # annotated by the selector
     if household_id:
         household = selectors.household_get(user=request.user, household_id=household_id)
-    return render(request, "web/person_detail.html", {
-        "person": person,
-        "household": household,
-        "members": selectors.household_members(household=household) if household else [],
-        "memberships": selectors.person_memberships(person=person),
-        "history": history_for(person)[:100],
-        "can_edit": has_capability(request.user, "registry.edit"),
-        "can_see_id": has_capability(request.user, "personal_id.view"),
-    })  # fmt: skip
+    return render(
+        request,
+        "web/person_detail.html",
+        {
+            "person": person,
+            "household": household,
+            "members": selectors.household_members(household=household) if household else [],
+            "memberships": selectors.person_memberships(person=person),
+            "history": history_for(person)[:100],
+            "can_edit": has_capability(request.user, "registry.edit"),
+            "can_see_id": has_capability(request.user, "personal_id.view"),
+        },
+    )
 
 
 @page
@@ -172,15 +179,19 @@ def household_detail(request, household_id: int):
     household = selectors.household_get(user=request.user, household_id=household_id)
     q = request.GET.get("q", "").strip()
     candidates = [p for p in selectors.person_search(user=request.user, text=q, limit=10)] if q else []
-    return render(request, "web/household_detail.html", {
-        "household": household,
-        "members": selectors.household_members(household=household, include_past=True),
-        "history": history_for(household)[:100],
-        "q": q,
-        "candidates": candidates,
-        "relations": Relation.choices,
-        "can_edit": has_capability(request.user, "registry.edit"),
-    })  # fmt: skip
+    return render(
+        request,
+        "web/household_detail.html",
+        {
+            "household": household,
+            "members": selectors.household_members(household=household, include_past=True),
+            "history": history_for(household)[:100],
+            "q": q,
+            "candidates": candidates,
+            "relations": Relation.choices,
+            "can_edit": has_capability(request.user, "registry.edit"),
+        },
+    )
 
 
 @page
@@ -192,11 +203,16 @@ def household_add_member(request, household_id: int):
         person = selectors.person_get(user=request.user, person_id=form.cleaned_data["person_id"])
         try:
             if request.POST.get("move") == "1":
-                services.household_move_member(actor=request.user, person=person, to=household,
-                                               relation=form.cleaned_data["relation"])  # fmt: skip
+                services.household_move_member(
+                    actor=request.user, person=person, to=household, relation=form.cleaned_data["relation"]
+                )
             else:
-                services.household_add_member(actor=request.user, household=household, person=person,
-                                              relation=form.cleaned_data["relation"])  # fmt: skip
+                services.household_add_member(
+                    actor=request.user,
+                    household=household,
+                    person=person,
+                    relation=form.cleaned_data["relation"],
+                )
             messages.success(request, _("%(name)s is added to the household.") % {"name": person.full_name})
         except ApplicationError as e:
             if e.code == ErrorCode.NOT_FOUND:
@@ -221,11 +237,18 @@ def area_detail(request, code: str | None = None):
         except ApplicationError as e:
             form.add_error("name", e.message)
     children = area_selectors.area_children(user=user, area=area)
-    return render(request, "web/area_detail.html", {
-        "area": area, "children": children, "form": form, "can_edit": can_edit,
-        "successors": area.successors.select_related("current"),
-        "predecessors": area.predecessors.select_related("legacy").order_by("legacy__code"),
-    })  # fmt: skip
+    return render(
+        request,
+        "web/area_detail.html",
+        {
+            "area": area,
+            "children": children,
+            "form": form,
+            "can_edit": can_edit,
+            "successors": area.successors.select_related("current"),
+            "predecessors": area.predecessors.select_related("legacy").order_by("legacy__code"),
+        },
+    )
 
 
 def _require_admin(request):
@@ -248,22 +271,39 @@ def user_edit(request, user_id: int | None = None):
         raise Http404
     initial = {}
     if target:
-        initial = {"username": target.username, "role": target.role, "is_active": target.is_active,
-                   "area_codes": " ".join(target.areas.values_list("code", flat=True))}  # fmt: skip
+        initial = {
+            "username": target.username,
+            "role": target.role,
+            "is_active": target.is_active,
+            "area_codes": " ".join(target.areas.values_list("code", flat=True)),
+        }
     form = UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         codes = d["area_codes"].replace(",", " ").split()
         try:
             if target:
-                user_update(actor=request.user, user=target, role=d["role"], area_codes=codes,
-                            is_active=d["is_active"], password=d["password"] or None)  # fmt: skip
+                user_update(
+                    actor=request.user,
+                    user=target,
+                    role=d["role"],
+                    area_codes=codes,
+                    is_active=d["is_active"],
+                    password=d["password"] or None,
+                )
             else:
-                target = user_create(actor=request.user, username=d["username"], role=d["role"],
-                                     area_codes=codes, password=d["password"] or None)  # fmt: skip
+                target = user_create(
+                    actor=request.user,
+                    username=d["username"],
+                    role=d["role"],
+                    area_codes=codes,
+                    password=d["password"] or None,
+                )
             messages.success(request, _("User %(name)s is saved.") % {"name": target.username})
             return redirect("web:user_list")
         except ApplicationError as e:
-            form.add_error(e.field if e.field in form.fields else ("area_codes" if e.field == "areas" else None),
-                           e.message)  # fmt: skip
+            form.add_error(
+                e.field if e.field in form.fields else ("area_codes" if e.field == "areas" else None),
+                e.message,
+            )
     return render(request, "web/user_form.html", {"form": form, "target": target})
