@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ansinh.areas.models import Level
 from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Status, VSIContribution
@@ -89,47 +91,51 @@ def _area_q(campaign: Campaign, prefix: str) -> Q:
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
-def _participation_figures(members: QuerySet[EnrollmentMember]) -> dict[str, int]:
-    def persons(qs) -> int:
-        return qs.values("person_id").distinct().count()
+@dataclass(frozen=True)
+class _Participation:
+    person_id: int
+    figure: str  # new_/renewals_ health_insurance / voluntary_si
+    enrollment_id: int
+    activity_id: int | None
+    commune_code: str
+    commune_name: str
+    paid_on: dt.date
 
-    hi = members.filter(enrollment__scheme__in=HI_SCHEMES)
-    vsi = members.filter(enrollment__scheme=Scheme.VSI)
+
+def _read_participations(members: QuerySet[EnrollmentMember]) -> list[_Participation]:
+    """One query: each participation with its figure decided by the 90-day look-back of its own scheme."""
     # prior_hi / prior_vsi are annotations added by participations(), which django-stubs cannot see.
-    return {
-        "new_health_insurance": persons(hi.filter(prior_hi=False)),  # type: ignore[misc]  # annotation
-        "renewals_health_insurance": persons(hi.filter(prior_hi=True)),  # type: ignore[misc]  # annotation
-        "new_voluntary_si": persons(vsi.filter(prior_vsi=False)),  # type: ignore[misc]  # annotation
-        "renewals_voluntary_si": persons(vsi.filter(prior_vsi=True)),  # type: ignore[misc]  # annotation
-    }
+    rows = members.values_list(  # type: ignore[misc]
+        "person_id",
+        "enrollment__scheme",
+        "prior_hi",
+        "prior_vsi",
+        "enrollment_id",
+        "enrollment__activity_id",
+        "person__commune__code",
+        "person__commune__name",
+        "paid_on",
+    )
+    out = []
+    for person_id, scheme, prior_hi, prior_vsi, enrollment_id, activity_id, code, name, paid_on in rows:
+        if scheme == Scheme.VSI:
+            figure = "renewals_voluntary_si" if prior_vsi else "new_voluntary_si"
+        else:
+            figure = "renewals_health_insurance" if prior_hi else "new_health_insurance"
+        out.append(_Participation(person_id, figure, enrollment_id, activity_id, code, name, paid_on))
+    return out
 
 
-def _outcome_figures(outcomes: QuerySet[Outcome]) -> dict[str, int]:
-    rows = outcomes.values("kind").annotate(n=Count("person_id", distinct=True))
-    by_kind = {r["kind"]: r["n"] for r in rows}
-    return {figure: by_kind.get(kind, 0) for figure, kind in OUTCOME_FIGURES.items()}
+def _count(items: Iterable[tuple[Any, str, int]]) -> dict[Any, dict[str, int]]:
+    """(group, figure, person) triples -> distinct persons per group and figure (each person once)."""
+    seen: dict[Any, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for group, figure, person in items:
+        seen[group][figure].add(person)
+    return {group: {f: len(p) for f, p in figures.items()} for group, figures in seen.items()}
 
 
 def _order(figures: dict[str, int]) -> dict[str, int]:
-    return {k: figures[k] for k in FIGURES}
-
-
-def _distinct_split(members: QuerySet[EnrollmentMember], field: str) -> dict[Any, dict[str, int]]:
-    """The participation figures grouped by ``field``, in one query: persons counted once per group and figure
-    with conditional distinct counts."""
-    hi = Q(enrollment__scheme__in=HI_SCHEMES)
-    vsi = Q(enrollment__scheme=Scheme.VSI)
-    rows = (
-        members.values(field)
-        .annotate(
-            new_health_insurance=Count("person_id", distinct=True, filter=hi & Q(prior_hi=False)),
-            renewals_health_insurance=Count("person_id", distinct=True, filter=hi & Q(prior_hi=True)),
-            new_voluntary_si=Count("person_id", distinct=True, filter=vsi & Q(prior_vsi=False)),
-            renewals_voluntary_si=Count("person_id", distinct=True, filter=vsi & Q(prior_vsi=True)),
-        )
-        .order_by(field)
-    )
-    return {r[field]: {k: r[k] for k in FIGURES[:4]} for r in rows}
+    return {k: figures.get(k, 0) for k in FIGURES}
 
 
 def reach_of(activities: list[Activity]) -> dict[str, int]:
@@ -147,101 +153,91 @@ def reach_of(activities: list[Activity]) -> dict[str, int]:
 
 
 def campaign_report(campaign: Campaign) -> dict[str, Any]:
-    """The whole report of a campaign (the JSON contract of GET /api/v1/campaigns/{id}/report)."""
+    """The whole report of a campaign (the JSON contract of GET /api/v1/campaigns/{id}/report).
+
+    Each table is read once (participations with their look-back, outcomes) and the figures are counted from
+    those rows: the look-back subqueries are the expensive part, so they run once per participation."""
     start, end = campaign.starts_on, campaign.ends_on
     activities = list(campaign.activities.select_related("area").order_by("starts_on", "pk"))
     activity_ids = [a.pk for a in activities]
+    kind_of = {a.pk: a.kind for a in activities}
     all_members = participations(starts_on=start, ends_on=end)
-    attributed = all_members.filter(enrollment__activity_id__in=activity_ids)
-    in_area = all_members.filter(_area_q(campaign, "person__"))
-    outcomes = Outcome.objects.filter(on__range=(start, end))
-    attributed_outcomes = outcomes.filter(activity_id__in=activity_ids)
-    in_area_outcomes = outcomes.filter(_area_q(campaign, "person__"))
-
-    attributed_figures = _order(
-        {**_participation_figures(attributed), **_outcome_figures(attributed_outcomes)}
+    attributed = _read_participations(all_members.filter(enrollment__activity_id__in=activity_ids))
+    in_area = _read_participations(all_members.filter(_area_q(campaign, "person__")))
+    figure_of: dict[str, str] = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
+    outcomes = Outcome.objects.filter(on__range=(start, end), kind__in=list(figure_of))
+    attributed_outcomes = list(
+        outcomes.filter(activity_id__in=activity_ids).values_list("person_id", "kind", "activity_id", "on")
     )
-    in_area_figures = _order({**_participation_figures(in_area), **_outcome_figures(in_area_outcomes)})
-
-    # By activity kind: participations through the activity's kind; outcomes likewise.
-    kinds = attributed.annotate(
-        activity_kind=Subquery(
-            Activity.objects.filter(pk=OuterRef("enrollment__activity_id")).values("kind")[:1]
+    in_area_outcomes = list(outcomes.filter(_area_q(campaign, "person__")).values_list("person_id", "kind"))
+    met_without_enrolling = set(
+        Outcome.objects.filter(on__range=(start, end), activity_id__in=activity_ids).values_list(
+            "person_id", flat=True
         )
     )
-    by_kind_participation = _distinct_split(kinds, "activity_kind")
-    figure_of: dict[str, str] = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
-    by_kind_outcomes: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in (
-        attributed_outcomes.values("activity__kind", "kind")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
-    ):
-        if row["kind"] in figure_of:
-            by_kind_outcomes[row["activity__kind"]][figure_of[row["kind"]]] = row["n"]
+
+    def whole(parts: list[_Participation], outs: Iterable[tuple]) -> dict[str, int]:
+        counted = _count(
+            [(None, x.figure, x.person_id) for x in parts] + [(None, figure_of[o[1]], o[0]) for o in outs]
+        )
+        return _order(counted.get(None, {}))
+
+    attributed_figures = whole(attributed, attributed_outcomes)
+    in_area_figures = whole(in_area, in_area_outcomes)
+
+    by_kind = _count(
+        [(kind_of.get(x.activity_id or 0), x.figure, x.person_id) for x in attributed]
+        + [(kind_of.get(o[2]), figure_of[o[1]], o[0]) for o in attributed_outcomes]
+    )
     by_activity_kind: dict[str, dict[str, Any]] = {}
     for kind in ActivityKind.values:
         these = [a for a in activities if a.kind == kind]
-        if not these and kind not in by_kind_participation:
+        if not these and kind not in by_kind:
             continue
         cost = sum(a.cost or 0 for a in these)
-        figures = {
-            **dict.fromkeys(FIGURES, 0),
-            **by_kind_participation.get(kind, {}),
-            **by_kind_outcomes.get(kind, {}),
-        }
+        figures = _order(by_kind.get(kind, {}))
         new = figures["new_health_insurance"] + figures["new_voluntary_si"]
+        costed = any(a.cost is not None for a in these)
         by_activity_kind[kind] = {
             "activities": len(these),
-            **_order(figures),
+            **figures,
             "reach": reach_of(these),
-            "cost": cost if any(a.cost is not None for a in these) else None,
-            "cost_per_new_participant": round(cost / new)
-            if new and any(a.cost is not None for a in these)
-            else None,
+            "cost": cost if costed else None,
+            "cost_per_new_participant": round(cost / new) if new and costed else None,
         }
 
     # By area (the commune the person lives in) and by day, for attributed participations.
-    by_commune = _distinct_split(attributed, "person__commune__code")
-    names = dict(attributed.values_list("person__commune__code", "person__commune__name").distinct())
+    by_commune = _count([(x.commune_code, x.figure, x.person_id) for x in attributed])
+    names = {x.commune_code: x.commune_name for x in attributed}
     goals = list(campaign.goals.select_related("area"))
     area_goals: dict[str, dict[str, int]] = defaultdict(dict)
+    area_names: dict[str, str] = {}
     for g in goals:
-        if g.area_id:
-            assert g.area is not None  # a set foreign key always has its row (select_related above)
+        if g.area is not None:
             area_goals[g.area.code][g.figure] = g.target
+            area_names[g.area.code] = g.area.name
     by_area = [
-        {"code": code, "name": names.get(code, ""), **figures, "goals": area_goals.get(code, {})}
-        for code, figures in sorted(by_commune.items(), key=lambda kv: -sum(kv[1].values()))
+        {
+            "code": code,
+            "name": names.get(code, ""),
+            **{k: figures.get(k, 0) for k in FIGURES[:4]},
+            "goals": area_goals.get(code, {}),
+        }
+        for code, figures in sorted(by_commune.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
     for code, targets in area_goals.items():
         if code not in by_commune:
             by_area.append(
-                {
-                    "code": code,
-                    "name": next(g.area.name for g in goals if g.area and g.area.code == code),
-                    **dict.fromkeys(FIGURES[:4], 0),
-                    "goals": targets,
-                }
+                {"code": code, "name": area_names[code], **dict.fromkeys(FIGURES[:4], 0), "goals": targets}
             )
-    by_day_rows = _distinct_split(attributed, "paid_on")
-    day_outcomes: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    for day_row in (
-        attributed_outcomes.values("on", "kind").annotate(n=Count("person_id", distinct=True)).order_by()
-    ):
-        if day_row["kind"] in figure_of:
-            day_outcomes[day_row["on"]][figure_of[day_row["kind"]]] = day_row["n"]
+    by_day_counts = _count(
+        [(x.paid_on, x.figure, x.person_id) for x in attributed]
+        + [(o[3], figure_of[o[1]], o[0]) for o in attributed_outcomes]
+    )
     by_day = []
     day = start
     while day <= end:
-        by_day.append(
-            {
-                "day": day.isoformat(),
-                **dict.fromkeys(FIGURES, 0),
-                **by_day_rows.get(day, {}),
-                **day_outcomes.get(day, {}),
-            }
-        )
+        by_day.append({"day": day.isoformat(), **_order(by_day_counts.get(day, {}))})
         day += dt.timedelta(days=1)
 
     whole_goals = {g.figure: g.target for g in goals if not g.area_id}
@@ -255,17 +251,16 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
     }
 
     # The funnel, for people met at the campaign's activities.
-    all_at_activities = EnrollmentMember.objects.filter(
-        enrollment__activity_id__in=activity_ids, paid_on__range=(start, end)
+    enrolled = set(
+        EnrollmentMember.objects.filter(
+            enrollment__activity_id__in=activity_ids, paid_on__range=(start, end)
+        ).values_list("person_id", flat=True)
     )
-    met = set(attributed_outcomes.values_list("person_id", flat=True)) | set(
-        all_at_activities.values_list("person_id", flat=True)
-    )
-    enrolled = set(all_at_activities.values_list("person_id", flat=True))
-    paid = set(attributed.values_list("person_id", flat=True))
+    met = met_without_enrolling | enrolled
+    paid = {x.person_id for x in attributed}
     carded = set(
         HICoverage.objects.filter(
-            enrollment__in=attributed.values("enrollment_id"), is_void=False, card__isnull=False
+            enrollment_id__in={x.enrollment_id for x in attributed}, is_void=False, card__isnull=False
         ).values_list("person_id", flat=True)
     )
     total_cost = sum(a.cost or 0 for a in activities)

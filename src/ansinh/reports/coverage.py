@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from ansinh.areas.models import Area, Level
@@ -42,26 +42,33 @@ class Scope:
     """The people an area stands for: a current unit's subtree, or a legacy unit's current successors."""
 
     area: Area
-    person_q: Q
+    field: str  # a Person field: province_code, commune_id, village_id, or commune_id__in
+    value: Any
     note: str = ""
+
+    def q(self, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}{self.field}": self.value})
 
 
 def _scope(area: Area) -> Scope:
     if not area.is_legacy:
         if area.level == Level.PROVINCE:
-            return Scope(area, Q(province_code=area.code))
+            return Scope(area, "province_code", area.code)
         if area.level == Level.COMMUNE:
-            return Scope(area, Q(commune_id=area.pk))
-        return Scope(area, Q(village_id=area.pk))
+            return Scope(area, "commune_id", area.pk)
+        return Scope(area, "village_id", area.pk)
     # A legacy unit: the current communes that its communes became (the official old → new mapping).
-    successors = Area.objects.filter(
-        level=Level.COMMUNE, predecessors__legacy__in=Area.objects.filter(subtree_q(area.path))
-    ).distinct()
-    return Scope(
-        area,
-        Q(commune__in=successors),
-        _("Compared through the old → new mapping; communes that were split count whole in each successor."),
+    successors = list(
+        Area.objects.filter(
+            level=Level.COMMUNE, predecessors__legacy__in=Area.objects.filter(subtree_q(area.path))
+        )
+        .distinct()
+        .values_list("pk", flat=True)
     )
+    note = _(
+        "Compared through the old → new mapping; communes that were split count whole in each successor."
+    )
+    return Scope(area, "commune_id__in", successors, note)
 
 
 def _check_date(on: dt.date) -> None:
@@ -69,60 +76,82 @@ def _check_date(on: dt.date) -> None:
         raise ApplicationError(ErrorCode.INVALID, _("Choose a date at most a year ahead."), field="on")
 
 
-def _population(persons: QuerySet[Person], on: dt.date) -> QuerySet[Person]:
-    return persons.filter(Q(died_on__isnull=True) | Q(died_on__gt=on), birth_date__lte=on)
+def _alive(day: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}birth_date__lte": day}) & (
+        Q(**{f"{prefix}died_on__isnull": True}) | Q(**{f"{prefix}died_on__gt": day})
+    )
 
 
-def _informal(persons: QuerySet[Person], on: dt.date) -> QuerySet[Person]:
+def _informal(on: dt.date) -> Q:
     youngest = on.replace(year=on.year - WORKING_AGE[0])
     oldest = on.replace(year=on.year - WORKING_AGE[1] - 1)
-    return persons.filter(employment__in=INFORMAL, birth_date__lte=youngest, birth_date__gt=oldest)
+    return Q(employment__in=INFORMAL, birth_date__lte=youngest, birth_date__gt=oldest)
 
 
-def _valid_cards(on: dt.date) -> QuerySet[HICoverage]:
-    return HICoverage.objects.filter(is_void=False, valid_from__lte=on, valid_to__gte=on)
+FIELDS = ("population", "insured", "vsi", "informal", "pensioners", "cash_pensioners")
 
 
-def _vsi_paid(on: dt.date) -> QuerySet[VSIContribution]:
-    month = on.replace(day=1)
-    return VSIContribution.objects.filter(is_void=False, first_month__lte=month, last_month__gte=month)
-
-
-def _count_by(qs, key: str, distinct: str = "pk") -> dict[Any, int]:
-    return {r[key]: r["n"] for r in qs.values(key).annotate(n=Count(distinct, distinct=True)).order_by()}
-
-
-def _figures(persons: QuerySet[Person], on: dt.date, key: str | None) -> dict[Any, dict[str, int]]:
-    """population, insured, vsi, informal, pensioners, cash_pensioners — by ``key`` (a Person field) or total."""
-    pop = _population(persons, on)
-    group = key or "province_code"
-    ids = pop.values("pk")
-    out: dict[Any, dict[str, int]] = defaultdict(dict)
-    for name, counts in (
-        ("population", _count_by(pop, group)),
-        ("insured", _count_by(_valid_cards(on).filter(person__in=ids), f"person__{group}", "person_id")),
-        ("vsi", _count_by(_vsi_paid(on).filter(person__in=ids), f"person__{group}", "person_id")),
-        ("informal", _count_by(_informal(pop, on), group)),
-        ("pensioners", _count_by(pop.filter(pension_recipient=True), group)),
-        ("cash_pensioners", _count_by(pop.filter(pension_recipient=True, payout_method=Payout.CASH), group)),
+def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, dict[str, int]]:
+    """Every figure by ``key`` (a Person field), for ``on`` and (population, insured) for ``before``: three
+    grouped queries — people with conditional counts, valid cards joined to their holder, contribution months
+    likewise. Each person lives in one unit, so totals are sums of the rows."""
+    out: dict[Any, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys((*FIELDS, "population_before", "insured_before"), 0)
+    )
+    alive, pension = _alive(on), Q(pension_recipient=True)
+    for r in (
+        Person.objects.filter(scope.q(), birth_date__lte=on)
+        .values(key)
+        .annotate(
+            population=Count("pk", filter=alive),
+            informal=Count("pk", filter=alive & _informal(on)),
+            pensioners=Count("pk", filter=alive & pension),
+            cash_pensioners=Count("pk", filter=alive & pension & Q(payout_method=Payout.CASH)),
+            population_before=Count("pk", filter=_alive(before)),
+        )
+        .order_by()
     ):
-        for k, n in counts.items():
-            out[k][name] = n
-    if key is None:  # one total over whatever province codes there are
-        total: dict[str, int] = defaultdict(int)
-        for figures in out.values():
-            for name, n in figures.items():
-                total[name] += n
-        return {None: dict(total)}
+        out[r.pop(key)].update(r)
+    cards = HICoverage.objects.filter(
+        scope.q("person__"), is_void=False, valid_from__lte=on, valid_to__gte=before
+    )
+    for r in (
+        cards.values(f"person__{key}")
+        .annotate(
+            insured=Count(
+                "person_id",
+                distinct=True,
+                filter=Q(valid_from__lte=on, valid_to__gte=on) & _alive(on, "person__"),
+            ),
+            insured_before=Count(
+                "person_id",
+                distinct=True,
+                filter=Q(valid_from__lte=before, valid_to__gte=before) & _alive(before, "person__"),
+            ),
+        )
+        .order_by()
+    ):
+        out[r.pop(f"person__{key}")].update(r)
+    month = on.replace(day=1)
+    paid = VSIContribution.objects.filter(
+        scope.q("person__"), is_void=False, first_month__lte=month, last_month__gte=month
+    )
+    for r in (
+        paid.values(f"person__{key}")
+        .annotate(vsi=Count("person_id", distinct=True, filter=_alive(on, "person__")))
+        .order_by()
+    ):
+        out[r.pop(f"person__{key}")].update(r)
     return out
 
 
-def _row(figures: dict[str, int], hi_target: Fraction, vsi_target: Fraction) -> dict[str, Any]:
+def _row(figures: dict[str, int], hi_target: Fraction) -> dict[str, Any]:
     population = figures.get("population", 0)
     insured = figures.get("insured", 0)
     informal = figures.get("informal", 0)
     vsi = figures.get("vsi", 0)
     needed = -(-hi_target.numerator * population // hi_target.denominator)  # ceil(target × population)
+    before_pop, before_insured = figures.get("population_before", 0), figures.get("insured_before", 0)
     return {
         "population": population,
         "insured": insured,
@@ -134,7 +163,14 @@ def _row(figures: dict[str, int], hi_target: Fraction, vsi_target: Fraction) -> 
         "voluntary_si_rate": round(vsi / informal, 4) if informal else None,
         "pensioners": figures.get("pensioners", 0),
         "cash_pensioners": figures.get("cash_pensioners", 0),
+        "rate_year_before": round(before_insured / before_pop, 4) if before_pop else None,
     }
+
+
+def _year_before(on: dt.date) -> dt.date:
+    return (
+        on.replace(year=on.year - 1) if not (on.month == 2 and on.day == 29) else on - dt.timedelta(days=365)
+    )
 
 
 def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "commune") -> dict[str, Any]:
@@ -146,41 +182,34 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
         raise ApplicationError(ErrorCode.INVALID, _("The level is commune or village."), field="level")
     area = area_get_for_user(user=user, code=area_code)
     scope = _scope(area)
-    persons = Person.objects.filter(scope.person_q)
     p = params.default()
     hi_target = Fraction(p.get("targets.hi_population", on).value)
     vsi_target = Fraction(p.get("targets.vsi_labour_force", on).value)
     key = "village_id" if level == "village" or area.level == Level.COMMUNE else "commune_id"
-    by_unit = _figures(persons, on, key)
-    year_before = (
-        on.replace(year=on.year - 1) if not (on.month == 2 and on.day == 29) else on - dt.timedelta(365)
-    )
-    before = _figures(persons, year_before, key)
+    by_unit = _figures(scope, on, _year_before(on), key)
     units = {a.pk: a for a in Area.objects.filter(pk__in=[k for k in by_unit if k is not None])}
     rows = []
     for unit_id, figures in by_unit.items():
         unit = units.get(unit_id)
-        row = {
-            "code": unit.code if unit else None,
-            "name": unit.name if unit else _("(no village recorded)"),
-            **_row(figures, hi_target, vsi_target),
-        }
-        prior = _row(before.get(unit_id, {}), hi_target, vsi_target)
-        row["rate_year_before"] = prior["rate"]
-        rows.append(row)
-    # The units furthest from the target first.
-    rows.sort(key=lambda r: (-(r["gap_to_target"]), r["name"] or ""))
-    total = _row(_figures(persons, on, None)[None], hi_target, vsi_target)
-    total["rate_year_before"] = _row(_figures(persons, year_before, None)[None], hi_target, vsi_target)[
-        "rate"
-    ]
+        rows.append(
+            {
+                "code": unit.code if unit else None,
+                "name": unit.name if unit else _("(no village recorded)"),
+                **_row(figures, hi_target),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["gap_to_target"]), r["name"] or ""))  # furthest from the target first
+    totals = {
+        name: sum(f[name] for f in by_unit.values())
+        for name in (*FIELDS, "population_before", "insured_before")
+    }
     return {
         "on": on.isoformat(),
         "area": {"code": area.code, "name": area.name, "level": area.level},
         "level": level,
         "targets": {"health_insurance": float(hi_target), "voluntary_si": float(vsi_target)},
         "note": scope.note,
-        "total": total,
+        "total": _row(totals, hi_target),
         "rows": rows,
     }
 
@@ -189,13 +218,15 @@ def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) 
     """The coverage rate at the end of each of the last ``months`` months (the last one: ``on``)."""
     on = on or today()
     _check_date(on)
-    area = area_get_for_user(user=user, code=area_code)
-    persons = Person.objects.filter(_scope(area).person_q)
+    scope = _scope(area_get_for_user(user=user, code=area_code))
+    days = [on]
+    while len(days) < months:
+        days.append(days[-1].replace(day=1) - dt.timedelta(days=1))
     points = []
-    day = on
-    for _i in range(months):
-        figures = _figures(persons, day, None)[None]
-        population, insured = figures.get("population", 0), figures.get("insured", 0)
+    for day in reversed(days):
+        figures = _figures(scope, day, day, "province_code")
+        population = sum(f["population"] for f in figures.values())
+        insured = sum(f["insured"] for f in figures.values())
         points.append(
             {
                 "on": day.isoformat(),
@@ -204,5 +235,4 @@ def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) 
                 "rate": round(insured / population, 4) if population else None,
             }
         )
-        day = day.replace(day=1) - dt.timedelta(days=1)
-    return list(reversed(points))
+    return points
