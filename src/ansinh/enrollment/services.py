@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections import defaultdict
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -105,6 +106,27 @@ def _household_rank_offset(persons: list[Person], on: dt.date) -> int:
     )
 
 
+def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, set[int]]:
+    """For many households at once: who already holds a household-scheme card paid this year (the people that
+    count before new members, see _household_rank_offset)."""
+    from ansinh.registry.models import Membership
+
+    members = Membership.objects.filter(household_id__in=households, ended_on__isnull=True)
+    holders = set(
+        HICoverage.objects.filter(
+            person_id__in=members.values("person_id"),
+            group=HOUSEHOLD,
+            is_void=False,
+            enrollment__paid_on__year=on.year,
+        ).values_list("person_id", flat=True)
+    )
+    out: dict[int, set[int]] = defaultdict(set)
+    for household_id, person_id in members.values_list("household_id", "person_id"):
+        if person_id in holders:
+            out[household_id].add(person_id)
+    return out
+
+
 def vsi_groups_of(person: Person) -> list[str]:
     groups = ["other"]
     if person.poverty == "poor":
@@ -133,13 +155,17 @@ def compute_quote(
     on: dt.date,
     group: str | None = None,
     income: int | None = None,
+    rank_offset: int | None = None,
+    supported_so_far: int | None = None,
 ) -> dict[str, Any]:
-    """The quote for these people, from the rules, as the desk shows it and as it is frozen at payment."""
+    """The quote for these people, from the rules, as the desk shows it and as it is frozen at payment.
+    ``rank_offset`` / ``supported_so_far`` may be given by a caller that has read them for many households at once
+    (household_rank_offsets); otherwise they are read here."""
     province = persons[0].province_code
     try:
         if scheme in (Scheme.HI_HOUSEHOLD, Scheme.HI_GROUP):
             if scheme == Scheme.HI_HOUSEHOLD:
-                offset = _household_rank_offset(persons, on)
+                offset = _household_rank_offset(persons, on) if rank_offset is None else rank_offset
                 result = hi.quote(on, [HOUSEHOLD] * (offset + len(persons)), months, province).to_json()
                 result["members"] = result["members"][offset:]
             else:
@@ -167,7 +193,9 @@ def compute_quote(
                 income,
                 groups,
                 months,
-                supported_months_so_far=supported_months_so_far(person),
+                supported_months_so_far=(
+                    supported_months_so_far(person) if supported_so_far is None else supported_so_far
+                ),
                 province=province,
             ).to_json()
             members = [

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment.models import Scheme, VSIContribution
-from ansinh.enrollment.services import compute_quote
+from ansinh.enrollment.services import compute_quote, household_rank_offsets
 
 from .models import (
     Criterion,
@@ -107,29 +108,64 @@ def _quote_offer(kind: str, persons, on: dt.date, **kwargs) -> dict:
     return offer
 
 
-def offers_for(row: CandidateRow, on: dt.date) -> list[dict]:
+@dataclass
+class _Prefetched:
+    """What pricing many households needs, read in a few queries: household-scheme holders this year by
+    household, and each voluntary-SI payer's last contribution and supported months."""
+
+    holders: dict[int, set[int]]
+    last_vsi: dict[int, VSIContribution]
+    supported: dict[int, int]
+
+
+def _prefetch(rows: list[CandidateRow], on: dt.date) -> _Prefetched:
+    households = [r.household.pk for r in rows if r.household is not None]
+    vsi_people = [p.pk for r in rows for p in r.persons if Criterion.VSI_DUE in r.reasons[p.pk]]
+    last: dict[int, VSIContribution] = {}
+    supported: dict[int, int] = defaultdict(int)
+    for c in VSIContribution.objects.filter(person_id__in=vsi_people, is_void=False).order_by(
+        "last_month", "pk"
+    ):
+        last[c.person_id] = c  # ordered: the last one wins
+        supported[c.person_id] += c.supported_months
+    return _Prefetched(household_rank_offsets(households=households, on=on), last, supported)
+
+
+def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -> list[dict]:
     """What to offer a household, priced by the rules for the date: household HI for the uninsured members
     (one quote, so the household reduction applies), renewal for cards about to end, the next voluntary-SI
     payment at the last income and period, and a cashless pension."""
+    pre = pre or _prefetch([row], on)
+    holders = pre.holders.get(row.household.pk, set()) if row.household is not None else set()
 
     def having(reason):
         return [p for p in row.persons if reason in row.reasons[p.pk]]
 
+    def offset(persons) -> int:
+        return len(holders - {p.pk for p in persons})
+
     offers = []
     if uninsured := having(Criterion.UNINSURED):
-        offers.append(_quote_offer("hi_household", uninsured, on, scheme=Scheme.HI_HOUSEHOLD))
-    if expiring := having(Criterion.EXPIRING):
-        offers.append(_quote_offer("hi_renewal", expiring, on, scheme=Scheme.HI_HOUSEHOLD))
-    for person in having(Criterion.VSI_DUE):
-        last = (
-            VSIContribution.objects.filter(person=person, is_void=False)
-            .order_by("-last_month", "-pk")
-            .first()
-        )
-        assert last is not None  # VSI_DUE comes from this person's non-void contributions (coverage_facts)
         offers.append(
             _quote_offer(
-                "vsi", [person], on, scheme=Scheme.VSI, months=last.months, income=last.monthly_income
+                "hi_household", uninsured, on, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(uninsured)
+            )
+        )
+    if expiring := having(Criterion.EXPIRING):
+        offers.append(
+            _quote_offer("hi_renewal", expiring, on, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(expiring))
+        )
+    for person in having(Criterion.VSI_DUE):
+        last = pre.last_vsi[person.pk]  # VSI_DUE comes from this person's non-void contributions
+        offers.append(
+            _quote_offer(
+                "vsi",
+                [person],
+                on,
+                scheme=Scheme.VSI,
+                months=last.months,
+                income=last.monthly_income,
+                supported_so_far=pre.supported[person.pk],
             )
         )
     if cash := having(Criterion.CASH_PENSION):
@@ -246,7 +282,8 @@ def target_list_create(
         lapsed_days=lapsed_days,
         expiring_days=expiring_days,
     )
-    priced = [(row, offers_for(row, on)) for row in rows]
+    pre = _prefetch(rows, on)
+    priced = [(row, offers_for(row, on, pre)) for row in rows]
 
     with transaction.atomic():
         target_list = TargetList.objects.create(
@@ -260,6 +297,7 @@ def target_list_create(
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         target_list.areas.set(areas)
+        households = []
         for position, (row, offers) in enumerate(priced, start=1):
             first = row.persons[0]
             household = row.household
@@ -269,19 +307,23 @@ def target_list_create(
                 if household is not None and head is not None
                 else (household.code if household else first.full_name)
             )
-            th = TargetHousehold.objects.create(
-                target_list=target_list,
-                position=position,
-                household=household,
-                commune_id=household.commune_id if household else first.commune_id,
-                village_id=household.village_id if household else first.village_id,
-                address=household.address if household else "",
-                label=label[:200],
-                priority=row.priority,
-                offers=offers,
-                province_code=target_list.province_code,
+            households.append(
+                TargetHousehold(
+                    target_list=target_list,
+                    position=position,
+                    household=household,
+                    commune_id=household.commune_id if household else first.commune_id,
+                    village_id=household.village_id if household else first.village_id,
+                    address=household.address if household else "",
+                    label=label[:200],
+                    priority=row.priority,
+                    offers=offers,
+                    province_code=target_list.province_code,
+                )
             )
-            TargetMember.objects.bulk_create(
+        TargetHousehold.objects.bulk_create(households, batch_size=1000)
+        TargetMember.objects.bulk_create(
+            (
                 TargetMember(
                     target_household=th,
                     person=p,
@@ -290,8 +332,11 @@ def target_list_create(
                     do_not_contact=p.do_not_contact,
                     province_code=p.province_code,
                 )
+                for th, (row, _offers) in zip(households, priced, strict=True)
                 for p in row.persons
-            )
+            ),
+            batch_size=2000,
+        )
         _assign_teams(target_list, teams)
         audit_record(
             actor=actor,
