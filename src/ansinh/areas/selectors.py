@@ -68,11 +68,12 @@ def area_children(*, user, area: Area) -> QuerySet[Area]:
     scope = scope_for(user)
     if scope.covers_area(area):
         return children
-    return children.filter(scope.areas_q() | Q(path__in=_ancestor_paths(scope.paths)))
+    return children.filter(scope.areas_q() | Q(path__in=ancestor_paths(scope.paths)))
 
 
-def _ancestor_paths(paths: tuple[str, ...]) -> set[str]:
-    result = set()
+def ancestor_paths(paths: tuple[str, ...]) -> set[str]:
+    """Every path on the way down to each of ``paths`` (the areas above a user's areas, and those areas)."""
+    result: set[str] = set()
     for p in paths:
         parts = [x for x in p.split("/") if x]
         for i in range(1, len(parts) + 1):

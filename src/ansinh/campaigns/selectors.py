@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from ansinh.areas.selectors import ancestor_paths
 from ansinh.core.access import not_found, scope_for
 
 from .models import Activity, Campaign
@@ -12,11 +13,7 @@ from .models import Activity, Campaign
 def _visible_area_q(user, prefix: str) -> Q:
     """An area the user works in, or one above it (a province-wide campaign is visible from its communes)."""
     scope = scope_for(user)
-    ancestors: set[str] = set()
-    for path in scope.paths:
-        parts = [p for p in path.split("/") if p]
-        ancestors.update("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1))
-    return scope.areas_q(prefix=prefix) | Q(**{f"{prefix}path__in": ancestors})
+    return scope.areas_q(prefix=prefix) | Q(**{f"{prefix}path__in": ancestor_paths(scope.paths)})
 
 
 def campaigns_for_user(*, user) -> QuerySet[Campaign]:
