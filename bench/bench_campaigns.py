@@ -68,6 +68,7 @@ from bench_coverage import (  # noqa: E402
     next_id,
     other_benchmarks,
     people,
+    set_jit,
     sync_sequence,
     timed,
     vsi_line,
@@ -89,16 +90,41 @@ OUTCOME_KINDS = {"vssid_install_assisted": "vssid_installs", "cashless_switched"
 
 MEMBER_COLUMNS = ["position", "rank", "group", "premium", "support", "payable", "province_code", "enrollment_id",
                   "person_id", "paid_on", "lookback_from", "lookback_to", "lookback_from_month"]  # fmt: skip
-OUTCOME_COLUMNS = ["activity_id", "person_id", "kind", "on", "follow_up_on", "note", "province_code", "created_at"]
+OUTCOME_COLUMNS = [
+    "activity_id",
+    "person_id",
+    "kind",
+    "on",
+    "follow_up_on",
+    "note",
+    "province_code",
+    "created_at",
+]
 CARD_COLUMNS = ["coverage_id", "number", "token", "key_id", "province_code", "issued_at", "printed"]
+
+
+def card_columns(conn) -> tuple[list[str], str]:
+    """The card columns written, and the tail to add to each line for NOT NULL columns added since (the cards
+    app grows: a column without a database default gets an empty or zero value here)."""
+    rows = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'cards_card'"
+        " AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO' ORDER BY ordinal_position"
+    ).fetchall()
+    extra = [(c, t) for c, t in rows if c not in CARD_COLUMNS]
+    tail = "".join("\t" + ("0" if t in ("smallint", "integer", "bigint") else "") for _c, t in extra)
+    return CARD_COLUMNS + [c for c, _t in extra], tail
+
 
 REACH = {
     "banner": lambda r: {"banners": r.randint(5, 80)},
     "art_performance": lambda r: {"audience": r.randint(100, 1500)},
     "small_group_visit": lambda r: {"participants": r.randint(10, 60)},
     "job_fair_booth": lambda r: {"visitors": r.randint(200, 3000)},
-    "livestream": lambda r: {"views": r.randint(2000, 90000), "interactions": r.randint(100, 5000),
-                             "shares": r.randint(10, 900)},  # fmt: skip
+    "livestream": lambda r: {
+        "views": r.randint(2000, 90000),
+        "interactions": r.randint(100, 5000),
+        "shares": r.randint(10, 900),
+    },  # fmt: skip
     "conference": lambda r: {"participants": r.randint(30, 300), "organisations": r.randint(2, 15)},
     "press": lambda r: {"audience": r.randint(1000, 50000)},
     "post_office_launch": lambda r: {"visitors": r.randint(50, 500), "audience": r.randint(50, 400)},
@@ -152,8 +178,10 @@ def plan_campaigns(rng: random.Random) -> tuple:
 
 def campaign_day(rng: random.Random, outside: float) -> dt.date:
     if rng.random() < outside:  # a few days before or after the campaign
-        return STARTS - dt.timedelta(days=rng.randint(1, 5)) if rng.random() < 0.5 else ENDS + dt.timedelta(
-            days=rng.randint(1, 5)
+        return (
+            STARTS - dt.timedelta(days=rng.randint(1, 5))
+            if rng.random() < 0.5
+            else ENDS + dt.timedelta(days=rng.randint(1, 5))
         )
     return STARTS + dt.timedelta(days=rng.randint(0, (ENDS - STARTS).days))
 
@@ -171,7 +199,9 @@ def insert_outcomes(conn, rng: random.Random, ids: list[int], activities: list[i
         seen.add(key)
         day = campaign_day(rng, 0.05)
         follow = iso((day + dt.timedelta(days=14)).toordinal()) if key[2] == "follow_up" else "\\N"
-        lines.append(f"{key[0]}\t{key[1]}\t{key[2]}\t{day.isoformat()}\t{follow}\t\t{PROVINCE}\t2026-05-15 09:00:00+07")
+        lines.append(
+            f"{key[0]}\t{key[1]}\t{key[2]}\t{day.isoformat()}\t{follow}\t\t{PROVINCE}\t2026-05-15 09:00:00+07"
+        )
     return copy_lines(conn, "campaigns_outcome", OUTCOME_COLUMNS, lines)
 
 
@@ -182,6 +212,7 @@ def insert_enrollments(conn, rng: random.Random, ids: list[int], vsi_people: lis
     coverage_id = next_id(conn, "enrollment_hicoverage")
     enrollments, members, coverage, contributions, cards = [], [], [], [], []
     counts: dict[str, int] = defaultdict(int)
+    columns, tail = card_columns(conn)
     for activities, n in plan:
         for i in range(n + n // 20):
             status = "completed" if i < n else "void"
@@ -209,21 +240,23 @@ def insert_enrollments(conn, rng: random.Random, ids: list[int], vsi_people: lis
                     f"\t{back.replace(day=1).isoformat()}"
                 )
                 if scheme == "vsi":
-                    contributions.append(vsi_line(person, enrollment_id, month_index(paid), months, status == "void"))
+                    contributions.append(
+                        vsi_line(person, enrollment_id, month_index(paid), months, status == "void")
+                    )
                     continue
                 start = paid.toordinal() + 30
                 coverage.append(f"{coverage_id}\t" + hi_line(person, enrollment_id, start, start + 364,
                                                              status == "void"))  # fmt: skip
                 if status == "completed" and rng.random() < 0.85:
                     cards.append(f"{coverage_id}\t{person % 10**10:010d}\tbench-token\tbench\t{PROVINCE}"
-                                 f"\t2026-05-20 10:00:00+07\t0")  # fmt: skip
+                                 f"\t2026-05-20 10:00:00+07\t0{tail}")  # fmt: skip
                 coverage_id += 1
             enrollment_id += 1
     copy_lines(conn, "enrollment_enrollment", ENROLLMENT_COLUMNS, enrollments)
     copy_lines(conn, "enrollment_enrollmentmember", MEMBER_COLUMNS, members)
     copy_lines(conn, "enrollment_hicoverage", ["id", *HI_COLUMNS], coverage)
     copy_lines(conn, "enrollment_vsicontribution", VSI_COLUMNS, contributions)
-    copy_lines(conn, "cards_card", CARD_COLUMNS, cards)
+    copy_lines(conn, "cards_card", columns, cards)
     for table in ("enrollment_enrollment", "enrollment_hicoverage"):
         sync_sequence(conn, table)
     return {"enrollments": len(enrollments), "members": len(members), "coverage": len(coverage),
@@ -364,7 +397,9 @@ GROUP BY section, key
 """
 
 
-def reference(cur, campaign_id: int, start: dt.date, end: dt.date, provinces: list[str], communes: list[int]) -> dict:
+def reference(
+    cur, campaign_id: int, start: dt.date, end: dt.date, provinces: list[str], communes: list[int]
+) -> dict:
     """The report's figures from one statement (plus the activities and goals, as the report reads them)."""
     cur.execute(REFERENCE_SQL, {"campaign": campaign_id, "start": start, "end": end, "provinces": provinces,
                                 "communes": communes})  # fmt: skip
@@ -471,7 +506,7 @@ def describe(sql: str) -> str:
     if "group by" in t:
         by = ("day" if "paid_on" in first or '"on"' in first
               else "commune" if "commune" in first or "areas_area" in first
-              else "activity kind" if "activity" in first and "kind" in first
+              else "activity kind" if ("activity" in first or first.startswith("(select")) and "kind" in first
               else "outcome kind" if "kind" in first else first[:30])  # fmt: skip
         bits.append(f"by {by}")
     elif "count(" in t:
@@ -496,7 +531,10 @@ def profile(url: str, fn) -> list[dict]:
             if not text.lstrip().upper().startswith("SELECT"):
                 continue
             plan = [r[0] for r in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {text}").fetchall()]  # type: ignore[arg-type]
-            ms = next((float(line.split(":")[1].split()[0]) for line in plan if line.startswith("Execution Time")), 0.0)
+            ms = next(
+                (float(line.split(":")[1].split()[0]) for line in plan if line.startswith("Execution Time")),
+                0.0,
+            )
             out.append({"sql": text, "ms": ms, "plan": plan})
     dump = Path(os.environ.get("ANSINH_BENCH_PLANS_CAMPAIGNS", "/tmp/ansinh_bench_campaigns_plans.txt"))  # noqa: S108
     dump.write_text("\n\n".join(f"-- {q['ms']:.1f} ms\n{q['sql']}\n" + "\n".join(q["plan"]) for q in out))
@@ -520,7 +558,8 @@ def report_md(data: dict, res: dict, repeat: int, others: list[str]) -> str:
         f"(`campaign_report(campaign)`, Lào Cai, seed 1).",
         "",
         f"Machine: {machine()}."
-        + (f" Running at the same time: {', '.join(others)}." if others else " No other benchmark running."),
+        + (f" Running at the same time: {', '.join(others)}." if others else " No other benchmark running.")
+        + " Load average at the end: {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min).".format(*os.getloadavg()),
         "",
         f"Data: {data['persons']:,} persons (`demo_generate`); written with `COPY`: {data['spans']:,} background "
         f"HI spans and {data['vsi_runs']:,} voluntary-SI runs (so that renewals occur); a province-wide month of "
@@ -545,6 +584,8 @@ def report_md(data: dict, res: dict, repeat: int, others: list[str]) -> str:
         f"| hand-written SQL | {res['sql_ms']:.0f} | "
         + ("yes" if not res["problems"] else f"**no** ({len(res['problems'])} differences)")
         + " |",
+        f"| ansinh `campaign_report`, JIT off (`SET jit = off` for the session) | {res['nojit']['orm_ms']:.0f} | – |",
+        f"| hand-written SQL, JIT off | {res['nojit']['sql_ms']:.0f} | – |",
         "",
         "| figure | attributed | in area |",
         "|---|---:|---:|",
@@ -621,6 +662,10 @@ def main() -> None:
             _m, sql_all2, _r = timed(sql, repeat)
             res = {"orm_ms": statistics.median(orm_all + orm_all2), "sql_ms": statistics.median(sql_all + sql_all2),
                    "report": report, "ref": ref, "problems": compare(report, ref)}  # fmt: skip
+            set_jit(cur, False)
+            res["nojit"] = {"orm_ms": timed(ansinh, repeat)[0], "sql_ms": timed(sql, repeat)[0]}
+            set_jit(cur, True)
+            log(f"jit off: {res['nojit']}")
             log(f"campaign_report {res['orm_ms']:.0f} ms, SQL {res['sql_ms']:.0f} ms, "
                 f"{len(res['problems'])} differences")  # fmt: skip
             for p in res["problems"][:15]:
