@@ -3,7 +3,6 @@ a real decoder, to a token that verifies. Set ANSINH_SHOTS_DIR to keep PNG rende
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 from pathlib import Path
@@ -165,10 +164,10 @@ def test_the_handover_sheet_lists_the_days_receipts_and_the_cash(
     )
     other.voided_at, other.void_reason = timezone.now(), "Trùng"
     other.save()
-    close = DayClose.objects.create(
+    close = DayClose.objects.create(  # the day the money was taken: the receipts were issued today
         point=point,
         agent=agent,
-        day=dt.date(2025, 5, 13),
+        day=timezone.localdate(),
         receipts=2,
         voided=1,
         cash_expected=1_263_600,

@@ -30,7 +30,12 @@ def card_get(*, user, card_id: int) -> Card:
 
 
 def cards_for_batch(
-    *, user, point=None, day: dt.date | None = None, activity_id: int | None = None
+    *,
+    user,
+    point=None,
+    day: dt.date | None = None,
+    activity_id: int | None = None,
+    enrollment_id: int | None = None,
 ) -> QuerySet[Card]:
     """The cards to print together at the end of an event: issued through enrollments at a collection point,
     on a payment day, or at a campaign activity (any combination), in the order they were issued."""
@@ -42,6 +47,8 @@ def cards_for_batch(
         cards = cards.filter(coverage__enrollment__paid_on=day)
     if activity_id is not None:
         cards = cards.filter(coverage__enrollment__activity_id=activity_id)
+    if enrollment_id is not None:
+        cards = cards.filter(coverage__enrollment_id=enrollment_id)
     return cards.order_by("issued_at", "pk")
 
 
@@ -65,11 +72,7 @@ def card_verify(*, token) -> dict:
 
 
 def receipts_for_day_close(*, day_close):
-    """The receipts an agent issued at a point on the closed day, in number order (for the handover sheet)."""
-    from ansinh.payments.models import Receipt
+    """The receipts on a day close's handover sheet: the same ones the day close counted."""
+    from ansinh.payments.selectors import day_receipts
 
-    return (
-        Receipt.objects.filter(point=day_close.point, issued_by=day_close.agent, paid_on=day_close.day)
-        .select_related("point")
-        .order_by("series", "number")
-    )
+    return day_receipts(point=day_close.point, agent=day_close.agent, day=day_close.day)

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.payments.models import CollectionPoint
+from ansinh.payments.selectors import point_get
 from ansinh.web.views import page
 
 from . import pdf, selectors, services
@@ -53,12 +53,12 @@ def batch_pdf(request):
     point = day = activity_id = None
     try:
         if request.GET.get("point"):
-            point = CollectionPoint.objects.get(pk=int(request.GET["point"]))
+            point = point_get(user=request.user, point_id=int(request.GET["point"]))
         if request.GET.get("day"):
             day = dt.date.fromisoformat(request.GET["day"])
         if request.GET.get("activity"):
             activity_id = int(request.GET["activity"])
-    except (ValueError, CollectionPoint.DoesNotExist):
+    except ValueError:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found.")) from None
     if point is None and day is None and activity_id is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Choose a collection point, a day or an activity."))

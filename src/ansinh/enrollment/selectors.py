@@ -38,6 +38,27 @@ def current_coverage(*, person, on: dt.date) -> HICoverage | None:
     )
 
 
+def renewal_status(*, persons, on: dt.date) -> list[dict]:
+    """Each person's latest card and whether the desk can sell them one now (the renewal window of
+    enrollment_create: a card with more than RENEWAL_WINDOW_DAYS left cannot be renewed yet)."""
+    from .services import RENEWAL_WINDOW_DAYS
+
+    rows = []
+    for person in persons:
+        cover = coverage_of(person=person).filter(is_void=False).first()
+        renew_from = cover.valid_to - dt.timedelta(days=RENEWAL_WINDOW_DAYS) if cover else None
+        rows.append(
+            {
+                "person": person,
+                "cover": cover,
+                "covered_now": bool(cover and cover.valid_from <= on <= cover.valid_to),
+                "blocked": bool(renew_from and on < renew_from),
+                "renew_from": renew_from,
+            }
+        )
+    return rows
+
+
 def enrollment_json(enrollment: Enrollment) -> dict:
     from ansinh.payments.models import Receipt
 

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from ansinh.core.access import not_found, scope_for
 
-from .models import CollectionPoint, DayClose, Receipt
+from .models import CollectionPoint, DayClose, Method, Receipt
 
 
 def points_for_user(*, user) -> QuerySet[CollectionPoint]:
@@ -31,6 +31,30 @@ def receipts_for_user(*, user) -> QuerySet[Receipt]:
     return Receipt.objects.filter(scope_for(user).areas_q(prefix="point__area__")).select_related(
         "point", "enrollment", "issued_by"
     )
+
+
+def day_receipts(*, point: CollectionPoint, agent, day) -> QuerySet[Receipt]:
+    """The receipts an agent issued at a point on a day (the day the money was taken, whatever date it was
+    paid for), in number order: what the desk lists, the day close counts and the handover sheet prints."""
+    return (
+        Receipt.objects.filter(point=point, issued_by=agent, issued_at__date=day)
+        .select_related("point")
+        .order_by("series", "number")
+    )
+
+
+def day_summary(*, point: CollectionPoint, agent, day) -> dict:
+    """An agent's day at a point: its receipts, the cash they should have in hand and the transfers (void
+    receipts are listed but count for nothing). The day close records exactly these figures."""
+    receipts = list(day_receipts(point=point, agent=agent, day=day))
+    valid = [r for r in receipts if not r.is_void]
+    return {
+        "receipts": receipts,
+        "valid": len(valid),
+        "voided": len(receipts) - len(valid),
+        "cash": sum(r.amount for r in valid if r.method == Method.CASH),
+        "transfers": sum(r.amount for r in valid if r.method == Method.BANK_TRANSFER),
+    }
 
 
 def receipt_get(*, user, receipt_id: int) -> Receipt:

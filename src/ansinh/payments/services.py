@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import format_vnd
 
-from .models import CollectionPoint, DayClose, Method, Payment, PaymentStatus, PointKind, Receipt, ReceiptBook
+from .models import CollectionPoint, DayClose, Payment, PaymentStatus, PointKind, Receipt, ReceiptBook
 
 
 def _in_scope(actor, area: Area) -> None:
@@ -226,19 +226,18 @@ def day_close_create(
         raise ApplicationError(ErrorCode.INVALID, _("Who receives the cash?"), field="received_by")
     if DayClose.objects.filter(point=point, agent=actor, day=day).exists():
         raise ApplicationError(ErrorCode.CONFLICT, _("This day is already closed."), field="day")
-    receipts = Receipt.objects.filter(point=point, issued_by=actor, issued_at__date=day)
-    valid = receipts.filter(voided_at__isnull=True)
-    cash = valid.filter(method=Method.CASH).aggregate(s=Sum("amount"))["s"] or 0
-    transfers = valid.filter(method=Method.BANK_TRANSFER).aggregate(s=Sum("amount"))["s"] or 0
+    from .selectors import day_summary
+
+    summary = day_summary(point=point, agent=actor, day=day)
     close = DayClose.objects.create(
         point=point,
         agent=actor,
         day=day,
-        receipts=valid.count(),
-        voided=receipts.count() - valid.count(),
-        cash_expected=cash,
+        receipts=summary["valid"],
+        voided=summary["voided"],
+        cash_expected=summary["cash"],
         cash_counted=cash_counted,
-        transfers=transfers,
+        transfers=summary["transfers"],
         received_by=received_by.strip()[:150],
         note=note[:300],
         province_code=point.province_code,

@@ -22,10 +22,8 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment import selectors as enrollment_selectors
 from ansinh.enrollment import services as enrollment_services
 from ansinh.enrollment.models import Scheme, Status
-from ansinh.enrollment.services import RENEWAL_WINDOW_DAYS
 from ansinh.payments import selectors as payment_selectors
 from ansinh.payments import services as payment_services
-from ansinh.payments.models import Receipt
 from ansinh.registry import selectors as registry_selectors
 from ansinh.rules import hi
 
@@ -70,9 +68,7 @@ def desk_home(request):
     receipts = []
     if point is not None:
         receipts = list(
-            Receipt.objects.filter(point=point, issued_by=request.user, issued_at__date=today()).order_by(
-                "-number"
-            )
+            payment_selectors.day_receipts(point=point, agent=request.user, day=today()).reverse()
         )
     total = sum(r.amount for r in receipts if not r.is_void)
     return render(
@@ -98,30 +94,13 @@ def _household_members(user, person):
     return [m.person for m in registry_selectors.household_members(household=household)]
 
 
-def _coverage_rows(people, on):
-    rows = []
-    for p in people:
-        cover = enrollment_selectors.coverage_of(person=p).filter(is_void=False).first()
-        renew_from = cover.valid_to - dt.timedelta(days=RENEWAL_WINDOW_DAYS) if cover else None
-        rows.append(
-            {
-                "person": p,
-                "cover": cover,
-                "covered_now": bool(cover and cover.valid_from <= on <= cover.valid_to),
-                "blocked": bool(renew_from and on < renew_from),
-                "renew_from": renew_from,
-            }
-        )
-    return rows
-
-
 @page
 def desk_person(request, person_id: int):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
     activity, _activities = _current_activity(request)
     person = registry_selectors.person_get(user=request.user, person_id=person_id)
-    rows = _coverage_rows(_household_members(request.user, person), today())
+    rows = enrollment_selectors.renewal_status(persons=_household_members(request.user, person), on=today())
     return render(
         request,
         "web/desk_person.html",
@@ -322,41 +301,17 @@ def desk_receipt_pdf(request, receipt_id: int):
 
 @page
 def desk_cards_pdf(request, enrollment_id: int):
-    from ansinh.cards.models import Card
+    from ansinh.cards import services as card_services
     from ansinh.cards.pdf import card_pdf
+    from ansinh.cards.selectors import cards_for_batch
 
     enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
-    cards = list(
-        Card.objects.filter(coverage__enrollment=enrollment, coverage__is_void=False)
-        .select_related("coverage__person")
-        .order_by("pk")
-    )
+    cards = list(cards_for_batch(user=request.user, enrollment_id=enrollment.pk))
     if not cards:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
-    return _pdf(card_pdf(cards), f"the-bhyt-{enrollment.pk}.pdf")
-
-
-@page
-def desk_batch_cards(request):
-    """All the cards issued at this point on a day, on A4 sheets, for printing at the end of an event."""
-    from ansinh.cards.models import Card
-    from ansinh.cards.pdf import cards_pdf_a4
-
-    point, _points = _current_point(request)
-    if point is None:
-        return redirect("web:desk")
-    day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else today()
-    cards = list(
-        Card.objects.filter(
-            coverage__enrollment__point=point, coverage__enrollment__paid_on=day, coverage__is_void=False
-        )
-        .select_related("coverage__person")
-        .order_by("pk")
-    )
-    if not cards:
-        messages.error(request, _("No cards were issued here on that day."))
-        return redirect("web:desk")
-    return _pdf(cards_pdf_a4(cards), f"the-bhyt-{point.code}-{day.isoformat()}.pdf")
+    content = card_pdf(cards)
+    card_services.card_mark_printed(actor=request.user, cards=cards)
+    return _pdf(content, f"the-bhyt-{enrollment.pk}.pdf")
 
 
 @page
@@ -379,19 +334,16 @@ def desk_close(request):
             return redirect("web:desk_close_pdf", close_id=close.pk)
         except ApplicationError as e:
             error = e
-    receipts = Receipt.objects.filter(point=point, issued_by=request.user, issued_at__date=today()).order_by(
-        "number"
-    )
-    valid = [r for r in receipts if not r.is_void]
+    summary = payment_selectors.day_summary(point=point, agent=request.user, day=today())
     return render(
         request,
         "web/desk_close.html",
         {
             "point": point,
-            "receipts": receipts,
+            "receipts": summary["receipts"],
             "error": error,
-            "cash": sum(r.amount for r in valid if r.method == "cash"),
-            "transfers": sum(r.amount for r in valid if r.method == "bank_transfer"),
+            "cash": summary["cash"],
+            "transfers": summary["transfers"],
         },
     )
 

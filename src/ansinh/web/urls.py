@@ -33,7 +33,6 @@ urlpatterns = [
     path("desk/enrollment/<int:enrollment_id>/cards.pdf", desk.desk_cards_pdf, name="desk_cards_pdf"),
     path("desk/receipts/<int:receipt_id>/void/", desk.desk_void, name="desk_void"),
     path("desk/receipts/<int:receipt_id>/pdf/", desk.desk_receipt_pdf, name="desk_receipt_pdf"),
-    path("desk/cards/", desk.desk_batch_cards, name="desk_batch_cards"),
     path("desk/close/", desk.desk_close, name="desk_close"),
     path("desk/close/<int:close_id>/pdf/", desk.desk_close_pdf, name="desk_close_pdf"),
     path("campaigns/", campaign_views.campaign_list, name="campaign_list"),

@@ -1,0 +1,49 @@
+"""The desk's end of day: the page shows the same figures the day close records, and today's cards print."""
+
+from ansinh.enrollment.services import enrollment_create
+from ansinh.payments.models import DayClose, Receipt
+from ansinh.payments.services import receipt_void
+
+
+def test_the_close_page_and_the_day_close_count_the_same_receipts(client, desk):
+    agent = desk["agent"]
+    first, _ = enrollment_create(
+        actor=agent,
+        idempotency_key="desk-page-0001",
+        scheme="hi_household",
+        person_ids=[desk["members"][0].pk],
+        months=12,
+    )
+    second, _ = enrollment_create(
+        actor=agent,
+        idempotency_key="desk-page-0002",
+        scheme="hi_household",
+        person_ids=[desk["members"][1].pk],
+        months=12,
+    )
+    receipt_void(actor=agent, receipt=Receipt.objects.get(enrollment=second), reason="Nhập nhầm")
+    client.force_login(agent)
+    page = client.get("/desk/close/")
+    assert page.context["cash"] == first.total_payable
+    assert len(page.context["receipts"]) == 2
+    response = client.post(
+        "/desk/close/", {"cash_counted": str(first.total_payable), "received_by": "Kế toán"}
+    )
+    assert response.status_code == 302
+    close = DayClose.objects.get()
+    assert (close.receipts, close.voided, close.cash_expected) == (1, 1, first.total_payable)
+
+
+def test_todays_cards_of_the_point_print_as_one_pdf(client, desk):
+    enrollment_create(
+        actor=desk["agent"],
+        idempotency_key="desk-page-0003",
+        scheme="hi_household",
+        person_ids=[p.pk for p in desk["members"]],
+        months=12,
+    )
+    client.force_login(desk["agent"])
+    home = client.get("/desk/").content.decode()
+    link = home.split('href="/cards/batch.pdf?')[1].split('"')[0].replace("&amp;", "&")
+    pdf = client.get(f"/cards/batch.pdf?{link}")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
