@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from ansinh.core.access import require
 from ansinh.core.dates import today
@@ -22,7 +23,7 @@ def _params(request) -> tuple[str | None, dt.date, str]:
     try:
         on = dt.date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today()
     except ValueError:
-        raise ApplicationError(ErrorCode.INVALID, "YYYY-MM-DD", field="on") from None
+        raise ApplicationError(ErrorCode.INVALID, _("Write the date as YYYY-MM-DD."), field="on") from None
     level = request.GET.get("level", "commune")
     return area, on, level
 
@@ -34,7 +35,7 @@ def coverage_page(request):
     if area is None:
         mine = request.user.areas.order_by("path").first()
         if mine is None:
-            raise ApplicationError(ErrorCode.NOT_FOUND, "")
+            raise ApplicationError(ErrorCode.NOT_FOUND, _("You have no areas yet. Ask your administrator."))
         return redirect(f"{request.path}?area={mine.code}&on={on.isoformat()}")
     error = None
     try:
