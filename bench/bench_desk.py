@@ -36,7 +36,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -46,11 +45,21 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_registry import (  # noqa: E402 - the database lifecycle and machine line all benchmarks share
+    drop_database,
+    log,
+    merge_docs,
+    recreate_database,
+)
+from bench_registry import machine as registry_machine  # noqa: E402
+from bench_registry import setup_django as registry_setup_django  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -61,47 +70,11 @@ WARMUP = 100
 REPLAYS = 50
 BODY = {"scheme": "hi_household", "months": 12, "payment": {"method": "cash"}}
 
-_STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[{time.perf_counter() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Database lifecycle (as bench_registry.py)
-# --------------------------------------------------------------------------------------------------------
-
-
-def _maintenance_url(url: str) -> tuple[str, str]:
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"bench: unexpected database name in {url!r}")
-    return urlunparse(parts._replace(path="/postgres")), name
-
-
-def recreate_database(url: str) -> None:
-    admin_url, name = _maintenance_url(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(url: str) -> None:
-    admin_url, name = _maintenance_url(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
 
 def setup_django(url: str, keys_dir: Path, var_dir: Path) -> None:
-    os.environ["ANSINH_DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ansinh.config.settings.base"
     os.environ["ANSINH_KEYS_DIR"] = str(keys_dir)
     os.environ.setdefault("ANSINH_VAR_DIR", str(var_dir))
-    import django
-
-    django.setup()
+    registry_setup_django(url)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -824,31 +797,11 @@ def bench_pdf(count: int) -> list[dict]:
 def machine() -> str:
     from importlib.metadata import version
 
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     with psycopg.connect(os.environ["ANSINH_DATABASE_URL"]) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
         sync = conn.execute("SHOW synchronous_commit").fetchone()[0]
-    mem = ""
-    try:
-        kb = int(
-            next(
-                x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
-            ).split()[1]
-        )
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
     return (
-        f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
-        f"(local, default settings, synchronous_commit={sync}); Python {platform.python_version()}; "
-        f"Django {version('django')}; waitress {version('waitress')}"
+        f"{registry_machine()}; synchronous_commit={sync}; Django {version('django')}; "
+        f"waitress {version('waitress')}"
     )
 
 
@@ -960,18 +913,6 @@ def report(
         "",
     ]
     return "\n".join(lines)
-
-
-def merge_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
-    start = text.find(SECTION + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:
