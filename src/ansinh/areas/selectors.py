@@ -90,7 +90,7 @@ def communes_for_user(*, user) -> QuerySet[Area]:
 
 
 def villages_of(*, commune: Area) -> QuerySet[Area]:
-    return Area.objects.filter(parent=commune, level=Level.VILLAGE).order_by("name_folded")
+    return Area.objects.filter(parent=commune, level=Level.VILLAGE).order_by("code")  # Tổ 2 before Tổ 10
 
 
 def area_counts() -> dict:
