@@ -116,9 +116,7 @@ def test_a_bank_transfer_shows_a_vietqr_and_completes_on_confirmation(desk):
     # A changed CRC character (always a different one, whatever the payload ends with).
     tampered = payment.qr_payload[:-1] + ("1" if payment.qr_payload.endswith("0") else "0")
     with pytest.raises(ApplicationError) as e:
-        enrollment_confirm_payment(
-            actor=desk["agent"], enrollment=enrollment, qr_payload=tampered
-        )
+        enrollment_confirm_payment(actor=desk["agent"], enrollment=enrollment, qr_payload=tampered)
     assert e.value.field == "qr_payload" and not Receipt.objects.exists()
     done = enrollment_confirm_payment(
         actor=desk["agent"], enrollment=enrollment, qr_payload=payment.qr_payload
