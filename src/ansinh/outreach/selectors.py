@@ -1,8 +1,9 @@
 """Reads for outreach, scoped to the acting user's areas (house rule 3).
 
 ``target_candidates`` is the heart of a target list: who, in the chosen communes and villages, meets which
-criterion on a date, grouped one row per household, in priority order. It reads in a handful of grouped queries
-(persons, coverage by person, contributions by person, household members) whatever the size of the area.
+criterion on a date, grouped one row per household, in priority order. It reads in a handful of queries
+(persons with their household and last contribution, coverage grouped by person, households, and members living
+elsewhere where a household's mix is in doubt) whatever the size of the area.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Case, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
 
@@ -20,7 +22,7 @@ from ansinh.registry.models import Household, Membership, Payout, Person
 from .models import MIXED, PRIORITY, Criterion, OutboxMessage, TargetHousehold, TargetList
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonFacts:
     valid: bool = False  # a card valid on the date
     future: bool = False  # a card bought that starts after the date
@@ -37,15 +39,22 @@ class CandidateRow:
     reasons: dict[int, list[str]]
     facts: dict[int, PersonFacts]
     priority: int
-    mixed: bool = False
+    mixed: bool = False  # worked out where it counts: for households with an uninsured member on the row
     extra: dict = field(default_factory=dict)
+    head_name: str | None = None  # the household head's full name, if the household has a head
 
 
 def coverage_facts(*, person_ids, on: dt.date) -> dict[int, PersonFacts]:
     """Health-insurance and voluntary-SI facts of people on a date (void coverage never counts)."""
+    return _coverage_facts(Q(person_id__in=person_ids), on=on)
+
+
+def _coverage_facts(people: Q, *, on: dt.date, vsi: bool = True) -> dict[int, PersonFacts]:
+    """The facts of the people ``people`` (a condition on coverage rows, e.g. on ``person__…``) selects: one
+    grouped query of health-insurance spans, and (``vsi``) one of voluntary-SI contributions."""
     facts: dict[int, PersonFacts] = defaultdict(PersonFacts)
     rows = (
-        HICoverage.objects.filter(person_id__in=person_ids, is_void=False)
+        HICoverage.objects.filter(people, is_void=False)
         .values("person_id")
         .annotate(
             valid=Max(
@@ -58,28 +67,62 @@ def coverage_facts(*, person_ids, on: dt.date) -> dict[int, PersonFacts]:
             past_end=Max(Case(When(valid_from__lte=on, then="valid_to"))),
         )
         .order_by()
+        .values_list("person_id", "valid", "future", "last_end", "past_end")
     )
-    for r in rows:
-        f = facts[r["person_id"]]
-        f.valid, f.future, f.last_end, f.past_end = (
-            bool(r["valid"]),
-            bool(r["future"]),
-            r["last_end"],
-            r["past_end"],
+    for person_id, valid, future, last_end, past_end in rows:
+        facts[person_id] = PersonFacts(bool(valid), bool(future), last_end, past_end)
+    if vsi:
+        contributions = (
+            VSIContribution.objects.filter(people, is_void=False)
+            .values("person_id")
+            .annotate(last=Max("last_month"))
+            .order_by()
+            .values_list("person_id", "last")
         )
-    vsi = (
-        VSIContribution.objects.filter(person_id__in=person_ids, is_void=False)
-        .values("person_id")
-        .annotate(last=Max("last_month"))
-        .order_by()
-    )
-    for v in vsi:
-        facts[v["person_id"]].vsi_last_month = v["last"]
+        for person_id, last in contributions:
+            facts[person_id].vsi_last_month = last
     return facts
 
 
+# What a target list reads of each person of its area: the criteria, the household's label, the quotes (the
+# province; voluntary SI's groups) and the list's rows. Only these columns are loaded, for every living person
+# of the area in one query, and the people who meet a criterion become Person objects without another query
+# (another field, if ever read, is fetched by Django on access: slower, never wrong).
+_PERSON_FIELDS = {
+    "id",
+    "full_name",
+    "province_code",
+    "commune_id",
+    "village_id",
+    "ethnicity",
+    "poverty",
+    "island_commune",
+    "pension_recipient",
+    "payout_method",
+    "do_not_contact",
+}
+
+
+class _Resident(NamedTuple):
+    """A living person of the list's area as first read: what the criteria and the labels need, and the values
+    of ``_PERSON_FIELDS`` to make the Person of one who meets a criterion."""
+
+    pk: int
+    household_id: int | None
+    full_name: str
+    pension_recipient: bool
+    payout_method: str
+    vsi_last_month: dt.date | None
+    row: tuple  # the values of _PERSON_FIELDS, then household_id and vsi_last_month
+
+
 def reasons_of(
-    person: Person, f: PersonFacts, *, on: dt.date, lapsed_days: int, expiring_days: int
+    person: Person | _Resident,
+    f: PersonFacts,
+    *,
+    on: dt.date,
+    lapsed_days: int,
+    expiring_days: int,
 ) -> list[str]:
     """Every criterion a person meets on a date (the list keeps those the officer chose).
 
@@ -113,49 +156,103 @@ def target_candidates(
 ) -> list[CandidateRow]:
     """People meeting the chosen criteria in these communes and villages, one row per household, best first.
 
-    Deceased people never appear (whatever the date of death), nor do they count in a household's mix."""
+    Deceased people never appear (whatever the date of death), nor do they count in a household's mix.
+
+    Reads, whatever the size of the area, in four or five queries: the area's living people (the columns the
+    list needs, with their household and last voluntary-SI month), their health-insurance facts (grouped by
+    person), the households on the list, and, for the households whose mix is still in doubt, whether a member
+    living elsewhere holds a valid card."""
+    area = Q(commune_id__in=commune_ids) | Q(village_id__in=village_ids)
     open_membership = Membership.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
-    people = list(
-        Person.objects.filter(
-            Q(commune_id__in=commune_ids) | Q(village_id__in=village_ids), died_on__isnull=True
+    # The last voluntary-SI month, read from vsi_person_idx for each person (cheaper than grouping the table).
+    last_vsi = VSIContribution.objects.filter(person=OuterRef("pk"), is_void=False).order_by("-last_month")
+    fields = [f.attname for f in Person._meta.concrete_fields if f.attname in _PERSON_FIELDS]
+    people = (
+        Person.objects.filter(area, died_on__isnull=True)
+        .annotate(
+            household_id=Subquery(open_membership.values("household_id")[:1]),
+            vsi_last_month=Subquery(last_vsi.values("last_month")[:1]),
         )
-        .annotate(household_id=Subquery(open_membership.values("household_id")[:1]))
         .order_by("pk")
     )
-    facts = coverage_facts(person_ids=[p.pk for p in people], on=on)
+    at = {name: fields.index(name) for name in ("id", "full_name", "pension_recipient", "payout_method")}
+    residents = [
+        _Resident(
+            v[at["id"]],
+            v[-2],
+            v[at["full_name"]],
+            v[at["pension_recipient"]],
+            v[at["payout_method"]],
+            v[-1],
+            v,
+        )
+        for v in people.values_list(*fields, "household_id", "vsi_last_month")
+    ]
+    in_area = (Q(person__commune_id__in=commune_ids) | Q(person__village_id__in=village_ids)) & Q(
+        person__died_on__isnull=True
+    )
+    facts = _coverage_facts(in_area, on=on, vsi=False)
+    for r in residents:
+        if r.vsi_last_month is not None:
+            facts[r.pk].vsi_last_month = r.vsi_last_month
     chosen = set(criteria)
     rows: dict[str, CandidateRow] = {}
-    for p in people:
-        all_reasons = reasons_of(p, facts[p.pk], on=on, lapsed_days=lapsed_days, expiring_days=expiring_days)
-        reasons = [r for r in all_reasons if r in chosen]
+    for r in residents:
+        all_reasons = reasons_of(r, facts[r.pk], on=on, lapsed_days=lapsed_days, expiring_days=expiring_days)
+        reasons = [c for c in all_reasons if c in chosen]
         if not reasons:
             continue
-        key = f"h{p.household_id}" if p.household_id else f"p{p.pk}"
+        person = Person.from_db(people.db, fields, r.row[:-2])
+        key = f"h{r.household_id}" if r.household_id else f"p{r.pk}"
         row = rows.get(key)
         if row is None:
             row = rows[key] = CandidateRow(
                 key=key, household=None, persons=[], reasons={}, facts={}, priority=99
             )
-        row.persons.append(p)
-        row.reasons[p.pk] = reasons
-        row.facts[p.pk] = facts[p.pk]
+        row.persons.append(person)
+        row.reasons[person.pk] = reasons
+        row.facts[person.pk] = facts[person.pk]
 
     household_ids = [int(k[1:]) for k in rows if k.startswith("h")]
-    households = Household.objects.in_bulk(household_ids)
-    # The household's mix counts all its living members, wherever they are on the list.
-    members = defaultdict(list)
-    for m in Membership.objects.filter(
-        household_id__in=household_ids, ended_on__isnull=True, person__died_on__isnull=True
-    ).values("household_id", "person_id"):
-        members[m["household_id"]].append(m["person_id"])
-    member_facts = coverage_facts(person_ids=[pid for ids in members.values() for pid in ids], on=on)
+    # (A timestamp is the costliest column to load, psycopg converting it in Python, and is not needed here.)
+    households = Household.objects.defer("created_at").in_bulk(household_ids)
+    names = {r.pk: r.full_name for r in residents}
+    heads = {h.head_id for h in households.values() if h.head_id is not None}
+    if heads - names.keys():  # a head living outside the area, or deceased
+        names.update(Person.objects.filter(pk__in=heads - names.keys()).values_list("pk", "full_name"))
+    # A household is mixed when some of its living members hold a valid card and others do not. That changes
+    # the priority of a row with an uninsured member only, and such a row already has a member without a card:
+    # it is mixed as soon as one living member holds a valid card. A member living in the area is known from
+    # the facts above; the members living elsewhere are read only for the households still in doubt.
+    uninsured_rows = {
+        int(row.key[1:]): row
+        for row in rows.values()
+        if row.key.startswith("h") and any(Criterion.UNINSURED in r for r in row.reasons.values())
+    }
+    insured_here = {
+        r.household_id for r in residents if r.household_id in uninsured_rows and facts[r.pk].valid
+    }
+    in_doubt = [hid for hid in uninsured_rows if hid not in insured_here]
+    insured_elsewhere = set(
+        Membership.objects.filter(
+            household_id__in=in_doubt,
+            ended_on__isnull=True,
+            person__died_on__isnull=True,
+            person__hi_coverage__is_void=False,
+            person__hi_coverage__valid_from__lte=on,
+            person__hi_coverage__valid_to__gte=on,
+        ).values_list("household_id", flat=True)
+        if in_doubt
+        else []
+    )
+    for hid, row in uninsured_rows.items():
+        row.mixed = hid in insured_here or hid in insured_elsewhere
 
     for row in rows.values():
         if row.key.startswith("h"):
-            hid = int(row.key[1:])
-            row.household = households.get(hid)
-            valid = [member_facts[pid].valid for pid in members[hid]]
-            row.mixed = any(valid) and not all(valid)
+            row.household = households.get(int(row.key[1:]))
+            if row.household is not None and row.household.head_id is not None:
+                row.head_name = names.get(row.household.head_id)
         uninsured = any(Criterion.UNINSURED in r for r in row.reasons.values())
         best = min(PRIORITY[r] for rs in row.reasons.values() for r in rs)
         row.priority = PRIORITY[MIXED] if row.mixed and uninsured else best

@@ -7,11 +7,13 @@ needs ``outreach.record`` (the same people and collection agents).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment.models import Scheme, VSIContribution
-from ansinh.enrollment.services import compute_quote, household_rank_offsets
+from ansinh.enrollment.services import compute_quote, household_rank_offsets, vsi_groups_of
 
 from .models import (
     Criterion,
@@ -92,16 +94,52 @@ def _activity(actor, activity_id: int | None):
     return activity
 
 
-def _quote_offer(kind: str, persons, on: dt.date, **kwargs) -> dict:
+class _Quotes:
+    """``compute_quote`` once per household *shape* on one date. A quote depends on the scheme, the period, the
+    province, the number of people and their rank offset (household HI), or the payer's groups, income and
+    supported months so far (voluntary SI) — never on who the people are — so households of the same shape
+    share it: each person gets the amount of their position in it. A quote that would read the database (no
+    ``rank_offset`` / ``supported_so_far`` given) is not shared."""
+
+    def __init__(self, on: dt.date):
+        self.on = on
+        self._memo: dict[tuple, tuple[int, list[int]] | str] = {}
+
+    @staticmethod
+    def _shape(persons, kwargs: dict) -> tuple | None:
+        scheme = kwargs.get("scheme")
+        if scheme == Scheme.HI_HOUSEHOLD and kwargs.get("rank_offset") is None:
+            return None
+        if scheme == Scheme.VSI and kwargs.get("supported_so_far") is None:
+            return None
+        groups = tuple(vsi_groups_of(persons[0])) if scheme == Scheme.VSI and len(persons) == 1 else ()
+        return (persons[0].province_code, len(persons), groups, tuple(sorted(kwargs.items())))
+
+    def price(self, persons, **kwargs) -> tuple[int, list[int]] | str:
+        """(total payable, each person's payable) or the message of the rules' refusal."""
+        key = self._shape(persons, kwargs)
+        found = self._memo.get(key) if key is not None else None
+        if found is None:
+            try:
+                quote = compute_quote(persons=persons, on=self.on, **kwargs)
+                found = (quote["total_payable"], [m["payable"] for m in quote["members"]])
+            except ApplicationError as e:  # the rules cannot price it (missing parameter, income too low…)
+                found = e.message
+            if key is not None:
+                self._memo[key] = found
+        return found
+
+
+def _quote_offer(kind: str, persons, quotes: _Quotes, **kwargs) -> dict:
     offer = {"kind": kind, "person_ids": [p.pk for p in persons], "months": kwargs.get("months", HI_MONTHS)}
-    try:
-        quote = compute_quote(persons=persons, on=on, **{"months": HI_MONTHS, **kwargs})
-    except ApplicationError as e:  # the rules cannot price it (missing parameter, income below the floor...)
-        return {**offer, "total_payable": None, "error": e.message}
-    offer["total_payable"] = quote["total_payable"]
+    priced = quotes.price(persons, **{"months": HI_MONTHS, **kwargs})
+    if isinstance(priced, str):
+        return {**offer, "total_payable": None, "error": priced}
+    total, payable = priced
+    offer["total_payable"] = total
     offer["members"] = [
-        {"person_id": m["person_id"], "full_name": m["full_name"], "payable": m["payable"]}
-        for m in quote["members"]
+        {"person_id": p.pk, "full_name": p.full_name, "payable": amount}
+        for p, amount in zip(persons, payable, strict=True)
     ]
     if kwargs.get("income") is not None:
         offer["income"] = kwargs["income"]
@@ -111,15 +149,22 @@ def _quote_offer(kind: str, persons, on: dt.date, **kwargs) -> dict:
 @dataclass
 class _Prefetched:
     """What pricing many households needs, read in a few queries: household-scheme holders this year by
-    household, and each voluntary-SI payer's last contribution and supported months."""
+    household, and each voluntary-SI payer's last contribution and supported months; and the quotes already
+    computed, by household shape."""
 
     holders: dict[int, set[int]]
     last_vsi: dict[int, VSIContribution]
     supported: dict[int, int]
+    quotes: _Quotes
 
 
 def _prefetch(rows: list[CandidateRow], on: dt.date) -> _Prefetched:
-    households = [r.household.pk for r in rows if r.household is not None]
+    hi = (Criterion.UNINSURED, Criterion.EXPIRING)  # the offers priced with the household's rank offset
+    households = [
+        r.household.pk
+        for r in rows
+        if r.household is not None and any(c in reasons for reasons in r.reasons.values() for c in hi)
+    ]
     vsi_people = [p.pk for r in rows for p in r.persons if Criterion.VSI_DUE in r.reasons[p.pk]]
     last: dict[int, VSIContribution] = {}
     supported: dict[int, int] = defaultdict(int)
@@ -128,7 +173,7 @@ def _prefetch(rows: list[CandidateRow], on: dt.date) -> _Prefetched:
     ):
         last[c.person_id] = c  # ordered: the last one wins
         supported[c.person_id] += c.supported_months
-    return _Prefetched(household_rank_offsets(households=households, on=on), last, supported)
+    return _Prefetched(household_rank_offsets(households=households, on=on), last, supported, _Quotes(on))
 
 
 def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -> list[dict]:
@@ -148,12 +193,18 @@ def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -
     if uninsured := having(Criterion.UNINSURED):
         offers.append(
             _quote_offer(
-                "hi_household", uninsured, on, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(uninsured)
+                "hi_household",
+                uninsured,
+                pre.quotes,
+                scheme=Scheme.HI_HOUSEHOLD,
+                rank_offset=offset(uninsured),
             )
         )
     if expiring := having(Criterion.EXPIRING):
         offers.append(
-            _quote_offer("hi_renewal", expiring, on, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(expiring))
+            _quote_offer(
+                "hi_renewal", expiring, pre.quotes, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(expiring)
+            )
         )
     for person in having(Criterion.VSI_DUE):
         last = pre.last_vsi[person.pk]  # VSI_DUE comes from this person's non-void contributions
@@ -161,7 +212,7 @@ def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -
             _quote_offer(
                 "vsi",
                 [person],
-                on,
+                pre.quotes,
                 scheme=Scheme.VSI,
                 months=last.months,
                 income=last.monthly_income,
@@ -171,6 +222,13 @@ def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -
     if cash := having(Criterion.CASH_PENSION):
         offers.append({"kind": "cashless", "person_ids": [p.pk for p in cash], "total_payable": None})
     return offers
+
+
+def price_rows(rows: list[CandidateRow], on: dt.date) -> list[tuple[CandidateRow, list[dict]]]:
+    """Each row with its offers: what pricing needs is read once for all rows, and each household shape is
+    quoted once (_Quotes)."""
+    pre = _prefetch(rows, on)
+    return [(row, offers_for(row, on, pre)) for row in rows]
 
 
 def split_plan(villages: list[tuple[object, int]], teams: int) -> list[list[tuple[object, int]]]:
@@ -205,9 +263,8 @@ def split_plan(villages: list[tuple[object, int]], teams: int) -> list[list[tupl
     return dealt
 
 
-def _assign_teams(target_list: TargetList, teams: int, names: list[str] | None = None) -> list[Team]:
-    target_list.teams.all().delete()
-    created = [
+def _create_teams(target_list: TargetList, teams: int, names: list[str] | None = None) -> list[Team]:
+    return [
         Team.objects.create(
             target_list=target_list,
             number=i + 1,
@@ -218,22 +275,73 @@ def _assign_teams(target_list: TargetList, teams: int, names: list[str] | None =
         )
         for i in range(teams)
     ]
-    rows = list(target_list.households.select_related("village").order_by("position"))
-    by_village: OrderedDict[object, list[TargetHousehold]] = OrderedDict()
-    for row in sorted(
-        rows, key=lambda r: (r.village.name if r.village is not None else "", r.commune_id, r.village_id or 0)
-    ):
-        by_village.setdefault(row.village_id or f"c{row.commune_id}", []).append(row)
-    for village_rows in by_village.values():
-        village_rows.sort(key=lambda r: r.position)
+
+
+def _deal(rows: list[tuple[int, str, int, int | None]], teams: int) -> list[list[int]]:
+    """Each team's rows, given each row as (position, village name, commune id, village id): villages in name
+    order (rows without a village by commune), each village's rows in list order, shared by ``split_plan``.
+    Returns the positions of each team's rows."""
+    by_village: OrderedDict[object, list[int]] = OrderedDict()
+    for position, _name, commune_id, village_id in sorted(rows, key=lambda r: (r[1], r[2], r[3] or 0, r[0])):
+        by_village.setdefault(village_id or f"c{commune_id}", []).append(position)
     plan = split_plan([(k, len(v)) for k, v in by_village.items()], teams)
-    for team, pieces in zip(created, plan, strict=True):
-        ids = []
+    dealt = []
+    for pieces in plan:
+        mine: list[int] = []
         for key, n in pieces:
-            ids += [r.pk for r in by_village[key][:n]]
+            mine += by_village[key][:n]
             del by_village[key][:n]
-        TargetHousehold.objects.filter(pk__in=ids).update(team=team)
+        dealt.append(mine)
+    return dealt
+
+
+def _assign_teams(target_list: TargetList, teams: int, names: list[str] | None = None) -> list[Team]:
+    """Shares a saved list's households among new teams (the old teams are deleted)."""
+    target_list.teams.all().delete()
+    created = _create_teams(target_list, teams, names)
+    rows = list(target_list.households.select_related("village").order_by("position"))
+    ids = {r.position: r.pk for r in rows}
+    dealt = _deal(
+        [
+            (r.position, r.village.name if r.village is not None else "", r.commune_id, r.village_id)
+            for r in rows
+        ],
+        teams,
+    )
+    for team, positions in zip(created, dealt, strict=True):
+        TargetHousehold.objects.filter(pk__in=[ids[p] for p in positions]).update(team=team)
     return created
+
+
+_COPY = True  # write list rows with COPY on PostgreSQL (tests turn it off to compare with bulk_create)
+
+
+def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Writes many new rows of a model, each given as {attname: value}: on PostgreSQL with COPY, elsewhere with
+    ``bulk_create``. The rows get no primary key back. For the list of a median commune of a 1-million-person
+    province (1,400 households, 1,900 members) COPY took 28 ms where ``bulk_create`` took 150 ms, most of it
+    building and quoting one big statement in Python. (The foreign keys are checked at the commit either way.)"""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        raw: Any = getattr(cursor, "cursor", None)  # psycopg's own cursor
+        if not _COPY or connection.vendor != "postgresql" or not hasattr(raw, "copy"):
+            model._default_manager.bulk_create([model(**r) for r in rows], batch_size=1000)
+            return
+        qn = connection.ops.quote_name
+        by_name = {f.attname: f for f in model._meta.concrete_fields}
+        fields = [by_name[name] for name in rows[0]]
+        # JSON as JSONField writes it: json.dumps with the field's encoder
+        as_json = [f if isinstance(f, models.JSONField) else None for f in fields]
+        columns = ", ".join(qn(str(f.column)) for f in fields)
+        with raw.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(
+                    [
+                        v if j is None else json.dumps(v, cls=j.encoder)
+                        for v, j in zip(r.values(), as_json, strict=True)
+                    ]
+                )
 
 
 def target_list_create(
@@ -282,8 +390,7 @@ def target_list_create(
         lapsed_days=lapsed_days,
         expiring_days=expiring_days,
     )
-    pre = _prefetch(rows, on)
-    priced = [(row, offers_for(row, on, pre)) for row in rows]
+    priced = price_rows(rows, on)
 
     with transaction.atomic():
         target_list = TargetList.objects.create(
@@ -297,47 +404,67 @@ def target_list_create(
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         target_list.areas.set(areas)
-        households = []
+        province_code = target_list.province_code
+        households: list[dict[str, Any]] = []
         for position, (row, offers) in enumerate(priced, start=1):
             first = row.persons[0]
             household = row.household
-            head = household.head if household and household.head_id else None
             label = (
-                f"{household.code} · {head.full_name}"
-                if household is not None and head is not None
+                f"{household.code} · {row.head_name}"
+                if household is not None and row.head_name is not None
                 else (household.code if household else first.full_name)
             )
             households.append(
-                TargetHousehold(
-                    target_list=target_list,
-                    position=position,
-                    household=household,
-                    commune_id=household.commune_id if household else first.commune_id,
-                    village_id=household.village_id if household else first.village_id,
-                    address=household.address if household else "",
-                    label=label[:200],
-                    priority=row.priority,
-                    offers=offers,
-                    province_code=target_list.province_code,
-                )
+                {
+                    "target_list_id": target_list.pk,
+                    "position": position,
+                    "household_id": household.pk if household else None,
+                    "commune_id": household.commune_id if household else first.commune_id,
+                    "village_id": household.village_id if household else first.village_id,
+                    "address": household.address if household else "",
+                    "label": label[:200],
+                    "priority": row.priority,
+                    "offers": offers,
+                    "team_id": None,
+                    "status": DoorStatus.PENDING.value,
+                    "follow_up_on": None,
+                    "province_code": province_code,
+                }
             )
-        TargetHousehold.objects.bulk_create(households, batch_size=1000)
-        TargetMember.objects.bulk_create(
-            (
-                TargetMember(
-                    target_household=th,
-                    person=p,
-                    reasons=row.reasons[p.pk],
-                    card_valid_to=row.facts[p.pk].last_end,
-                    do_not_contact=p.do_not_contact,
-                    province_code=p.province_code,
-                )
-                for th, (row, _offers) in zip(households, priced, strict=True)
-                for p in row.persons
-            ),
-            batch_size=2000,
+        # Teams are dealt before the rows are written, so that each row is written once, with its team.
+        created = _create_teams(target_list, teams)
+        names = dict(
+            Area.objects.filter(pk__in={h["village_id"] for h in households if h["village_id"]}).values_list(
+                "pk", "name"
+            )
         )
-        _assign_teams(target_list, teams)
+        dealt = _deal(
+            [
+                (h["position"], names.get(h["village_id"], ""), h["commune_id"], h["village_id"])
+                for h in households
+            ],
+            teams,
+        )
+        for team, positions in zip(created, dealt, strict=True):
+            for position in positions:
+                households[position - 1]["team_id"] = team.pk
+        _insert(TargetHousehold, households)
+        ids = dict(target_list.households.values_list("position", "pk"))
+        _insert(
+            TargetMember,
+            [
+                {
+                    "target_household_id": ids[position],
+                    "person_id": p.pk,
+                    "reasons": row.reasons[p.pk],
+                    "card_valid_to": row.facts[p.pk].last_end,
+                    "do_not_contact": p.do_not_contact,
+                    "province_code": p.province_code,
+                }
+                for position, (row, _offers) in enumerate(priced, start=1)
+                for p in row.persons
+            ],
+        )
         audit_record(
             actor=actor,
             action="target_list_created",
