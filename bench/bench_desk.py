@@ -224,6 +224,25 @@ def _proc_cpu(pid: int) -> float:
         return 0.0
 
 
+def _database_cpu(url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the benchmark's database (by pid). The machine
+    is shared, so the whole machine's busy time also counts other people's work; the servers' and these backends'
+    own CPU do not."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        ]
+    return {pid: _proc_cpu(pid) for pid in pids}
+
+
+def _database_cpu_since(url: str, before: dict[int, float]) -> float:
+    after = _database_cpu(url)
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def _machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     try:
@@ -359,9 +378,11 @@ def bench_http(
             raise RuntimeError(f"warm-up failed: {warmed['errors'][:3]}")
         cpu0 = servers.cpu_seconds()
         client0 = time.process_time()
+        database0 = _database_cpu(env["ANSINH_DATABASE_URL"])
         run = run_threads(factory, timed)
         run["server_cpu"] = servers.cpu_seconds() - cpu0
         run["client_cpu"] = time.process_time() - client0
+        run["database_cpu"] = _database_cpu_since(env["ANSINH_DATABASE_URL"], database0)
         log(
             f"  {len(run['latencies']):,} in {run['seconds']:.1f}s = {len(run['latencies']) / run['seconds']:.1f}/s,"
             f" {len(run['errors'])} errors"
@@ -393,6 +414,7 @@ def bench_http(
         "replay_ok": replay_ok,
         "server_cpu_ms": run["server_cpu"] / max(count, 1) * 1000,
         "client_cpu_ms": run["client_cpu"] / max(count, 1) * 1000,
+        "database_cpu_ms": run["database_cpu"] / max(count, 1) * 1000,
         "machine_busy": run["machine_busy"] / run["machine_total"] if run["machine_total"] else float("nan"),
         "machine_cpu_ms": run["machine_busy"] / max(count, 1) * 1000,
     }
@@ -471,9 +493,12 @@ class RawWriter:
     def __init__(self, url: str, desk: dict, template: dict, agent: int, book_last: bool):
         self.conn = psycopg.connect(url)
         self.desk, self.t, self.agent, self.book_last = desk, template, agent, book_last
+        self.backend = self.conn.info.backend_pid
+        self.backend_cpu, self.database_cpu = _proc_cpu(self.backend), 0.0
         self.statements: dict[tuple[str, tuple[str, ...]], sql.Composed] = {}
 
     def close(self) -> None:
+        self.database_cpu = _proc_cpu(self.backend) - self.backend_cpu  # this connection's backend, this run
         self.conn.close()
 
     def _insert(self, cur, table: str, values: dict) -> int:
@@ -697,12 +722,17 @@ def bench_raw(url: str, desk: dict, persons: list[int], total: int, book_last: b
     jobs = [(f"raw-{label}-{i:07d}-{uuid.uuid4().hex[:8]}", pid) for i, pid in enumerate(persons)]
     warm, timed = jobs[:WARMUP], jobs[WARMUP : WARMUP + total]
 
+    writers: list[RawWriter] = []
+
     def factory(i: int) -> RawWriter:
-        return RawWriter(url, desk, template, desk["agents"][i], book_last)
+        writer = RawWriter(url, desk, template, desk["agents"][i], book_last)
+        writers.append(writer)
+        return writer
 
     warmed = run_threads(factory, warm)
     if warmed["errors"]:
         raise RuntimeError(f"raw warm-up failed: {warmed['errors'][:3]}")
+    writers.clear()
     run = run_threads(factory, timed)
     count = len(run["latencies"])
     log(
@@ -719,6 +749,7 @@ def bench_raw(url: str, desk: dict, persons: list[int], total: int, book_last: b
         "errors": run["errors"],
         "machine_busy": run["machine_busy"] / run["machine_total"] if run["machine_total"] else float("nan"),
         "machine_cpu_ms": run["machine_busy"] / max(count, 1) * 1000,
+        "database_cpu_ms": sum(w.database_cpu for w in writers) / max(count, 1) * 1000,
     }
 
 
@@ -727,34 +758,52 @@ def bench_raw(url: str, desk: dict, persons: list[int], total: int, book_last: b
 # --------------------------------------------------------------------------------------------------------
 
 
-def count_queries(desk: dict, person_id: int) -> dict:
+def count_queries(url: str, desk: dict, candidates: list[int]) -> list[dict]:
+    """Statements of one enrollment through the API, once the database has had its first one (which also
+    creates the province's SI number sequence and writes the token's first use): for a person who already has
+    an SI number and for one who is given one, when the candidates have both."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(SERVER_NAME="127.0.0.1")
-    headers = {
-        "HTTP_AUTHORIZATION": f"Bearer {desk['tokens'][0]}",
-        "HTTP_IDEMPOTENCY_KEY": f"queries-{person_id}",
-    }
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.post(
-            "/api/v1/enrollments",
-            data=json.dumps({**BODY, "person_ids": [person_id]}),
-            content_type="application/json",
-            **headers,
+
+    def enroll(person_id: int):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                "/api/v1/enrollments",
+                data=json.dumps({**BODY, "person_ids": [person_id]}),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {desk['tokens'][0]}",
+                HTTP_IDEMPOTENCY_KEY=f"queries-{person_id}",
+            )
+        if response.status_code != 201:
+            raise RuntimeError(f"query count call: HTTP {response.status_code} {response.content[:200]!r}")
+        return ctx.captured_queries
+
+    enroll(candidates[0])
+    with psycopg.connect(url) as conn:
+        has_number = dict(
+            conn.execute(
+                "SELECT id, si_number IS NOT NULL FROM registry_person WHERE id = ANY(%s)", [candidates[1:]]
+            ).fetchall()
         )
-    if response.status_code != 201:
-        raise RuntimeError(f"query count call: HTTP {response.status_code} {response.content[:200]!r}")
-    kinds: dict[str, int] = {}
-    for q in ctx.captured_queries:
-        s = q["sql"].lstrip()
-        word = s.split(" ", 1)[0].upper()
-        word = {"SAVEPOINT": "SAVEPOINT/RELEASE", "RELEASE": "SAVEPOINT/RELEASE"}.get(word, word)
-        if word == "SELECT" and "FOR UPDATE" in s:
-            word = "SELECT … FOR UPDATE"
-        kinds[word] = kinds.get(word, 0) + 1
-    return {"total": len(ctx.captured_queries), "kinds": kinds}
+    counted = []
+    for with_number in (True, False):
+        person_id = next((pid for pid in candidates[1:] if has_number[pid] == with_number), None)
+        if person_id is None:
+            continue
+        kinds: dict[str, int] = {}
+        captured = enroll(person_id)
+        for q in captured:
+            sql_text = q["sql"].lstrip()
+            word = sql_text.split(" ", 1)[0].upper()
+            word = {"SAVEPOINT": "SAVEPOINT/RELEASE", "RELEASE": "SAVEPOINT/RELEASE"}.get(word, word)
+            if word == "SELECT" and "FOR UPDATE" in sql_text:
+                word = "SELECT … FOR UPDATE"
+            kinds[word] = kinds.get(word, 0) + 1
+        counted.append({"si_number": with_number, "total": len(captured), "kinds": kinds})
+    return counted
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -816,7 +865,7 @@ def report(
     http_runs: list[dict],
     raws: list[dict],
     checks: dict,
-    queries: dict,
+    queries: list[dict],
     pdfs: list[dict],
 ) -> str:
     ceiling = raws[0]
@@ -840,7 +889,9 @@ def report(
         "Ceiling: the same rows (enrollment, member, payment, receipt and book update, SI number when missing, "
         "coverage, card with a constant token, the same audit events) written as one raw SQL transaction per "
         "enrollment through psycopg, 16 threads with a connection each. CPU ms per enrollment is the whole "
-        "machine's busy time (servers, clients and PostgreSQL) divided by the enrollments.",
+        "machine's busy time (servers, clients and PostgreSQL) divided by the enrollments; in brackets the "
+        "CPU of the servers, of the PostgreSQL backends serving this database and of the client threads, each "
+        "read from /proc, which other work on a shared machine does not inflate.",
         "",
         "| what | enrollments | seconds | enrollments / s | p50 ms | p99 ms | errors | machine CPU busy | "
         "CPU ms / enrollment | % of ceiling |",
@@ -851,7 +902,8 @@ def report(
             f"| HTTP, {r['processes']} waitress process{'es' if r['processes'] > 1 else ''} × {r['threads']} "
             f"threads | {r['count']:,} | {r['seconds']:.1f} | **{r['rate']:.1f}** | {r['p50']:.0f} | "
             f"{r['p99']:.0f} | {len(r['errors'])} | {_pct(r['machine_busy'])} | {r['machine_cpu_ms']:.1f} "
-            f"(servers {r['server_cpu_ms']:.1f}, clients {r['client_cpu_ms']:.1f}) | "
+            f"(servers {r['server_cpu_ms']:.1f}, PostgreSQL {r['database_cpu_ms']:.1f}, "
+            f"clients {r['client_cpu_ms']:.1f}) | "
             f"{r['rate'] / ceiling['rate']:.0%} |"
         )
     for r in raws:
@@ -862,13 +914,18 @@ def report(
         )
         lines.append(
             f"| {what} | {r['count']:,} | {r['seconds']:.1f} | **{r['rate']:.1f}** | {r['p50']:.1f} | "
-            f"{r['p99']:.1f} | {len(r['errors'])} | {_pct(r['machine_busy'])} | {r['machine_cpu_ms']:.1f} | "
-            f"{r['rate'] / ceiling['rate']:.0%} |"
+            f"{r['p99']:.1f} | {len(r['errors'])} | {_pct(r['machine_busy'])} | {r['machine_cpu_ms']:.1f} "
+            f"(PostgreSQL {r['database_cpu_ms']:.1f}) | {r['rate'] / ceiling['rate']:.0%} |"
         )
     met_rate = best["rate"] >= 200
     met_ratio = best["rate"] >= 0.25 * ceiling["rate"]
+    own = best["server_cpu_ms"] + best["database_cpu_ms"] + best["client_cpu_ms"]
     lines += [
         "",
+        f"Own CPU per enrollment (servers + PostgreSQL + clients): {own:.1f} ms through HTTP "
+        f"({best['processes']} process{'es' if best['processes'] > 1 else ''}), "
+        f"{ceiling['database_cpu_ms']:.1f} ms of PostgreSQL for the raw SQL ceiling; on 2 cores that is at most "
+        f"{2000 / own:.0f} enrollments/s through HTTP with nothing else running.",
         f"Targets (issue 4): ≥ 200 enrollments/s through HTTP — **{'met' if met_rate else 'not met'}** "
         f"(best {best['rate']:.1f}/s, {best['processes']} process{'es' if best['processes'] > 1 else ''}); "
         f"≥ 25 % of the raw-SQL rate — **{'met' if met_ratio else 'not met'}** "
@@ -885,9 +942,13 @@ def report(
         f"{checks['incomplete']} enrollments not completed; {checks['coverage']:,} coverage rows, "
         f"{checks['cards']:,} cards.",
         "",
-        f"One enrollment through the API (Django test client, same database) runs {queries['total']} SQL "
-        "statements: "
-        + ", ".join(f"{n} {k}" for k, n in sorted(queries["kinds"].items(), key=lambda kv: -kv[1]))
+        "One enrollment through the API (Django test client, same database, after the database's first one) "
+        "runs "
+        + "; ".join(
+            f"{q['total']} SQL statements for a person who {'has' if q['si_number'] else 'is given'} an SI number"
+            f" ({', '.join(f'{n} {k}' for k, n in sorted(q['kinds'].items(), key=lambda kv: -kv[1]))})"
+            for q in queries
+        )
         + ".",
         "",
     ]
@@ -955,11 +1016,11 @@ def main() -> None:
         per_run = WARMUP + total
         # the HTTP configurations and the two raw SQL runs, each with its own people
         runs = len(processes) + 2
-        people = pick_persons(url, per_run * runs + 1)
+        people = pick_persons(url, per_run * runs + 9)  # the last 9 for counting statements
         chunks = [people[i * per_run : (i + 1) * per_run] for i in range(runs)]
-        queries = count_queries(desk, people[-1])
+        queries = count_queries(url, desk, people[-9:])
         connections.close_all()
-        log(f"one enrollment = {queries['total']} statements")
+        log(f"one enrollment = {' / '.join(str(q['total']) for q in queries)} statements")
         http_runs = []
         for n, chunk in zip(processes, chunks, strict=False):
             threads = int(threads_env) if threads_env else max(4, CLIENTS // n)

@@ -8,7 +8,8 @@ from ansinh.campaigns.figures import FIGURES, REACH, campaign_report
 from ansinh.campaigns.models import ActivityKind, Campaign, Outcome
 from ansinh.core.dates import today
 from ansinh.enrollment.demo import demo_history
-from ansinh.enrollment.models import Enrollment
+from ansinh.enrollment.models import Enrollment, EnrollmentMember
+from ansinh.enrollment.services import participation_flags_refresh_all
 from ansinh.registry.demo import demo_generate
 
 
@@ -41,6 +42,14 @@ def test_the_demo_campaign_has_figures_of_every_kind_and_is_made_once(demo):
     assert report["by_area"] and any(a["goals"] for a in report["by_area"])
     assert sum(d["new_health_insurance"] for d in report["by_day"]) > 0
     assert report["cost"]["total"] > 0 and report["cost"]["per_new_participant"] > 0
+
+    # The desk left each participation's new/renewal flag as a recomputation of every row gives (ADR 0008),
+    # whatever order the back-dated demo payments were recorded in.
+    participations = EnrollmentMember.objects.filter(enrollment__status="completed")
+    flags = dict(participations.values_list("pk", "is_new"))
+    assert None not in flags.values() and {True, False} <= set(flags.values())
+    participation_flags_refresh_all()
+    assert dict(participations.values_list("pk", "is_new")) == flags
 
     # made again (``ansinh demo`` run twice): nothing changes
     counts = (Campaign.objects.count(), Enrollment.objects.count(), Outcome.objects.count())

@@ -8,7 +8,7 @@ from ansinh.campaigns.figures import campaign_report
 from ansinh.campaigns.services import activity_create, campaign_create, outcome_record
 from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import HICoverage
-from ansinh.enrollment.services import enrollment_create
+from ansinh.enrollment.services import enrollment_create, participation_flags_refresh
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import receipt_void
 from factories import make_person, make_point, make_user
@@ -132,12 +132,15 @@ def test_each_definition_on_its_edge(world):
         rule="import",
         province_code="15",
     )
+    # Spans written without the desk: the stored new/renewal flags are made again, as after any import.
+    participation_flags_refresh(person_ids=[people["renewal"].pk, people["returns"].pk])
     enroll(w, people["first"], d(10), "campaign-key-first", w["show"])
     enroll(w, people["renewal"], d(10), "campaign-key-renewal", w["show"])
     enroll(w, people["returns"], d(10), "campaign-key-returns", w["show"])
     # Two cards bought by one person within the campaign, both new: one new participant.
     first = enroll(w, people["twice"], d(10), "campaign-key-twice-1", w["show"], months=3)
     HICoverage.objects.filter(enrollment=first).update(valid_to=d(20))
+    participation_flags_refresh(person_ids=[people["twice"].pk])
     enroll(w, people["twice"], d(15), "campaign-key-twice-2", w["booth"])
     # A voided receipt creates no participation.
     voided = enroll(w, people["voided"], d(15), "campaign-key-voided", w["booth"])
@@ -206,6 +209,40 @@ def test_each_definition_on_its_edge(world):
     assert report["funnel"]["card_issued"] == 4  # first, renewal, returns, twice (the vsi person has no card)
     people["pensioner"].refresh_from_db()
     assert people["pensioner"].payout_method == "account"
+
+
+def test_voiding_an_earlier_card_moves_a_participant_from_renewals_to_new(world):
+    w, m = world, world["manager"]
+    person = make_person(m, area_code=w["a"].code)
+    earlier = enroll(w, person, d(1, 2), "campaign-key-earlier", months=3)  # a card valid in March and April
+    enroll(w, person, d(10), "campaign-key-renewed", w["show"])
+    before = campaign_report(w["campaign"])
+    assert before["attributed"]["renewals_health_insurance"] == 1
+    assert before["attributed"]["new_health_insurance"] == 0
+
+    receipt_void(actor=m, receipt=Receipt.objects.get(enrollment=earlier), reason="Thu nhầm tiền")
+
+    after = campaign_report(w["campaign"])
+    assert after["attributed"]["renewals_health_insurance"] == 0
+    assert after["attributed"]["new_health_insurance"] == 1
+    assert after["in_area"]["new_health_insurance"] == 1
+    assert after["by_area"][0]["new_health_insurance"] == 1
+    assert after["by_activity_kind"]["art_performance"]["new_health_insurance"] == 1
+    day10 = next(r for r in after["by_day"] if r["day"] == "2026-05-10")
+    assert (day10["new_health_insurance"], day10["renewals_health_insurance"]) == (1, 0)
+
+
+def test_a_campaign_without_activities_reports_only_what_happened_in_its_areas(world):
+    w, m = world, world["manager"]
+    bare = campaign_create(
+        actor=m, name="Chỉ địa bàn", kind="other", starts_on=d(1), ends_on=d(31), area_codes=[w["a"].code]
+    )
+    enroll(w, make_person(m, area_code=w["a"].code), d(12), "campaign-key-walk-in")
+    report = campaign_report(bare)
+    assert report["attributed"] == dict.fromkeys(report["attributed"], 0)
+    assert report["in_area"]["new_health_insurance"] == 1
+    assert report["funnel"] == {"consulted": 0, "enrolled": 0, "paid": 0, "card_issued": 0}
+    assert report["by_area"] == [] and report["by_activity_kind"] == {} and len(report["by_day"]) == 31
 
 
 def test_bad_input_is_refused_and_nothing_is_written(world):

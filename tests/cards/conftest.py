@@ -28,6 +28,7 @@ def agent(communes):
 @pytest.fixture
 def make_coverage(agent, communes):
     from ansinh.enrollment.models import HICoverage
+    from ansinh.enrollment.services import participation_flags_refresh
 
     def make(
         person=None,
@@ -39,7 +40,7 @@ def make_coverage(agent, communes):
     ):
         if person is None:
             person = make_person(agent, area_code=communes["a"].code, **person_fields)
-        return HICoverage.objects.create(
+        coverage = HICoverage.objects.create(
             person=person,
             enrollment=enrollment,
             valid_from=valid_from,
@@ -51,6 +52,8 @@ def make_coverage(agent, communes):
             rule="new",
             province_code=person.province_code,
         )
+        participation_flags_refresh(person_ids=[person.pk])  # written without the desk (ADR 0008)
+        return coverage
 
     return make
 

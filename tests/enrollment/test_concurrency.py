@@ -92,3 +92,30 @@ def test_two_agents_paying_for_the_same_person_at_once_create_one_coverage(
     assert len(ok) == 1 and len(refused) == 1 and refused[0].code == "conflict"
     assert HICoverage.objects.filter(person=person).count() == 1
     assert Receipt.objects.count() == 1
+
+
+def test_a_book_running_out_under_load_hands_over_to_the_next_without_a_gap(
+    transactional_areas, tmp_path, monkeypatch
+):
+    from ansinh.payments.models import ReceiptBook
+    from ansinh.payments.services import book_create
+
+    monkeypatch.setenv("ANSINH_KEYS_DIR", str(tmp_path))
+    commune = transactional_areas.filter(parent__code="15").order_by("code").first()
+    agents = [make_user(role="collection_agent", areas=[commune.code]) for _ in range(6)]
+    point = make_point(area=commune, agents=agents, first=1, last=3)  # three numbers for six payments
+    office = make_user(role="manager", areas=[commune.code])
+    book_create(actor=office, point=point, series="BL15", first_number=101, last_number=200)
+    people = [make_person(agents[0], area_code=commune.code) for _ in range(6)]
+    results = run_at_once(
+        [
+            lambda a=a, p=p, i=i: enrollment_create(
+                actor=a, idempotency_key=f"book-out-{i}", scheme="hi_household", person_ids=[p.pk], months=12
+            )
+            for i, (a, p) in enumerate(zip(agents, people, strict=True))
+        ]
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == [1, 2, 3, 101, 102, 103]
+    first, second = ReceiptBook.objects.filter(point=point).order_by("first_number")
+    assert first.closed_at is not None and first.next_number == 4 and second.next_number == 104

@@ -136,3 +136,40 @@ def test_the_day_close_counts_cash_against_receipts(client, desk, body):
     )
     assert close.status_code == 201, close.content
     assert close.json()["cash_expected"] == data["total_payable"] and close.json()["difference"] == -1000
+
+
+def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, desk, body):
+    """Issue 4 (desk throughput): every statement of the desk's one call is counted here, so that none creeps
+    back. After the token lookup (its last use is written at most once a minute), in one transaction: the
+    actor's areas; the person, locked as read; the agent's point; the coverage the person and their household
+    already hold; the enrollment (completed at once), its member and the payment; an SI number for a person who
+    has none (the sequence row and the person); the coverage and its card; the new-or-renewal flag (ADR 0008)
+    and the coverage periods (ADR 0010: delete, read, write); the receipt number, the receipt; every audit event
+    in one INSERT. The answer is built from the rows in hand, with nothing read back."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = bearer(desk["agent"])
+    head, spouse = desk["members"][:2]
+    warm = post(client, "/api/v1/enrollments", {**body, "person_ids": [spouse.pk]}, headers, key="count-0001")
+    assert warm.status_code == 201
+    assert head.si_number is None
+    with CaptureQueriesContext(connection) as first_card:
+        response = post(
+            client, "/api/v1/enrollments", {**body, "person_ids": [head.pk]}, headers, key="count-0002"
+        )
+    assert response.status_code == 201 and response.json()["receipt"]["number"].endswith("0000002")
+    statements = [q["sql"] for q in first_card.captured_queries]
+    assert len(statements) == 21, "\n".join(statements)
+    # A person who already has an SI number: two statements fewer.
+    desk["members"][2].si_number = "1599999999"
+    desk["members"][2].save(update_fields=["si_number"])
+    with CaptureQueriesContext(connection) as renewal:
+        post(
+            client,
+            "/api/v1/enrollments",
+            {**body, "person_ids": [desk["members"][2].pk]},
+            headers,
+            key="count-0003",
+        )
+    assert len(renewal.captured_queries) == 19, "\n".join(q["sql"] for q in renewal.captured_queries)

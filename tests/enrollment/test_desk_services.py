@@ -198,3 +198,63 @@ def test_an_agent_must_work_at_the_point(desk, communes):
     with pytest.raises(ApplicationError):
         enroll(desk, "key-wrong-point", point=other_point)
     assert not Enrollment.objects.exists()
+
+
+def test_when_the_book_runs_out_the_next_book_of_the_point_goes_on_and_the_full_one_closes(desk):
+    from ansinh.payments.models import ReceiptBook
+    from ansinh.payments.services import book_create
+
+    office = make_user(role="manager", areas=[desk["commune"].code])
+    first = desk["point"].books.get()
+    ReceiptBook.objects.filter(pk=first.pk).update(next_number=1000)  # one number left: 1000
+    second = book_create(
+        actor=office, point=desk["point"], series="BL15", first_number=5001, last_number=6000
+    )
+    a, b, c = desk["members"]
+    enroll(desk, "key-last-of-book", person_ids=[a.pk])
+    first.refresh_from_db()
+    assert first.next_number == 1001 and first.closed_at is not None
+    enroll(desk, "key-next-book-1", person_ids=[b.pk])
+    enroll(desk, "key-next-book-2", person_ids=[c.pk])
+    assert list(Receipt.objects.order_by("pk").values_list("book_id", "number")) == [
+        (first.pk, 1000),
+        (second.pk, 5001),
+        (second.pk, 5002),
+    ]
+
+
+def test_a_new_si_number_skips_one_already_held_and_is_audited(desk):
+    from ansinh.core.models import AuditEvent
+    from ansinh.registry.models import Person, SINumberSequence
+
+    holder, person = desk["members"][:2]
+    SINumberSequence.objects.update_or_create(province_code="15", defaults={"next_serial": 41})
+    Person.objects.filter(pk=holder.pk).update(si_number="1500000041")  # entered from the national system
+    enroll(desk, "key-si-number", person_ids=[person.pk])
+    person.refresh_from_db()
+    assert person.si_number == "1500000042" and person.hi_coverage.get().card.number == "1500000042"
+    assert SINumberSequence.objects.get(province_code="15").next_serial == 43
+    event = AuditEvent.objects.get(action="si_number_assign", object_id=str(person.pk))
+    assert event.after == {"si_number": "1500000042"}
+
+
+def test_a_cash_enrollment_leaves_one_audit_event_per_change_and_a_refused_one_none(desk):
+    from ansinh.core.models import AuditEvent
+
+    before = AuditEvent.objects.order_by("pk").last()
+    enrollment, _ = enroll(desk, "key-audited", person_ids=[desk["members"][0].pk])
+    made = AuditEvent.objects.filter(pk__gt=before.pk).order_by("pk")
+    actions = list(made.values_list("action", "object_type"))
+    assert actions == [
+        ("enrollment_create", "enrollment.enrollment"),
+        ("si_number_assign", "registry.person"),
+        ("card_issue", "cards.card"),
+        ("enrollment_complete", "enrollment.enrollment"),
+        ("receipt_issue", "payments.receipt"),
+    ]
+    assert enrollment.completed_at is not None
+    events = AuditEvent.objects.count()
+    desk["point"].books.update(closed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(ApplicationError):
+        enroll(desk, "key-not-audited", person_ids=[desk["members"][1].pk])
+    assert AuditEvent.objects.count() == events

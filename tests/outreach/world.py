@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 
 from ansinh.enrollment.models import Enrollment, HICoverage, VSIContribution
+from ansinh.enrollment.services import participation_flags_refresh
 from ansinh.registry.services import household_add_member
 from ansinh.rules._util import add_months
 from factories import make_household, make_person
@@ -23,7 +24,7 @@ def days(n: int) -> dt.date:
 def cover(
     person, start: dt.date, end: dt.date, *, group: str = "household", void: bool = False
 ) -> HICoverage:
-    return HICoverage.objects.create(
+    coverage = HICoverage.objects.create(
         person=person,
         valid_from=start,
         valid_to=end,
@@ -35,6 +36,8 @@ def cover(
         is_void=void,
         province_code=person.province_code,
     )
+    participation_flags_refresh(person_ids=[person.pk])  # written without the desk (ADR 0008)
+    return coverage
 
 
 def vsi_paid(
@@ -53,7 +56,7 @@ def vsi_paid(
         total_payable=0,
         province_code=person.province_code,
     )
-    return VSIContribution.objects.create(
+    contribution = VSIContribution.objects.create(
         person=person,
         enrollment=enrollment,
         first_month=first,
@@ -66,6 +69,8 @@ def vsi_paid(
         total_payable=income * 22 // 100 * months,
         province_code=person.province_code,
     )
+    participation_flags_refresh(person_ids=[person.pk])  # written without the desk (ADR 0008)
+    return contribution
 
 
 def member(actor, household, commune, village, name, **extra):

@@ -12,14 +12,17 @@ from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import HICoverage
 from ansinh.registry.models import Person
 from ansinh.registry.services import person_update
-from ansinh.reports.coverage import coverage
+from ansinh.reports.coverage import coverage, trend
+from ansinh.reports.services import coverage_periods_refresh
 from factories import make_person, make_user
 
 ON = dt.date(2026, 6, 30)
 
 
 def card(person, start, end, *, void=False, group="household"):
-    return HICoverage.objects.create(
+    """A card imported as it is (no enrollment), with the person's coverage periods refreshed as a service
+    writing coverage does."""
+    span = HICoverage.objects.create(
         person=person,
         valid_from=start,
         valid_to=end,
@@ -31,6 +34,8 @@ def card(person, start, end, *, void=False, group="household"):
         is_void=void,
         province_code=person.province_code,
     )
+    coverage_periods_refresh(persons=[person])
+    return span
 
 
 @pytest.fixture
@@ -94,6 +99,20 @@ def test_figures_match_an_independent_computation(registry):
     # The commune furthest from the target comes first.
     assert result["rows"][0]["code"] == registry["a"].code
     assert a["gap_to_target"] == 3  # ceil(0.95 × 5) = 5 − 2 insured
+
+
+def test_the_trend_counts_each_month_end_as_the_figures_of_that_day_do(registry):
+    points = trend(user=registry["admin"], area_code="15", months=12, on=ON)
+    assert [p["on"] for p in points][-2:] == ["2026-05-31", ON.isoformat()] and len(points) == 12
+    for point in points:
+        day = dt.date.fromisoformat(point["on"])
+        population = insured = 0
+        for commune in (registry["a"], registry["b"]):
+            pop, ins = independent(commune.pk, day)
+            population, insured = population + pop, insured + ins
+        assert (point["population"], point["insured"]) == (population, insured), day
+        total = coverage(user=registry["admin"], area_code="15", on=day)["total"]
+        assert (total["population"], total["insured"], total["rate"]) == (population, insured, point["rate"])
 
 
 def test_a_year_before_and_the_legacy_province(registry):

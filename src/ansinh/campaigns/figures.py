@@ -7,29 +7,41 @@ They follow field-story.md, "What the numbers mean":
 * A participation is **new** when the person had no coverage under that scheme on any day of the 90 days before
   the payment date (any health-insurance coverage counts, whatever group paid it; for voluntary SI, any
   contribution month touching those days). Otherwise it is a **renewal**. The window is stored on each member row
-  (``lookback_from`` … ``lookback_to``), and the participation's own coverage is never its own "before".
+  (``lookback_from`` … ``lookback_to``), and the participation's own coverage is never its own "before". The
+  decision is stored on the member row too (``EnrollmentMember.is_new``, ADR 0008): it is made by
+  ``enrollment.services.participation_is_new`` and made again by ``participation_flags_refresh`` whenever the
+  person's coverage or contribution months are created or voided (a voided earlier card can turn a renewal into
+  a new participation; a back-dated payment for an earlier period, the other way), so a report reads it instead
+  of looking back 90 days for every participation.
 * **Attributed**: recorded at one of the campaign's activities (``Enrollment.activity_id``, ``Outcome.activity``)
   with the payment or outcome date within the campaign's dates. **In area**: every participation or outcome of a
   person living in the campaign's areas during its dates, wherever it was recorded.
 * Each person counts **once per figure** (two cards bought by one person = one new participant).
 * **VssID installs**, **cashless switches**, **consulted**: distinct persons with that outcome.
 * **Reach**: sums of what activities report.
+* The **funnel**, for people met at the campaign's activities within its dates: consulted (an outcome of any kind,
+  or an enrollment of any status), enrolled (an enrollment of any status), paid (an attributed participation),
+  card issued (a non-void health-insurance span of an attributed enrollment with its card).
+
+How they are counted: "each person once" is ``COUNT(DISTINCT person)`` in the database, so no participation or
+outcome row travels to Python. A person lives in one commune, so counts by commune add up to the whole: one
+participation statement grouped by commune gives the attributed and in-area totals, the areas, "enrolled" and
+"paid"; by activity kind and by day need statements of their own (one person may count under two kinds or two
+days).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
-from ansinh.areas.models import Level
-from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Status, VSIContribution
+from ansinh.areas.models import Area, Level
+from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Status
 
 from .models import Activity, ActivityKind, Campaign, Outcome, OutcomeKind
 
@@ -49,89 +61,34 @@ OUTCOME_FIGURES = {
     "cashless_switches": OutcomeKind.CASHLESS_SWITCHED,
     "consulted": OutcomeKind.CONSULTED,
 }
+# The member rows each participation figure counts (of completed enrollments: see _PAID).
+PARTICIPATION_FIGURES = {
+    "new_voluntary_si": Q(enrollment__scheme=Scheme.VSI, is_new=True),
+    "new_health_insurance": Q(enrollment__scheme__in=HI_SCHEMES, is_new=True),
+    "renewals_health_insurance": Q(enrollment__scheme__in=HI_SCHEMES, is_new=False),
+    "renewals_voluntary_si": Q(enrollment__scheme=Scheme.VSI, is_new=False),
+}
+_PAID = Q(enrollment__status=Status.COMPLETED)
 
 
-def _prior_hi() -> Exists:
-    return Exists(
-        HICoverage.objects.filter(
-            person_id=OuterRef("person_id"),
-            is_void=False,
-            valid_from__lte=OuterRef("lookback_to"),
-            valid_to__gte=OuterRef("lookback_from"),
-        ).exclude(enrollment_id=OuterRef("enrollment_id"))
-    )
+def _persons(condition: Q) -> Count:
+    """Each person once: the distinct persons of the rows that meet the condition."""
+    return Count("person_id", distinct=True, filter=condition)
 
 
-def _prior_vsi() -> Exists:
-    return Exists(
-        VSIContribution.objects.filter(
-            person_id=OuterRef("person_id"),
-            is_void=False,
-            first_month__lte=OuterRef("lookback_to"),
-            last_month__gte=OuterRef("lookback_from_month"),
-        ).exclude(enrollment_id=OuterRef("enrollment_id"))
-    )
+def _rows(query: QuerySet[Any, Any]) -> list[dict[str, Any]]:
+    """The rows of a grouped query (their keys are made from the figures' names, which typing cannot follow)."""
+    return cast(list[dict[str, Any]], list(query))
 
 
-def participations(*, starts_on: dt.date, ends_on: dt.date) -> QuerySet[EnrollmentMember]:
-    """Every participation paid within the dates, with ``hi`` / ``prior`` flags for new vs renewal."""
-    members = EnrollmentMember.objects.filter(
-        enrollment__status=Status.COMPLETED, paid_on__range=(starts_on, ends_on)
-    )
-    return members.annotate(prior_hi=_prior_hi(), prior_vsi=_prior_vsi())
-
-
-def _area_q(campaign: Campaign, prefix: str) -> Q:
+def _area_q(areas: list[Area], prefix: str) -> Q:
     parts = []
-    for area in campaign.areas.all():
+    for area in areas:
         if area.level == Level.PROVINCE:
             parts.append(Q(**{f"{prefix}province_code": area.code}))
         else:
             parts.append(Q(**{f"{prefix}commune_id": area.pk}))
     return reduce(or_, parts) if parts else Q(pk__in=[])
-
-
-@dataclass(frozen=True)
-class _Participation:
-    person_id: int
-    figure: str  # new_/renewals_ health_insurance / voluntary_si
-    enrollment_id: int
-    activity_id: int | None
-    commune_code: str
-    commune_name: str
-    paid_on: dt.date
-
-
-def _read_participations(members: QuerySet[EnrollmentMember]) -> list[_Participation]:
-    """One query: each participation with its figure decided by the 90-day look-back of its own scheme."""
-    # prior_hi / prior_vsi are annotations added by participations(), which django-stubs cannot see.
-    rows = members.values_list(  # type: ignore[misc]
-        "person_id",
-        "enrollment__scheme",
-        "prior_hi",
-        "prior_vsi",
-        "enrollment_id",
-        "enrollment__activity_id",
-        "person__commune__code",
-        "person__commune__name",
-        "paid_on",
-    )
-    out = []
-    for person_id, scheme, prior_hi, prior_vsi, enrollment_id, activity_id, code, name, paid_on in rows:
-        if scheme == Scheme.VSI:
-            figure = "renewals_voluntary_si" if prior_vsi else "new_voluntary_si"
-        else:
-            figure = "renewals_health_insurance" if prior_hi else "new_health_insurance"
-        out.append(_Participation(person_id, figure, enrollment_id, activity_id, code, name, paid_on))
-    return out
-
-
-def _count(items: Iterable[tuple[Any, str, int]]) -> dict[Any, dict[str, int]]:
-    """(group, figure, person) triples -> distinct persons per group and figure (each person once)."""
-    seen: dict[Any, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for group, figure, person in items:
-        seen[group][figure].add(person)
-    return {group: {f: len(p) for f, p in figures.items()} for group, figures in seen.items()}
 
 
 def _order(figures: dict[str, int]) -> dict[str, int]:
@@ -152,53 +109,103 @@ def reach_of(activities: list[Activity]) -> dict[str, int]:
     return total
 
 
+def _by_commune(
+    members: QuerySet[EnrollmentMember], at: Q, here: Q
+) -> tuple[dict[int, dict[str, int]], dict[str, int], dict[str, int]]:
+    """One statement, grouped by the commune the person lives in: per commune the attributed participation
+    figures, and — added up, since each person lives in one commune — the in-area figures and the funnel's
+    "enrolled" (at an activity, any status) and "paid"."""
+    rows = (
+        members.filter(at | (_PAID & here))
+        .order_by()
+        .values("person__commune_id")
+        .annotate(
+            enrolled=_persons(at),
+            paid=_persons(at & _PAID),
+            **{f"at_{f}": _persons(at & _PAID & q) for f, q in PARTICIPATION_FIGURES.items()},
+            **{f"here_{f}": _persons(here & _PAID & q) for f, q in PARTICIPATION_FIGURES.items()},
+        )
+    )
+    communes: dict[int, dict[str, int]] = {}
+    in_area: dict[str, int] = defaultdict(int)
+    funnel: dict[str, int] = defaultdict(int)
+    for row in _rows(rows):
+        attributed = {f: row[f"at_{f}"] for f in PARTICIPATION_FIGURES}
+        if any(attributed.values()):
+            communes[row["person__commune_id"]] = attributed
+        for f in PARTICIPATION_FIGURES:
+            in_area[f] += row[f"here_{f}"]
+        funnel["enrolled"] += row["enrolled"]
+        funnel["paid"] += row["paid"]
+    return communes, in_area, funnel
+
+
 def campaign_report(campaign: Campaign) -> dict[str, Any]:
     """The whole report of a campaign (the JSON contract of GET /api/v1/campaigns/{id}/report).
 
-    Each table is read once (participations with their look-back, outcomes) and the figures are counted from
-    those rows: the look-back subqueries are the expensive part, so they run once per participation."""
+    Every figure is a count of distinct persons made by the database (see the module's docstring): eight
+    statements over participations and outcomes, whatever the size of the campaign, and four small reads."""
     start, end = campaign.starts_on, campaign.ends_on
     activities = list(campaign.activities.select_related("area").order_by("starts_on", "pk"))
-    activity_ids = [a.pk for a in activities]
-    kind_of = {a.pk: a.kind for a in activities}
-    all_members = participations(starts_on=start, ends_on=end)
-    attributed = _read_participations(all_members.filter(enrollment__activity_id__in=activity_ids))
-    in_area = _read_participations(all_members.filter(_area_q(campaign, "person__")))
-    figure_of: dict[str, str] = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
-    outcomes = Outcome.objects.filter(on__range=(start, end), kind__in=list(figure_of))
-    attributed_outcomes = list(
-        outcomes.filter(activity_id__in=activity_ids).values_list("person_id", "kind", "activity_id", "on")
-    )
-    in_area_outcomes = list(outcomes.filter(_area_q(campaign, "person__")).values_list("person_id", "kind"))
-    met_without_enrolling = set(
-        Outcome.objects.filter(on__range=(start, end), activity_id__in=activity_ids).values_list(
-            "person_id", flat=True
+    # At the campaign's activities: a subquery rather than a list of ids, so that a campaign of hundreds of
+    # activities does not send hundreds of parameters in each condition of each statement.
+    activity_ids = Activity.objects.filter(campaign_id=campaign.pk).values("pk")
+    areas = list(campaign.areas.all())
+    ids_of_kind: dict[str, list[int]] = defaultdict(list)
+    for a in activities:
+        ids_of_kind[a.kind].append(a.pk)
+
+    # Participations: members paid within the dates (enrolled = any status; the figures, completed only).
+    members = EnrollmentMember.objects.filter(paid_on__range=(start, end))
+    at = Q(enrollment__activity_id__in=activity_ids)
+    communes, in_area_counts, funnel = _by_commune(members, at, _area_q(areas, "person__"))
+    attributed_counts: dict[str, int] = defaultdict(int)
+    for figures in communes.values():
+        for f, n in figures.items():
+            attributed_counts[f] += n
+    attributed_members = members.filter(at & _PAID).order_by()
+    figure_counts = {f: _persons(q) for f, q in PARTICIPATION_FIGURES.items()}
+    by_kind: dict[str, dict[str, int]] = defaultdict(dict)
+    by_day_counts: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    if activities:
+        kind = Case(
+            *[When(enrollment__activity_id__in=ids, then=Value(k)) for k, ids in ids_of_kind.items()],
+            output_field=CharField(),
         )
-    )
+        for row in _rows(attributed_members.values(activity_kind=kind).annotate(**figure_counts)):
+            by_kind[row["activity_kind"]].update({f: row[f] for f in PARTICIPATION_FIGURES})
+        for row in _rows(attributed_members.values("paid_on").annotate(**figure_counts)):
+            by_day_counts[row["paid_on"]].update({f: row[f] for f in PARTICIPATION_FIGURES})
 
-    def whole(parts: list[_Participation], outs: Iterable[tuple]) -> dict[str, int]:
-        counted = _count(
-            [(None, x.figure, x.person_id) for x in parts] + [(None, figure_of[o[1]], o[0]) for o in outs]
-        )
-        return _order(counted.get(None, {}))
+    # Outcomes within the dates: the three counted kinds, attributed and in area; met = any kind.
+    figure_of = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
+    outcomes = Outcome.objects.filter(on__range=(start, end)).order_by()
+    counted = outcomes.filter(kind__in=list(figure_of))
+    o_at, o_here = Q(activity__campaign_id=campaign.pk), _area_q(areas, "person__")
+    totals = counted.filter(o_at | o_here).values("kind").annotate(at=_persons(o_at), here=_persons(o_here))
+    for row in _rows(totals):
+        attributed_counts[figure_of[row["kind"]]] = row["at"]
+        in_area_counts[figure_of[row["kind"]]] = row["here"]
+    attributed_outcomes = counted.filter(o_at)
+    persons = Count("person_id", distinct=True)
+    if activities:
+        for row in _rows(attributed_outcomes.values("activity__kind", "kind").annotate(n=persons)):
+            by_kind[row["activity__kind"]][figure_of[row["kind"]]] = row["n"]
+        for row in _rows(attributed_outcomes.values("on", "kind").annotate(n=persons)):
+            by_day_counts[row["on"]][figure_of[row["kind"]]] = row["n"]
+    attributed_figures = _order(attributed_counts)
+    in_area_figures = _order(in_area_counts)
 
-    attributed_figures = whole(attributed, attributed_outcomes)
-    in_area_figures = whole(in_area, in_area_outcomes)
-
-    by_kind = _count(
-        [(kind_of.get(x.activity_id or 0), x.figure, x.person_id) for x in attributed]
-        + [(kind_of.get(o[2]), figure_of[o[1]], o[0]) for o in attributed_outcomes]
-    )
     by_activity_kind: dict[str, dict[str, Any]] = {}
-    for kind in ActivityKind.values:
-        these = [a for a in activities if a.kind == kind]
-        if not these and kind not in by_kind:
+    for kind_name in ActivityKind.values:
+        these = [a for a in activities if a.kind == kind_name]
+        if not these and kind_name not in by_kind:
             continue
         cost = sum(a.cost or 0 for a in these)
-        figures = _order(by_kind.get(kind, {}))
+        figures = _order(by_kind.get(kind_name, {}))
         new = figures["new_health_insurance"] + figures["new_voluntary_si"]
         costed = any(a.cost is not None for a in these)
-        by_activity_kind[kind] = {
+        by_activity_kind[kind_name] = {
             "activities": len(these),
             **figures,
             "reach": reach_of(these),
@@ -206,34 +213,33 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
             "cost_per_new_participant": round(cost / new) if new and costed else None,
         }
 
-    # By area (the commune the person lives in) and by day, for attributed participations.
-    by_commune = _count([(x.commune_code, x.figure, x.person_id) for x in attributed])
-    names = {x.commune_code: x.commune_name for x in attributed}
+    # By area (the commune the person lives in), attributed participations; then communes with goals only.
+    names = {
+        pk: (code, name)
+        for pk, code, name in Area.objects.filter(pk__in=list(communes)).values_list("pk", "code", "name")
+    }
+    by_commune = {names[pk][0]: figures for pk, figures in communes.items()}
     goals = list(campaign.goals.select_related("area"))
     area_goals: dict[str, dict[str, int]] = defaultdict(dict)
-    area_names: dict[str, str] = {}
+    area_names: dict[str, str] = {code: name for code, name in names.values()}
     for g in goals:
         if g.area is not None:
             area_goals[g.area.code][g.figure] = g.target
-            area_names[g.area.code] = g.area.name
+            area_names.setdefault(g.area.code, g.area.name)
     by_area = [
-        {
-            "code": code,
-            "name": names.get(code, ""),
-            **{k: figures.get(k, 0) for k in FIGURES[:4]},
-            "goals": area_goals.get(code, {}),
-        }
+        {"code": code, "name": area_names[code], **figures, "goals": area_goals.get(code, {})}
         for code, figures in sorted(by_commune.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
     for code, targets in area_goals.items():
         if code not in by_commune:
             by_area.append(
-                {"code": code, "name": area_names[code], **dict.fromkeys(FIGURES[:4], 0), "goals": targets}
+                {
+                    "code": code,
+                    "name": area_names[code],
+                    **dict.fromkeys(PARTICIPATION_FIGURES, 0),
+                    "goals": targets,
+                }
             )
-    by_day_counts = _count(
-        [(x.paid_on, x.figure, x.person_id) for x in attributed]
-        + [(o[3], figure_of[o[1]], o[0]) for o in attributed_outcomes]
-    )
     by_day = []
     day = start
     while day <= end:
@@ -250,18 +256,18 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         for figure, target in whole_goals.items()
     }
 
-    # The funnel, for people met at the campaign's activities.
-    enrolled = set(
-        EnrollmentMember.objects.filter(
-            enrollment__activity_id__in=activity_ids, paid_on__range=(start, end)
-        ).values_list("person_id", flat=True)
-    )
-    met = met_without_enrolling | enrolled
-    paid = {x.person_id for x in attributed}
-    carded = set(
+    # The funnel, for people met at the campaign's activities ("enrolled" and "paid" counted above).
+    met = outcomes.filter(o_at).values("person_id").union(members.filter(at).order_by().values("person_id"))
+    carded = (
         HICoverage.objects.filter(
-            enrollment_id__in={x.enrollment_id for x in attributed}, is_void=False, card__isnull=False
-        ).values_list("person_id", flat=True)
+            enrollment__activity_id__in=activity_ids,
+            enrollment__status=Status.COMPLETED,
+            enrollment__paid_on__range=(start, end),
+            is_void=False,
+            card__isnull=False,
+        )
+        .values("person_id")
+        .distinct()
     )
     total_cost = sum(a.cost or 0 for a in activities)
     new_total = attributed_figures["new_health_insurance"] + attributed_figures["new_voluntary_si"]
@@ -272,7 +278,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
             "kind": campaign.kind,
             "starts_on": start.isoformat(),
             "ends_on": end.isoformat(),
-            "area_codes": [a.code for a in campaign.areas.all()],
+            "area_codes": [a.code for a in areas],
         },
         "attributed": attributed_figures,
         "in_area": in_area_figures,
@@ -282,10 +288,10 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         "by_day": by_day,
         "goals": goal_report,
         "funnel": {
-            "consulted": len(met),
-            "enrolled": len(enrolled),
-            "paid": len(paid),
-            "card_issued": len(carded),
+            "consulted": met.count() if activities else 0,
+            "enrolled": funnel["enrolled"],
+            "paid": funnel["paid"],
+            "card_issued": carded.count() if activities else 0,
         },
         "cost": {
             "total": total_cost if any(a.cost is not None for a in activities) else None,

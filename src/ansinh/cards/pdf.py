@@ -1,29 +1,29 @@
-"""Printed documents: health-insurance cards, receipts and the day's handover sheet (fpdf2, QR by segno).
+"""Printed documents: health-insurance cards, receipts and the day's handover sheet (fpdf2, QR by cards.qr).
 
 Documents are Vietnamese administrative papers, so their wording is Vietnamese whatever the interface language.
 The font (DejaVu Sans, shipped in ``fonts/``) covers every Vietnamese letter and the ₫ sign.
 
 Speed (cards are printed by the hundred at the end of an event): one FPDF document per batch, so the fonts are
-parsed once; the QR code is drawn as one vector path of horizontal runs (no image per card); and the QR mask
-is fixed (see ``QR_MASK``), which is what makes segno fast enough for a thousand cards.
+parsed once; the QR code is drawn as one vector path of horizontal runs (no image per card), stored with the
+card when it is issued; and the QR mask is fixed (see ``QR_MASK``), which lets cards.qr draw a token's code from
+a template of its version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 from fpdf.syntax import PDFContentStream
 
 from ansinh.core.money import format_vnd
 
+from . import qr
 from .words import vnd_in_words
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -31,10 +31,10 @@ FONT = "DejaVu"
 
 CARD_W, CARD_H = 85.6, 54.0  # ISO/IEC 7810 ID-1, a bank card
 QR_SIZE = 21.0  # mm, quiet zone included
-QR_ERROR = "m"  # 15 % of the code may be scratched off and it still reads
+QR_ERROR = qr.ERROR  # 15 % of the code may be scratched off and it still reads
 # A fixed mask pattern: choosing the "best" of the eight costs segno about 8 ms per code (70 % of a card's
 # time). Any mask is valid ISO/IEC 18004 and every decoder reads it; the tests decode the printed cards.
-QR_MASK = 1
+QR_MASK = qr.MASK
 
 BLUE = (0, 84, 166)
 DARK = (20, 20, 20)
@@ -99,14 +99,9 @@ class _Doc(FPDF):
 # The one PDF document class of ansinh (A4 or any format, DejaVu fonts registered); other apps use it.
 Document = _Doc
 
-_RUN = re.compile(rb"[\x01-\xff]+")
 # Content streams compressed fast: a thousand cards are printed at the end of an event; the file is a little
 # larger (measured: +60 %), which a local printer does not mind.
 PDFContentStream._COMPRESSION_LEVEL = 1
-
-
-def _encode(token: str):
-    return segno.make_qr(token, error=QR_ERROR, mask=QR_MASK, boost_error=False)
 
 
 @lru_cache(maxsize=2048)
@@ -116,12 +111,7 @@ def qr_path(token: str) -> tuple[int, str]:
 
 def _qr_path(token: str) -> tuple[int, str]:
     """(modules per side, PDF path of the dark modules as ``x y w 1 re`` with y growing downwards)."""
-    matrix = _encode(token).matrix
-    parts = []
-    for r, row in enumerate(matrix):
-        for run in _RUN.finditer(bytes(row)):
-            parts.append(f"{run.start()} {r} {run.end() - run.start()} 1 re")
-    return len(matrix), " ".join(parts)
+    return qr.path(token)
 
 
 # ---------------------------------------------------------------------------------------------------- cards

@@ -47,6 +47,33 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
     if coverage.is_void:
         raise ApplicationError(ErrorCode.CONFLICT, _("This coverage was cancelled; no card can be issued."))
     number = _card_number(actor, coverage)
+    card = _new_card(coverage, number)
+    card.save(force_insert=True)
+    audit_record(
+        actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+    )
+    return card
+
+
+def cards_issue_new(*, actor, coverages: list[HICoverage]) -> list[Card]:
+    """The cards of coverage spans the caller has just created in its own transaction (the enrollment desk), in
+    one INSERT. No other transaction can see those rows yet, so there is no card to look for and nothing to lock
+    (card_issue does both for coverage that already existed). Each ``coverage.person`` already has its SI number
+    and was checked against the actor's areas by the caller."""
+    require(actor, "registry.edit")
+    cards = [_new_card(coverage, str(coverage.person.si_number)) for coverage in coverages]
+    Card.objects.bulk_create(cards)
+    for card in cards:
+        audit_record(
+            actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+        )
+    return cards
+
+
+def _new_card(coverage: HICoverage, number: str) -> Card:
+    """The card row, unsaved: its signed token, and the token's QR code drawn once for every later printing."""
+    from .pdf import qr_path
+
     person = coverage.person
     private_key, key_id = signing.signing_key()
     token = signing.sign_card(
@@ -59,10 +86,8 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
         ),
         private_key=private_key,
     )
-    from .pdf import qr_path
-
     modules, path = qr_path(token)
-    card = Card.objects.create(
+    return Card(
         coverage=coverage,
         number=number,
         token=token,
@@ -71,10 +96,6 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
         qr_modules=modules,
         qr_path=path,
     )
-    audit_record(
-        actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
-    )
-    return card
 
 
 @transaction.atomic

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from .models import AuditEvent
+
+# The events of an open audit_batch(), or None: recorded ones wait there and are written in one INSERT.
+_batch: ContextVar[list[AuditEvent] | None] = ContextVar("ansinh_audit_batch", default=None)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -26,7 +32,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 def audit_record(
     *, actor, action: str, obj: models.Model, before: dict | None = None, after: dict | None = None
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,
@@ -35,6 +41,33 @@ def audit_record(
         before=before,
         after=after,
     )
+    batch = _batch.get()
+    if batch is None:
+        event.save(force_insert=True)
+    else:
+        batch.append(event)
+    return event
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """The audit events recorded inside the block are written together, in one INSERT, when it ends without an
+    error. It must run inside the service's transaction, so house rule 2 holds as before: the events commit with
+    the changes they describe, or neither does. Used where one service call records several events (the desk:
+    enrollment, SI number, card, receipt). Nested blocks join the outer one."""
+    if _batch.get() is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_batch() must run inside a transaction")
+    events: list[AuditEvent] = []
+    token = _batch.set(events)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if events:
+        AuditEvent.objects.bulk_create(events)
 
 
 def history_for(obj: models.Model):

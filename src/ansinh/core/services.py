@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -159,8 +160,14 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
+# How stale ``ApiToken.last_used_at`` may be: writing it on every request would add a write and a commit to every
+# API call (a program at the desk sends several a second); to the minute is what the admin list needs.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
 def token_authenticate(raw: str) -> User | None:
-    """The user of a valid, unrevoked token, or None."""
+    """The user of a valid, unrevoked token, or None. The token is looked up on every request (a revocation or
+    a deactivated user takes effect at once); its ``last_used_at`` is kept to the minute."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -168,5 +175,7 @@ def token_authenticate(raw: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

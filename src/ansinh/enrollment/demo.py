@@ -5,7 +5,8 @@ under 6, poor households, ethnic minorities in listed communes, ATK communes, so
 through subsidised groups (near-poor, pupils and students) or household cards — some renewed from last year,
 some lapsed; a few percent of working-age informal workers pay voluntary SI. Every record goes through
 ``enrollment_create`` (as the operator, back-dated), so receipts, numbers, coverage and cards are exactly what
-the desk would have produced.
+the desk would have produced — and so is each participation's new/renewal flag, made again by the desk for the
+person's every row whatever order the back-dated payments are recorded in (ADR 0008).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from ansinh.core.errors import ApplicationError
 from ansinh.payments.models import CollectionPoint, Receipt, ReceiptBook
 from ansinh.payments.services import book_create, point_create
 from ansinh.registry.models import Household, Membership
+from ansinh.reports.services import coverage_periods_rebuild
 
 from .models import Enrollment, EnrollmentMember, HICoverage, Scheme, VSIContribution
-from .services import enrollment_create
+from .services import enrollment_create, participation_flags_refresh_all
 
 Progress = Callable[[str, int], None]
 STATE_PAID_FIRST = (
@@ -95,6 +97,8 @@ def demo_history_delete(*, province_code: str) -> None:
     enrollments.delete()
     ReceiptBook.objects.filter(point__in=points).delete()
     points.delete()
+    coverage_periods_rebuild(province_code=province_code)  # the figures' periods follow the coverage rows
+    participation_flags_refresh_all(province_code=province_code)  # other rows' new/renewal (ADR 0008)
 
 
 def demo_history(*, province_code: str = "15", seed: int = 1, progress: Progress | None = None) -> dict:

@@ -89,6 +89,11 @@ class EnrollmentMember(models.Model):
     lookback_from = models.DateField()  # paid_on - 90 days
     lookback_to = models.DateField()  # paid_on - 1 day
     lookback_from_month = models.DateField()  # first day of lookback_from's month (VSI months)
+    # New (True) or renewal (False) by that window, stored so that reports do not redo the look-back (ADR 0008).
+    # It depends on the person's *other* coverage, so services.participation_flags_refresh recomputes it whenever
+    # coverage or contribution months are created or voided; None only until the first refresh (a member row of
+    # an enrollment still waiting for its payment, or rows just loaded in bulk).
+    is_new = models.BooleanField(null=True)
 
     class Meta:
         ordering = ["position"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from ansinh.core.access import not_found, scope_for
@@ -38,6 +39,41 @@ def current_coverage(*, person, on: dt.date) -> HICoverage | None:
     )
 
 
+def coverage_facts(*, person_ids: list[int], household_year: int | None) -> list[tuple]:
+    """(person id, valid to, group, paid on) of every non-void coverage span of these persons and, with
+    ``household_year``, of the household-scheme spans paid in that year by the other current members of the first
+    person's household: what the desk checks once the people are locked (latest card end, household rank).
+
+    One statement of plain SQL (portable: SQLite and PostgreSQL): it runs in every enrollment, and the ORM took
+    a millisecond of CPU to build it, over ten times what the database then spends on it (ADR 0009). The rows are
+    one per card a person ever held, so the read stays small whatever the size of the database."""
+    from ansinh.registry.models import Membership
+
+    from .models import Enrollment
+
+    qn = connection.ops.quote_name
+    coverage, enrollment = qn(HICoverage._meta.db_table), qn(Enrollment._meta.db_table)
+    membership = qn(Membership._meta.db_table)
+    own = ", ".join(["%s"] * len(person_ids))
+    sql = (
+        f"SELECT c.person_id, c.valid_to, c.{qn('group')}, e.paid_on FROM {coverage} c"  # noqa: S608
+        f" LEFT JOIN {enrollment} e ON e.id = c.enrollment_id"
+        f" WHERE c.is_void = %s AND (c.person_id IN ({own})"
+    )
+    params: list = [False, *person_ids]
+    if household_year is not None:
+        household = f"SELECT h.household_id FROM {membership} h WHERE h.person_id = %s AND h.ended_on IS NULL"  # noqa: S608
+        sql += (
+            f" OR (c.{qn('group')} = %s AND e.paid_on BETWEEN %s AND %s AND c.person_id IN"  # noqa: S608
+            f" (SELECT m.person_id FROM {membership} m WHERE m.ended_on IS NULL AND m.household_id ="
+            f" ({household} LIMIT 1)))"
+        )
+        params += ["household", dt.date(household_year, 1, 1), dt.date(household_year, 12, 31), person_ids[0]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + ")", params)
+        return cursor.fetchall()
+
+
 def renewal_status(*, persons, on: dt.date) -> list[dict]:
     """Each person's latest card and whether the desk can sell them one now (the renewal window of
     enrollment_create: a card with more than RENEWAL_WINDOW_DAYS left cannot be renewed yet)."""
@@ -59,12 +95,27 @@ def renewal_status(*, persons, on: dt.date) -> list[dict]:
     return rows
 
 
+def remember_written(enrollment: Enrollment, *, receipt, hi_coverage: list, vsi_contributions: list) -> None:
+    """Keeps on the enrollment the rows a service has just written for it (the receipt or None, the coverage
+    spans with their cards, the contribution months), so that enrollment_json answers without reading them back."""
+    enrollment._written = {  # type: ignore[attr-defined]
+        "receipt": receipt,
+        "hi_coverage": hi_coverage,
+        "vsi_contributions": vsi_contributions,
+    }
+
+
 def enrollment_json(enrollment: Enrollment) -> dict:
     from ansinh.payments.models import Receipt
 
-    payment = getattr(enrollment, "payment", None)
-    receipt = Receipt.objects.filter(enrollment=enrollment).first()
-    coverage = list(enrollment.hi_coverage.select_related("card").order_by("pk"))
+    payment = getattr(enrollment, "payment", None)  # no query when the service has just written it
+    written = getattr(enrollment, "_written", None)
+    if written is not None:
+        receipt, coverage, vsi = written["receipt"], written["hi_coverage"], written["vsi_contributions"]
+    else:
+        receipt = Receipt.objects.filter(enrollment=enrollment).first()
+        coverage = list(enrollment.hi_coverage.select_related("card").order_by("pk"))
+        vsi = list(enrollment.vsi_contributions.order_by("pk"))
     return {
         "id": enrollment.pk,
         "status": enrollment.status,
@@ -133,7 +184,7 @@ def enrollment_json(enrollment: Enrollment) -> dict:
                 "monthly_support": v.monthly_support,
                 "void": v.is_void,
             }
-            for v in enrollment.vsi_contributions.order_by("pk")
+            for v in vsi
         ],
         "cards": [
             {"id": c.card.pk, "number": c.card.number, "person_id": c.person_id}

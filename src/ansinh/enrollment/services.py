@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.core.access import has_capability, require, scope_for
-from ansinh.core.audit import audit_record
+from ansinh.core.audit import audit_batch, audit_record
 from ansinh.core.dates import format_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import format_vnd
@@ -28,12 +28,16 @@ from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
 from ansinh.payments.vietqr import parse as parse_vietqr
 from ansinh.registry.models import Person
+from ansinh.reports.models import PeriodScheme
+from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules import cards as card_rules
 from ansinh.rules import hi, params, vsi
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
+from . import selectors
 from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
+from .selectors import remember_written
 
 QUOTE_VALIDITY = dt.timedelta(minutes=30)  # a quote shown at the desk; paying later needs a fresh one
 TRANSFER_VALIDITY = dt.timedelta(days=3)  # a bank transfer must be confirmed within this time
@@ -59,14 +63,22 @@ def _rule_error(e: RuleError) -> ApplicationError:
     return ApplicationError(ErrorCode.INVALID, e.message, field=e.field)
 
 
-def _persons(actor, person_ids: list[int]) -> list[Person]:
+def _persons(actor, person_ids: list[int], *, lock: bool = False) -> list[Person]:
+    """The people, in the order given, each visible to the actor and alive. With ``lock`` they are read with a row
+    lock taken in id order (SELECT … FOR UPDATE): a concurrent enrollment of any of them waits here, then reads
+    the coverage the other one committed."""
     from ansinh.registry.selectors import persons_for_user
 
     if not person_ids:
         raise ApplicationError(ErrorCode.INVALID, _("Choose at least one person."), field="person_ids")
     if len(set(person_ids)) != len(person_ids):
         raise ApplicationError(ErrorCode.INVALID, _("A person is listed twice."), field="person_ids")
-    found = {p.pk: p for p in persons_for_user(user=actor).filter(pk__in=person_ids)}
+    if lock:
+        rows = persons_for_user(user=actor, details=False).filter(pk__in=person_ids)
+        rows = rows.order_by("pk").select_for_update()
+    else:
+        rows = persons_for_user(user=actor).filter(pk__in=person_ids)
+    found = {p.pk: p for p in rows}
     people = []
     for pid in person_ids:
         person = found.get(pid)
@@ -304,15 +316,36 @@ def _fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _coverage_before(
+    persons: list[Person], on: dt.date, *, household: bool
+) -> tuple[dict[int, dt.date], int]:
+    """Read once the people are locked: each person's latest coverage end (the renewal window and the new card's
+    validity), and for the household scheme the rank offset (_household_rank_offset: the other members of the
+    first person's household holding a household-scheme card paid in ``on``'s year)."""
+    ends: dict[int, dt.date] = {}
+    holders = set()
+    for person_id, valid_to, group, paid_on in selectors.coverage_facts(
+        person_ids=[p.pk for p in persons], household_year=on.year if household else None
+    ):
+        if any(p.pk == person_id for p in persons):
+            ends[person_id] = max(ends.get(person_id, valid_to), valid_to)
+        elif group == HOUSEHOLD and paid_on is not None and paid_on.year == on.year:
+            holders.add(person_id)
+    return ends, len(holders)
+
+
 def _latest_coverage_end(person: Person) -> dt.date | None:
     last = HICoverage.objects.filter(person=person, is_void=False).order_by("-valid_to").first()
     return last.valid_to if last else None
 
 
-def _hi_plan(persons: list[Person], months: int, paid_on: dt.date) -> list[card_rules.CardValidity]:
+def _hi_plan(
+    persons: list[Person], months: int, paid_on: dt.date, ends: dict[int, dt.date] | None = None
+) -> list[card_rules.CardValidity]:
+    """The card validity of each person; ``ends`` (from _coverage_before) saves reading each one's coverage."""
     plan = []
     for person in persons:
-        previous = _latest_coverage_end(person)
+        previous = _latest_coverage_end(person) if ends is None else ends.get(person.pk)
         if previous is not None and (previous - paid_on).days > RENEWAL_WINDOW_DAYS:
             raise ApplicationError(
                 ErrorCode.CONFLICT,
@@ -389,8 +422,11 @@ def enrollment_create(
         "amount": amount,
     }
     fingerprint = _fingerprint(request)
-    for _attempt in range(3):
-        existing = Enrollment.objects.filter(idempotency_key=key).first()
+    for attempt in range(3):
+        # Most keys are new: the first turn goes straight to the writes, and a key already used shows as the
+        # unique key refusing the enrollment row (or as what the first request changed, e.g. "already
+        # covered"); only then is the first enrollment read and returned (ADR 0009).
+        existing = Enrollment.objects.filter(idempotency_key=key).first() if attempt else None
         if existing is not None:
             if existing.fingerprint != fingerprint:
                 raise ApplicationError(
@@ -404,7 +440,7 @@ def enrollment_create(
                 raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."))
             return existing, False
         try:
-            with transaction.atomic():
+            with transaction.atomic(), audit_batch():
                 enrollment = _enrollment_create(
                     actor=actor,
                     key=key,
@@ -425,12 +461,12 @@ def enrollment_create(
                 )
             return enrollment, True
         except IntegrityError:
-            # The same key committed by a concurrent request (a double click that reached two workers):
-            # read that one on the next turn of the loop.
+            # The key is taken: a repeat, or the same key committed by a concurrent request (a double click
+            # that reached two workers). Read that one on the next turn of the loop.
             continue
         except ApplicationError:
-            # A twin request with the same key may have committed while we waited for the people's row
-            # locks; then what we ran into ("already covered") is its own work: return it instead.
+            # The key's first request may have committed before this one (a repeat), or while we waited for
+            # the people's row locks; then what we ran into ("already covered") is its own work: return it.
             if Enrollment.objects.filter(idempotency_key=key).exists():
                 continue
             raise
@@ -457,8 +493,9 @@ def _enrollment_create(
     cashless,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
-    # People before the point: an outsider learns nothing more than "not found".
-    persons = _persons(actor, person_ids)
+    # People before the point: an outsider learns nothing more than "not found". They are locked as they are
+    # read, in id order: a concurrent enrollment of any of them waits here, then sees our coverage.
+    persons = _persons(actor, person_ids, lock=True)
     point = _point_for(actor, point)
     activity = _activity_for(actor, activity_id, paid_on)
     if cashless and not persons[0].pension_recipient:
@@ -471,15 +508,20 @@ def _enrollment_create(
         raise ApplicationError(
             ErrorCode.INVALID, _("Payment is by cash or bank transfer."), field="payment.method"
         )
-    # Lock the people in id order: a concurrent enrollment of any of them waits here, then sees our coverage.
-    list(
-        Person.objects.select_for_update()
-        .filter(pk__in=person_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    # Read after the lock (a statement of its own, so that it sees what a concurrent enrollment committed).
+    ends, offset = (
+        _coverage_before(persons, paid_on, household=scheme == Scheme.HI_HOUSEHOLD)
+        if scheme != Scheme.VSI
+        else ({}, 0)
     )
     quote = compute_quote(
-        scheme=scheme, persons=persons, months=months, on=paid_on, group=group, income=income
+        scheme=scheme,
+        persons=persons,
+        months=months,
+        on=paid_on,
+        group=group,
+        income=income,
+        rank_offset=offset if scheme == Scheme.HI_HOUSEHOLD else None,
     )
     if quote_id:
         _check_quote(quote_id, scheme, person_ids, months, group, income, paid_on, quote)
@@ -499,13 +541,17 @@ def _enrollment_create(
     plan: Any = (
         _vsi_months(persons[0], months, paid_on)
         if scheme == Scheme.VSI
-        else _hi_plan(persons, months, paid_on)
+        else _hi_plan(persons, months, paid_on, ends)
     )
+    # Cash (or nothing to pay) completes in this transaction: the row is written completed at once.
+    transfer = method == Method.BANK_TRANSFER and total > 0
+    now = timezone.now()
     enrollment = Enrollment.objects.create(
         idempotency_key=key,
         fingerprint=fingerprint,
         scheme=scheme,
-        status=Status.PENDING_PAYMENT,
+        status=Status.PENDING_PAYMENT if transfer else Status.COMPLETED,
+        completed_at=None if transfer else now,
         point=point,
         activity_id=activity_id,
         paid_on=paid_on,
@@ -521,7 +567,7 @@ def _enrollment_create(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     lookback = lookback_window(paid_on)
-    EnrollmentMember.objects.bulk_create(
+    members = EnrollmentMember.objects.bulk_create(
         [
             EnrollmentMember(
                 enrollment=enrollment,
@@ -554,8 +600,9 @@ def _enrollment_create(
     )
     if activity is not None:
         _record_outcomes(actor, activity, persons[0], paid_on, vssid=vssid, cashless=cashless)
-    if method == Method.BANK_TRANSFER and total > 0:
+    if transfer:
         _payment_pending(enrollment, point)
+        remember_written(enrollment, receipt=None, hi_coverage=[], vsi_contributions=[])
     else:
         Payment.objects.create(
             enrollment=enrollment,
@@ -564,10 +611,10 @@ def _enrollment_create(
             status=PaymentStatus.CONFIRMED,
             reference=_reference(enrollment),
             province_code=enrollment.province_code,
-            confirmed_at=timezone.now(),
+            confirmed_at=now,
             confirmed_by=actor if getattr(actor, "pk", None) else None,
         )
-        _complete(actor, enrollment, persons, plan, Method.CASH)
+        _complete(actor, enrollment, persons, plan, Method.CASH, members)
     return enrollment
 
 
@@ -660,16 +707,29 @@ def _card_code(group: str, province_code: str, si_number: str, on: dt.date) -> t
     return code, level, f"{code}{level}{province_code[-2:].zfill(2)}{si_number}"
 
 
-def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method: str) -> Enrollment:
-    """The money is in: receipt, coverage or contribution months, cards."""
-    from ansinh.cards.services import card_issue
-    from ansinh.registry.services import si_number_assign
+def _complete(
+    actor,
+    enrollment: Enrollment,
+    persons: list[Person],
+    plan,
+    method: str,
+    members: list[EnrollmentMember] | None = None,
+) -> Enrollment:
+    """The money is in: coverage or contribution months, cards, then the receipt. ``persons`` are locked by the
+    caller and read since the lock (their SI numbers are current); ``members`` are the enrollment's member rows
+    when the caller has them in hand. The rows written are kept on the enrollment for the answer
+    (selectors.enrollment_json), which then reads nothing back."""
+    from ansinh.cards.services import cards_issue_new
+    from ansinh.registry.services import si_number_assign_locked
 
-    members = list(enrollment.members.order_by("position"))
+    if members is None:
+        members = list(enrollment.members.order_by("position"))
+    coverages: list[HICoverage] = []
+    contributions: list[VSIContribution] = []
     if enrollment.scheme == Scheme.VSI:
         first, last = plan
         rules = enrollment.quote["rules"]
-        VSIContribution.objects.create(
+        contribution = VSIContribution.objects.create(
             person=persons[0],
             enrollment=enrollment,
             first_month=first,
@@ -682,35 +742,44 @@ def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method
             total_payable=enrollment.total_payable,
             province_code=enrollment.province_code,
         )
+        contributions.append(contribution)
     else:
         for person, member, validity in zip(persons, members, plan, strict=True):
-            person = si_number_assign(actor=actor, person=person)
+            person = si_number_assign_locked(actor=actor, person=person)
             code, level, card_code = _card_code(
                 member.group, person.province_code, str(person.si_number), enrollment.paid_on
             )
-            coverage = HICoverage.objects.create(
-                person=person,
-                enrollment=enrollment,
-                valid_from=validity.valid_from,
-                valid_to=validity.valid_to,
-                group=member.group,
-                group_code=code,
-                benefit_level=level,
-                card_code=card_code,
-                rule=validity.rule,
-                province_code=person.province_code,
+            coverages.append(
+                HICoverage(
+                    person=person,
+                    enrollment=enrollment,
+                    valid_from=validity.valid_from,
+                    valid_to=validity.valid_to,
+                    group=member.group,
+                    group_code=code,
+                    benefit_level=level,
+                    card_code=card_code,
+                    rule=validity.rule,
+                    province_code=person.province_code,
+                )
             )
-            card_issue(actor=actor, coverage=coverage)
-    enrollment.status = Status.COMPLETED
-    enrollment.completed_at = timezone.now()
-    enrollment.save(update_fields=["status", "completed_at"])
+        HICoverage.objects.bulk_create(coverages)
+        cards_issue_new(actor=actor, coverages=coverages)
+    participation_flags_refresh(person_ids=[p.pk for p in persons])  # new or renewal (ADR 0008)
+    scheme = PeriodScheme.VSI if enrollment.scheme == Scheme.VSI else PeriodScheme.HI
+    coverage_periods_refresh(persons=persons, schemes=[scheme])  # coverage figures (ADR 0010)
+    if enrollment.status != Status.COMPLETED:  # a confirmed transfer (cash is written completed)
+        enrollment.status = Status.COMPLETED
+        enrollment.completed_at = timezone.now()
+        enrollment.save(update_fields=["status", "completed_at"])
     audit_record(
         actor=actor, action="enrollment_complete", obj=enrollment, after={"status": enrollment.status}
     )
     # The receipt number last: the point's receipt book is locked from here to the commit, and every agent of
     # the point waits on that lock, so nothing slow (signing, card rows) may happen after it.
+    receipt = None
     if enrollment.total_payable > 0:
-        receipt_issue(
+        receipt = receipt_issue(
             actor=actor,
             enrollment=enrollment,
             method=method,
@@ -718,6 +787,7 @@ def _complete(actor, enrollment: Enrollment, persons: list[Person], plan, method
             paid_on=enrollment.paid_on,
             payer_name=persons[0].full_name,
         )
+    remember_written(enrollment, receipt=receipt, hi_coverage=coverages, vsi_contributions=contributions)
     return enrollment
 
 
@@ -764,13 +834,10 @@ def enrollment_confirm_payment(
             % {"got": format_vnd(amount), "due": format_vnd(payment.amount)},
             field="amount",
         )
-    persons = [m.person for m in enrollment.members.select_related("person").order_by("position")]
-    list(
-        Person.objects.select_for_update()
-        .filter(pk__in=[p.pk for p in persons])
-        .order_by("pk")
-        .values_list("pk")
-    )
+    # The people locked in id order and read under the lock (their coverage and SI numbers as committed).
+    person_ids = list(enrollment.members.order_by("position").values_list("person_id", flat=True))
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk")}
+    persons = [locked[pk] for pk in person_ids]
     plan = (
         _vsi_months(persons[0], enrollment.months, enrollment.paid_on)
         if enrollment.scheme == Scheme.VSI
@@ -781,7 +848,8 @@ def enrollment_confirm_payment(
     payment.confirmed_at = timezone.now()
     payment.confirmed_by = actor
     payment.save(update_fields=["status", "bank_reference", "confirmed_at", "confirmed_by"])
-    return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER)
+    with audit_batch():
+        return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER)
 
 
 def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
@@ -790,6 +858,10 @@ def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
     enrollment.save(update_fields=["status"])
     HICoverage.objects.filter(enrollment=enrollment).update(is_void=True)
     VSIContribution.objects.filter(enrollment=enrollment).update(is_void=True)
+    participation_flags_refresh(person_ids=enrollment.members.values("person_id"), lock=True)  # ADR 0008
+    coverage_periods_refresh(  # coverage figures (ADR 0010)
+        persons=Person.objects.filter(pk__in=enrollment.members.values("person_id")).order_by("pk")
+    )
     audit_record(actor=actor, action="enrollment_void", obj=enrollment, after={"status": Status.VOID})
     return enrollment
 
@@ -836,3 +908,61 @@ def outcome_flags_set(
         after={"vssid": enrollment.vssid_install_assisted, "cashless": enrollment.cashless_switched},
     )
     return enrollment
+
+
+# --------------------------------------------------------------------------------------------------------
+# New or renewal, stored on each participation (ADR 0008)
+# --------------------------------------------------------------------------------------------------------
+
+
+def participation_is_new() -> Any:
+    """The expression that decides, for a member row, whether its participation is **new** (field-story.md,
+    "What the numbers mean"): the person had no non-void coverage of that scheme family on any day of the row's
+    look-back window (the 90 days before the payment) — any health-insurance span for household or group HI,
+    whoever paid it; for voluntary SI any contribution month touching the window. The row's own enrollment is
+    never its own "before". A span without an enrollment (imported) counts."""
+    from django.db.models import BooleanField, Case, Exists, OuterRef, When
+
+    prior_hi = Exists(
+        HICoverage.objects.filter(
+            person_id=OuterRef("person_id"),
+            is_void=False,
+            valid_from__lte=OuterRef("lookback_to"),
+            valid_to__gte=OuterRef("lookback_from"),
+        ).exclude(enrollment_id=OuterRef("enrollment_id"))
+    )
+    prior_vsi = Exists(
+        VSIContribution.objects.filter(
+            person_id=OuterRef("person_id"),
+            is_void=False,
+            first_month__lte=OuterRef("lookback_to"),
+            last_month__gte=OuterRef("lookback_from_month"),
+        ).exclude(enrollment_id=OuterRef("enrollment_id"))
+    )
+    vsi = Exists(Enrollment.objects.filter(pk=OuterRef("enrollment_id"), scheme=Scheme.VSI))
+    return Case(When(vsi, then=~prior_vsi), default=~prior_hi, output_field=BooleanField())
+
+
+@transaction.atomic(savepoint=False)
+def participation_flags_refresh(*, person_ids: Any, lock: bool = False) -> int:
+    """Recomputes ``EnrollmentMember.is_new`` for every member row of these persons, in one UPDATE; returns the
+    number of rows. The flag of a row depends on the person's other coverage, so this runs wherever health-
+    insurance spans or contribution months are created or voided, in the same transaction (ADR 0008).
+
+    ``person_ids``: ids, or a query of ids. ``lock``: lock the persons first, in id order, as the desk does — for
+    a caller that has not (voiding), so that an enrollment of the same person committing meanwhile is seen
+    (READ COMMITTED: the UPDATE's snapshot is taken after the lock is granted)."""
+    if lock:
+        list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk").values_list("pk"))
+    return EnrollmentMember.objects.filter(person_id__in=person_ids).update(is_new=participation_is_new())
+
+
+@transaction.atomic(savepoint=False)
+def participation_flags_refresh_all(*, province_code: str | None = None) -> int:
+    """The bulk form, for loads that write enrollments, coverage or contribution months without the desk
+    services (COPY, imports, a restored dump): every member row, or those of one province (the member's
+    ``province_code``), in one UPDATE. Returns the number of rows."""
+    members = EnrollmentMember.objects.all()
+    if province_code is not None:
+        members = members.filter(province_code=province_code)
+    return members.update(is_new=participation_is_new())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,8 +118,32 @@ def book_close(*, actor, book: ReceiptBook) -> ReceiptBook:
     return book
 
 
-def _take_number(point: CollectionPoint) -> tuple[ReceiptBook, int]:
-    """The next receipt number of the point's open book, under a row lock (never read-then-write)."""
+def _take_number(point: CollectionPoint) -> tuple[int, str, int]:
+    """(book id, series, number): the next receipt number of the point's open book, taken and counted in one
+    statement. The UPDATE locks the book row until the commit (never read-then-write): a concurrent desk waits,
+    then PostgreSQL re-checks the row and increments the number it committed, so numbers are gap-free and never
+    reused; a rollback gives the number back. This is the statement every agent of the point queues on, so it is
+    one round trip, and the enrollment services run it last, just before the commit."""
+    qn = connection.ops.quote_name
+    table, now = qn(ReceiptBook._meta.db_table), connection.ops.adapt_datetimefield_value(timezone.now())
+    open_book = "closed_at IS NULL AND next_number <= last_number"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_number = next_number + 1,"  # noqa: S608 (names from the model)
+            f" closed_at = CASE WHEN next_number + 1 > last_number THEN %s ELSE closed_at END"
+            f" WHERE id = (SELECT id FROM {table} WHERE point_id = %s AND {open_book}"
+            f" ORDER BY opened_at, first_number LIMIT 1) AND {open_book}"
+            " RETURNING id, series, next_number - 1",
+            [now, point.pk],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], row[1], row[2]
+    # No open book, or the one chosen was used up by a concurrent desk just now: choose under the lock.
+    return _take_number_locked(point)
+
+
+def _take_number_locked(point: CollectionPoint) -> tuple[int, str, int]:
     book = (
         ReceiptBook.objects.select_for_update()
         .filter(point=point, closed_at__isnull=True, next_number__lte=F("last_number"))
@@ -139,17 +163,18 @@ def _take_number(point: CollectionPoint) -> tuple[ReceiptBook, int]:
     if book.next_number > book.last_number:
         book.closed_at = timezone.now()  # used up
     book.save(update_fields=["next_number", "closed_at"])
-    return book, number
+    return book.pk, book.series, number
 
 
 def receipt_issue(
     *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str
 ) -> Receipt:
-    """Called by the enrollment services inside their transaction, once the money is in."""
-    book, number = _take_number(enrollment.point)
+    """Called by the enrollment services inside their transaction, once the money is in, as their last write
+    but the audit events: the book row stays locked from here to the commit."""
+    book_id, series, number = _take_number(enrollment.point)
     receipt = Receipt.objects.create(
-        book=book,
-        series=book.series,
+        book_id=book_id,
+        series=series,
         number=number,
         point=enrollment.point,
         enrollment=enrollment,

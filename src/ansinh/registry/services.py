@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.areas.models import Area, Level
@@ -16,6 +18,7 @@ from ansinh.core.dates import parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
 from ansinh.core.text import clean_name, fold
+from ansinh.reports.services import coverage_periods_refresh
 
 from .ethnicities import ETHNICITY_NAMES
 from .models import (
@@ -254,6 +257,10 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
         )
+    if changed & {"province_code", "commune", "village", "birth_date", "died_on"}:
+        coverage_periods_refresh(
+            persons=[person]
+        )  # the coverage figures count people where and while they live
     return person
 
 
@@ -372,17 +379,41 @@ def si_number_assign(*, actor, person: Person) -> Person:
     taken under a row lock. Numbers issued by the national system are entered as they are; this is for people
     enrolled here for the first time."""
     person = Person.objects.select_for_update().get(pk=person.pk)
+    return si_number_assign_locked(actor=actor, person=person)
+
+
+def si_number_assign_locked(*, actor, person: Person) -> Person:
+    """si_number_assign for a caller that has already locked the person's row in its transaction (SELECT … FOR
+    UPDATE) and read it since, as the enrollment desk does: two statements for a new number, none otherwise."""
     if person.si_number:
         return person
     prefix = person.province_code[-2:].zfill(2)
-    seq, _created = SINumberSequence.objects.select_for_update().get_or_create(province_code=prefix)
+    now = timezone.now()
     while True:
-        candidate = f"{prefix}{seq.next_serial:08d}"
-        seq.next_serial += 1
-        if not Person.objects.filter(si_number=candidate).exists():
+        candidate = f"{prefix}{_next_serial(prefix):08d}"
+        # Given only if nobody holds it yet (a number entered from the national system): else the next serial.
+        free = ~Exists(Person.objects.filter(si_number=candidate))
+        if Person.objects.filter(free, pk=person.pk).update(si_number=candidate, updated_at=now):
             break
-    seq.save(update_fields=["next_serial"])
-    person.si_number = candidate
-    person.save(update_fields=["si_number", "updated_at"])
+    person.si_number, person.updated_at = candidate, now
     audit_record(actor=actor, action="si_number_assign", obj=person, after={"si_number": candidate})
     return person
+
+
+def _next_serial(prefix: str) -> int:
+    """The province's next serial, taken and counted in one statement; the sequence row stays locked until the
+    commit, so two desks never take the same one."""
+    qn = connection.ops.quote_name
+    table = qn(SINumberSequence._meta.db_table)
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET next_serial = next_serial + 1 WHERE province_code = %s"  # noqa: S608
+                " RETURNING next_serial - 1",
+                [prefix],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+        SINumberSequence.objects.get_or_create(province_code=prefix)  # the province's first number
+    raise RuntimeError(f"no SI number sequence for {prefix}")

@@ -11,6 +11,10 @@ the same definitions) the reminder job.
   population the voluntary-SI target is measured against (the official target uses the labour force).
 * **Cash pensioners**: pension or benefit recipients whose payout is cash.
 * **Rate** = insured / population; **gap** = persons still to insure to reach the HI target.
+
+Insured and voluntary-SI participants are counted from ``reports.models.CoveragePeriod`` (each person's coverage
+merged into periods that never overlap, cut to the days they were alive, placed where they live), which the
+services keep in step with the coverage rows; docs/adr/0010-coverage-periods.md says why.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import area_get_for_user, subtree_q
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.enrollment.models import HICoverage, VSIContribution
 from ansinh.registry.models import Employment, Payout, Person
 from ansinh.rules import params
+
+from .models import CoveragePeriod, PeriodScheme
 
 INFORMAL = (Employment.INFORMAL, Employment.FARMER)
 WORKING_AGE = (15, 60)
@@ -92,9 +97,11 @@ FIELDS = ("population", "insured", "vsi", "informal", "pensioners", "cash_pensio
 
 
 def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, dict[str, int]]:
-    """Every figure by ``key`` (a Person field), for ``on`` and (population, insured) for ``before``: three
-    grouped queries — people with conditional counts, valid cards joined to their holder, contribution months
-    likewise. Each person lives in one unit, so totals are sums of the rows."""
+    """Every figure by ``key`` (an area field of persons and of periods), for ``on`` and (population, insured)
+    for ``before``: two grouped queries — people with conditional counts, and coverage periods with conditional
+    counts. A person's periods of one scheme never overlap and are already cut to the days they were alive and
+    placed where they live (``reports.models.CoveragePeriod``), so a plain count is a count of persons. Each
+    person lives in one unit, so totals are sums of the rows."""
     out: dict[Any, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys((*FIELDS, "population_before", "insured_before"), 0)
     )
@@ -112,36 +119,18 @@ def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, 
         .order_by()
     ):
         out[r.pop(key)].update(r)
-    cards = HICoverage.objects.filter(
-        scope.q("person__"), is_void=False, valid_from__lte=on, valid_to__gte=before
-    )
+    hi, vsi = Q(scheme=PeriodScheme.HI), Q(scheme=PeriodScheme.VSI)
+    periods = CoveragePeriod.objects.filter(scope.q(), valid_from__lte=on, valid_to__gte=before)
     for r in (
-        cards.values(f"person__{key}")
+        periods.values(key)
         .annotate(
-            insured=Count(
-                "person_id",
-                distinct=True,
-                filter=Q(valid_from__lte=on, valid_to__gte=on) & _alive(on, "person__"),
-            ),
-            insured_before=Count(
-                "person_id",
-                distinct=True,
-                filter=Q(valid_from__lte=before, valid_to__gte=before) & _alive(before, "person__"),
-            ),
+            insured=Count("pk", filter=hi & Q(valid_from__lte=on, valid_to__gte=on)),
+            insured_before=Count("pk", filter=hi & Q(valid_from__lte=before, valid_to__gte=before)),
+            vsi=Count("pk", filter=vsi & Q(valid_from__lte=on, valid_to__gte=on)),
         )
         .order_by()
     ):
-        out[r.pop(f"person__{key}")].update(r)
-    month = on.replace(day=1)
-    paid = VSIContribution.objects.filter(
-        scope.q("person__"), is_void=False, first_month__lte=month, last_month__gte=month
-    )
-    for r in (
-        paid.values(f"person__{key}")
-        .annotate(vsi=Count("person_id", distinct=True, filter=_alive(on, "person__")))
-        .order_by()
-    ):
-        out[r.pop(f"person__{key}")].update(r)
+        out[r.pop(key)].update(r)
     return out
 
 
@@ -215,24 +204,32 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
 
 
 def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) -> list[dict[str, Any]]:
-    """The coverage rate at the end of each of the last ``months`` months (the last one: ``on``)."""
+    """The coverage rate at the end of each of the last ``months`` months (the last one: ``on``): two statements
+    for the whole series — persons alive on each day, and health-insurance periods containing each day."""
     on = on or today()
     _check_date(on)
     scope = _scope(area_get_for_user(user=user, code=area_code))
     days = [on]
     while len(days) < months:
         days.append(days[-1].replace(day=1) - dt.timedelta(days=1))
-    points = []
-    for day in reversed(days):
-        figures = _figures(scope, day, day, "province_code")
-        population = sum(f["population"] for f in figures.values())
-        insured = sum(f["insured"] for f in figures.values())
-        points.append(
-            {
-                "on": day.isoformat(),
-                "population": population,
-                "insured": insured,
-                "rate": round(insured / population, 4) if population else None,
-            }
-        )
-    return points
+    days.reverse()
+    population = Person.objects.filter(scope.q(), birth_date__lte=on).aggregate(
+        **{f"d{i}": Count("pk", filter=_alive(day)) for i, day in enumerate(days)}
+    )
+    insured = CoveragePeriod.objects.filter(
+        scope.q(), scheme=PeriodScheme.HI, valid_from__lte=on, valid_to__gte=days[0]
+    ).aggregate(
+        **{
+            f"d{i}": Count("pk", filter=Q(valid_from__lte=day, valid_to__gte=day))
+            for i, day in enumerate(days)
+        }
+    )
+    return [
+        {
+            "on": day.isoformat(),
+            "population": population[f"d{i}"],
+            "insured": insured[f"d{i}"],
+            "rate": round(insured[f"d{i}"] / population[f"d{i}"], 4) if population[f"d{i}"] else None,
+        }
+        for i, day in enumerate(days)
+    ]
