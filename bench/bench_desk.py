@@ -482,12 +482,36 @@ RAW_TABLES = {
 }
 
 
+FLAGS_SQL = """
+UPDATE enrollment_enrollmentmember m
+   SET is_new = NOT EXISTS (
+       SELECT 1 FROM enrollment_hicoverage h
+        WHERE h.person_id = m.person_id AND NOT h.is_void
+          AND h.valid_from <= m.lookback_to AND h.valid_to >= m.lookback_from
+          AND h.enrollment_id IS DISTINCT FROM m.enrollment_id)
+ WHERE m.person_id = %s
+"""
+PERIODS_SQL = """
+INSERT INTO reports_coverageperiod (person_id, scheme, valid_from, valid_to, province_code, commune_id, village_id)
+SELECT p.id, 'hi', greatest(min(s.valid_from), p.birth_date), least(max(s.valid_to), coalesce(p.died_on - 1,
+       max(s.valid_to))), p.province_code, p.commune_id, p.village_id
+  FROM (SELECT person_id, valid_from, valid_to, sum(starts) OVER (ORDER BY valid_from, valid_to) AS period
+          FROM (SELECT person_id, valid_from, valid_to,
+                       CASE WHEN valid_from <= max(valid_to) OVER (ORDER BY valid_from, valid_to
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1 THEN 0 ELSE 1 END AS starts
+                  FROM enrollment_hicoverage WHERE person_id = %s AND NOT is_void) spans) s
+  JOIN registry_person p ON p.id = s.person_id
+ GROUP BY p.id, s.period
+"""
+
+
 class RawWriter:
     """What ``enrollment_create`` writes for one person, household HI, cash, by hand: the person locked; the
     receipt book locked and its number taken (first, or last with ``book_last``); the enrollment (completed at
     once), its member, the payment; an SI number if the person has none (sequence row locked, person updated);
-    the coverage and its card (a constant token); the receipt; the same audit events as the service (4, or 5
-    with an SI number). Columns not set here (e.g. ones added later) are copied from a row the API wrote, so the
+    the coverage and its card (a constant token); the member's new/renewal flag and the person's coverage
+    periods recomputed; the receipt; the same audit events as the service (4, or 5 with an SI number). Columns
+    not set here (e.g. ones added later) are copied from a row the API wrote, so the
     rows keep the shape the service gives them."""
 
     def __init__(self, url: str, desk: dict, template: dict, agent: int, book_last: bool):
@@ -641,6 +665,13 @@ class RawWriter:
                     "issued_at": now,
                 },
             )
+            # The member's new/renewal flag (ADR 0008) and the person's coverage periods (ADR 0010), as the
+            # service keeps them: one UPDATE; one DELETE and one INSERT of the merged periods.
+            cur.execute(FLAGS_SQL, [person_id])
+            cur.execute(
+                "DELETE FROM reports_coverageperiod WHERE person_id = %s AND scheme = 'hi'", [person_id]
+            )
+            cur.execute(PERIODS_SQL, [person_id])
             audits.append(
                 (
                     "card_issue",
