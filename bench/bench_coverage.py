@@ -826,14 +826,8 @@ def describe(text: str) -> str:
         what = "insured (valid cards)"
     elif "enrollment_vsicontribution" in t:
         what = "voluntary-SI participants"
-    elif "payout_method" in t:
-        what = "cash pensioners"
-    elif "pension_recipient" in t:
-        what = "pensioners"
-    elif "employment" in t:
-        what = "informal working-age"
     elif "registry_person" in t and "count(" in t:
-        what = "population"
+        what = "persons: population, informal working-age, pensioners, cash pensioners, year-before population"
     else:
         what = "areas, parameters"
     head = t.split(" from ")[0]
