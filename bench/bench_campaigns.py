@@ -66,7 +66,6 @@ from bench_coverage import (  # noqa: E402
     insert_hi_spans,
     insert_vsi,
     iso,
-    merge_section,
     month_index,
     next_id,
     other_benchmarks,
@@ -76,7 +75,7 @@ from bench_coverage import (  # noqa: E402
     timed,
     vsi_line,
 )
-from bench_registry import drop_database, log, machine, recreate_database, setup_django  # noqa: E402
+from bench_registry import drop_database, log, machine, merge_docs, recreate_database, setup_django  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench_campaigns"
@@ -807,7 +806,7 @@ def main() -> None:
         others = sorted(set(others) | set(other_benchmarks()))
         section = report_md(data, res, repeat, others)
         print(section)
-        merge_section(SECTION, section)
+        merge_docs(section)
         log(f"wrote {DOCS.relative_to(ROOT)}")
     finally:
         connections.close_all()

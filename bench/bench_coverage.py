@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "src"), str(HERE)]
 
-from bench_registry import drop_database, log, machine, recreate_database, setup_django  # noqa: E402
+from bench_registry import drop_database, log, machine, merge_docs, recreate_database, setup_django  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench_coverage"
@@ -287,18 +287,6 @@ def set_jit(cur, enabled: bool) -> None:
     cur.execute(statement)
     with connection.cursor() as django_cur:
         django_cur.execute(statement)
-
-
-def merge_section(title: str, section: str) -> None:
-    """Writes (or replaces) the section headed ``title`` of docs/benchmarks.md, keeping every other section."""
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    start = text.find(title + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(title))
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def other_benchmarks() -> list[str]:
@@ -827,7 +815,9 @@ def describe(text: str) -> str:
     elif "enrollment_vsicontribution" in t:
         what = "voluntary-SI participants"
     elif "registry_person" in t and "count(" in t:
-        what = "persons: population, informal working-age, pensioners, cash pensioners, year-before population"
+        what = (
+            "persons: population, informal working-age, pensioners, cash pensioners, year-before population"
+        )
     else:
         what = "areas, parameters"
     head = t.split(" from ")[0]
@@ -860,7 +850,7 @@ def main() -> None:
         others = sorted(set(others) | set(other_benchmarks()))
         section = report(on, sizes, repeat, others)
         print(section)
-        merge_section(SECTION, section)
+        merge_docs(section)
         log(f"wrote {DOCS.relative_to(ROOT)}")
     finally:
         connections.close_all()

@@ -344,12 +344,15 @@ def report(persons: int, gen: dict, copy: dict, search: dict, load_seconds: floa
 
 
 def merge_docs(section: str) -> None:
+    """Writes (or replaces) one section of docs/benchmarks.md — the one headed by the first line of ``section`` —
+    keeping every other section. Every benchmark writes its section through this."""
+    title = section.split("\n", 1)[0]
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
-    start = text.find(SECTION + "\n")
+    start = text.find(title + "\n")
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
+        end = text.find("\n## ", start + len(title))
         text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
