@@ -10,6 +10,7 @@ import itertools
 from ansinh.enrollment.models import Enrollment, HICoverage, VSIContribution
 from ansinh.enrollment.services import participation_flags_refresh
 from ansinh.registry.services import household_add_member
+from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules._util import add_months
 from factories import make_household, make_person
 
@@ -37,6 +38,7 @@ def cover(
         province_code=person.province_code,
     )
     participation_flags_refresh(person_ids=[person.pk])  # written without the desk (ADR 0008)
+    coverage_periods_refresh(persons=[person])  # and its coverage periods (ADR 0010)
     return coverage
 
 
@@ -70,6 +72,7 @@ def vsi_paid(
         province_code=person.province_code,
     )
     participation_flags_refresh(person_ids=[person.pk])  # written without the desk (ADR 0008)
+    coverage_periods_refresh(persons=[person])  # and its coverage periods (ADR 0010)
     return contribution
 
 

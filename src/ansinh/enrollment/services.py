@@ -120,22 +120,21 @@ def _household_rank_offset(persons: list[Person], on: dt.date) -> int:
 
 def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, set[int]]:
     """For many households at once: who already holds a household-scheme card paid this year (the people that
-    count before new members, see _household_rank_offset)."""
-    from ansinh.registry.models import Membership
-
-    members = Membership.objects.filter(household_id__in=households, ended_on__isnull=True)
-    holders = set(
+    count before new members, see _household_rank_offset). One query: the cards joined to their holders'
+    current memberships."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for household_id, person_id in (
         HICoverage.objects.filter(
-            person_id__in=members.values("person_id"),
+            person__memberships__household_id__in=households,
+            person__memberships__ended_on__isnull=True,
             group=HOUSEHOLD,
             is_void=False,
             enrollment__paid_on__year=on.year,
-        ).values_list("person_id", flat=True)
-    )
-    out: dict[int, set[int]] = defaultdict(set)
-    for household_id, person_id in members.values_list("household_id", "person_id"):
-        if person_id in holders:
-            out[household_id].add(person_id)
+        )
+        .values_list("person__memberships__household_id", "person_id")
+        .distinct()
+    ):
+        out[household_id].add(person_id)
     return out
 
 

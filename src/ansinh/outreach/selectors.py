@@ -13,11 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Case, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
 
 from ansinh.core.access import not_found, scope_for
 from ansinh.enrollment.models import HICoverage, VSIContribution
 from ansinh.registry.models import Household, Membership, Payout, Person
+from ansinh.reports.models import CoveragePeriod, PeriodScheme
 
 from .models import MIXED, PRIORITY, Criterion, OutboxMessage, TargetHousehold, TargetList
 
@@ -31,10 +32,22 @@ class PersonFacts:
     vsi_last_month: dt.date | None = None
 
 
+class HouseholdRef(NamedTuple):
+    """What a target list needs of a household (read as values: a model instance per row cost more than the
+    rest of the row)."""
+
+    pk: int
+    code: str
+    address: str
+    commune_id: int
+    village_id: int | None
+    head_id: int | None
+
+
 @dataclass
 class CandidateRow:
     key: str  # "h<household id>" or "p<person id>" for a person without a household
-    household: Household | None
+    household: HouseholdRef | None
     persons: list[Person]
     reasons: dict[int, list[str]]
     facts: dict[int, PersonFacts]
@@ -158,8 +171,10 @@ def target_candidates(
 
     Deceased people never appear (whatever the date of death), nor do they count in a household's mix.
 
-    Reads, whatever the size of the area, in four or five queries: the area's living people (the columns the
-    list needs, with their household and last voluntary-SI month), their health-insurance facts (grouped by
+    Reads, whatever the size of the area, in four or five queries: the area's living people who may meet a
+    criterion (the columns the list needs, with their household and last voluntary-SI month; people covered
+    beyond the expiry window by their coverage period are left out unless due for voluntary SI or paid a pension
+    in cash), their health-insurance facts (grouped by
     person), the households on the list, and, for the households whose mix is still in doubt, whether a member
     living elsewhere holds a valid card."""
     area = Q(commune_id__in=commune_ids) | Q(village_id__in=village_ids)
@@ -167,11 +182,26 @@ def target_candidates(
     # The last voluntary-SI month, read from vsi_person_idx for each person (cheaper than grouping the table).
     last_vsi = VSIContribution.objects.filter(person=OuterRef("pk"), is_void=False).order_by("-last_month")
     fields = [f.attname for f in Person._meta.concrete_fields if f.attname in _PERSON_FIELDS]
+    # Someone covered on the date by a period that runs past the expiry window meets no health-insurance
+    # criterion; unless they are due for voluntary SI or paid a pension in cash they cannot be on the list, and
+    # are not read. (Their card still counts for their household's mix: see ``insured_elsewhere`` below.)
+    covered_beyond = CoveragePeriod.objects.filter(
+        person=OuterRef("pk"),
+        scheme=PeriodScheme.HI,
+        valid_from__lte=on,
+        valid_to__gt=on + dt.timedelta(days=expiring_days),
+    )
+    month = on.replace(day=1)
     people = (
         Person.objects.filter(area, died_on__isnull=True)
         .annotate(
             household_id=Subquery(open_membership.values("household_id")[:1]),
             vsi_last_month=Subquery(last_vsi.values("last_month")[:1]),
+        )
+        .filter(
+            ~Exists(covered_beyond)
+            | Q(vsi_last_month__lte=month)
+            | Q(pension_recipient=True, payout_method=Payout.CASH)
         )
         .order_by("pk")
     )
@@ -188,10 +218,7 @@ def target_candidates(
         )
         for v in people.values_list(*fields, "household_id", "vsi_last_month")
     ]
-    in_area = (Q(person__commune_id__in=commune_ids) | Q(person__village_id__in=village_ids)) & Q(
-        person__died_on__isnull=True
-    )
-    facts = _coverage_facts(in_area, on=on, vsi=False)
+    facts = _coverage_facts(Q(person_id__in=[r.pk for r in residents]), on=on, vsi=False)
     for r in residents:
         if r.vsi_last_month is not None:
             facts[r.pk].vsi_last_month = r.vsi_last_month
@@ -214,8 +241,10 @@ def target_candidates(
         row.facts[person.pk] = facts[person.pk]
 
     household_ids = [int(k[1:]) for k in rows if k.startswith("h")]
-    # (A timestamp is the costliest column to load, psycopg converting it in Python, and is not needed here.)
-    households = Household.objects.defer("created_at").in_bulk(household_ids)
+    households = {
+        h[0]: HouseholdRef(*h)
+        for h in Household.objects.filter(pk__in=household_ids).values_list(*HouseholdRef._fields)
+    }
     names = {r.pk: r.full_name for r in residents}
     heads = {h.head_id for h in households.values() if h.head_id is not None}
     if heads - names.keys():  # a head living outside the area, or deceased
