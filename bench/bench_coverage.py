@@ -345,9 +345,8 @@ SELECT p.commune_id,
   LEFT JOIN vsi ON vsi.person_id = p.id
  GROUP BY p.commune_id
 """
-# The same figures, another shape: the persons' figures, the cards joined to their holder, the contributions
-# likewise, each grouped by commune with conditional counts, joined by commune.
-REFERENCE_SQL_GROUPED = """
+# The persons' figures by commune, shared by the two grouped references.
+POP_CTE = """
 WITH pop AS (
     SELECT commune_id,
            count(*) FILTER (WHERE died_on IS NULL OR died_on > %(on)s) AS population,
@@ -361,7 +360,12 @@ WITH pop AS (
       FROM registry_person
      WHERE province_code = %(province)s AND birth_date <= %(on)s
      GROUP BY commune_id
-), ins AS (
+)"""
+# The same figures, another shape: the persons' figures, the cards joined to their holder, the contributions
+# likewise, each grouped by commune with conditional counts, joined by commune.
+REFERENCE_SQL_GROUPED = (
+    POP_CTE  # noqa: S608 (constant text, no input)
+    + """, ins AS (
     SELECT p.commune_id,
            count(DISTINCT h.person_id) FILTER (WHERE h.valid_from <= %(on)s AND h.valid_to >= %(on)s
                                                 AND (p.died_on IS NULL OR p.died_on > %(on)s)) AS insured,
@@ -387,24 +391,13 @@ SELECT pop.commune_id, population, coalesce(insured, 0), coalesce(vsi, 0), infor
   LEFT JOIN ins ON ins.commune_id = pop.commune_id
   LEFT JOIN vsi ON vsi.commune_id = pop.commune_id
 """
+)
 # The same figures from the same schema as ansinh: persons grouped by commune, and the coverage periods
 # (reports_coverageperiod: each person's coverage merged, cut to their life, placed where they live) counted by
 # commune — what a hand-written report against ansinh's tables would do.
-REFERENCE_SQL_PERIODS = """
-WITH pop AS (
-    SELECT commune_id,
-           count(*) FILTER (WHERE died_on IS NULL OR died_on > %(on)s) AS population,
-           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(on)s) AND employment IN ('informal', 'farmer')
-                              AND birth_date <= %(youngest)s AND birth_date > %(oldest)s) AS informal,
-           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(on)s) AND pension_recipient) AS pensioners,
-           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(on)s) AND pension_recipient
-                              AND payout_method = 'cash') AS cash_pensioners,
-           count(*) FILTER (WHERE (died_on IS NULL OR died_on > %(before)s) AND birth_date <= %(before)s)
-               AS population_before
-      FROM registry_person
-     WHERE province_code = %(province)s AND birth_date <= %(on)s
-     GROUP BY commune_id
-), per AS (
+REFERENCE_SQL_PERIODS = (
+    POP_CTE  # noqa: S608 (constant text, no input)
+    + """, per AS (
     SELECT commune_id,
            count(*) FILTER (WHERE scheme = 'hi' AND valid_from <= %(on)s AND valid_to >= %(on)s) AS insured,
            count(*) FILTER (WHERE scheme = 'hi' AND valid_from <= %(before)s AND valid_to >= %(before)s)
@@ -419,6 +412,7 @@ SELECT pop.commune_id, population, coalesce(insured, 0), coalesce(vsi, 0), infor
   FROM pop
   LEFT JOIN per ON per.commune_id = pop.commune_id
 """
+)
 REFERENCES = {
     "coverage periods (ansinh's schema)": REFERENCE_SQL_PERIODS,
     "coverage rows, one pass, flags per person": REFERENCE_SQL,
