@@ -95,8 +95,10 @@ def hi_household(
     base = p.get("base_salary", on).value
     rate = p.get("hi.rate", on).value
     full = round_vnd(base * rate.numerator, rate.denominator)
-    # Which groups occur: a count per code is linear (np.unique would sort a million codes).
-    present = np.flatnonzero(np.bincount(g, minlength=len(groups)))
+    # Which groups occur: a count per code is linear (np.unique would sort a million codes); one group (a batch
+    # of one scheme, the common case) is told by its bounds alone.
+    lo, hi = (int(g.min()), int(g.max())) if n else (0, -1)
+    present = np.array([lo]) if lo == hi else np.flatnonzero(np.bincount(g, minlength=len(groups)))
     hh_code = groups.index(hi_mod.HOUSEHOLD) if hi_mod.HOUSEHOLD in groups else -1
     factors: dict[int, Fraction] = p.get("hi.order_factors", on).value
     last = max(factors)
@@ -110,9 +112,10 @@ def hi_household(
         dtype=I64,
     )
     is_hh = g == hh_code
-    if hh_code in present and (r[is_hh] < 1).any():
+    if hh_code in present and ((r < 1) & is_hh).any():
         raise RuleError(RuleErrorCode.BAD_INPUT, "household members need a rank >= 1", field="ranks")
-    rank_idx = np.where(is_hh, np.clip(r, 1, last), 0)
+    rank_idx = np.minimum(r, last)  # household members: rank >= 1 (checked above), capped at the last factor
+    rank_idx *= is_hh  # index 0 for the other groups
     monthly = table[rank_idx]
     prov_idx, prov_keys = _province_codes(provinces, n)
     # share tables by (province, group)
@@ -150,7 +153,10 @@ def hi_household(
                     st = round_vnd(prem * int(state_num[code]), int(state_den[code]))
                     pr = min(round_vnd(prem * int(prov_num[pi, code]), int(prov_den[pi, code])), prem - st)
                     t_premium[pi, code, k], t_state[pi, code, k], t_prov[pi, code, k] = prem, st, pr
-        cell = (prov_idx * len(groups) + g) * (last + 1) + rank_idx
+        cell = g * (last + 1)
+        if len(prov_keys) > 1:
+            cell += prov_idx * (len(groups) * (last + 1))
+        cell += rank_idx
         premium = t_premium.ravel()[cell]
         state = t_state.ravel()[cell]
         prov = t_prov.ravel()[cell]
