@@ -88,6 +88,25 @@ def test_a_batch_is_the_cards_of_a_point_and_day(agent, point, communes, make_re
 # ---- JSON API
 
 
+def test_a_batch_of_a_point_outside_ones_areas_is_not_found_like_a_missing_point(
+    client, agent, point, communes, make_receipt
+):
+    from factories import make_person
+
+    receipt = make_receipt([make_person(agent, area_code=communes["a"].code)], [100_000])
+    card = card_issue(actor=agent, coverage=receipt.enrollment.hi_coverage.get())
+    outsider = bearer(make_user(role="manager", areas=[communes["other"].code]))
+    day = receipt.paid_on.isoformat()
+    foreign = client.get("/api/v1/cards/batch/pdf", {"point_id": point.pk, "day": day}, **outsider)
+    missing = client.get("/api/v1/cards/batch/pdf", {"point_id": point.pk + 1000, "day": day}, **outsider)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()  # the answer does not tell that the point exists
+    card.refresh_from_db()
+    assert card.printed == 0
+    own = client.get("/api/v1/cards/batch/pdf", {"point_id": point.pk, "day": day}, **bearer(agent))
+    assert own.status_code == 200 and own.content.startswith(b"%PDF")
+
+
 @pytest.mark.parametrize(
     "kind, status",
     [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 200), ("own_area_agent", 200)],

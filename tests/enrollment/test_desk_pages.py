@@ -3,6 +3,7 @@
 from ansinh.enrollment.services import enrollment_create
 from ansinh.payments.models import DayClose, Receipt
 from ansinh.payments.services import receipt_void
+from factories import make_person
 
 
 def test_the_close_page_and_the_day_close_count_the_same_receipts(client, desk):
@@ -47,3 +48,55 @@ def test_todays_cards_of_the_point_print_as_one_pdf(client, desk):
     link = home.split('href="/cards/batch.pdf?')[1].split('"')[0].replace("&amp;", "&")
     pdf = client.get(f"/cards/batch.pdf?{link}")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+
+
+def test_the_desk_home_totals_the_days_receipts_without_the_void_ones(client, desk):
+    agent = desk["agent"]
+    kept, _ = enrollment_create(
+        actor=agent,
+        idempotency_key="desk-page-0004",
+        scheme="hi_household",
+        person_ids=[desk["members"][0].pk],
+    )
+    voided, _ = enrollment_create(
+        actor=agent,
+        idempotency_key="desk-page-0005",
+        scheme="hi_household",
+        person_ids=[desk["members"][1].pk],
+    )
+    receipt_void(actor=agent, receipt=Receipt.objects.get(enrollment=voided), reason="Nhập nhầm")
+    client.force_login(agent)
+    page = client.get("/desk/")
+    assert page.context["total"] == kept.total_payable
+    assert [r.enrollment_id for r in page.context["receipts"]] == [voided.pk, kept.pk]  # the latest first
+
+
+def test_cash_counted_may_be_typed_with_thousands_dots(client, desk):
+    first, _ = enrollment_create(
+        actor=desk["agent"],
+        idempotency_key="desk-page-0006",
+        scheme="hi_household",
+        person_ids=[desk["members"][0].pk],
+    )
+    client.force_login(desk["agent"])
+    typed = f"{first.total_payable:,}".replace(",", ".")
+    assert "." in typed
+    client.post("/desk/close/", {"cash_counted": typed, "received_by": "Kế toán"})
+    assert DayClose.objects.get().cash_counted == first.total_payable
+
+
+def test_the_desk_preselects_the_most_supported_group(client, desk):
+    agent, commune = desk["agent"], desk["commune"]
+    person = make_person(
+        agent,
+        area_code=commune.code,
+        birth_date="1990-02-02",
+        poverty="near_poor",
+        poverty_year=2024,
+        ethnicity="02",
+        ethnic_minority_listed_commune=True,
+    )
+    client.force_login(agent)
+    page = client.get(f"/desk/person/{person.pk}/")
+    # near-poor alone would be 70 % state support; an ethnic minority in a listed commune is 100 %
+    assert page.context["default_group"] == "ethnic_minority_listed_commune"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.payments.models import CollectionPoint
+from ansinh.payments.selectors import point_get
 
 from . import pdf, selectors, services
 from .models import Card
@@ -89,12 +88,6 @@ def verify(request, token: str = ""):
     return verify_json(token)
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 @router.get("/batch/pdf", summary="The cards of a point, day or activity on A4 sheets (10 a page)")
 def batch_pdf(
     request, point_id: int | None = None, day: dt.date | None = None, activity_id: int | None = None
@@ -103,15 +96,13 @@ def batch_pdf(
         raise ApplicationError(
             ErrorCode.INVALID, _("Choose a collection point, a day or an activity."), field="day"
         )
-    point = CollectionPoint.objects.filter(pk=point_id).first() if point_id is not None else None
-    if point_id is not None and point is None:
-        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), field="point_id", status=404)
+    point = point_get(user=request.user, point_id=point_id) if point_id is not None else None
     cards = list(selectors.cards_for_batch(user=request.user, point=point, day=day, activity_id=activity_id))
     if not cards:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."), status=404)
     content = pdf.cards_pdf_a4(cards)
     services.card_mark_printed(actor=request.user, cards=cards)
-    return _pdf_response(content, f"the-bhyt-{len(cards)}.pdf")
+    return pdf.pdf_response(content, f"the-bhyt-{len(cards)}.pdf")
 
 
 @router.get("/{card_id}", response=CardOut, summary="A card")
@@ -124,4 +115,4 @@ def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)
     content = pdf.card_pdf([card])
     services.card_mark_printed(actor=request.user, cards=[card])
-    return _pdf_response(content, f"the-bhyt-{card.number}.pdf")
+    return pdf.pdf_response(content, f"the-bhyt-{card.number}.pdf")

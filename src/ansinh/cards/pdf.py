@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from django.http import HttpResponse
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 from fpdf.syntax import PDFContentStream
 
+from ansinh.core.dates import format_date
 from ansinh.core.money import format_vnd
 
 from . import qr
@@ -50,8 +52,11 @@ METHODS = {"cash": "Tiền mặt", "bank_transfer": "Chuyển khoản"}
 SEXES = {"m": "Nam", "f": "Nữ"}
 
 
-def _d(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A PDF shown in the browser's viewer (printed from there), saved under ``filename`` if kept."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 def _month(value: dt.date | None) -> str:
@@ -222,7 +227,7 @@ def _draw_card(pdf: _Doc, f: CardFacts, ox: float, oy: float, qr: tuple[int, str
         pdf.font(7, bold=True)
         pdf.text(x + dx, y + 3.1, value)
     for label, value in (
-        ("Giá trị sử dụng", f"{_d(f.valid_from)} – {_d(f.valid_to)}"),
+        ("Giá trị sử dụng", f"{format_date(f.valid_from)} – {format_date(f.valid_to)}"),
         ("Nơi cấp", f.office),
     ):
         y += 6.8
@@ -301,7 +306,7 @@ def _receipt_lines(receipt) -> list[_ReceiptLine]:
     scheme = SCHEMES.get(enrollment.scheme, enrollment.scheme)
     periods: dict[int, str] = {}
     for c in enrollment.hi_coverage.all():
-        periods[c.person_id] = f"{_d(c.valid_from)} – {_d(c.valid_to)}"
+        periods[c.person_id] = f"{format_date(c.valid_from)} – {format_date(c.valid_to)}"
     for v in enrollment.vsi_contributions.all():
         periods[v.person_id] = f"{_month(v.first_month)} – {_month(v.last_month)} ({v.months} tháng)"
     lines = []
@@ -350,7 +355,7 @@ def _draw_receipt(pdf: _Doc, receipt, paper: str, lines: list[_ReceiptLine], top
     pdf.text_center(width / 2, y + lh * 0.8, f"Ký hiệu: {receipt.series}    Số: {receipt.number:07d}")
     y += lh
     pdf.font(base * 0.9, color=GREY)
-    pdf.text_center(width / 2, y + lh * 0.8, f"Ngày {_d(receipt.paid_on)}")
+    pdf.text_center(width / 2, y + lh * 0.8, f"Ngày {format_date(receipt.paid_on)}")
     y += lh * 1.5
 
     def field(label: str, value: str, bold: bool = False) -> None:
@@ -443,7 +448,7 @@ def _draw_receipt(pdf: _Doc, receipt, paper: str, lines: list[_ReceiptLine], top
         pdf.multi_cell(
             inner,
             lh,
-            f"ĐÃ HUỶ ngày {_d(local.date())}. Lý do: {receipt.void_reason}",
+            f"ĐÃ HUỶ ngày {format_date(local.date())}. Lý do: {receipt.void_reason}",
             align="L",
             new_x="LMARGIN",
             new_y="NEXT",
@@ -489,7 +494,7 @@ def handover_pdf(day_close, receipts=None) -> bytes:
         receipts = receipts_for_day_close(day_close=day_close)
     receipts = list(receipts)
     pdf = _Doc(format="A4")
-    pdf.set_title(f"Biên bản bàn giao {day_close.point} {_d(day_close.day)}")
+    pdf.set_title(f"Biên bản bàn giao {day_close.point} {format_date(day_close.day)}")
     margin = 15.0
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(True, margin=15)
@@ -507,7 +512,7 @@ def handover_pdf(day_close, receipts=None) -> bytes:
     pdf.font(15, bold=True, color=BLUE)
     pdf.text_center(105, 36, "BIÊN BẢN BÀN GIAO TIỀN THU")
     pdf.font(10)
-    pdf.text_center(105, 42, f"Ngày {_d(day_close.day)}")
+    pdf.text_center(105, 42, f"Ngày {format_date(day_close.day)}")
 
     pdf.set_y(48)
     pdf.font(10)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.selectors import point_get
 from ansinh.web.views import page
@@ -18,7 +18,7 @@ from .api import verify_json
 
 def _date(text: str) -> str:
     try:
-        return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+        return format_date(dt.date.fromisoformat(text))
     except ValueError:
         return text
 
@@ -33,18 +33,12 @@ def verify(request):
     return render(request, "cards/verify.html", {"token": token, "result": result})
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 @page
 def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)
     content = pdf.card_pdf([card])
     services.card_mark_printed(actor=request.user, cards=[card])
-    return _pdf(content, f"the-bhyt-{card.number}.pdf")
+    return pdf.pdf_response(content, f"the-bhyt-{card.number}.pdf")
 
 
 @page
@@ -67,4 +61,4 @@ def batch_pdf(request):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
     content = pdf.cards_pdf_a4(cards)
     services.card_mark_printed(actor=request.user, cards=cards)
-    return _pdf(content, f"the-bhyt-{len(cards)}.pdf")
+    return pdf.pdf_response(content, f"the-bhyt-{len(cards)}.pdf")

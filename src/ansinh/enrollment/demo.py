@@ -27,6 +27,7 @@ from ansinh.registry.models import Household, Membership
 from ansinh.reports.services import coverage_periods_rebuild
 
 from .models import Enrollment, EnrollmentMember, HICoverage, Scheme, VSIContribution
+from .selectors import hi_group_suggested
 from .services import enrollment_create, participation_flags_refresh_all
 
 Progress = Callable[[str, int], None]
@@ -37,25 +38,6 @@ STATE_PAID_FIRST = (
     "atk_commune",
     "ethnic_minority_listed_commune",
 )
-
-
-def _state_group(person, on: dt.date) -> str | None:
-    age = person.age_on(on)
-    if age < 6:
-        return "child_under_6"
-    if person.poverty == "poor":
-        return "poor"
-    if person.social_assistance:
-        return "social_assistance"
-    if person.atk_commune:
-        return "atk_commune"
-    if person.ethnic_minority_listed_commune:
-        return "ethnic_minority_listed_commune"
-    if person.poverty == "near_poor":
-        return "near_poor"
-    if person.is_student and 6 <= age <= 25:
-        return "student"
-    return None
 
 
 def _points(province: Area) -> list[CollectionPoint]:
@@ -143,7 +125,7 @@ def demo_history(*, province_code: str = "15", seed: int = 1, progress: Progress
         by_group: dict[str, list[int]] = {}
         buyers: list[int] = []
         for person in members:
-            group = _state_group(person, on)
+            group = hi_group_suggested(person=person, on=on)
             if group in STATE_PAID_FIRST or (group in ("near_poor", "student") and rng.random() < 0.85):
                 by_group.setdefault(group, []).append(person.pk)
             elif group is None and rng.random() < 0.84:

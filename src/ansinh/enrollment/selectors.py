@@ -12,6 +12,28 @@ from ansinh.core.access import not_found, scope_for
 from .models import Enrollment, HICoverage
 
 
+def hi_group_suggested(*, person, on: dt.date) -> str | None:
+    """The subsidised health-insurance group the registry's statuses point to, the most supported first (the
+    state pays all for the first five), or None: what the desk preselects and the demo enrolls. A suggestion
+    only: the agent chooses, and the rules check the group on the payment date."""
+    age = person.age_on(on)
+    if age < 6:
+        return "child_under_6"
+    if person.poverty == "poor":
+        return "poor"
+    if person.social_assistance:
+        return "social_assistance"
+    if person.atk_commune:
+        return "atk_commune"
+    if person.ethnic_minority_listed_commune:
+        return "ethnic_minority_listed_commune"
+    if person.poverty == "near_poor":
+        return "near_poor"
+    if person.is_student and 6 <= age <= 25:
+        return "student"
+    return None
+
+
 def enrollments_for_user(*, user) -> QuerySet[Enrollment]:
     scope = scope_for(user)
     q = scope.areas_q(prefix="point__area__")

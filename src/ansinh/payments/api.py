@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
 from ansinh.areas.selectors import area_get_for_user
@@ -36,12 +35,11 @@ def receipt_void(request, receipt_id: int, payload: VoidIn):
 
 @router.get("/receipts/{receipt_id}/pdf")
 def receipt_pdf(request, receipt_id: int, paper: Literal["a5", "a6", "80mm"] = "a5"):
+    from ansinh.cards.pdf import pdf_response
     from ansinh.cards.pdf import receipt_pdf as render
 
     receipt = selectors.receipt_get(user=request.user, receipt_id=receipt_id)
-    response = HttpResponse(render(receipt, paper=paper), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bien-lai-{receipt.display_number}.pdf"'
-    return response
+    return pdf_response(render(receipt, paper=paper), f"bien-lai-{receipt.display_number}.pdf")
 
 
 class PointIn(Schema):
@@ -154,10 +152,10 @@ def day_close(request, payload: DayCloseIn):
 
 @router.get("/day-close/{close_id}/pdf")
 def day_close_pdf(request, close_id: int):
-    from ansinh.cards.pdf import handover_pdf
+    from ansinh.cards.pdf import handover_pdf, pdf_response
 
     close = selectors.day_close_get(user=request.user, close_id=close_id)
-    return HttpResponse(handover_pdf(close), content_type="application/pdf")
+    return pdf_response(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")
 
 
 class StatementLine(Schema):
@@ -172,4 +170,4 @@ class ReconcileIn(Schema):
 
 @router.post("/transfers/reconcile", response=dict)
 def reconcile(request, payload: ReconcileIn):
-    return services.transfers_reconcile(actor=request.user, lines=[line.dict() for line in payload.lines])
+    return selectors.transfers_reconcile(user=request.user, lines=[line.dict() for line in payload.lines])

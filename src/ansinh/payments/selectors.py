@@ -1,12 +1,14 @@
-"""Reads of collection points, receipts and day closes, scoped to the user's areas."""
+"""Reads of collection points, receipts, day closes and bank-transfer payments, scoped to the user's areas."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from ansinh.core.access import not_found, scope_for
+from ansinh.core.access import not_found, require, scope_for
+from ansinh.core.money import format_vnd
 
-from .models import CollectionPoint, DayClose, Method, Receipt
+from .models import CollectionPoint, DayClose, Method, Payment, PaymentStatus, Receipt
 
 
 def points_for_user(*, user) -> QuerySet[CollectionPoint]:
@@ -86,3 +88,39 @@ def receipt_json(receipt: Receipt) -> dict:
         "void": receipt.is_void,
         "void_reason": receipt.void_reason or None,
     }
+
+
+def transfers_reconcile(*, user, lines: list[dict]) -> dict:
+    """Matches bank-statement lines ({reference, amount, bank_reference}) against bank-transfer payments.
+    Reads only: confirming is done per enrollment (enrollment_confirm_payment), after a person has looked."""
+    require(user, "payments.reconcile")
+    scope = scope_for(user)
+    payments = Payment.objects.filter(scope.areas_q(prefix="enrollment__point__area__"))
+    by_ref = {
+        p.reference: p
+        for p in payments.filter(reference__in=[str(x.get("reference", "")).strip().upper() for x in lines])
+    }
+    matched, mismatched, unknown = [], [], []
+    for line in lines:
+        ref = str(line.get("reference", "")).strip().upper()
+        payment = by_ref.get(ref)
+        if payment is None:
+            unknown.append(line)
+        elif int(line.get("amount", -1)) != payment.amount:
+            mismatched.append(
+                {
+                    **line,
+                    "expected": payment.amount,
+                    "message": _("expected %(amount)s") % {"amount": format_vnd(payment.amount)},
+                }
+            )
+        else:
+            matched.append(
+                {
+                    **line,
+                    "enrollment_id": payment.enrollment_id,
+                    "status": payment.status,
+                    "already_confirmed": payment.status == PaymentStatus.CONFIRMED,
+                }
+            )
+    return {"matched": matched, "mismatched": mismatched, "unknown": unknown}

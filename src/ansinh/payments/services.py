@@ -1,4 +1,4 @@
-"""Writes for collection points, receipt books, receipts, bank-transfer reconciliation and the day close."""
+"""Writes for collection points, receipt books, receipts and the day close."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.core.money import format_vnd
 
-from .models import CollectionPoint, DayClose, Payment, PaymentStatus, PointKind, Receipt, ReceiptBook
+from .models import CollectionPoint, DayClose, PointKind, Receipt, ReceiptBook
 
 
 def _in_scope(actor, area: Area) -> None:
@@ -109,6 +108,7 @@ def book_create(
 @transaction.atomic
 def book_close(*, actor, book: ReceiptBook) -> ReceiptBook:
     require(actor, "payments.manage")
+    _in_scope(actor, book.point.area)
     if book.closed_at is None:
         book.closed_at = timezone.now()
         book.save(update_fields=["closed_at"])
@@ -269,39 +269,3 @@ def day_close_create(
     )
     audit_record(actor=actor, action="day_close", obj=close, after=snapshot(close))
     return close
-
-
-def transfers_reconcile(*, actor, lines: list[dict]) -> dict:
-    """Matches bank-statement lines ({reference, amount, bank_reference}) against bank-transfer payments.
-    Reads only: confirming is done per enrollment (enrollment_confirm_payment), after a person has looked."""
-    require(actor, "payments.reconcile")
-    scope = scope_for(actor)
-    payments = Payment.objects.filter(scope.areas_q(prefix="enrollment__point__area__"))
-    by_ref = {
-        p.reference: p
-        for p in payments.filter(reference__in=[str(x.get("reference", "")).strip().upper() for x in lines])
-    }
-    matched, mismatched, unknown = [], [], []
-    for line in lines:
-        ref = str(line.get("reference", "")).strip().upper()
-        payment = by_ref.get(ref)
-        if payment is None:
-            unknown.append(line)
-        elif int(line.get("amount", -1)) != payment.amount:
-            mismatched.append(
-                {
-                    **line,
-                    "expected": payment.amount,
-                    "message": _("expected %(amount)s") % {"amount": format_vnd(payment.amount)},
-                }
-            )
-        else:
-            matched.append(
-                {
-                    **line,
-                    "enrollment_id": payment.enrollment_id,
-                    "status": payment.status,
-                    "already_confirmed": payment.status == PaymentStatus.CONFIRMED,
-                }
-            )
-    return {"matched": matched, "mismatched": mismatched, "unknown": unknown}

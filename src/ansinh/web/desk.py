@@ -11,7 +11,6 @@ import uuid
 
 import segno
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -65,12 +64,11 @@ def desk_home(request):
     people = registry_selectors.person_search(user=request.user, text=q, limit=12) if q else []
     if request.htmx:
         return render(request, "web/desk_home.html#results", {"q": q, "people": people})
-    receipts = []
+    receipts, total = [], 0
     if point is not None:
-        receipts = list(
-            payment_selectors.day_receipts(point=point, agent=request.user, day=today()).reverse()
-        )
-    total = sum(r.amount for r in receipts if not r.is_void)
+        summary = payment_selectors.day_summary(point=point, agent=request.user, day=today())
+        receipts = summary["receipts"][::-1]  # the latest first
+        total = summary["cash"] + summary["transfers"]
     return render(
         request,
         "web/desk_home.html",
@@ -110,32 +108,22 @@ def desk_person(request, person_id: int):
             "person": person,
             "rows": rows,
             "groups": hi.subsidised_groups(on=today()),
-            "default_group": _suggest_group(person),
+            "default_group": enrollment_selectors.hi_group_suggested(person=person, on=today()) or "",
         },
     )
 
 
-def _suggest_group(person) -> str:
-    age = person.age_on(today())
-    if age < 6:
-        return "child_under_6"
-    if person.poverty == "poor":
-        return "poor"
-    if person.poverty == "near_poor":
-        return "near_poor"
-    if person.is_student:
-        return "student"
-    if person.ethnic_minority_listed_commune:
-        return "ethnic_minority_listed_commune"
-    return ""
+def _amount(text: str | None) -> int | None:
+    """An amount of đồng as typed at the desk (``1.500.000``, ``1,500,000``, ``1 500 000``), or None."""
+    digits = (text or "").replace(".", "").replace(",", "").replace(" ", "")
+    return int(digits) if digits.isdigit() else None
 
 
 def _quote_request(request):
     scheme = request.POST.get("scheme", Scheme.HI_HOUSEHOLD)
     ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdigit()]
     months = int(request.POST.get("months") or (1 if scheme == Scheme.VSI else 12))
-    income_text = (request.POST.get("income") or "").replace(".", "").replace(",", "").replace(" ", "")
-    income = int(income_text) if income_text.isdigit() else None
+    income = _amount(request.POST.get("income"))
     group = request.POST.get("group") or None
     if scheme == Scheme.HI_HOUSEHOLD:
         group = None
@@ -282,27 +270,21 @@ def desk_void(request, receipt_id: int):
     return redirect("web:desk_enrollment", enrollment_id=receipt.enrollment_id)
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 @page
 def desk_receipt_pdf(request, receipt_id: int):
-    from ansinh.cards.pdf import receipt_pdf
+    from ansinh.cards.pdf import PAPERS, pdf_response, receipt_pdf
 
     receipt = payment_selectors.receipt_get(user=request.user, receipt_id=receipt_id)
     paper = request.GET.get("paper", "a5")
-    if paper not in ("a5", "a6", "80mm"):
+    if paper not in PAPERS:
         paper = "a5"
-    return _pdf(receipt_pdf(receipt, paper=paper), f"bien-lai-{receipt.display_number}.pdf")
+    return pdf_response(receipt_pdf(receipt, paper=paper), f"bien-lai-{receipt.display_number}.pdf")
 
 
 @page
 def desk_cards_pdf(request, enrollment_id: int):
     from ansinh.cards import services as card_services
-    from ansinh.cards.pdf import card_pdf
+    from ansinh.cards.pdf import card_pdf, pdf_response
     from ansinh.cards.selectors import cards_for_batch
 
     enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
@@ -311,7 +293,7 @@ def desk_cards_pdf(request, enrollment_id: int):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
     content = card_pdf(cards)
     card_services.card_mark_printed(actor=request.user, cards=cards)
-    return _pdf(content, f"the-bhyt-{enrollment.pk}.pdf")
+    return pdf_response(content, f"the-bhyt-{enrollment.pk}.pdf")
 
 
 @page
@@ -322,12 +304,12 @@ def desk_close(request):
         return redirect("web:desk")
     error = None
     if request.method == "POST":
-        counted = (request.POST.get("cash_counted") or "").replace(".", "").replace(",", "").replace(" ", "")
+        counted = _amount(request.POST.get("cash_counted"))
         try:
             close = payment_services.day_close_create(
                 actor=request.user,
                 point=point,
-                cash_counted=int(counted) if counted.isdigit() else -1,
+                cash_counted=-1 if counted is None else counted,
                 received_by=request.POST.get("received_by", ""),
                 note=request.POST.get("note", ""),
             )
@@ -350,7 +332,7 @@ def desk_close(request):
 
 @page
 def desk_close_pdf(request, close_id: int):
-    from ansinh.cards.pdf import handover_pdf
+    from ansinh.cards.pdf import handover_pdf, pdf_response
 
     close = payment_selectors.day_close_get(user=request.user, close_id=close_id)
-    return _pdf(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")
+    return pdf_response(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")
