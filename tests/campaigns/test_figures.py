@@ -250,39 +250,20 @@ def test_bad_input_is_refused_and_nothing_is_written(world):
 
     w, m = world, world["manager"]
     before = (Campaign.objects.count(), Activity.objects.count(), Outcome.objects.count())
+
+    def banner(**bad):
+        """A valid banner activity of the campaign, but for what ``bad`` changes."""
+        given = {"starts_on": d(25), "ends_on": d(25), "area_code": w["a"].code, **bad}
+        return activity_create(actor=m, campaign=w["campaign"], kind="banner", title="Băng rôn", **given)
+
     with pytest.raises(ApplicationError) as e:
-        activity_create(
-            actor=m,
-            campaign=w["campaign"],
-            kind="banner",
-            title="Băng rôn",
-            starts_on=d(25),
-            ends_on=d(2, 6),
-            area_code=w["a"].code,
-        )
+        banner(ends_on=d(2, 6))
     assert e.value.field == "starts_on"
     with pytest.raises(ApplicationError) as e:
-        activity_create(
-            actor=m,
-            campaign=w["campaign"],
-            kind="banner",
-            title="Băng rôn",
-            starts_on=d(25),
-            ends_on=d(25),
-            area_code=w["other"].code,
-        )
+        banner(area_code=w["other"].code)
     assert e.value.field == "area_code"
     with pytest.raises(ApplicationError) as e:
-        activity_create(
-            actor=m,
-            campaign=w["campaign"],
-            kind="banner",
-            title="Băng rôn",
-            starts_on=d(25),
-            ends_on=d(25),
-            area_code=w["a"].code,
-            reach={"banners": -3},
-        )
+        banner(reach={"banners": -3})
     assert e.value.field == "reach.banners"
     with pytest.raises(ApplicationError) as e:
         campaign_create(

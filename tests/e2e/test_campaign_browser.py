@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from ansinh.campaigns.models import Activity, Outcome
 from ansinh.campaigns.services import campaign_create
+from ansinh.core.dates import today as local_today
 from ansinh.enrollment.models import Enrollment
 from factories import PASSWORD, make_household, make_person, make_point, make_user
 
@@ -42,7 +43,9 @@ def test_an_activity_planned_and_worked_at_shows_on_the_dashboard(
 ):
     monkeypatch.setenv("ANSINH_KEYS_DIR", str(tmp_path))
     commune = transactional_areas.filter(parent__code="15").order_by("code").first()
-    today = dt.date.today()
+    today = (
+        local_today()
+    )  # the server's day (Asia/Ho_Chi_Minh), which decides whether the activity is running
     make_user(role="communication_officer", areas=[commune.code], username="truyenthong")
     make_user(role="manager", areas=[commune.code], username="lanhdao")
     agent = make_user(role="collection_agent", areas=[commune.code], username="daily")
@@ -88,6 +91,8 @@ def test_an_activity_planned_and_worked_at_shows_on_the_dashboard(
     officer.fill("#cost", "85.000.000")
     shot(officer, "2-plan")
     officer.click("#plan-activity")
+    # The click returns before the server has answered: wait for the page after the redirect before reading.
+    expect(officer.locator(".messages .success")).to_be_visible()
     activity = Activity.objects.get(campaign=campaign)
     row = officer.locator(f'#activities tr[data-activity="{activity.pk}"]')
     expect(row).to_contain_text("Đêm văn nghệ")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Body, Router, Schema, Status
 
 from ansinh.core.access import require
 from ansinh.registry.selectors import person_get
 
-from . import figures, selectors, services
+from . import exports, figures, selectors, services
 
 router = Router(tags=["campaigns"])
 
@@ -178,24 +179,15 @@ def campaign_report(request, campaign_id: int):
 
 
 def _report_file(request, campaign_id: int, ext: str):
-    from django.http import HttpResponse
-    from django.utils.text import slugify
-
-    from .exports import report_pdf, report_xlsx
-
     require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     report = figures.campaign_report(campaign)
     if ext == "pdf":
-        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response = HttpResponse(exports.report_pdf(report), content_type="application/pdf")
     else:
-        response = HttpResponse(report_xlsx(report), content_type=XLSX_TYPE)
-    name = f"bao-cao-chien-dich-{campaign.pk}-{slugify(campaign.name)[:60]}.{ext}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = HttpResponse(exports.report_xlsx(report), content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.report_filename(campaign, ext)}"'
     return response
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _file_response(description: str, content_type: str) -> dict:
@@ -215,7 +207,7 @@ def campaign_report_pdf(request, campaign_id: int):
     "/campaigns/{campaign_id}/report.xlsx",
     openapi_extra=_file_response(
         "The report as a workbook (sheets Tổng hợp, Theo loại hoạt động, Theo địa bàn, Theo ngày, Hoạt động)",
-        XLSX_TYPE,
+        exports.XLSX_CONTENT_TYPE,
     ),
 )
 def campaign_report_xlsx(request, campaign_id: int):

@@ -12,13 +12,24 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.utils.text import slugify
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 
 from ansinh.cards.pdf import FONT, FONT_DIR, office_name
+from ansinh.core.dates import format_date, today
+from ansinh.core.money import format_vnd
 
 from .figures import REACH
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_filename(campaign: Any, ext: str) -> str:
+    """The report's file name, the same from the page and the API: ``bao-cao-chien-dich-<id>-<name>.<ext>``."""
+    return f"bao-cao-chien-dich-{campaign.pk}-{slugify(campaign.name)[:60]}.{ext}"
+
 
 # The order a reader expects: health insurance first, then voluntary SI, then the outcomes.
 ORDER = (
@@ -108,7 +119,7 @@ def n(value: Any) -> str:
 
 
 def money(value: Any) -> str:
-    return "—" if value is None else n(value) + " ₫"
+    return "—" if value is None else format_vnd(int(value))
 
 
 def rate(value: Any) -> str:
@@ -119,7 +130,7 @@ def rate(value: Any) -> str:
 
 
 def day(iso: str) -> str:
-    return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+    return format_date(dt.date.fromisoformat(iso))
 
 
 def area_names(codes: list[str]) -> tuple[dict[str, str], str]:
@@ -407,7 +418,7 @@ def report_pdf(report: dict[str, Any]) -> bytes:
     pdf.multi_cell(
         0,
         3.6,
-        f"Số liệu lập từ các bản ghi của ansinh ngày {dt.date.today().strftime('%d/%m/%Y')}; cùng định nghĩa với "
+        f"Số liệu lập từ các bản ghi của ansinh ngày {format_date(today())}; cùng định nghĩa với "
         "trang theo dõi chiến dịch, API và bảng tính XLSX.",
     )
     return bytes(pdf.output())

@@ -42,6 +42,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
 from ansinh.areas.models import Area, Level
 from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Status
+from ansinh.rules.rounding import round_vnd
 
 from .models import Activity, ActivityKind, Campaign, Outcome, OutcomeKind
 
@@ -210,7 +211,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
             **figures,
             "reach": reach_of(these),
             "cost": cost if costed else None,
-            "cost_per_new_participant": round(cost / new) if new and costed else None,
+            "cost_per_new_participant": round_vnd(cost, new) if new and costed else None,
         }
 
     # By area (the commune the person lives in), attributed participations; then communes with goals only.
@@ -295,7 +296,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         },
         "cost": {
             "total": total_cost if any(a.cost is not None for a in activities) else None,
-            "per_new_participant": round(total_cost / new_total) if new_total and total_cost else None,
+            "per_new_participant": round_vnd(total_cost, new_total) if new_total and total_cost else None,
         },
         "activities": [
             {

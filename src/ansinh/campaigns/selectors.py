@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from ansinh.areas.selectors import ancestor_paths
+from ansinh.areas.models import Area, Level
+from ansinh.areas.selectors import ancestor_paths, subtree_q
 from ansinh.core.access import not_found, scope_for
 
 from .models import Activity, Campaign
@@ -44,4 +45,25 @@ def current_activities(*, user, on) -> QuerySet[Activity]:
         activities_for_user(user=user)
         .filter(starts_on__lte=on, ends_on__gte=on)
         .order_by("starts_on", "title")
+    )
+
+
+def campaign_area_choices(*, user) -> list[Area]:
+    """The provinces and communes a user may give a campaign (their own areas and what lies under them)."""
+    return list(
+        Area.objects.filter(scope_for(user).areas_q(), level__in=[Level.PROVINCE, Level.COMMUNE]).order_by(
+            "level", "name_folded"
+        )
+    )
+
+
+def activity_area_choices(*, user, campaign: Campaign) -> list[Area]:
+    """Where an activity of the campaign may take place: inside both the campaign's and the user's areas."""
+    inside: Q = Q(pk__in=[])
+    for area in campaign.areas.all():
+        inside |= subtree_q(area.path)
+    return list(
+        Area.objects.filter(inside, scope_for(user).areas_q(), level__in=[Level.PROVINCE, Level.COMMUNE])
+        .order_by("level", "name_folded")
+        .only("code", "name", "level")
     )

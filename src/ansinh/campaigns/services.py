@@ -12,6 +12,7 @@ from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import normalize_code
 from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.registry.models import Payout, Person
 
@@ -197,7 +198,7 @@ def activity_create(
         raise ApplicationError(
             ErrorCode.INVALID,
             _("The activity must take place within the campaign's dates (%(a)s – %(b)s).")
-            % {"a": campaign.starts_on.strftime("%d/%m/%Y"), "b": campaign.ends_on.strftime("%d/%m/%Y")},
+            % {"a": format_date(campaign.starts_on), "b": format_date(campaign.ends_on)},
             field="starts_on",
         )
     area = Area.objects.filter(code=normalize_code(area_code)).first()

@@ -11,23 +11,21 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.text import capfirst, slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ansinh.areas.models import Area, Level
-from ansinh.areas.selectors import subtree_q
+from ansinh.areas.models import Level
 from ansinh.campaigns import exports, figures, selectors, services
 from ansinh.campaigns.models import REACH_KEYS, ActivityKind, CampaignKind
-from ansinh.core.access import has_capability, require, scope_for
+from ansinh.core.access import has_capability, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 
 from .rules_views import _day, _n, _whole
-from .templatetags.humanize_vi import thousands
+from .templatetags.humanize_vi import percent, thousands
 from .views import page
 
 FIGURE_LABELS = {
@@ -90,35 +88,10 @@ TEXT_FIELDS = ("venue", "partner", "platform")
 AREA_GOAL_ROWS = 5
 
 
-def _forbidden() -> ApplicationError:
-    return ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
-
-
 def _errors_of(e: ApplicationError) -> dict[str, str]:
     if isinstance(e, ValidationFailed):
         return dict(e.errors)
     return {(e.field or "general").removeprefix("reach."): e.message}
-
-
-def _campaign_areas(user) -> list[Area]:
-    """The provinces and communes a user may give a campaign (their own areas and what lies under them)."""
-    return list(
-        Area.objects.filter(scope_for(user).areas_q(), level__in=[Level.PROVINCE, Level.COMMUNE]).order_by(
-            "level", "name_folded"
-        )
-    )
-
-
-def _activity_areas(user, campaign) -> list[Area]:
-    """Where an activity of the campaign may take place: inside both the campaign's and the user's areas."""
-    inside: Q = Q(pk__in=[])
-    for area in campaign.areas.all():
-        inside |= subtree_q(area.path)
-    return list(
-        Area.objects.filter(inside, scope_for(user).areas_q(), level__in=[Level.PROVINCE, Level.COMMUNE])
-        .order_by("level", "name_folded")
-        .only("code", "name", "level")
-    )
 
 
 # ---------------------------------------------------------------------------------------------- the list
@@ -146,7 +119,7 @@ def campaign_list(request):
 @page
 def campaign_create(request):
     require(request.user, "campaigns.manage")
-    areas = _campaign_areas(request.user)
+    areas = selectors.campaign_area_choices(user=request.user)
     communes = [a for a in areas if a.level == Level.COMMUNE]
     post = request.POST
     errors: dict[str, str] = {}
@@ -284,8 +257,7 @@ def campaign_activities(request, campaign_id: int):
     values["kind"] = values["kind"] or ActivityKind.ART_PERFORMANCE
     errors: dict[str, str] = {}
     if request.method == "POST":
-        if not can_manage:
-            raise _forbidden()
+        require(request.user, "campaigns.manage")
         starts_on, message = _day(values["starts_on"])
         if message:
             errors["starts_on"] = message
@@ -330,7 +302,7 @@ def campaign_activities(request, campaign_id: int):
             "values": values,
             "errors": errors,
             "activity_kinds": kinds,
-            "areas": _activity_areas(request.user, campaign),
+            "areas": selectors.activity_area_choices(user=request.user, campaign=campaign),
             "plan_fields": [
                 {
                     "name": name,
@@ -373,7 +345,7 @@ def activity_reach(request, campaign_id: int, activity_id: int):
             except ApplicationError as e:
                 if e.code == ErrorCode.PERMISSION_DENIED:
                     raise
-                errors.update({(e.field or "general").removeprefix("reach."): e.message})
+                errors.update(_errors_of(e))
             else:
                 messages.success(request, _("The reach of %(title)s is saved.") % {"title": activity.title})
                 return redirect("web:campaign_activities", campaign_id=campaign_id)
@@ -507,7 +479,7 @@ def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
                 "in_area": report["in_area"][f],
                 "goal": goal,
                 "bar": _n(min(goal["rate"] or 0, 1) * 100) if goal else None,
-                "rate_text": f"{goal['rate'] * 100:.0f} %" if goal and goal["rate"] is not None else "",
+                "rate_text": percent(goal["rate"], 0) if goal else "",
                 "reached": bool(goal and goal["rate"] is not None and goal["rate"] >= 1),
             }
         )
@@ -592,16 +564,12 @@ def _download(content: bytes, content_type: str, filename: str, inline: bool) ->
     return response
 
 
-def export_filename(campaign, ext: str) -> str:
-    return f"bao-cao-chien-dich-{campaign.pk}-{slugify(campaign.name)[:60]}.{ext}"
-
-
 @page
 def campaign_report_pdf(request, campaign_id: int):
     require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     content = exports.report_pdf(figures.campaign_report(campaign))
-    return _download(content, "application/pdf", export_filename(campaign, "pdf"), inline=True)
+    return _download(content, "application/pdf", exports.report_filename(campaign, "pdf"), inline=True)
 
 
 @page
@@ -609,7 +577,6 @@ def campaign_report_xlsx(request, campaign_id: int):
     require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     content = exports.report_xlsx(figures.campaign_report(campaign))
-    return _download(content, XLSX, export_filename(campaign, "xlsx"), inline=False)
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(
+        content, exports.XLSX_CONTENT_TYPE, exports.report_filename(campaign, "xlsx"), inline=False
+    )

@@ -6,9 +6,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-
-def _pct(value: float, digits: int = 1) -> str:
-    return f"{value * 100:.{digits}f}".replace(".", ",") + " %"
+from .templatetags.humanize_vi import percent as _pct  # bar_chart has a parameter named percent
+from .templatetags.humanize_vi import thousands
 
 
 def _svg(parts: list[str]) -> SafeString:
@@ -37,7 +36,7 @@ def bar_chart(
     for i, (label, value) in enumerate(items):
         y = i * (bar + gap) + 4
         w = 0 if value is None else plot * value / top
-        text = "–" if value is None else (_pct(value) if percent else f"{value:,.0f}".replace(",", "."))
+        text = "–" if value is None else (_pct(value) if percent else thousands(round(value)))
         low = target is not None and value is not None and value < target
         parts.append(
             f'<text x="{label_width - 6}" y="{y + bar - 5}" text-anchor="end" font-size="12">'
