@@ -78,3 +78,28 @@ def make_point(*, area, agents=(), series: str = "BL15", first: int = 1, last: i
     for agent in agents:
         point_assign_agent(actor=office, point=point, agent=agent)
     return point
+
+
+def make_hi_coverage(person, start, end, *, group: str = "household", void: bool = False, rule: str = "test"):
+    """A health-insurance card written as an import leaves it (no enrollment, dates the desk would refuse), with
+    what a service writing coverage keeps in step: the participation flags (ADR 0008) and the person's coverage
+    periods (ADR 0010)."""
+    from ansinh.enrollment.models import HICoverage
+    from ansinh.enrollment.services import participation_flags_refresh
+    from ansinh.reports.services import coverage_periods_refresh
+
+    coverage = HICoverage.objects.create(
+        person=person,
+        valid_from=start,
+        valid_to=end,
+        group=group,
+        group_code="GD",
+        benefit_level=4,
+        card_code=f"GD4{next(_serial):012d}",
+        rule=rule,
+        is_void=void,
+        province_code=person.province_code,
+    )
+    participation_flags_refresh(person_ids=[person.pk])
+    coverage_periods_refresh(persons=[person])
+    return coverage

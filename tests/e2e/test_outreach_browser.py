@@ -7,11 +7,9 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from ansinh.areas.services import village_create
-from ansinh.enrollment.models import HICoverage
 from ansinh.outreach.models import DoorOutcome, TargetList
 from ansinh.registry.services import household_add_member
-from ansinh.reports.services import coverage_periods_refresh
-from factories import PASSWORD, make_household, make_person, make_user
+from factories import PASSWORD, make_hi_coverage, make_household, make_person, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -35,18 +33,7 @@ def test_an_officer_builds_a_list_opens_the_walk_list_and_records_a_door(
         household = make_household(admin, head=head)
         other = make_person(admin, area_code=commune.code, village_id=village.pk, full_name=names[1], sex="f")
         household_add_member(actor=admin, household=household, person=other, relation="spouse")
-        HICoverage.objects.create(
-            person=head,
-            valid_from=today - dt.timedelta(days=100),
-            valid_to=today + dt.timedelta(days=200),
-            group="household",
-            group_code="GD",
-            benefit_level=4,
-            card_code=f"GD415{head.pk:010d}",
-            rule="test",
-            province_code=head.province_code,
-        )
-        coverage_periods_refresh(persons=[head])  # written without the desk (ADR 0010)
+        make_hi_coverage(head, today - dt.timedelta(days=100), today + dt.timedelta(days=200))
 
     # The assertions below read English labels: switch this browser to English, as a user would.
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])

@@ -58,7 +58,20 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 self.reply("502 Command not implemented")
 
 
-class SMTPServer(socketserver.ThreadingTCPServer):
+class _InBackground:
+    """A test server answering from a daemon thread for the length of a ``with`` block."""
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+class SMTPServer(_InBackground, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
@@ -66,19 +79,10 @@ class SMTPServer(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _SMTPHandler)
         self.received: queue.Queue = queue.Queue()
         self.refuse_recipients = False
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
     def port(self) -> int:
         return self.server_address[1]
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):
@@ -98,26 +102,17 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         pass
 
 
-class Gateway(ThreadingHTTPServer):
+class Gateway(_InBackground, ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, statuses: list[int] | None = None):
         super().__init__(("127.0.0.1", 0), _GatewayHandler)
         self.received: queue.Queue = queue.Queue()
         self.statuses = list(statuses or [])
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/send"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
 
 
 def closed_port() -> int:

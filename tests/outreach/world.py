@@ -12,7 +12,7 @@ from ansinh.enrollment.services import participation_flags_refresh
 from ansinh.registry.services import household_add_member
 from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules._util import add_months
-from factories import make_household, make_person
+from factories import make_hi_coverage, make_household, make_person
 
 ON = dt.date.today()
 _n = itertools.count(1)
@@ -25,21 +25,7 @@ def days(n: int) -> dt.date:
 def cover(
     person, start: dt.date, end: dt.date, *, group: str = "household", void: bool = False
 ) -> HICoverage:
-    coverage = HICoverage.objects.create(
-        person=person,
-        valid_from=start,
-        valid_to=end,
-        group=group,
-        group_code="GD",
-        benefit_level=4,
-        card_code=f"GD4{next(_n):012d}",
-        rule="test",
-        is_void=void,
-        province_code=person.province_code,
-    )
-    participation_flags_refresh(person_ids=[person.pk])  # written without the desk (ADR 0008)
-    coverage_periods_refresh(persons=[person])  # and its coverage periods (ADR 0010)
-    return coverage
+    return make_hi_coverage(person, start, end, group=group, void=void)
 
 
 def vsi_paid(

@@ -13,8 +13,7 @@ from ansinh.enrollment.models import HICoverage
 from ansinh.registry.models import Person
 from ansinh.registry.services import person_update
 from ansinh.reports.coverage import coverage, trend
-from ansinh.reports.services import coverage_periods_refresh
-from factories import make_person, make_user
+from factories import make_hi_coverage, make_person, make_user
 
 ON = dt.date(2026, 6, 30)
 
@@ -22,20 +21,7 @@ ON = dt.date(2026, 6, 30)
 def card(person, start, end, *, void=False, group="household"):
     """A card imported as it is (no enrollment), with the person's coverage periods refreshed as a service
     writing coverage does."""
-    span = HICoverage.objects.create(
-        person=person,
-        valid_from=start,
-        valid_to=end,
-        group=group,
-        group_code="GD",
-        benefit_level=4,
-        card_code="GD415" + "0" * 10,
-        rule="import",
-        is_void=void,
-        province_code=person.province_code,
-    )
-    coverage_periods_refresh(persons=[person])
-    return span
+    return make_hi_coverage(person, start, end, void=void, group=group, rule="import")
 
 
 @pytest.fixture
@@ -121,6 +107,18 @@ def test_a_year_before_and_the_legacy_province(registry):
     assert b["rate_year_before"] == pytest.approx(1 / 3, abs=1e-4)  # in_b's 2025 card; pensioner; moved
     legacy = coverage(user=registry["admin"], area_code="legacy:10", on=ON)
     assert legacy["note"] and legacy["total"]["population"] <= result["total"]["population"]
+
+
+def test_a_leap_day_is_a_day_like_any_other(registry, communes):
+    """29 February has no twin 15 or 61 years before: those turning 15 that year do so on 28 February."""
+    admin, code = registry["admin"], communes["a"].code
+    make_person(admin, area_code=code, birth_date="2009-02-28", employment="farmer")  # 15 on 28/02/2024
+    make_person(admin, area_code=code, birth_date="2009-03-01", employment="farmer")  # 15 on 01/03/2024
+
+    def informal(on):
+        return coverage(user=admin, area_code=code, on=on)["total"]["informal_working_age"]
+
+    assert informal(dt.date(2024, 2, 29)) == informal(dt.date(2024, 2, 27)) + 1
 
 
 def test_bad_input_is_refused(registry, communes):

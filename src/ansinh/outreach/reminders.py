@@ -33,9 +33,9 @@ from ansinh.registry.models import Person
 from ansinh.rules._util import add_months
 
 from .models import Channel, MessageKind, OutboxMessage
+from .services import HI_MONTHS  # the same year's household card the walk list offers
 
 WINDOW_DAYS = 30
-HI_MONTHS = 12
 
 
 def _office() -> str:

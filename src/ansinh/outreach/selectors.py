@@ -20,7 +20,7 @@ from ansinh.enrollment.models import HICoverage, VSIContribution
 from ansinh.registry.models import Household, Membership, Payout, Person
 from ansinh.reports.models import CoveragePeriod, PeriodScheme
 
-from .models import MIXED, PRIORITY, Criterion, OutboxMessage, TargetHousehold, TargetList
+from .models import MIXED, PRIORITY, Criterion, DoorStatus, OutboxMessage, TargetHousehold, TargetList
 
 
 @dataclass(slots=True)
@@ -341,6 +341,26 @@ def walk_order(rows) -> list[TargetHousehold]:
     return sorted(
         rows, key=lambda r: (r.village.name if r.village else "", r.priority, r.address, r.position)
     )
+
+
+@dataclass
+class TeamProgress:
+    """A team as the list page shows it: its households and how many were visited."""
+
+    name: str
+    number: int
+    rows: list[TargetHousehold]
+    done: int
+
+
+def team_progress(*, target_list: TargetList, rows: list[TargetHousehold]) -> list[TeamProgress]:
+    """Each team of the list with its share of ``rows`` (the list's households, already read)."""
+    teams = []
+    for team in target_list.teams.all():
+        team_rows = [r for r in rows if r.team_id == team.pk]
+        done = sum(1 for r in team_rows if r.status != DoorStatus.PENDING)
+        teams.append(TeamProgress(name=team.name, number=team.number, rows=team_rows, done=done))
+    return teams
 
 
 def target_household_get(*, user, list_id: int, row_id: int) -> TargetHousehold:

@@ -4,7 +4,6 @@ each door, and the reminders outbox. Thin doors onto services and selectors (hou
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -14,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ansinh.areas import selectors as area_selectors
-from ansinh.core.access import has_capability, require
+from ansinh.core.access import has_capability, not_found, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError
 from ansinh.web.views import page
 
 from . import selectors, services
-from .models import Criterion, DoorStatus, MessageStatus, TargetHousehold, Team
+from .models import Criterion, DoorStatus, MessageStatus, TargetHousehold, TargetList, Team
 
 
 def _int(value, default=None):
@@ -105,16 +104,6 @@ def home(request):
     return render(request, "outreach/home.html", context)
 
 
-@dataclass
-class _TeamSummary:
-    """A team as the list page shows it: its households and how many were visited."""
-
-    name: str
-    number: int
-    rows: list[TargetHousehold]
-    done: int
-
-
 @page
 def list_detail(request, list_id: int):
     require(request.user, services.RECORD)
@@ -130,11 +119,7 @@ def list_detail(request, list_id: int):
             messages.success(request, _("The households are shared among the teams again."))
         return redirect("outreach:list_detail", list_id=target_list.pk)
     rows = list(selectors.target_households(target_list=target_list))
-    teams = []
-    for team in target_list.teams.all():
-        team_rows = [r for r in rows if r.team_id == team.pk]
-        done = sum(1 for r in team_rows if r.status != DoorStatus.PENDING)
-        teams.append(_TeamSummary(name=team.name, number=team.number, rows=team_rows, done=done))
+    teams = selectors.team_progress(target_list=target_list, rows=rows)
     return render(
         request,
         "outreach/list_detail.html",
@@ -148,25 +133,24 @@ def list_detail(request, list_id: int):
     )
 
 
-def _team(target_list, number: int) -> Team | None:
-    if number == 0:
-        return None
-    team = target_list.teams.filter(number=number).first()
-    if team is None:
-        from ansinh.core.access import not_found
-
-        raise not_found()
-    return team
+def _walk_list(request, list_id: int, number: int) -> tuple[TargetList, Team | None, list[TargetHousehold]]:
+    """The list, the team (None for number 0: all teams) and its households in walking order."""
+    require(request.user, services.RECORD)
+    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
+    team = None
+    if number != 0:
+        team = target_list.teams.filter(number=number).first()
+        if team is None:
+            raise not_found()
+    rows = selectors.walk_order(
+        selectors.target_households(target_list=target_list, team_number=number if team is not None else None)
+    )
+    return target_list, team, rows
 
 
 @page
 def walk(request, list_id: int, number: int):
-    require(request.user, services.RECORD)
-    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
-    team = _team(target_list, number)
-    rows = selectors.walk_order(
-        selectors.target_households(target_list=target_list, team_number=number if team is not None else None)
-    )
+    target_list, team, rows = _walk_list(request, list_id, number)
     for row in rows:
         names = {m.person_id: m.person.full_name for m in row.members.all()}
         row.offer_lines = [  # type: ignore[attr-defined]  # for the template only, not a model field
@@ -188,14 +172,9 @@ def walk(request, list_id: int, number: int):
 
 @page
 def walk_pdf(request, list_id: int, number: int):
-    require(request.user, services.RECORD)
     from .pdf import walk_list_pdf
 
-    target_list = selectors.target_list_get(user=request.user, list_id=list_id)
-    team = _team(target_list, number)
-    rows = selectors.walk_order(
-        selectors.target_households(target_list=target_list, team_number=number if team is not None else None)
-    )
+    target_list, team, rows = _walk_list(request, list_id, number)
     response = HttpResponse(walk_list_pdf(target_list, team, rows), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="walk-list-{target_list.pk}-{number}.pdf"'
     return response

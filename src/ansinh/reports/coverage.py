@@ -34,6 +34,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.registry.models import Employment, Payout, Person
 from ansinh.rules import params
+from ansinh.rules._util import add_months
 
 from .models import CoveragePeriod, PeriodScheme
 
@@ -88,8 +89,8 @@ def _alive(day: dt.date, prefix: str = "") -> Q:
 
 
 def _informal(on: dt.date) -> Q:
-    youngest = on.replace(year=on.year - WORKING_AGE[0])
-    oldest = on.replace(year=on.year - WORKING_AGE[1] - 1)
+    youngest = add_months(on, -12 * WORKING_AGE[0])  # on 29 February, those born 28 February turn 15
+    oldest = add_months(on, -12 * (WORKING_AGE[1] + 1))
     return Q(employment__in=INFORMAL, birth_date__lte=youngest, birth_date__gt=oldest)
 
 

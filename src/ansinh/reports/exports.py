@@ -7,6 +7,8 @@ from typing import Any
 
 import xlsxwriter
 
+from ansinh.web.templatetags.humanize_vi import isodate, percent, thousands
+
 COLUMNS = [
     ("code", "Mã"),
     ("name", "Đơn vị"),
@@ -70,8 +72,7 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
     pdf.cell(
         0,
         6,
-        f"Ngày {result['on'][8:10]}/{result['on'][5:7]}/{result['on'][:4]} · mục tiêu BHYT "
-        f"{result['targets']['health_insurance']:.0%}",
+        f"Ngày {isodate(result['on'])} · mục tiêu BHYT {result['targets']['health_insurance']:.0%}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -92,9 +93,9 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
             if value is None:
                 text = "–"
             elif key in RATES:
-                text = f"{value * 100:.1f} %".replace(".", ",")
+                text = percent(value)
             elif isinstance(value, int):
-                text = f"{value:,}".replace(",", ".")
+                text = thousands(value)
             else:
                 text = str(value)[:40]
             pdf.cell(w, 6, text, border=1, align="L" if key in ("code", "name") else "R")

@@ -15,6 +15,7 @@ from ansinh.reports import coverage as figures
 from ansinh.reports.exports import coverage_pdf, coverage_xlsx
 
 from .charts import bar_chart, line_chart
+from .templatetags.humanize_vi import isodate
 from .views import page
 
 
@@ -49,9 +50,7 @@ def coverage_page(request):
     if result:
         target = result["targets"]["health_insurance"]
         charts["units"] = bar_chart([(r["name"], r["rate"]) for r in result["rows"][:15]], target=target)
-        charts["trend"] = line_chart(
-            [(p["on"][5:7] + "/" + p["on"][:4], p["rate"]) for p in points], target=target
-        )
+        charts["trend"] = line_chart([(isodate(p["on"][:7]), p["rate"]) for p in points], target=target)
     return render(
         request,
         "web/coverage.html",
