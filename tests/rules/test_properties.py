@@ -149,6 +149,10 @@ def test_batch_hi_equals_single_quotes(data: st.DataObject) -> None:
             assert out["monthly_premium"][i] == m.monthly_premium
             assert (ranks[i] or None) == m.rank
             i += 1
+    # One period for everyone takes a table look-up path; a period per row computes row by row: same answers.
+    per_row = batch.hi_household(on, gidx, ranks, np.full(len(gidx), months), province, groups, params)
+    for key, values in out.items():
+        assert per_row[key].tolist() == values.tolist(), key
 
 
 @settings(max_examples=60, deadline=None)

@@ -117,6 +117,9 @@ def test_voluntary_si_at_the_floor_for_a_poor_person_and_a_pension_estimate(clie
     assert response.status_code == 200
     assert "330.000 ₫" in html and "165.000 ₫" in html  # rules-vn.md §5: contribution and support
     assert "<svg" in html and "an estimate, not a decision" in html
+    assert "at most 20 times the base salary" in html  # vsi.ceiling_multiple on the date, not a literal
+    # the rules' assumptions, in the interface's language (the pure rules package cannot translate)
+    assert "Retires at the normal retirement age; contributions stop then." in html
     estimate = response.context["estimate"]
     assert estimate.law == "2024" and estimate.eligible and estimate.monthly_pension == 825_000  # 55 %
     assert "825.000 ₫" in html

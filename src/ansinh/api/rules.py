@@ -15,7 +15,9 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from ansinh.core.dates import format_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.money import format_vnd
 from ansinh.rules import cards, hi, pension, vsi
 from ansinh.rules._util import pct
 from ansinh.rules.errors import RuleError, RuleErrorCode
@@ -30,19 +32,19 @@ router = Router(tags=["rules"])
 
 def _vnd(x: object) -> str:
     try:
-        return f"{int(x):,}".replace(",", ".") + " ₫"  # type: ignore[call-overload]
+        return format_vnd(int(x))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(x)
 
 
 def _day(x: object) -> str:
     try:
-        return dt.date.fromisoformat(str(x)).strftime("%d/%m/%Y")
+        return format_date(dt.date.fromisoformat(str(x)))
     except ValueError:
         return str(x)
 
 
-def _either(limit: object) -> str:
+def or_list(limit: object) -> str:
     """ "3,6,12" -> "3, 6 or 12"."""
     items = [x.strip() for x in str(limit).split(",") if x.strip()]
     if len(items) < 2:
@@ -67,7 +69,7 @@ def rule_error_message(e: RuleError) -> str:
             "day": _day(limit)
         }
     if code == RuleErrorCode.HI_PERIOD_NOT_ALLOWED:
-        return _("A health-insurance card is bought for %(months)s months.") % {"months": _either(limit)}
+        return _("A health-insurance card is bought for %(months)s months.") % {"months": or_list(limit)}
     if code == RuleErrorCode.HI_NO_MEMBERS:
         return _("Add at least one person.")
     if code == RuleErrorCode.VSI_INCOME_BELOW_FLOOR:
@@ -75,12 +77,10 @@ def rule_error_message(e: RuleError) -> str:
             "amount": _vnd(limit)
         }
     if code == RuleErrorCode.VSI_INCOME_ABOVE_CEILING:
-        return _("The income can be at most %(amount)s (20 times the base salary on this date).") % {
-            "amount": _vnd(limit)
-        }
+        return _("The income can be at most %(amount)s (the ceiling on this date).") % {"amount": _vnd(limit)}
     if code == RuleErrorCode.VSI_MODE_NOT_ALLOWED:
         return _("Voluntary social insurance is paid for %(months)s months at a time.") % {
-            "months": _either(limit)
+            "months": or_list(limit)
         }
     if code == RuleErrorCode.VSI_ADVANCE_TOO_LONG:
         return _("Payment in advance is limited to %(years)s years.") % {"years": limit}
@@ -168,12 +168,6 @@ def parameters_json() -> list[dict[str, Any]]:
 # endpoints (response bodies are the rules' to_json(): a contract shared with the CLI)
 
 
-def _today() -> dt.date:
-    from ansinh.core.dates import today
-
-    return today()
-
-
 @router.get("/quote/hi", summary="Quote household or subsidised health insurance")
 def quote_hi(
     request,
@@ -185,7 +179,7 @@ def quote_hi(
 ) -> dict[str, Any]:
     """``members=N`` household-scheme members, or ``group=G`` one member of a group; repeat ``group`` for a
     household whose members are in different groups (in order; ``household`` members are ranked)."""
-    day = on or _today()
+    day = on or today()
     groups = [g for g in (group or []) if g]
     if groups and members not in (None, len(groups)):
         raise RuleError(
@@ -212,7 +206,7 @@ def quote_vsi(
 ) -> dict[str, Any]:
     groups = [g for g in (group or []) if g] or ["other"]
     return vsi.quote(
-        on or _today(), income, groups, months, advance_years, back_months, supported_months_so_far, province
+        on or today(), income, groups, months, advance_years, back_months, supported_months_so_far, province
     ).to_json()
 
 
@@ -246,7 +240,7 @@ def pension_estimate(
         months=extra_months,
         average_income=average_income,
         law=law,
-        on=on or _today(),
+        on=on or today(),
         support_received=support_received,
     ).to_json()
 

@@ -93,6 +93,18 @@ def villages_of(*, commune: Area) -> QuerySet[Area]:
     return Area.objects.filter(parent=commune, level=Level.VILLAGE).order_by("code")  # Tổ 2 before Tổ 10
 
 
+def province_choices() -> list[tuple[str, str]]:
+    """(code, name) of every current province, by name: the list is public (a province's top-up applies to
+    whoever lives there), so it is not scoped."""
+    return list(Area.objects.filter(level=Level.PROVINCE).order_by("name_folded").values_list("code", "name"))
+
+
+def default_province_code(*, user) -> str:
+    """The current province of the user's first area, or '' (no area, or only a legacy one)."""
+    area = user.areas.order_by("path").first()
+    return area.province_code if area is not None and not area.code.startswith(LEGACY_PREFIX) else ""
+
+
 def area_counts() -> dict:
     counts = {row["level"]: row["n"] for row in _count_by_level()}
     return {

@@ -10,12 +10,9 @@ from pathlib import Path
 
 import click
 
+from ansinh.core.money import format_vnd
+
 DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _vnd(x: int) -> str:
-    sign = "-" if x < 0 else ""
-    return f"{sign}{abs(x):,}".replace(",", ".") + " ₫"
 
 
 def _print(result: dict) -> None:
@@ -31,7 +28,7 @@ def _print(result: dict) -> None:
     shown = [(name, data) for name, data in columns if data is not None]
     click.echo(f"{'':<20}" + "".join(f"{name:>22}" for name, _ in shown))
     for key in ("premium", "state_support", "provincial_support", "payable"):
-        click.echo(f"{key:<20}" + "".join(f"{_vnd(data[key]):>22}" for _, data in shown))
+        click.echo(f"{key:<20}" + "".join(f"{format_vnd(data[key]):>22}" for _, data in shown))
 
 
 @click.group("rules", help="The rules over the registry.")

@@ -34,6 +34,16 @@ from .models import (
 )
 
 # Fields a caller may set on a person; anything else is refused, not ignored.
+BOOLEAN_FIELDS = {
+    "is_student",
+    "ethnic_minority_listed_commune",
+    "social_assistance",
+    "atk_commune",
+    "agricultural_household",
+    "island_commune",
+    "pension_recipient",
+    "do_not_contact",
+}
 PERSON_FIELDS = {
     "full_name",
     "birth_date",
@@ -48,26 +58,9 @@ PERSON_FIELDS = {
     "employment",
     "poverty",
     "poverty_year",
-    "is_student",
-    "ethnic_minority_listed_commune",
-    "social_assistance",
-    "atk_commune",
-    "agricultural_household",
-    "island_commune",
-    "pension_recipient",
     "payout_method",
-    "do_not_contact",
     "died_on",
-}
-BOOLEAN_FIELDS = {
-    "is_student",
-    "ethnic_minority_listed_commune",
-    "social_assistance",
-    "atk_commune",
-    "agricultural_household",
-    "island_commune",
-    "pension_recipient",
-    "do_not_contact",
+    *BOOLEAN_FIELDS,
 }
 
 

@@ -160,18 +160,12 @@ def hi_household(
         premium = t_premium.ravel()[cell]
         state = t_state.ravel()[cell]
         prov = t_prov.ravel()[cell]
-        support = state + prov
-        return {
-            "monthly_premium": monthly,
-            "premium": premium,
-            "state_support": state,
-            "provincial_support": prov,
-            "support": support,
-            "payable": premium - support,
-        }
-    premium = monthly * m
-    state = _round_mul_arr(premium, state_num[g], state_den[g])
-    prov = np.minimum(_round_mul_arr(premium, prov_num[prov_idx, g], prov_den[prov_idx, g]), premium - state)
+    else:
+        premium = monthly * m
+        state = _round_mul_arr(premium, state_num[g], state_den[g])
+        prov = np.minimum(
+            _round_mul_arr(premium, prov_num[prov_idx, g], prov_den[prov_idx, g]), premium - state
+        )
     support = state + prov
     return {
         "monthly_premium": monthly,

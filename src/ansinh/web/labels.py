@@ -40,3 +40,35 @@ def hi_group_label(code: str) -> str:
 
 def vsi_group_label(code: str) -> str:
     return str(VSI_GROUP_LABELS.get(code, code))
+
+
+# The pure rules package cannot translate (it never imports Django): the fixed sentences of a pension
+# estimate's ``assumptions`` (ansinh.rules.pension.estimate), in the interface's language.
+PENSION_ASSUMPTION_LABELS = {
+    "an estimate for consultation, not a decision on entitlement": gettext_lazy(
+        "An estimate for consultation, not a decision on entitlement."
+    ),
+    "retires at the normal retirement age, contributions stop then": gettext_lazy(
+        "Retires at the normal retirement age; contributions stop then."
+    ),
+    "no revaluation table in force on the pension start; incomes not revalued": gettext_lazy(
+        "No revaluation table is in force when the pension starts; incomes are not revalued."
+    ),
+    "the average income given is already revalued": gettext_lazy(
+        "The average income given is already revalued."
+    ),
+    "all years counted as contributed from 2014 for the lump sum": gettext_lazy(
+        "For the lump sum, every year is counted as contributed from 2014 on."
+    ),
+    "lump sum: state support received is deducted (unconfirmed)": gettext_lazy(
+        "Lump sum: the state support received is deducted (not yet confirmed)."
+    ),
+    "lump sum allowed here only when the minimum years are not met at retirement age": gettext_lazy(
+        "The lump sum is shown only when the minimum years are not reached at retirement age."
+    ),
+}
+
+
+def pension_assumption_label(text: str) -> str:
+    """A known assumption in the interface's language; one the list does not know yet, as the rules wrote it."""
+    return str(PENSION_ASSUMPTION_LABELS.get(text, text))

@@ -15,16 +15,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ansinh.api.rules import rule_error_message, value_json
-from ansinh.areas.models import Area, Level
+from ansinh.api.rules import or_list, rule_error_message, value_json
+from ansinh.areas.selectors import default_province_code, province_choices
 from ansinh.core.dates import parse_partial_date, today
 from ansinh.core.errors import ApplicationError
+from ansinh.core.money import format_vnd
 from ansinh.rules import hi, pension, vsi
 from ansinh.rules._util import pct
 from ansinh.rules.errors import RuleError
 from ansinh.rules.params import Parameters, Value, default
 
-from .labels import VSI_GROUP_LABELS, hi_group_label
+from .labels import VSI_GROUP_LABELS, hi_group_label, pension_assumption_label
+from .templatetags.humanize_vi import thousands
 
 PARAMETER_FAMILIES = {
     "base_salary": gettext_lazy("Base salary / reference level"),
@@ -44,22 +46,21 @@ CHART_YEARS = 40
 # reading the form
 
 
-def _day(text: str | None, *, required: bool = True) -> tuple[dt.date | None, str | None]:
-    """'dd/mm/yyyy' or 'yyyy-mm-dd' -> (date, None), or (None, message)."""
+_FULL_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _day(text: str | None) -> tuple[dt.date | None, str | None]:
+    """'dd/mm/yyyy' or 'yyyy-mm-dd' -> (date, None), or (None, message): a quote needs the day, so the partial
+    dates `parse_partial_date` also takes (a year, a month) are refused here."""
     text = (text or "").strip()
     if not text:
-        return None, (_("Enter a date.") if required else None)
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text) or re.fullmatch(
-        r"(\d{4})-(\d{1,2})-(\d{1,2})", text
-    )
-    if not m:
+        return None, _("Enter a date.")
+    if not _FULL_DATE.fullmatch(text):
         return None, _("Write the date as dd/mm/yyyy.")
-    a, b, c = (int(x) for x in m.groups())
-    y, mo, d = (c, b, a) if len(m.group(3)) == 4 else (a, b, c)
     try:
-        return dt.date(y, mo, d), None
-    except ValueError:
-        return None, _("%(value)s is not a date that exists.") % {"value": text}
+        return parse_partial_date(text, field="on")[0], None
+    except ApplicationError as e:  # 31/02/2025
+        return None, e.message
 
 
 def _whole(text: str | None, *, field_label: str, minimum: int = 0) -> tuple[int | None, str | None]:
@@ -71,15 +72,6 @@ def _whole(text: str | None, *, field_label: str, minimum: int = 0) -> tuple[int
     if value < minimum:
         return None, _("Enter at least %(minimum)s.") % {"minimum": minimum}
     return value, None
-
-
-def _provinces() -> list[tuple[str, str]]:
-    return list(Area.objects.filter(level=Level.PROVINCE).order_by("name_folded").values_list("code", "name"))
-
-
-def _default_province(user) -> str:
-    area = user.areas.order_by("path").first()
-    return area.province_code if area is not None and not area.code.startswith("legacy:") else ""
 
 
 def _show_rule_error(errors: dict[str, str], e: RuleError, fields: dict[str, str], fallback: str) -> None:
@@ -133,7 +125,7 @@ def hi_calculator(request):
         errors["on"] = message
     months_text = g.get("months", "12")
     months = int(months_text) if months_text.isdigit() else 0
-    province = g.get("province", _default_province(request.user) if "on" not in g else "")
+    province = g.get("province", default_province_code(user=request.user) if "on" not in g else "")
     rows: list[dict[str, Any]] = [
         {"index": i, "group": code, "error": None, "quote": None, "basis": ""}
         for i, code in enumerate(groups)
@@ -157,7 +149,9 @@ def hi_calculator(request):
                 "day": first.strftime("%d/%m/%Y") if first else "?"
             }
     if months not in periods:
-        errors["months"] = _("Choose 3, 6 or 12 months.")
+        errors["months"] = _("A health-insurance card is bought for %(months)s months.") % {
+            "months": or_list(",".join(map(str, periods)))
+        }
     quote = None
     if day is not None and not errors and not any(r["error"] for r in rows):
         try:
@@ -199,7 +193,7 @@ def hi_calculator(request):
         "months": months,
         "periods": periods,
         "province": province,
-        "provinces": _provinces(),
+        "provinces": province_choices(),
         "errors": errors,
         "max_members": MAX_MEMBERS,
     }
@@ -289,9 +283,12 @@ def vsi_calculator(request):
     if message:
         errors["on"] = message
     floor_default = ""
+    ceiling_multiple = support_max_months = None  # for the hints: the law's figures on the date, not literals
     if day is not None:
         try:
-            floor_default = f"{p.get('poverty_line_rural', day).value:,}".replace(",", ".")
+            floor_default = thousands(p.get("poverty_line_rural", day).value)
+            ceiling_multiple = p.get("vsi.ceiling_multiple", day).value
+            support_max_months = p.get("vsi.support_max_months", day).value
         except RuleError as e:
             errors["on"] = rule_error_message(e)
     income_text = g.get("income") or floor_default
@@ -325,7 +322,7 @@ def vsi_calculator(request):
         errors["years"] = message
     elif years is not None and years > 50:
         errors["years"] = _("Enter at most 50 years.")
-    province = g.get("province", _default_province(request.user) if "on" not in g else "")
+    province = g.get("province", default_province_code(user=request.user) if "on" not in g else "")
 
     quote = estimate = chart = None
     fields = {
@@ -369,13 +366,16 @@ def vsi_calculator(request):
             "province": province,
         },
         "errors": errors,
+        "ceiling_multiple": ceiling_multiple,
+        "support_max_months": support_max_months,
         "groups": [(c, str(VSI_GROUP_LABELS[c])) for c in vsi.GROUPS],
         "modes": VSI_MODES,
-        "provinces": _provinces(),
+        "provinces": province_choices(),
         "quote": quote,
         "estimate": estimate,
         "chart": chart,
         "rate_percent": pct(estimate.rate) if estimate else "",
+        "assumptions": [pension_assumption_label(a) for a in estimate.assumptions] if estimate else [],
         "references": _refs(list(quote.references) + list(estimate.references if estimate else ()))
         if quote
         else [],
@@ -397,9 +397,9 @@ def _display(value: Any, unit: str) -> str:
     if value is None:
         return _("(rule ends)")
     if isinstance(shown, int) and unit.upper().startswith("VND"):
-        return f"{shown:,}".replace(",", ".") + " ₫"
+        return format_vnd(shown)
     if isinstance(shown, int) and shown >= 10_000:
-        return f"{shown:,}".replace(",", ".")
+        return thousands(shown)
     if isinstance(shown, dict):
         return _mapping(shown) or "—"
     if isinstance(shown, list):
