@@ -12,7 +12,8 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -96,12 +97,29 @@ def _persons(actor, person_ids: list[int], *, lock: bool = False) -> list[Person
     return people
 
 
-def _household_rank_offset(persons: list[Person], on: dt.date) -> int:
+class Quotable(Protocol):
+    """What a quote reads of a person: a Person, or a lighter record read in bulk (a target list's candidates)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def province_code(self) -> str: ...
+    @property
+    def ethnicity(self) -> str: ...
+    @property
+    def poverty(self) -> str: ...
+    @property
+    def island_commune(self) -> bool: ...
+
+
+def _household_rank_offset(persons: Sequence[Quotable], on: dt.date) -> int:
     """Household members already enrolled through the household scheme this year count before these ones
     (rules-vn.md §2: the reduction counts household-scheme members of the same fiscal year)."""
     from ansinh.registry.models import Membership
 
-    membership = Membership.objects.filter(person=persons[0], ended_on__isnull=True).first()
+    membership = Membership.objects.filter(person_id=persons[0].pk, ended_on__isnull=True).first()
     if membership is None:
         return 0
     members = Membership.objects.filter(household_id=membership.household_id, ended_on__isnull=True).values(
@@ -111,7 +129,7 @@ def _household_rank_offset(persons: list[Person], on: dt.date) -> int:
         HICoverage.objects.filter(
             person_id__in=members, group=HOUSEHOLD, is_void=False, enrollment__paid_on__year=on.year
         )
-        .exclude(person__in=persons)
+        .exclude(person_id__in=[p.pk for p in persons])
         .values("person_id")
         .distinct()
         .count()
@@ -125,7 +143,7 @@ def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, s
     out: dict[int, set[int]] = defaultdict(set)
     for household_id, person_id in (
         HICoverage.objects.filter(
-            person__memberships__household_id__in=households,
+            person__memberships__household_id__any=households,
             person__memberships__ended_on__isnull=True,
             group=HOUSEHOLD,
             is_void=False,
@@ -138,7 +156,7 @@ def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, s
     return out
 
 
-def vsi_groups_of(person: Person) -> list[str]:
+def vsi_groups_of(person: Quotable) -> list[str]:
     groups = ["other"]
     if person.poverty == "poor":
         groups.append("poor")
@@ -151,17 +169,17 @@ def vsi_groups_of(person: Person) -> list[str]:
     return groups
 
 
-def supported_months_so_far(person: Person) -> int:
+def supported_months_so_far(person: Quotable) -> int:
     from django.db.models import Sum
 
-    rows = VSIContribution.objects.filter(person=person, is_void=False)
+    rows = VSIContribution.objects.filter(person_id=person.pk, is_void=False)
     return rows.aggregate(s=Sum("supported_months"))["s"] or 0
 
 
 def compute_quote(
     *,
     scheme: str,
-    persons: list[Person],
+    persons: Sequence[Quotable],
     months: int,
     on: dt.date,
     group: str | None = None,

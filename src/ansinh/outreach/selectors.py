@@ -48,7 +48,7 @@ class HouseholdRef(NamedTuple):
 class CandidateRow:
     key: str  # "h<household id>" or "p<person id>" for a person without a household
     household: HouseholdRef | None
-    persons: list[Person]
+    persons: list[Candidate]
     reasons: dict[int, list[str]]
     facts: dict[int, PersonFacts]
     priority: int
@@ -97,40 +97,29 @@ def _coverage_facts(people: Q, *, on: dt.date, vsi: bool = True) -> dict[int, Pe
     return facts
 
 
-# What a target list reads of each person of its area: the criteria, the household's label, the quotes (the
-# province; voluntary SI's groups) and the list's rows. Only these columns are loaded, for every living person
-# of the area in one query, and the people who meet a criterion become Person objects without another query
-# (another field, if ever read, is fetched by Django on access: slower, never wrong).
-_PERSON_FIELDS = {
-    "id",
-    "full_name",
-    "province_code",
-    "commune_id",
-    "village_id",
-    "ethnicity",
-    "poverty",
-    "island_commune",
-    "pension_recipient",
-    "payout_method",
-    "do_not_contact",
-}
-
-
-class _Resident(NamedTuple):
-    """A living person of the list's area as first read: what the criteria and the labels need, and the values
-    of ``_PERSON_FIELDS`` to make the Person of one who meets a criterion."""
+class Candidate(NamedTuple):
+    """A living person of a target list's area as the list reads them: what the criteria, the labels, the quotes
+    (``enrollment.services.Quotable``) and the list's rows need, with their household and last voluntary-SI
+    month. Read as values for every person of the area who may meet a criterion: a Person instance per row cost
+    more than the rest of the read."""
 
     pk: int
-    household_id: int | None
     full_name: str
+    province_code: str
+    commune_id: int
+    village_id: int | None
+    ethnicity: str
+    poverty: str
+    island_commune: bool
     pension_recipient: bool
     payout_method: str
+    do_not_contact: bool
+    household_id: int | None
     vsi_last_month: dt.date | None
-    row: tuple  # the values of _PERSON_FIELDS, then household_id and vsi_last_month
 
 
 def reasons_of(
-    person: Person | _Resident,
+    person: Person | Candidate,
     f: PersonFacts,
     *,
     on: dt.date,
@@ -181,7 +170,6 @@ def target_candidates(
     open_membership = Membership.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
     # The last voluntary-SI month, read from vsi_person_idx for each person (cheaper than grouping the table).
     last_vsi = VSIContribution.objects.filter(person=OuterRef("pk"), is_void=False).order_by("-last_month")
-    fields = [f.attname for f in Person._meta.concrete_fields if f.attname in _PERSON_FIELDS]
     # Someone covered on the date by a period that runs past the expiry window meets no health-insurance
     # criterion; unless they are due for voluntary SI or paid a pension in cash they cannot be on the list, and
     # are not read. (Their card still counts for their household's mix: see ``insured_elsewhere`` below.)
@@ -205,20 +193,8 @@ def target_candidates(
         )
         .order_by("pk")
     )
-    at = {name: fields.index(name) for name in ("id", "full_name", "pension_recipient", "payout_method")}
-    residents = [
-        _Resident(
-            v[at["id"]],
-            v[-2],
-            v[at["full_name"]],
-            v[at["pension_recipient"]],
-            v[at["payout_method"]],
-            v[-1],
-            v,
-        )
-        for v in people.values_list(*fields, "household_id", "vsi_last_month")
-    ]
-    facts = _coverage_facts(Q(person_id__in=[r.pk for r in residents]), on=on, vsi=False)
+    residents = list(map(Candidate._make, people.values_list(*Candidate._fields)))
+    facts = _coverage_facts(Q(person_id__any=[r.pk for r in residents]), on=on, vsi=False)
     for r in residents:
         if r.vsi_last_month is not None:
             facts[r.pk].vsi_last_month = r.vsi_last_month
@@ -229,26 +205,25 @@ def target_candidates(
         reasons = [c for c in all_reasons if c in chosen]
         if not reasons:
             continue
-        person = Person.from_db(people.db, fields, r.row[:-2])
         key = f"h{r.household_id}" if r.household_id else f"p{r.pk}"
         row = rows.get(key)
         if row is None:
             row = rows[key] = CandidateRow(
                 key=key, household=None, persons=[], reasons={}, facts={}, priority=99
             )
-        row.persons.append(person)
-        row.reasons[person.pk] = reasons
-        row.facts[person.pk] = facts[person.pk]
+        row.persons.append(r)
+        row.reasons[r.pk] = reasons
+        row.facts[r.pk] = facts[r.pk]
 
     household_ids = [int(k[1:]) for k in rows if k.startswith("h")]
     households = {
         h[0]: HouseholdRef(*h)
-        for h in Household.objects.filter(pk__in=household_ids).values_list(*HouseholdRef._fields)
+        for h in Household.objects.filter(pk__any=household_ids).values_list(*HouseholdRef._fields)
     }
     names = {r.pk: r.full_name for r in residents}
     heads = {h.head_id for h in households.values() if h.head_id is not None}
     if heads - names.keys():  # a head living outside the area, or deceased
-        names.update(Person.objects.filter(pk__in=heads - names.keys()).values_list("pk", "full_name"))
+        names.update(Person.objects.filter(pk__any=heads - names.keys()).values_list("pk", "full_name"))
     # A household is mixed when some of its living members hold a valid card and others do not. That changes
     # the priority of a row with an uninsured member only, and such a row already has a member without a card:
     # it is mixed as soon as one living member holds a valid card. A member living in the area is known from
@@ -264,7 +239,7 @@ def target_candidates(
     in_doubt = [hid for hid in uninsured_rows if hid not in insured_here]
     insured_elsewhere = set(
         Membership.objects.filter(
-            household_id__in=in_doubt,
+            household_id__any=in_doubt,
             ended_on__isnull=True,
             person__died_on__isnull=True,
             person__hi_coverage__is_void=False,

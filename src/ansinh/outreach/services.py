@@ -168,7 +168,7 @@ def _prefetch(rows: list[CandidateRow], on: dt.date) -> _Prefetched:
     vsi_people = [p.pk for r in rows for p in r.persons if Criterion.VSI_DUE in r.reasons[p.pk]]
     last: dict[int, VSIContribution] = {}
     supported: dict[int, int] = defaultdict(int)
-    for c in VSIContribution.objects.filter(person_id__in=vsi_people, is_void=False).order_by(
+    for c in VSIContribution.objects.filter(person_id__any=vsi_people, is_void=False).order_by(
         "last_month", "pk"
     ):
         last[c.person_id] = c  # ordered: the last one wins
