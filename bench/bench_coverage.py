@@ -59,6 +59,7 @@ PROVINCE = "15"
 TARGET_MS = 500
 TARGET_RATIO = 1.5
 TARGET_LIST_MS = 200
+TARGET_LIST_RUNS = 7
 CRITERIA = ["uninsured", "lapsed", "expiring", "vsi_due", "cash_pension"]
 
 
@@ -668,12 +669,13 @@ def bench_target_list(on: dt.date, repeat: int) -> dict:
     services.target_candidates = timing("read", original[0])  # type: ignore[assignment]
     services.price_rows = timing("price", original[1])  # type: ignore[assignment]
     try:
-        _create_ms, totals, target_list = timed(create, min(repeat, 3))
+        _create_ms, totals, target_list = timed(create, TARGET_LIST_RUNS)
     except Exception as e:  # the service is being changed: report, do not fail the benchmark
         log(f"  target list failed: {type(e).__name__}: {e}")
         return {"error": f"failed: {type(e).__name__}: {e}"}
     finally:
         services.target_candidates, services.price_rows = original  # type: ignore[assignment]
+    floor = target_list_floor(create, target_list.pk)  # type: ignore[attr-defined]
     read, price = phases["read"][1:], phases["price"][1:]  # the warm-up's left out
     out = {"commune": f"{commune.name} ({commune.code})", "persons": median["n"],
            "create_ms": statistics.median(totals), "read_ms": statistics.median(read),
@@ -681,9 +683,71 @@ def bench_target_list(on: dt.date, repeat: int) -> dict:
            "write_ms": statistics.median(t - r - p for t, r, p in zip(totals, read, price, strict=True)),
            "households": target_list.households.count(),  # type: ignore[attr-defined]
            "members": sum(len(row.persons) for row in last["read"]),
-           "offers": sum(len(offers) for _row, offers in last["price"])}  # fmt: skip
+           "offers": sum(len(offers) for _row, offers in last["price"]), **floor}  # fmt: skip
     log(f"  target list: {out}")
     return out
+
+
+def target_list_floor(create: Callable[[], object], list_id: int) -> dict:
+    """What the same list costs with no Python work at all, on this machine: the reads replayed through psycopg
+    (the very statements and parameters one ``target_list_create`` sent, result rows fetched), and the writes as
+    raw COPY of the list's rows already encoded (read back from a list ansinh wrote), into the same tables with
+    the same constraints, committed. Nothing about pricing, ordering or splitting is in it: it is the cost of the
+    tables, not of a way to fill them."""
+    from django.db import connection
+
+    statements: list[tuple[str, object]] = []
+
+    def capture(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and not many:
+            statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        create()
+    url = connection.settings_dict
+    dsn = f"postgresql://{url['USER']}@{url['HOST']}:{url['PORT']}/{url['NAME']}"
+    households = "outreach_targethousehold"
+    h_cols = ("target_list_id, position, household_id, commune_id, village_id, address, label, priority, offers, "
+              "team_id, status, follow_up_on, province_code")  # fmt: skip
+    m_cols = "target_household_id, person_id, reasons, card_valid_to, do_not_contact, province_code"
+    with psycopg.connect(dsn, options="-c jit=off") as conn:  # as ansinh's connections (settings/base.py)
+
+        def copy_out(query: str) -> bytes:
+            with conn.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT") as copy:
+                return b"".join(bytes(chunk) for chunk in copy)
+
+        mine = f"SELECT id FROM {households} WHERE target_list_id = {int(list_id)}"  # noqa: S608 (constants)
+        h_data = copy_out(f"SELECT {h_cols} FROM {households} WHERE id IN ({mine}) ORDER BY position")  # noqa: S608
+        m_data = copy_out(f"SELECT {m_cols} FROM outreach_targetmember WHERE target_household_id IN ({mine}) "  # noqa: S608
+                          "ORDER BY id")
+        conn.commit()
+
+        def reads():
+            cur = psycopg.ClientCursor(conn)  # the binding Django uses
+            for sql, params in statements:
+                cur.execute(sql, params)
+                cur.fetchall()
+            conn.commit()
+
+        def writes():  # the same rows once more, beside the originals (the list has no unique position)
+            with conn.cursor() as cur:
+                with cur.copy(f"COPY {households} ({h_cols}) FROM STDIN") as copy:
+                    copy.write(h_data)
+                with cur.copy(f"COPY outreach_targetmember ({m_cols}) FROM STDIN") as copy:
+                    copy.write(m_data)
+            conn.commit()
+
+        last_id = conn.execute(f"SELECT max(id) FROM {households}").fetchone()[0]  # noqa: S608 (constant)
+        read_ms = timed(reads, TARGET_LIST_RUNS)[0]
+        write_ms = timed(writes, TARGET_LIST_RUNS)[0]
+        rows = len(h_data.splitlines()) + len(m_data.splitlines())
+        conn.execute("DELETE FROM outreach_targetmember WHERE target_household_id > %s", [last_id])  # the copies
+        conn.execute(f"DELETE FROM {households} WHERE id > %s", [last_id])  # noqa: S608 (constant)
+        conn.commit()
+    log(f"  target list floor: reads {read_ms:.0f} ms ({len(statements)} statements), writes {write_ms:.0f} ms")
+    return {"floor_read_ms": read_ms, "floor_write_ms": write_ms, "floor_statements": len(statements),
+            "floor_rows": rows}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -780,7 +844,7 @@ def report(on: dt.date, sizes: list[dict], repeat: int, others: list[str]) -> st
         lines += [
             f"Commune of median size {tl['commune']}, {tl['persons']:,} persons; all criteria "
             f"({', '.join(CRITERIA)}), one team, built by a communication officer of the province; median of "
-            f"{min(repeat, 3)} after a warm-up. The parts are timed inside the same calls (the rest is the whole "
+            f"{TARGET_LIST_RUNS} after a warm-up. The parts are timed inside the same calls (the rest is the whole "
             "call less the read and the pricing); medians, so they need not add up exactly.",
             "",
             "| what | ms | rows |",
@@ -792,6 +856,12 @@ def report(on: dt.date, sizes: list[dict], repeat: int, others: list[str]) -> st
             f"{tl['offers']:,} offers |",
             f"| of which the rest: checks, writing the list, teams, the audit event, the commit | "
             f"{tl['write_ms']:.0f} | {tl['households'] + tl['members']:,} rows |",
+            f"| floor, reads: the {tl['floor_statements']} SELECT statements of one call replayed through psycopg "
+            f"| {tl['floor_read_ms']:.0f} | |",
+            f"| floor, writes: the same rows by raw `COPY` of rows already encoded, same constraints, commit "
+            f"| {tl['floor_write_ms']:.0f} | {tl['floor_rows']:,} rows |",
+            f"| floor, together (no Python work: no criteria, pricing, ordering or splitting) "
+            f"| {tl['floor_read_ms'] + tl['floor_write_ms']:.0f} | |",
             "",
             f"Target under {TARGET_LIST_MS} ms: {_verdict(tl['create_ms'] < TARGET_LIST_MS)}.",
         ]
