@@ -184,6 +184,15 @@ def test_an_income_under_the_floor_is_refused_naming_the_field(desk):
     assert not Enrollment.objects.exists()
 
 
+def test_a_rule_refusal_at_the_desk_is_in_plain_words_in_the_agents_language(desk):
+    from django.utils import translation
+
+    with translation.override("vi"), pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-vsi-vi", scheme="vsi", person_ids=[desk["members"][0].pk], months=1, income=1000)
+    assert e.value.message.startswith("Mức thu nhập phải từ ")  # not the rule's English detail
+    assert "₫" in e.value.message and "voluntary SI income" not in e.value.message
+
+
 def test_an_agent_cannot_enroll_people_outside_their_areas(desk, communes):
     admin = make_user(role="administrator", areas=["01"])
     stranger = make_person(admin, area_code=communes["other"].code)

@@ -8,91 +8,23 @@ rules (the same JSON as ``ansinh quote hi --json`` and friends). A `RuleError` b
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from ansinh.core.dates import format_date, today
+from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.core.money import format_vnd
+from ansinh.core.rule_errors import rule_error_message
 from ansinh.rules import cards, hi, pension, vsi
-from ansinh.rules._util import pct
 from ansinh.rules.errors import RuleError, RuleErrorCode
-from ansinh.rules.params import Parameter, default
+from ansinh.rules.params import Parameter, default, value_json
 
 router = Router(tags=["rules"])
 
 
 # ------------------------------------------------------------------------------------------------------
-# errors in plain words (shared with the calculator pages)
-
-
-def _vnd(x: object) -> str:
-    try:
-        return format_vnd(int(x))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return str(x)
-
-
-def _day(x: object) -> str:
-    try:
-        return format_date(dt.date.fromisoformat(str(x)))
-    except ValueError:
-        return str(x)
-
-
-def or_list(limit: object) -> str:
-    """ "3,6,12" -> "3, 6 or 12"."""
-    items = [x.strip() for x in str(limit).split(",") if x.strip()]
-    if len(items) < 2:
-        return ", ".join(items)
-    return _("%(some)s or %(last)s") % {"some": ", ".join(items[:-1]), "last": items[-1]}
-
-
-def rule_error_message(e: RuleError) -> str:
-    """What to tell a person at the desk when a rule refuses the input (translated, plain words)."""
-    limit = e.limit
-    code = e.code
-    if code == RuleErrorCode.PARAMETER_NOT_IN_FORCE:
-        return _(
-            "ansinh knows no legal figures for this date: the earliest date it can quote is %(day)s."
-        ) % {"day": _day(limit)}
-    if code == RuleErrorCode.PARAMETER_ENDED:
-        return _("This rule ended on %(day)s and does not apply on this date.") % {"day": _day(limit)}
-    if code in (RuleErrorCode.HI_UNKNOWN_GROUP, RuleErrorCode.VSI_UNKNOWN_GROUP):
-        return _("Unknown group. Choose one from the list.")
-    if code == RuleErrorCode.HI_GROUP_NOT_IN_FORCE:
-        return _("This group has no state support on this date (it starts on %(day)s).") % {
-            "day": _day(limit)
-        }
-    if code == RuleErrorCode.HI_PERIOD_NOT_ALLOWED:
-        return _("A health-insurance card is bought for %(months)s months.") % {"months": or_list(limit)}
-    if code == RuleErrorCode.HI_NO_MEMBERS:
-        return _("Add at least one person.")
-    if code == RuleErrorCode.VSI_INCOME_BELOW_FLOOR:
-        return _("The income must be at least %(amount)s (the rural poverty line on this date).") % {
-            "amount": _vnd(limit)
-        }
-    if code == RuleErrorCode.VSI_INCOME_ABOVE_CEILING:
-        return _("The income can be at most %(amount)s (the ceiling on this date).") % {"amount": _vnd(limit)}
-    if code == RuleErrorCode.VSI_MODE_NOT_ALLOWED:
-        return _("Voluntary social insurance is paid for %(months)s months at a time.") % {
-            "months": or_list(limit)
-        }
-    if code == RuleErrorCode.VSI_ADVANCE_TOO_LONG:
-        return _("Payment in advance is limited to %(years)s years.") % {"years": limit}
-    if code == RuleErrorCode.VSI_BAD_MONTHS:
-        return _("Choose payment in advance or back-payment, not both.")
-    if code == RuleErrorCode.CARD_BAD_MONTHS:
-        return _("A card is bought for 1 to %(months)s months.") % {"months": limit}
-    if code == RuleErrorCode.CARD_BAD_DATES:
-        return _("The date of birth is after the payment date.")
-    if code == RuleErrorCode.BAD_INPUT and limit is not None:
-        return _("Enter a whole number of at least %(limit)s.") % {"limit": limit}
-    return _("This value cannot be used: %(detail)s") % {"detail": e.message}
+# errors and parameters as JSON
 
 
 def rule_error_json(e: RuleError) -> dict[str, Any]:
@@ -101,40 +33,6 @@ def rule_error_json(e: RuleError) -> dict[str, Any]:
         out["limit"] = e.limit if isinstance(e.limit, int | str) else str(e.limit)
     out["detail"] = e.message  # the rule's own words, naming the legal source and the limit
     return out
-
-
-# ------------------------------------------------------------------------------------------------------
-# parameters as JSON
-
-
-def _decimal(x: Fraction) -> str:
-    """An exact decimal string when the fraction has one (3/2 -> "1.5"), else "n/d"."""
-    d = x.denominator
-    for prime in (2, 5):
-        while d % prime == 0:
-            d //= prime
-    if d != 1:
-        return f"{x.numerator}/{x.denominator}"
-    text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def value_json(value: Any, unit: str) -> Any:
-    """A parameter value as JSON, exactly: shares of a rate as percent strings ("4.5%"), other fractions as
-    decimal strings, integers as integers."""
-    if isinstance(value, bool) or value is None or isinstance(value, int | str):
-        return value
-    if isinstance(value, Fraction):
-        if "rate" in unit:
-            return pct(value)
-        if value.denominator == 1:
-            return value.numerator
-        return _decimal(value)
-    if isinstance(value, dict):
-        return {str(k): value_json(v, unit) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [value_json(v, unit) for v in value]
-    return str(value)
 
 
 def parameter_json(p: Parameter) -> dict[str, Any]:

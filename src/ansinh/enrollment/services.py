@@ -24,6 +24,7 @@ from ansinh.core.audit import audit_batch, audit_record
 from ansinh.core.dates import format_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import format_vnd
+from ansinh.core.rule_errors import application_error
 from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStatus
 from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
@@ -58,10 +59,6 @@ def lookback_window(paid_on: dt.date) -> dict[str, dt.date]:
         "lookback_to": paid_on - dt.timedelta(days=1),
         "lookback_from_month": start.replace(day=1),
     }
-
-
-def _rule_error(e: RuleError) -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, e.message, field=e.field)
 
 
 def _persons(actor, person_ids: list[int], *, lock: bool = False) -> list[Person]:
@@ -245,7 +242,7 @@ def compute_quote(
                 ErrorCode.INVALID, _("Unknown scheme %(s)s.") % {"s": scheme}, field="scheme"
             )
     except RuleError as e:
-        raise _rule_error(e) from None
+        raise application_error(e) from None
     return {
         "scheme": scheme,
         "on": on.isoformat(),
@@ -374,7 +371,7 @@ def _hi_plan(
         try:
             plan.append(card_rules.card_validity(paid_on, months, previous_valid_to=previous, born=born))
         except RuleError as e:
-            raise _rule_error(e) from None
+            raise application_error(e) from None
     return plan
 
 

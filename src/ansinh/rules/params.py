@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -427,3 +428,38 @@ def references_json(values: Iterable[Value]) -> list[dict[str, Any]]:
             seen.add(key)
             out.append(v.reference_json())
     return out
+
+
+# values as JSON (the API's parameters and the rules page)
+
+
+def _decimal(x: Fraction) -> str:
+    """An exact decimal string when the fraction has one (3/2 -> "1.5"), else "n/d"."""
+    d = x.denominator
+    for prime in (2, 5):
+        while d % prime == 0:
+            d //= prime
+    if d != 1:
+        return f"{x.numerator}/{x.denominator}"
+    text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def value_json(value: Any, unit: str) -> Any:
+    """A parameter value as JSON, exactly: shares of a rate as percent strings ("4.5%"), other fractions as
+    decimal strings, integers as integers."""
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, Fraction):
+        if "rate" in unit:
+            from ._util import pct  # _util imports this module
+
+            return pct(value)
+        if value.denominator == 1:
+            return value.numerator
+        return _decimal(value)
+    if isinstance(value, dict):
+        return {str(k): value_json(v, unit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [value_json(v, unit) for v in value]
+    return str(value)

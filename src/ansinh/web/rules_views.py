@@ -2,7 +2,7 @@
 
 Every calculator is a GET form (a quote changes nothing, and a link to it can be shared); htmx re-renders the
 result on each change, and the submit button does the same without JavaScript. A rule that refuses the input
-is shown on the field at fault, in plain words (`ansinh.api.rules.rule_error_message`)."""
+is shown on the field at fault, in plain words (`ansinh.core.rule_errors.rule_error_message`)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,17 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ansinh.api.rules import or_list, rule_error_message, value_json
 from ansinh.areas.selectors import default_province_code, province_choices
 from ansinh.core.dates import parse_partial_date, today
 from ansinh.core.errors import ApplicationError
 from ansinh.core.money import format_vnd
+from ansinh.core.rule_errors import or_list, rule_error_message
 from ansinh.rules import hi, pension, vsi
 from ansinh.rules._util import pct
 from ansinh.rules.errors import RuleError
-from ansinh.rules.params import Parameters, Value, default
+from ansinh.rules.params import Parameters, Value, default, value_json
 
+from .charts import axis_scale, coord
 from .labels import VSI_GROUP_LABELS, hi_group_label, pension_assumption_label
 from .templatetags.humanize_vi import thousands
 
@@ -205,18 +206,10 @@ def hi_calculator(request):
 # the voluntary SI and pension calculator
 
 
-def _n(x: float) -> str:
-    """An SVG coordinate, written the same in every language (templates would localise a float: 12,5)."""
-    return f"{x:.1f}".rstrip("0").rstrip(".")
-
-
 def _chart(points: list[tuple[int, int, bool]], chosen: int, min_years: int) -> dict[str, Any]:
     """Coordinates of an inline SVG bar chart: monthly pension (y) against years of contribution (x)."""
     width, height, left, right, top, bottom = 720, 280, 84, 12, 22, 40
-    top_value = max([v for _y, v, _e in points] + [1])
-    magnitude = 10 ** max(0, len(str(top_value)) - 1)
-    step = magnitude if top_value // magnitude >= 4 else max(1, magnitude // 2)
-    ceiling = -(-top_value // step) * step
+    ceiling, step = axis_scale(max([v for _y, v, _e in points] + [1]))
     plot_w, plot_h = width - left - right, height - top - bottom
     base = top + plot_h
     slot = plot_w / len(points)
@@ -225,20 +218,24 @@ def _chart(points: list[tuple[int, int, bool]], chosen: int, min_years: int) -> 
         h = plot_h * value / ceiling if eligible else 2
         bars.append(
             {
-                "x": _n(left + i * slot + slot * 0.15),
-                "w": _n(slot * 0.7),
-                "y": _n(base - h),
-                "h": _n(h),
+                "x": coord(left + i * slot + slot * 0.15),
+                "w": coord(slot * 0.7),
+                "y": coord(base - h),
+                "h": coord(h),
                 "years": years,
                 "value": value,
                 "eligible": eligible,
                 "chosen": years == chosen,
-                "label_x": _n(left + i * slot + slot / 2),
+                "label_x": coord(left + i * slot + slot / 2),
                 "show_label": years % 5 == 0 or years in (1, chosen),
             }
         )
     ticks = [
-        {"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
+        {
+            "value": v,
+            "y": coord(base - plot_h * v / ceiling),
+            "label_y": coord(base - plot_h * v / ceiling + 4),
+        }
         for v in range(0, ceiling + 1, step)
     ]
     threshold = left + (min_years - 1) * slot if 1 <= min_years <= len(points) else None
@@ -253,8 +250,8 @@ def _chart(points: list[tuple[int, int, bool]], chosen: int, min_years: int) -> 
         "label_y": str(base + 16),
         "bars": bars,
         "ticks": ticks,
-        "threshold_x": _n(threshold) if threshold is not None else None,
-        "threshold_label_x": _n(threshold + 4) if threshold is not None else None,
+        "threshold_x": coord(threshold) if threshold is not None else None,
+        "threshold_label_x": coord(threshold + 4) if threshold is not None else None,
         "threshold_label_y": str(top - 8),
         "axis_y": str(height - 6),
     }
@@ -268,9 +265,16 @@ def _pension_points(sex: str, born: dt.date | None, income: int, on: dt.date) ->
     return out
 
 
-VSI_MODES = [("1", 1, None), ("3", 3, None), ("6", 6, None), ("12", 12, None)] + [
-    (f"a{n}", None, n) for n in range(1, 6)
-]
+def vsi_modes(p: Parameters, day: dt.date | None) -> list[tuple[str, int | None, int | None]]:
+    """How a person may pay voluntary SI on the date, as (choice, months, years in advance): every
+    ``vsi.payment_modes`` period, then 1 to ``vsi.advance_max_years`` years in advance. Without a date (or
+    figures for it), the latest figures in force, so that the form still shows its choices."""
+    on = day or today()
+    try:
+        months, years = p.get("vsi.payment_modes", on).value, p.get("vsi.advance_max_years", on).value
+    except RuleError:  # the date is refused on its own field; show today's choices
+        months, years = p.get("vsi.payment_modes", today()).value, p.get("vsi.advance_max_years", today()).value
+    return [(str(m), m, None) for m in months] + [(f"a{n}", None, n) for n in range(1, years + 1)]
 
 
 @login_required
@@ -298,8 +302,9 @@ def vsi_calculator(request):
     group = g.get("group", "other")
     if group not in vsi.GROUPS:
         errors["group"] = _("Unknown group. Choose one from the list.")
+    modes = vsi_modes(p, day)
     mode = g.get("mode", "1")
-    mode_row = next((m for m in VSI_MODES if m[0] == mode), None)
+    mode_row = next((m for m in modes if m[0] == mode), None)
     if mode_row is None:
         errors["mode"] = _("Choose how often the person pays.")
     supported, message = _whole(g.get("supported", "0") or "0", field_label=_("the months"))
@@ -369,7 +374,7 @@ def vsi_calculator(request):
         "ceiling_multiple": ceiling_multiple,
         "support_max_months": support_max_months,
         "groups": [(c, str(VSI_GROUP_LABELS[c])) for c in vsi.GROUPS],
-        "modes": VSI_MODES,
+        "modes": modes,
         "provinces": province_choices(),
         "quote": quote,
         "estimate": estimate,

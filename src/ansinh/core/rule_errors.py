@@ -1,0 +1,85 @@
+"""A rule's refusal in plain words, in the user's language: what every door shows (the desk's services, the
+calculator pages, the API's 422 body). The pure ``ansinh.rules`` package raises ``RuleError`` with its own
+English text naming the legal source (kept as the detail); the text a person reads is made here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from ansinh.rules.errors import RuleError, RuleErrorCode
+
+from .dates import format_date
+from .errors import ApplicationError, ErrorCode
+from .money import format_vnd
+
+
+def _vnd(x: object) -> str:
+    try:
+        return format_vnd(int(x))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _day(x: object) -> str:
+    try:
+        return format_date(dt.date.fromisoformat(str(x)))
+    except ValueError:
+        return str(x)
+
+
+def or_list(limit: object) -> str:
+    """ "3,6,12" -> "3, 6 or 12"."""
+    items = [x.strip() for x in str(limit).split(",") if x.strip()]
+    if len(items) < 2:
+        return ", ".join(items)
+    return _("%(some)s or %(last)s") % {"some": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def rule_error_message(e: RuleError) -> str:
+    """What to tell a person at the desk when a rule refuses the input (translated, plain words)."""
+    limit = e.limit
+    code = e.code
+    if code == RuleErrorCode.PARAMETER_NOT_IN_FORCE:
+        return _(
+            "ansinh knows no legal figures for this date: the earliest date it can quote is %(day)s."
+        ) % {"day": _day(limit)}
+    if code == RuleErrorCode.PARAMETER_ENDED:
+        return _("This rule ended on %(day)s and does not apply on this date.") % {"day": _day(limit)}
+    if code in (RuleErrorCode.HI_UNKNOWN_GROUP, RuleErrorCode.VSI_UNKNOWN_GROUP):
+        return _("Unknown group. Choose one from the list.")
+    if code == RuleErrorCode.HI_GROUP_NOT_IN_FORCE:
+        return _("This group has no state support on this date (it starts on %(day)s).") % {
+            "day": _day(limit)
+        }
+    if code == RuleErrorCode.HI_PERIOD_NOT_ALLOWED:
+        return _("A health-insurance card is bought for %(months)s months.") % {"months": or_list(limit)}
+    if code == RuleErrorCode.HI_NO_MEMBERS:
+        return _("Add at least one person.")
+    if code == RuleErrorCode.VSI_INCOME_BELOW_FLOOR:
+        return _("The income must be at least %(amount)s (the rural poverty line on this date).") % {
+            "amount": _vnd(limit)
+        }
+    if code == RuleErrorCode.VSI_INCOME_ABOVE_CEILING:
+        return _("The income can be at most %(amount)s (the ceiling on this date).") % {"amount": _vnd(limit)}
+    if code == RuleErrorCode.VSI_MODE_NOT_ALLOWED:
+        return _("Voluntary social insurance is paid for %(months)s months at a time.") % {
+            "months": or_list(limit)
+        }
+    if code == RuleErrorCode.VSI_ADVANCE_TOO_LONG:
+        return _("Payment in advance is limited to %(years)s years.") % {"years": limit}
+    if code == RuleErrorCode.VSI_BAD_MONTHS:
+        return _("Choose payment in advance or back-payment, not both.")
+    if code == RuleErrorCode.CARD_BAD_MONTHS:
+        return _("A card is bought for 1 to %(months)s months.") % {"months": limit}
+    if code == RuleErrorCode.CARD_BAD_DATES:
+        return _("The date of birth is after the payment date.")
+    if code == RuleErrorCode.BAD_INPUT and limit is not None:
+        return _("Enter a whole number of at least %(limit)s.") % {"limit": limit}
+    return _("This value cannot be used: %(detail)s") % {"detail": e.message}
+
+
+def application_error(e: RuleError) -> ApplicationError:
+    """The refusal as the services raise errors: invalid, on the rule's field, in plain words."""
+    return ApplicationError(ErrorCode.INVALID, rule_error_message(e), field=e.field)
