@@ -20,6 +20,7 @@ from fpdf.fonts import FontFace
 from ansinh.cards.pdf import FONT, FONT_DIR, office_name
 from ansinh.core.dates import format_date, today
 from ansinh.core.money import format_vnd
+from ansinh.core.numbers import format_int, format_rate
 
 from .figures import REACH
 
@@ -113,9 +114,7 @@ DARK = (20, 20, 20)
 
 def n(value: Any) -> str:
     """12345 -> '12.345'; None -> '—'."""
-    if value is None:
-        return "—"
-    return f"{int(value):,}".replace(",", ".")
+    return "—" if value is None else format_int(value)
 
 
 def money(value: Any) -> str:
@@ -124,9 +123,7 @@ def money(value: Any) -> str:
 
 def rate(value: Any) -> str:
     """0.7512 -> '75,1 %' (the report's rate, written the Vietnamese way)."""
-    if value is None:
-        return "—"
-    return f"{value * 100:.1f}".replace(".", ",") + " %"
+    return "—" if value is None else format_rate(value)
 
 
 def day(iso: str) -> str:

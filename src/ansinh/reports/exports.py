@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
 import xlsxwriter
 
-from ansinh.web.templatetags.humanize_vi import isodate, percent, thousands
+from ansinh.core.dates import format_date
+from ansinh.core.numbers import format_int, format_rate
 
 COLUMNS = [
     ("code", "Mã"),
@@ -72,7 +74,8 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
     pdf.cell(
         0,
         6,
-        f"Ngày {isodate(result['on'])} · mục tiêu BHYT {result['targets']['health_insurance']:.0%}",
+        f"Ngày {format_date(dt.date.fromisoformat(result['on']))} · "
+        f"mục tiêu BHYT {result['targets']['health_insurance']:.0%}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -93,9 +96,9 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
             if value is None:
                 text = "–"
             elif key in RATES:
-                text = percent(value)
+                text = format_rate(value)
             elif isinstance(value, int):
-                text = thousands(value)
+                text = format_int(value)
             else:
                 text = str(value)[:40]
             pdf.cell(w, 6, text, border=1, align="L" if key in ("code", "name") else "R")

@@ -7,7 +7,6 @@ the server, like the pension chart of the calculators: no JavaScript library, no
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -24,8 +23,9 @@ from ansinh.core.access import has_capability, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 
-from .rules_views import _day, _n, _whole
-from .templatetags.humanize_vi import percent, thousands
+from .charts import coord, day_chart, hbar_chart
+from .rules_views import _day, _whole
+from .templatetags.humanize_vi import percent
 from .views import page
 
 FIGURE_LABELS = {
@@ -374,97 +374,6 @@ def activity_reach(request, campaign_id: int, activity_id: int):
 # -------------------------------------------------------------------------------------------- the dashboard
 
 
-def _scale(peak: int) -> tuple[int, int]:
-    """A round ceiling and step for an axis that reaches ``peak``."""
-    peak = max(peak, 1)
-    magnitude = 10 ** max(0, len(str(peak)) - 1)
-    step = magnitude if peak // magnitude >= 4 else max(1, magnitude // 2)
-    return -(-peak // step) * step, step
-
-
-def hbar_chart(rows: list[dict[str, Any]], *, width: int = 1000, label_w: int = 260) -> dict[str, Any]:
-    """Horizontal bars. Each row: ``label``, ``segments`` [(css class, value, title)], optional ``target``.
-    Bars are scaled to the longest bar or target; a target is drawn as a tick across its bar."""
-    bar_h, gap, top, right = 22, 10, 6, 70
-    peak = max(
-        [sum(v for _c, v, _t in r["segments"]) for r in rows] + [r.get("target") or 0 for r in rows] + [1]
-    )
-    plot_w = width - label_w - right
-    out = []
-    for i, r in enumerate(rows):
-        y = top + i * (bar_h + gap)
-        x = label_w
-        segments = []
-        for css, value, title in r["segments"]:
-            w = plot_w * value / peak
-            segments.append({"x": _n(x), "w": _n(w), "css": css, "value": value, "title": title})
-            x += w
-        target = r.get("target")
-        out.append(
-            {
-                "label": r["label"],
-                "y": _n(y),
-                "text_y": _n(y + bar_h / 2 + 4),
-                "h": str(bar_h),
-                "segments": segments,
-                "value_x": _n(x + 6),
-                "key": r.get("key", ""),
-                "value": " + ".join(thousands(v) for _c, v, _t in r["segments"] if v) or "0",
-                "target_x": _n(label_w + plot_w * target / peak) if target else None,
-                "target_y1": _n(y - 3),
-                "target_y2": _n(y + bar_h + 3),
-                "target": target,
-            }
-        )
-    height = top * 2 + len(rows) * (bar_h + gap)
-    return {"width": width, "height": height, "rows": out, "label_x": str(label_w - 8)}
-
-
-def day_chart(days: list[dict[str, Any]]) -> dict[str, Any]:
-    """Columns per day: new health-insurance participants with new voluntary-SI ones stacked on top."""
-    width, height, left, right, top, bottom = 1000, 260, 44, 10, 14, 34
-    ceiling, step = _scale(max([d["new_health_insurance"] + d["new_voluntary_si"] for d in days] + [1]))
-    plot_w, plot_h = width - left - right, height - top - bottom
-    base = top + plot_h
-    slot = plot_w / max(1, len(days))
-    bars = []
-    for i, d in enumerate(days):
-        hi, vsi = d["new_health_insurance"], d["new_voluntary_si"]
-        h_hi, h_vsi = plot_h * hi / ceiling, plot_h * vsi / ceiling
-        x = left + i * slot + slot * 0.15
-        label = dt.date.fromisoformat(d["day"]).strftime("%d/%m")
-        bars.append(
-            {
-                "x": _n(x),
-                "w": _n(slot * 0.7),
-                "hi_y": _n(base - h_hi),
-                "hi_h": _n(h_hi),
-                "vsi_y": _n(base - h_hi - h_vsi),
-                "vsi_h": _n(h_vsi),
-                "hi": hi,
-                "vsi": vsi,
-                "day": label,
-                "label_x": _n(left + i * slot + slot / 2),
-                "show_label": len(days) <= 16 or i % 3 == 0,
-            }
-        )
-    ticks = [
-        {"value": v, "y": _n(base - plot_h * v / ceiling), "label_y": _n(base - plot_h * v / ceiling + 4)}
-        for v in range(0, ceiling + 1, step)
-    ]
-    return {
-        "width": width,
-        "height": height,
-        "left": str(left),
-        "right": str(width - right),
-        "bottom": _n(base),
-        "tick_x": str(left - 6),
-        "label_y": _n(base + 16),
-        "bars": bars,
-        "ticks": ticks,
-    }
-
-
 def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
     """The report laid out for the page: labels beside the numbers, and chart coordinates."""
     goals = report["goals"]
@@ -478,7 +387,7 @@ def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
                 "attributed": report["attributed"][f],
                 "in_area": report["in_area"][f],
                 "goal": goal,
-                "bar": _n(min(goal["rate"] or 0, 1) * 100) if goal else None,
+                "bar": coord(min(goal["rate"] or 0, 1) * 100) if goal else None,
                 "rate_text": percent(goal["rate"], 0) if goal else "",
                 "reached": bool(goal and goal["rate"] is not None and goal["rate"] >= 1),
             }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -117,3 +119,106 @@ def line_chart(
             )
     parts.append("</svg>")
     return _svg(parts)
+
+
+# Coordinates for charts drawn by a template's inline SVG (the campaign dashboard, the pension calculator)
+
+
+def coord(x: float) -> str:
+    """An SVG coordinate, written the same in every language (templates would localise a float: 12,5)."""
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def axis_scale(peak: int) -> tuple[int, int]:
+    """A round ceiling and step for an axis that reaches ``peak``."""
+    peak = max(peak, 1)
+    magnitude = 10 ** max(0, len(str(peak)) - 1)
+    step = magnitude if peak // magnitude >= 4 else max(1, magnitude // 2)
+    return -(-peak // step) * step, step
+
+
+def hbar_chart(rows: list[dict[str, Any]], *, width: int = 1000, label_w: int = 260) -> dict[str, Any]:
+    """Horizontal bars. Each row: ``label``, ``segments`` [(css class, value, title)], optional ``target``.
+    Bars are scaled to the longest bar or target; a target is drawn as a tick across its bar."""
+    bar_h, gap, top, right = 22, 10, 6, 70
+    peak = max(
+        [sum(v for _c, v, _t in r["segments"]) for r in rows] + [r.get("target") or 0 for r in rows] + [1]
+    )
+    plot_w = width - label_w - right
+    out = []
+    for i, r in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        x = label_w
+        segments = []
+        for css, value, title in r["segments"]:
+            w = plot_w * value / peak
+            segments.append({"x": coord(x), "w": coord(w), "css": css, "value": value, "title": title})
+            x += w
+        target = r.get("target")
+        out.append(
+            {
+                "label": r["label"],
+                "y": coord(y),
+                "text_y": coord(y + bar_h / 2 + 4),
+                "h": str(bar_h),
+                "segments": segments,
+                "value_x": coord(x + 6),
+                "key": r.get("key", ""),
+                "value": " + ".join(thousands(v) for _c, v, _t in r["segments"] if v) or "0",
+                "target_x": coord(label_w + plot_w * target / peak) if target else None,
+                "target_y1": coord(y - 3),
+                "target_y2": coord(y + bar_h + 3),
+                "target": target,
+            }
+        )
+    height = top * 2 + len(rows) * (bar_h + gap)
+    return {"width": width, "height": height, "rows": out, "label_x": str(label_w - 8)}
+
+
+def day_chart(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """Columns per day: new health-insurance participants with new voluntary-SI ones stacked on top."""
+    width, height, left, right, top, bottom = 1000, 260, 44, 10, 14, 34
+    ceiling, step = axis_scale(max([d["new_health_insurance"] + d["new_voluntary_si"] for d in days] + [1]))
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h
+    slot = plot_w / max(1, len(days))
+    bars = []
+    for i, d in enumerate(days):
+        hi, vsi = d["new_health_insurance"], d["new_voluntary_si"]
+        h_hi, h_vsi = plot_h * hi / ceiling, plot_h * vsi / ceiling
+        x = left + i * slot + slot * 0.15
+        label = dt.date.fromisoformat(d["day"]).strftime("%d/%m")
+        bars.append(
+            {
+                "x": coord(x),
+                "w": coord(slot * 0.7),
+                "hi_y": coord(base - h_hi),
+                "hi_h": coord(h_hi),
+                "vsi_y": coord(base - h_hi - h_vsi),
+                "vsi_h": coord(h_vsi),
+                "hi": hi,
+                "vsi": vsi,
+                "day": label,
+                "label_x": coord(left + i * slot + slot / 2),
+                "show_label": len(days) <= 16 or i % 3 == 0,
+            }
+        )
+    ticks = [
+        {
+            "value": v,
+            "y": coord(base - plot_h * v / ceiling),
+            "label_y": coord(base - plot_h * v / ceiling + 4),
+        }
+        for v in range(0, ceiling + 1, step)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": str(left),
+        "right": str(width - right),
+        "bottom": coord(base),
+        "tick_x": str(left - 6),
+        "label_y": coord(base + 16),
+        "bars": bars,
+        "ticks": ticks,
+    }

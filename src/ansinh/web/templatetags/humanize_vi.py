@@ -3,6 +3,7 @@
 from django import template
 
 from ansinh.core.money import format_vnd
+from ansinh.core.numbers import format_int, format_rate
 
 register = template.Library()
 
@@ -11,7 +12,7 @@ register = template.Library()
 def thousands(value) -> str:
     """12345 -> '12.345' (Vietnamese thousands separator)."""
     try:
-        return f"{int(value):,}".replace(",", ".")
+        return format_int(value)
     except (TypeError, ValueError):
         return ""
 
@@ -24,9 +25,7 @@ def vnd(value) -> str:
 @register.filter
 def percent(value, digits: int = 1) -> str:
     """0.8856 -> '88,6 %' (Vietnamese decimal comma)."""
-    if value is None:
-        return ""
-    return f"{float(value) * 100:.{int(digits)}f}".replace(".", ",") + " %"
+    return "" if value is None else format_rate(value, digits)
 
 
 @register.filter
