@@ -215,3 +215,45 @@ def test_pages_and_the_walk_list_pdf(client, world):
     row.refresh_from_db()
     assert row.status == "not_home"
     assert client.get("/outreach/outbox/").status_code == 200
+
+
+def test_the_lists_page_and_api_count_households_without_a_query_per_list(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    criteria = ["uninsured", "expiring", "vsi_due", "cash_pension"]
+
+    def make(n: int, teams: int):
+        return target_list_create(
+            actor=world["officer"],
+            name=f"L{n}",
+            criteria=criteria,
+            on=ON,
+            area_codes=[world["a"].code],
+            teams=teams,
+        )
+
+    first = make(1, 2)
+    client.force_login(world["officer"])
+    headers = bearer(world["officer"])
+    client.get("/api/v1/outreach/target-lists", **headers)  # the token's first use of the minute is written
+    with CaptureQueriesContext(connection) as one_page:
+        client.get("/outreach/")
+    with CaptureQueriesContext(connection) as one_api:
+        client.get("/api/v1/outreach/target-lists", **headers)
+    for n in range(2, 6):
+        make(n, n)
+    with CaptureQueriesContext(connection) as five_page:
+        page = client.get("/outreach/")
+    with CaptureQueriesContext(connection) as five_api:
+        listed = client.get("/api/v1/outreach/target-lists", **headers).json()
+    assert len(five_page) == len(one_page) and len(five_api) == len(one_api)
+    households = first.households.count()
+    assert households > 1
+    assert page.content.decode().count(f"<td>{households}</td>") == 5
+    assert [t["household_count"] for t in listed] == [households] * 5
+    by_name = {t["name"]: t for t in listed}
+    for n in range(1, 6):
+        teams = by_name[f"L{n}"]["teams"]
+        assert [t["number"] for t in teams] == list(range(1, (2 if n == 1 else n) + 1))
+        assert sum(t["households"] for t in teams) == households

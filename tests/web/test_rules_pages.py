@@ -1,6 +1,8 @@
 """The calculators and the rules page: open to any signed-in user, published figures shown to the đồng, bad
 input shown on the field at fault, never a crash."""
 
+import datetime as dt
+
 import pytest
 
 from factories import make_user
@@ -118,6 +120,7 @@ def test_voluntary_si_at_the_floor_for_a_poor_person_and_a_pension_estimate(clie
     assert "330.000 ₫" in html and "165.000 ₫" in html  # rules-vn.md §5: contribution and support
     assert "<svg" in html and "an estimate, not a decision" in html
     assert "at most 20 times the base salary" in html  # vsi.ceiling_multiple on the date, not a literal
+    assert "at most 120 months in a lifetime" in html  # vsi.support_max_months on the date
     # the rules' assumptions, in the interface's language (the pure rules package cannot translate)
     assert "Retires at the normal retirement age; contributions stop then." in html
     estimate = response.context["estimate"]
@@ -155,3 +158,20 @@ def test_the_rules_page_lists_every_parameter_with_references_and_unconfirmed_ma
         assert f'id="{name.replace(".", "-")}"' in html
     assert "2.340.000 ₫" in html and "Decree 73/2024/ND-CP" in html and "24/11/2026" in html
     assert "unconfirmed" in html
+
+
+def test_the_voluntary_si_payment_choices_are_the_parameters_on_the_date(client, agent):
+    from ansinh.rules.params import default
+
+    client.force_login(agent)
+    response = client.get("/calculator/vsi/", {"on": "01/08/2025", "income": "2.000.000"})
+    p = default()
+    on = dt.date(2025, 8, 1)
+    months, years = p.get("vsi.payment_modes", on).value, p.get("vsi.advance_max_years", on).value
+    choices = [code for code, _m, _y in response.context["modes"]]
+    assert choices == [str(m) for m in months] + [f"a{n}" for n in range(1, years + 1)]
+    html = response.content.decode()
+    assert html.count('<option value="a') == years
+    # a choice the law does not offer is refused on its field
+    response = client.get("/calculator/vsi/", {"on": "01/08/2025", "income": "2.000.000", "mode": "7"})
+    assert 'id="err-mode"' in response.content.decode()

@@ -45,7 +45,7 @@ class OutcomeIn(Schema):
 @router.get("/outreach/target-lists", response=list[dict])
 def target_list_list(request):
     require(request.user, services.RECORD)
-    return [selectors.target_list_json(t) for t in selectors.target_lists_for_user(user=request.user)[:200]]
+    return [selectors.target_list_json(t) for t in selectors.target_lists_counted(user=request.user)[:200]]
 
 
 @router.post("/outreach/target-lists", response={201: dict})

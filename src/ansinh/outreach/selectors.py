@@ -13,14 +13,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 
 from ansinh.core.access import not_found, scope_for
 from ansinh.enrollment.models import HICoverage, VSIContribution
 from ansinh.registry.models import Household, Membership, Payout, Person
 from ansinh.reports.models import CoveragePeriod, PeriodScheme
 
-from .models import MIXED, PRIORITY, Criterion, DoorStatus, OutboxMessage, TargetHousehold, TargetList
+from .models import MIXED, PRIORITY, Criterion, DoorStatus, OutboxMessage, TargetHousehold, TargetList, Team
 
 
 @dataclass(slots=True)
@@ -287,6 +299,17 @@ def target_lists_for_user(*, user) -> QuerySet[TargetList]:
     )
 
 
+def target_lists_counted(*, user) -> QuerySet[TargetList]:
+    """The user's lists as a page shows them: with their number of households and their teams' (``household_count``),
+    counted in the same queries."""
+    teams = Team.objects.annotate(household_count=Count("households"))
+    return (
+        target_lists_for_user(user=user)
+        .annotate(household_count=Count("households"))
+        .prefetch_related(Prefetch("teams", teams))
+    )
+
+
 def _provinces(scope) -> set[str]:
     return {p.strip("/").split("/")[0] for p in scope.paths}
 
@@ -357,6 +380,13 @@ def outbox_get(*, user, message_id: int) -> OutboxMessage:
     return message
 
 
+def household_count(obj: TargetList | Team) -> int:
+    """A list's or a team's number of households: as counted when read through ``target_lists_counted``, else
+    counted now."""
+    counted = getattr(obj, "household_count", None)
+    return obj.households.count() if counted is None else counted
+
+
 def target_list_json(target_list: TargetList, *, with_households: bool = False) -> dict:
     data = {
         "id": target_list.pk,
@@ -368,10 +398,10 @@ def target_list_json(target_list: TargetList, *, with_households: bool = False) 
         "area_codes": sorted(a.code for a in target_list.areas.all()),
         "activity_id": target_list.activity_id,
         "teams": [
-            {"number": t.number, "name": t.name, "households": t.households.count()}
+            {"number": t.number, "name": t.name, "households": household_count(t)}
             for t in target_list.teams.all()
         ],
-        "household_count": target_list.households.count(),
+        "household_count": household_count(target_list),
     }
     if with_households:
         data["households"] = [target_household_json(r) for r in target_households(target_list=target_list)]

@@ -64,7 +64,7 @@ def _build_form_context(request, data=None):
 def home(request):
     require(request.user, services.RECORD)
     context = {
-        "lists": selectors.target_lists_for_user(user=request.user)[:100],
+        "lists": selectors.target_lists_counted(user=request.user)[:100],
         "can_manage": has_capability(request.user, services.MANAGE),
     }
     if context["can_manage"]:
