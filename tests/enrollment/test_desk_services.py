@@ -124,6 +124,14 @@ def test_a_bank_transfer_shows_a_vietqr_and_completes_on_confirmation(desk):
     assert done.status == Status.COMPLETED and Receipt.objects.get().method == "bank_transfer"
     again = enrollment_confirm_payment(actor=desk["agent"], enrollment=enrollment)  # a double click
     assert again.pk == done.pk and Receipt.objects.count() == 1 and HICoverage.objects.count() == 3
+    # the payment's own change is audited once, before and after, with how it was checked
+    from ansinh.core.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="payment_confirmed")
+    assert (event.object_type, event.object_id) == ("payments.payment", str(payment.pk))
+    assert event.before["status"] == "pending" and event.before["confirmed_by"] is None
+    assert event.after["status"] == "confirmed" and event.after["confirmed_by"] == desk["agent"].pk
+    assert event.after["checked_by"] == "vietqr" and event.after["amount"] == enrollment.total_payable
 
 
 def test_voiding_a_receipt_keeps_its_number_and_voids_the_coverage(desk):

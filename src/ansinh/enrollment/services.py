@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.core.access import has_capability, require, scope_for
-from ansinh.core.audit import audit_batch, audit_record
+from ansinh.core.audit import audit_batch, audit_record, snapshot
 from ansinh.core.dates import format_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import format_vnd
@@ -857,12 +857,26 @@ def enrollment_confirm_payment(
         if enrollment.scheme == Scheme.VSI
         else _hi_plan(persons, enrollment.months, enrollment.paid_on)
     )
+    fields = ["status", "bank_reference", "confirmed_at", "confirmed_by"]
+    before = snapshot(payment, fields)
     payment.status = PaymentStatus.CONFIRMED
     payment.bank_reference = bank_reference[:60]
     payment.confirmed_at = timezone.now()
     payment.confirmed_by = actor
-    payment.save(update_fields=["status", "bank_reference", "confirmed_at", "confirmed_by"])
+    payment.save(update_fields=fields)
+    checked_by = "vietqr" if qr_payload is not None else ("amount" if amount is not None else "agent")
     with audit_batch():
+        audit_record(
+            actor=actor,
+            action="payment_confirmed",
+            obj=payment,
+            before=before,
+            after={
+                **snapshot(payment, fields),
+                "amount": payment.amount,
+                "checked_by": checked_by,
+            },
+        )
         return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER)
 
 
