@@ -6,7 +6,7 @@ import pytest
 
 from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import Enrollment, HICoverage, Status, VSIContribution
-from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_create
+from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_create, quote_create
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import receipt_void
 from ansinh.payments.vietqr import parse
@@ -82,10 +82,15 @@ def test_a_member_already_covered_is_refused_and_a_renewal_continues_the_card(de
 
 
 def test_members_enrolled_earlier_this_year_count_before_new_ones(desk):
+    others = [p.pk for p in desk["members"][1:]]
     first, _ = enroll(desk, "key-head-only", person_ids=[desk["members"][0].pk])
-    second, _ = enroll(desk, "key-the-others", person_ids=[p.pk for p in desk["members"][1:]])
+    # the quote shown before paying reads the same holders as the payment (two code paths, one rule)
+    shown = quote_create(actor=desk["agent"], scheme="hi_household", person_ids=others, months=12)
+    second, _ = enroll(desk, "key-the-others", person_ids=others)
     assert [m["rank"] for m in first.quote["members"]] == [1]
     assert [m["rank"] for m in second.quote["members"]] == [2, 3]
+    assert [m["rank"] for m in shown.result["members"]] == [2, 3]
+    assert shown.total_payable == second.total_payable
 
 
 def test_receipt_numbers_are_gap_free_even_when_an_enrollment_fails_between(desk):

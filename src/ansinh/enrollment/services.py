@@ -113,30 +113,22 @@ class Quotable(Protocol):
 
 def _household_rank_offset(persons: Sequence[Quotable], on: dt.date) -> int:
     """Household members already enrolled through the household scheme this year count before these ones
-    (rules-vn.md §2: the reduction counts household-scheme members of the same fiscal year)."""
+    (rules-vn.md §2: the reduction counts household-scheme members of the same fiscal year): the holders
+    ``household_rank_offsets`` finds in the first person's household, other than these people. (The desk's
+    payment reads the same set in the same query as the coverage ends: ``_coverage_before``.)"""
     from ansinh.registry.models import Membership
 
     membership = Membership.objects.filter(person_id=persons[0].pk, ended_on__isnull=True).first()
     if membership is None:
         return 0
-    members = Membership.objects.filter(household_id=membership.household_id, ended_on__isnull=True).values(
-        "person_id"
-    )
-    return (
-        HICoverage.objects.filter(
-            person_id__in=members, group=HOUSEHOLD, is_void=False, enrollment__paid_on__year=on.year
-        )
-        .exclude(person_id__in=[p.pk for p in persons])
-        .values("person_id")
-        .distinct()
-        .count()
-    )
+    holders = household_rank_offsets(households=[membership.household_id], on=on).get(membership.household_id)
+    return len((holders or set()) - {p.pk for p in persons})
 
 
 def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, set[int]]:
-    """For many households at once: who already holds a household-scheme card paid this year (the people that
-    count before new members, see _household_rank_offset). One query: the cards joined to their holders'
-    current memberships."""
+    """Who already holds a household-scheme card paid in ``on``'s year, by household, for many households at once:
+    the people who count before new members (_household_rank_offset). One query: the cards joined to their
+    holders' current memberships."""
     out: dict[int, set[int]] = defaultdict(set)
     for household_id, person_id in (
         HICoverage.objects.filter(
