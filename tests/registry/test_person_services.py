@@ -162,3 +162,49 @@ def test_a_move_closes_the_old_membership_and_keeps_it_as_history(agent, commune
     assert memberships[1].household == second and memberships[1].ended_on is None
     actions = set(AuditEvent.objects.filter(object_id=str(child.pk)).values_list("action", flat=True))
     assert {"household_join", "household_leave"} <= actions
+
+
+def test_a_household_has_one_head_and_a_head_who_moves_out_leaves_it_headless_until_a_new_one(
+    agent, communes
+):
+    head = make_person(agent, area_code=communes["a"].code)
+    household = make_household(agent, head=head)
+    other = make_person(agent, area_code=communes["a"].code)
+    with pytest.raises(ApplicationError) as e:
+        household_add_member(actor=agent, household=household, person=other, relation="head")
+    assert e.value.field == "relation" and not Membership.objects.filter(person=other).exists()
+    elsewhere = make_household(agent, head=make_person(agent, area_code=communes["a"].code))
+    household_move_member(actor=agent, person=head, to=elsewhere, relation="other")
+    household.refresh_from_db()
+    assert household.head_id is None  # no head who is not a member
+    event = AuditEvent.objects.get(action="household_head_clear", object_id=str(household.pk))
+    assert event.before == {"head": head.pk} and event.after == {"head": None}
+    household_add_member(actor=agent, household=household, person=other, relation="head")
+    household.refresh_from_db()
+    assert household.head_id == other.pk
+
+
+@pytest.mark.parametrize(
+    "died, words",
+    [
+        ("31/02/2025", "not a date that exists"),
+        ("abc", "dd/mm/yyyy"),
+        ("2025", "full date of death"),
+        ("01/01/2999", "not in the future"),
+    ],
+)
+def test_a_bad_date_of_death_says_what_is_wrong(agent, communes, died, words, settings):
+    from django.utils import translation
+
+    person = make_person(agent, area_code=communes["a"].code, birth_date="1950-01-01")
+    with translation.override("en"), pytest.raises(ValidationFailed) as e:
+        person_update(actor=agent, person=person, data={"died_on": died})
+    assert words in e.value.errors["died_on"]
+    person.refresh_from_db()
+    assert person.died_on is None
+
+
+def test_a_name_longer_than_the_register_holds_is_refused(agent, communes):
+    with pytest.raises(ValidationFailed) as e:
+        person_create(actor=agent, data=person_data(area_code=communes["a"].code, full_name="Nguyễn " * 40))
+    assert "full_name" in e.value.errors and not Person.objects.exists()

@@ -49,12 +49,15 @@ def rule_error(request, exc: RuleError):
 def validation_error(request, exc: NinjaValidationError):
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload")]
+    field = ".".join(loc) or None
+    # pydantic's own words stay in "errors" (English, technical); the message is in the user's language
+    message = _("%(field)s has a value that cannot be used.") % {"field": field} if field else _("Invalid input.")
     return api.create_response(
         request,
         {
             "code": "invalid",
-            "message": first.get("msg", _("Invalid input.")),
-            "field": ".".join(loc) or None,
+            "message": message,
+            "field": field,
             "errors": exc.errors,
         },
         status=422,

@@ -14,6 +14,7 @@ from ansinh.core.text import fold
 
 from .models import Household, Membership, Person
 
+SEARCH_MAX_CHARS = 160
 SEARCH_LIMIT = 50
 
 
@@ -41,7 +42,7 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
 
     Name ranking: the whole name; then a name that starts with, or ends with, what was typed (family name or
     given name); then a match at a word start; then anything containing every word typed."""
-    text = (text or "").strip()
+    text = (text or "").strip()[:SEARCH_MAX_CHARS]  # a name is at most 150 characters; a pasted page is not
     if not text:
         return []
     base = persons_for_user(user=user)
@@ -56,7 +57,7 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
             q |= Q(phone=normalize_phone(compact))
         return list(base.filter(q).order_by("name_folded", "pk")[:limit])
     folded = fold(text)
-    words = folded.split(" ")
+    words = list(dict.fromkeys(w for w in folded.split(" ") if w))
     query = base
     for word in words:
         query = query.filter(name_folded__contains=word)

@@ -63,6 +63,8 @@ PERSON_FIELDS = {
     *BOOLEAN_FIELDS,
 }
 
+NAME_MAX: int = getattr(Person._meta.get_field("full_name"), "max_length", None) or 150
+
 
 def _commune_in_scope(actor, code: str | None, errors: dict[str, str]) -> Area | None:
     if not code:
@@ -111,6 +113,8 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
     name = clean_name(str(merged("full_name", "") or ""))
     if len(name) < 2:
         errors["full_name"] = _("Enter the person's full name.")
+    elif len(name) > NAME_MAX:
+        errors["full_name"] = _("A name has at most %(n)s characters.") % {"n": NAME_MAX}
     out["full_name"], out["name_folded"] = name, fold(name)
 
     sex = merged("sex", "")
@@ -183,16 +187,19 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
         out[field] = bool(merged(field, False))
     out["occupation"] = str(merged("occupation", "") or "")[:100]
     died = merged("died_on")
+    out["died_on"] = None
     if died:
         try:
-            died_date = died if isinstance(died, dt.date) else dt.date.fromisoformat(str(died))
-            if died_date > today() or (birth and died_date < birth):
-                raise ValueError
-            out["died_on"] = died_date
-        except ValueError:
-            errors["died_on"] = _("The date of death must be after birth and not in the future.")
-    else:
-        out["died_on"] = None
+            died_date, precision = parse_partial_date(died, field="died_on")
+        except ApplicationError as e:  # 31/02/2025, 'abc': say what is wrong with the text itself
+            errors["died_on"] = e.message
+        else:
+            if precision != "d":
+                errors["died_on"] = _("Give the full date of death (dd/mm/yyyy).")
+            elif died_date > today() or (birth and died_date < birth):
+                errors["died_on"] = _("The date of death must be after birth and not in the future.")
+            else:
+                out["died_on"] = died_date
 
     _check_unique(out, current, errors)
     if errors:
@@ -303,6 +310,10 @@ def household_add_member(
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     if relation not in Relation.values:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
+    if relation == Relation.HEAD and household.head_id not in (None, person.pk):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A household has one head; choose another relation."), field="relation"
+        )
     current = (
         Membership.objects.filter(person=person, ended_on__isnull=True).select_related("household").first()
     )
@@ -326,6 +337,8 @@ def household_add_member(
         raise ApplicationError(
             ErrorCode.CONFLICT, _("This person already belongs to a household."), field="person_id"
         ) from None
+    if relation == Relation.HEAD and household.head_id is None:  # a household whose head left gets a new one
+        Household.objects.filter(pk=household.pk).update(head=person)
     audit_record(
         actor=actor,
         action="household_add_member",
@@ -363,6 +376,18 @@ def household_move_member(
             before={"household_id": current.household_id},
             after={"ended_on": on.isoformat()},
         )
+        left = current.household
+        if (
+            left.head_id == person.pk
+        ):  # the household keeps no head who is not in it; a new head is added as such
+            Household.objects.filter(pk=left.pk).update(head=None)
+            audit_record(
+                actor=actor,
+                action="household_head_clear",
+                obj=left,
+                before={"head": person.pk},
+                after={"head": None},
+            )
     return household_add_member(actor=actor, household=to, person=person, relation=relation, on=on)
 
 

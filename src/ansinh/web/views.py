@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ansinh.areas import selectors as area_selectors
@@ -18,6 +22,7 @@ from ansinh.areas import services as area_services
 from ansinh.areas.models import Level
 from ansinh.core.access import has_capability, scope_for
 from ansinh.core.audit import history_for
+from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.models import User
 from ansinh.core.services import user_create, user_update
@@ -37,7 +42,10 @@ class LogoutView(auth_views.LogoutView):
 
 
 def page(view):
-    """Login required; 'not found' and 'not permitted' become the same 404 page; other errors a 403."""
+    """Login required; 'not found' becomes the 404 page and 'not permitted' the 403 page. Any other refusal a view
+    did not show on its own form (a double click on a button, a changed page) is told as a message on the page
+    the user came from, after a POST (nothing was written: the service refused in its transaction), or on an
+    error page with status 400."""
 
     @login_required
     @wraps(view)
@@ -51,7 +59,12 @@ def page(view):
                 return HttpResponseForbidden(
                     render(request, "web/forbidden.html", {"message": e.message}).content
                 )
-            raise
+            if request.method == "POST":
+                messages.error(request, e.message)
+                back = request.META.get("HTTP_REFERER", "")
+                safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+                return redirect(back if back and safe else "web:home")
+            return render(request, "web/refused.html", {"message": e.message}, status=400)
 
     return wrapper
 
@@ -71,7 +84,8 @@ def person_search(request):
     q = request.GET.get("q", "").strip()
     people = selectors.person_search(user=request.user, text=q) if q else []
     template = "web/person_search.html#results" if request.htmx else "web/person_search.html"
-    return render(request, template, {"q": q, "people": people})
+    can_see_id = has_capability(request.user, "personal_id.view")
+    return render(request, template, {"q": q, "people": people, "can_see_id": can_see_id})
 
 
 def _person_form(request, *, data=None, initial=None, commune_code=None):
@@ -105,7 +119,7 @@ def person_create(request):
             household = request.GET.get("household")
             if request.GET.get("desk"):
                 return redirect("web:desk_person", person_id=person.pk)
-            if household:
+            if household and household.isdigit():
                 return redirect("web:household_detail", household_id=int(household))
             return redirect("web:person_detail", person_id=person.pk)
     return render(request, "web/person_form.html", {"form": form, "creating": True})
@@ -141,13 +155,70 @@ def person_villages(request):
     return render(request, "web/person_form.html#village", {"form": form})
 
 
+_ACTIONS = {
+    "person_create": gettext_lazy("registered"),
+    "person_update": gettext_lazy("record corrected"),
+    "si_number_assign": gettext_lazy("SI number given"),
+    "household_create": gettext_lazy("household created"),
+    "household_add_member": gettext_lazy("member added"),
+    "household_join": gettext_lazy("moved into the household"),
+    "household_leave": gettext_lazy("left the household"),
+    "household_head_clear": gettext_lazy("head left the household"),
+}
+# Bookkeeping columns, not facts about the person or the household.
+_HIDDEN = {
+    "id",
+    "name_folded",
+    "province_code",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "birth_date_precision",
+}
+
+
+def _shown(value: object) -> object:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return format_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _history(user, obj) -> list[dict]:
+    """A record's history in words, for those who may read the audit trail (it holds every value the record
+    ever had, the full personal ID among them): what was done, and each changed field by its label."""
+    if not has_capability(user, "audit.view"):
+        return []
+    rows = []
+    for event in history_for(obj)[:100]:
+        changes = []
+        for name, old, new in event.changes():
+            if name in _HIDDEN:
+                continue
+            try:
+                label = str(obj._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                label = name
+            changes.append((label, _shown(old) if old is not None else None, _shown(new)))
+        rows.append({"at": event.at, "actor": event.actor, "action": _ACTIONS.get(event.action, event.action),
+                     "changes": changes})  # fmt: skip
+    return rows
+
+
 @page
 def person_detail(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
-    household = None
     household_id = getattr(person, "household_id", None)  # annotated by the selector
-    if household_id:
-        household = selectors.household_get(user=request.user, household_id=household_id)
+    # a household in another commune than the person's may lie outside the user's areas: shown as such
+    household = (
+        selectors.households_for_user(user=request.user).filter(pk=household_id).first()
+        if household_id
+        else None
+    )
     return render(
         request,
         "web/person_detail.html",
@@ -156,7 +227,9 @@ def person_detail(request, person_id: int):
             "household": household,
             "members": selectors.household_members(household=household) if household else [],
             "memberships": selectors.person_memberships(person=person),
-            "history": history_for(person)[:100],
+            "history": _history(request.user, person),
+            "household_elsewhere": bool(household_id) and household is None,
+            "can_see_history": has_capability(request.user, "audit.view"),
             "can_edit": has_capability(request.user, "registry.edit"),
             "can_see_id": has_capability(request.user, "personal_id.view"),
         },
@@ -185,7 +258,8 @@ def household_detail(request, household_id: int):
         {
             "household": household,
             "members": selectors.household_members(household=household, include_past=True),
-            "history": history_for(household)[:100],
+            "history": _history(request.user, household),
+            "can_see_history": has_capability(request.user, "audit.view"),
             "q": q,
             "candidates": candidates,
             "relations": Relation.choices,
