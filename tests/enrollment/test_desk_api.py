@@ -144,8 +144,9 @@ def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, des
     actor's areas; the person, locked as read; the agent's point; the coverage the person and their household
     already hold; the enrollment (completed at once), its member and the payment; an SI number for a person who
     has none (the sequence row and the person); the coverage and its card; the new-or-renewal flag (ADR 0008)
-    and the coverage periods (ADR 0010: delete, read, write); the receipt number, the receipt; every audit event
-    in one INSERT. The answer is built from the rows in hand, with nothing read back."""
+    and the coverage periods (ADR 0010: delete, read, write); whether the agent has closed the day at the point
+    (no money after the handover); the receipt number, the receipt; every audit event in one INSERT. The answer
+    is built from the rows in hand, with nothing read back."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -160,7 +161,7 @@ def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, des
         )
     assert response.status_code == 201 and response.json()["receipt"]["number"].endswith("0000002")
     statements = [q["sql"] for q in first_card.captured_queries]
-    assert len(statements) == 21, "\n".join(statements)
+    assert len(statements) == 22, "\n".join(statements)
     # A person who already has an SI number: two statements fewer.
     desk["members"][2].si_number = "1599999999"
     desk["members"][2].save(update_fields=["si_number"])
@@ -172,4 +173,4 @@ def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, des
             headers,
             key="count-0003",
         )
-    assert len(renewal.captured_queries) == 19, "\n".join(q["sql"] for q in renewal.captured_queries)
+    assert len(renewal.captured_queries) == 20, "\n".join(q["sql"] for q in renewal.captured_queries)

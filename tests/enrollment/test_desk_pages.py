@@ -100,3 +100,70 @@ def test_the_desk_preselects_the_most_supported_group(client, desk):
     page = client.get(f"/desk/person/{person.pk}/")
     # near-poor alone would be 70 % state support; an ethnic minority in a listed commune is 100 %
     assert page.context["default_group"] == "ethnic_minority_listed_commune"
+
+
+def test_the_desk_quotes_voluntary_si_with_the_registrys_groups_not_the_hi_list(client, desk, settings):
+    from ansinh.enrollment.services import compute_quote
+    from ansinh.registry.models import Person
+
+    person = desk["members"][2]
+    Person.objects.filter(pk=person.pk).update(poverty="near_poor", island_commune=True)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(desk["agent"])
+    data = {
+        "scheme": "vsi",
+        "person_ids": [person.pk],
+        "months": "12",
+        "income": "2.000.000",
+        "group": "near_poor",
+    }
+    page = client.post(f"/desk/person/{person.pk}/quote/", data)
+    expected = compute_quote(
+        scheme="vsi",
+        persons=[Person.objects.get(pk=person.pk)],
+        months=12,
+        on=__import__("ansinh.core.dates", fromlist=["today"]).today(),
+        income=2_000_000,
+    )
+    assert page.status_code == 200 and page.context["result"]["total_payable"] == expected["total_payable"]
+    assert expected["members"][0]["group"] == "island"  # the highest support, not the HI list's choice
+    assert ">island<" not in page.content.decode()  # the group by its name
+    bad = client.post(f"/desk/person/{person.pk}/quote/", {**data, "months": "12 tháng"})
+    assert bad.status_code in (200, 302, 422) and bad.status_code != 500
+
+
+def test_a_member_whose_household_is_in_another_area_is_served_alone_and_the_point_can_be_changed(
+    client, desk, communes
+):
+    from factories import make_household, make_user
+
+    manager = make_user(role="manager", areas=["15"])
+    other_head = make_person(manager, area_code=communes["b"].code)
+    theirs = make_household(manager, head=other_head)
+    mine = make_person(manager, area_code=desk["commune"].code)
+    from ansinh.registry.services import household_add_member
+
+    household_add_member(actor=manager, household=theirs, person=mine, relation="other")
+    client.force_login(desk["agent"])
+    page = client.get(f"/desk/person/{mine.pk}/")
+    assert page.status_code == 200 and other_head.full_name not in page.content.decode()
+    # an agent of two points: "change" (an empty point) goes back to the choice of point
+    from factories import make_point
+
+    make_point(area=desk["commune"], agents=[desk["agent"]], series="BL16")
+    client.get("/desk/", {"point": str(desk["point"].pk)})
+    assert client.session.get("desk_point_id") == desk["point"].pk
+    client.get("/desk/", {"point": ""})
+    assert client.session.get("desk_point_id") is None
+
+
+def test_a_bad_follow_up_date_is_told_in_the_agents_language(client, desk):
+
+    client.force_login(desk["agent"])
+    person = desk["members"][0]
+    response = client.post(
+        f"/desk/person/{person.pk}/outcome/", {"kind": "consulted", "follow_up_on": "31/02/2026"}
+    )
+    assert response.status_code == 302
+    shown = client.get(response["Location"]).content.decode()
+    assert "Invalid isoformat" not in shown

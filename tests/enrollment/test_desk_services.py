@@ -280,3 +280,58 @@ def test_a_cash_enrollment_leaves_one_audit_event_per_change_and_a_refused_one_n
     with pytest.raises(ApplicationError):
         enroll(desk, "key-not-audited", person_ids=[desk["members"][1].pk])
     assert AuditEvent.objects.count() == events
+
+
+def test_after_the_day_close_no_money_is_taken_and_no_own_receipt_voided_at_that_point(desk):
+    from ansinh.payments.models import DayClose
+    from ansinh.payments.services import day_close_create
+
+    enrollment, _ = enroll(desk, "key-before-close", person_ids=[desk["members"][0].pk])
+    day_close_create(
+        actor=desk["agent"], point=desk["point"], cash_counted=enrollment.total_payable, received_by="Kế toán"
+    )
+    before = counts()
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-after-close", person_ids=[desk["members"][1].pk])
+    assert e.value.code == "conflict" and counts() == before  # nothing half-written
+    with pytest.raises(ApplicationError):  # the closed day's figures stay as handed over
+        receipt_void(actor=desk["agent"], receipt=Receipt.objects.get(enrollment=enrollment), reason="Nhầm")
+    assert not Receipt.objects.filter(voided_at__isnull=False).exists() and DayClose.objects.count() == 1
+
+
+def test_an_agent_voids_an_own_receipt_of_the_vietnamese_day(desk, settings):
+    from django.utils import timezone
+
+    enrollment, _ = enroll(desk, "key-local-day", person_ids=[desk["members"][0].pk])
+    receipt = Receipt.objects.get(enrollment=enrollment)
+    # issued at 06:30 in Vietnam (23:30 UTC the day before): still today for the agent
+    local = timezone.localtime().replace(hour=6, minute=30)
+    Receipt.objects.filter(pk=receipt.pk).update(issued_at=local)
+    assert (
+        timezone.localdate(local) == timezone.localdate() and local.astimezone(dt.UTC).date() != local.date()
+    )
+    receipt_void(actor=desk["agent"], receipt=receipt, reason="Nhập nhầm người")
+    receipt.refresh_from_db()
+    assert receipt.is_void
+
+
+def test_a_quote_id_that_is_not_one_and_a_bad_vietqr_are_told_in_words(desk):
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-bad-quote", quote_id="xyz")
+    assert e.value.code == "not_found" and e.value.field == "quote_id"
+    enrollment, _ = enroll(desk, "key-transfer-2", method="bank_transfer")
+    with pytest.raises(ApplicationError) as e:
+        enrollment_confirm_payment(
+            actor=desk["agent"], enrollment=enrollment, qr_payload="Chuyển khoản 6304ABCD"
+        )
+    assert e.value.field == "qr_payload" and "CRC" not in e.value.message and "ASCII" not in e.value.message
+
+
+def test_a_point_whose_bank_account_cannot_make_a_vietqr_refuses_the_transfer_in_words(desk):
+    from ansinh.payments.models import CollectionPoint
+
+    CollectionPoint.objects.filter(pk=desk["point"].pk).update(bank_account="0011 004-321")
+    before = counts()
+    with pytest.raises(ApplicationError) as e:
+        enroll(desk, "key-bad-account", method="bank_transfer")
+    assert e.value.field == "payment.method" and counts() == before

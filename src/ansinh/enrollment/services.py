@@ -656,7 +656,11 @@ def _record_outcomes(actor, activity, person: Person, on: dt.date, *, vssid: boo
 
 
 def _check_quote(quote_id, scheme, person_ids, months, group, income, paid_on, fresh) -> None:
-    quote = Quote.objects.filter(pk=quote_id).first()
+    try:
+        quote_id = uuid.UUID(str(quote_id))
+    except ValueError:
+        quote_id = None
+    quote = Quote.objects.filter(pk=quote_id).first() if quote_id else None
     if quote is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("The quote is not found."), field="quote_id")
     if quote.expires_at < timezone.now():
@@ -693,7 +697,14 @@ def _payment_pending(enrollment: Enrollment, point: CollectionPoint) -> Payment:
             field="payment.method",
         )
     reference = _reference(enrollment)
-    payload = VietQR(point.bank_bin, point.bank_account, enrollment.total_payable, reference).payload()
+    try:
+        payload = VietQR(point.bank_bin, point.bank_account, enrollment.total_payable, reference).payload()
+    except VietQRError:  # the point's bank details as entered cannot make a VietQR code
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("This collection point's bank account cannot make a VietQR code; take cash and tell the office."),
+            field="payment.method",
+        ) from None
     return Payment.objects.create(
         enrollment=enrollment,
         method=Method.BANK_TRANSFER,
@@ -825,9 +836,11 @@ def enrollment_confirm_payment(
     if qr_payload is not None:
         try:
             qr = parse_vietqr(qr_payload)
-        except VietQRError as e:
+        except VietQRError:
             raise ApplicationError(
-                ErrorCode.INVALID, _("The VietQR code is not valid: %(why)s") % {"why": e}, field="qr_payload"
+                ErrorCode.INVALID,
+                _("The VietQR code is not valid: altered, mistyped or not a VietQR code."),
+                field="qr_payload",
             ) from None
         if qr.reference != payment.reference or qr.amount != payment.amount:
             raise ApplicationError(

@@ -17,6 +17,8 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 
 from .models import CollectionPoint, DayClose, PointKind, Receipt, ReceiptBook
 
+MAX_CASH = 10**12  # đồng: more than any day's cash at a point, and within every database's integers
+
 
 def _in_scope(actor, area: Area) -> None:
     if not scope_for(actor).covers_area(area):
@@ -170,7 +172,15 @@ def receipt_issue(
     *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str
 ) -> Receipt:
     """Called by the enrollment services inside their transaction, once the money is in, as their last write
-    but the audit events: the book row stays locked from here to the commit."""
+    but the audit events: the book row stays locked from here to the commit. Refused once the agent has closed
+    the day at the point: that money would be in no handover."""
+    agent_id = getattr(actor, "pk", None)
+    if DayClose.objects.filter(point=enrollment.point, agent_id=agent_id, day=timezone.localdate()).exists():
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("You have closed the day at this collection point: money taken now would be in no handover."),
+            field="point_id",
+        )
     book_id, series, number = _take_number(enrollment.point)
     receipt = Receipt.objects.create(
         book_id=book_id,
@@ -199,9 +209,11 @@ def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
     """Voids a receipt (never deletes it): it keeps its number and shows as void; the coverage and cards it
     paid for are voided with it. Agents may void their own receipts of the day; managers any in their areas."""
     receipt = Receipt.objects.select_for_update().select_related("point__area").get(pk=receipt.pk)
+    day = timezone.localdate(receipt.issued_at)  # the day in Vietnam, not in UTC
     own_today = (
         receipt.issued_by_id == getattr(actor, "pk", None)
-        and receipt.issued_at.date() == timezone.now().date()
+        and day == timezone.localdate()
+        and not DayClose.objects.filter(point=receipt.point, agent_id=receipt.issued_by_id, day=day).exists()
     )
     if not (
         has_capability(actor, "receipt.void") or (own_today and has_capability(actor, "receipt.void_own"))
@@ -245,7 +257,7 @@ def day_close_create(
     require(actor, "dayclose.create")
     _in_scope(actor, point.area)
     day = day or today()
-    if not isinstance(cash_counted, int) or cash_counted < 0:
+    if not isinstance(cash_counted, int) or not 0 <= cash_counted <= MAX_CASH:
         raise ApplicationError(ErrorCode.INVALID, _("Enter the cash counted in đồng."), field="cash_counted")
     if not received_by.strip():
         raise ApplicationError(ErrorCode.INVALID, _("Who receives the cash?"), field="received_by")

@@ -90,6 +90,8 @@ def parse_fields(payload: str) -> dict[str, str]:
 def parse(payload: str) -> VietQR:
     """Reads a VietQR payload back, checking its structure and CRC."""
     payload = (payload or "").strip()
+    if not payload.isascii():
+        raise VietQRError("a VietQR payload has only ASCII characters")
     if len(payload) < 8 or payload[-8:-4] != "6304":
         raise VietQRError("the payload does not end with a CRC field")
     expected = f"{crc16_ccitt(payload[:-4].encode('ascii')):04X}"

@@ -6,7 +6,6 @@ the money twice (house rule 6)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import segno
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ansinh.core.access import require
-from ansinh.core.dates import today
+from ansinh.core.dates import parse_partial_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment import selectors as enrollment_selectors
 from ansinh.enrollment import services as enrollment_services
@@ -34,7 +33,9 @@ SESSION_ACTIVITY = "desk_activity_id"
 
 def _current_point(request):
     points = list(payment_selectors.my_points(user=request.user))
-    chosen = request.GET.get("point") or request.session.get(SESSION_POINT)
+    if "point" in request.GET:  # "change" links with an empty point: back to the choice
+        request.session[SESSION_POINT] = request.GET.get("point") or None
+    chosen = request.session.get(SESSION_POINT)
     point = next((p for p in points if str(p.pk) == str(chosen)), None)
     if point is None and len(points) == 1:
         point = points[0]
@@ -86,10 +87,19 @@ def desk_home(request):
 
 
 def _household_members(user, person):
-    if not getattr(person, "household_id", None):
+    """The person and the members of their household the agent may serve: a household in another area, or
+    members living in another area, are left out (their own office serves them)."""
+    household_id = getattr(person, "household_id", None)
+    household = registry_selectors.households_for_user(user=user).filter(pk=household_id).first()
+    if household is None:
         return [person]
-    household = registry_selectors.household_get(user=user, household_id=person.household_id)
-    return [m.person for m in registry_selectors.household_members(household=household)]
+    members = [m.person for m in registry_selectors.household_members(household=household)]
+    visible = set(
+        registry_selectors.persons_for_user(user=user)
+        .filter(pk__in=[p.pk for p in members])
+        .values_list("pk", flat=True)
+    )
+    return [p for p in members if p.pk in visible]
 
 
 @page
@@ -116,16 +126,20 @@ def desk_person(request, person_id: int):
 def _amount(text: str | None) -> int | None:
     """An amount of đồng as typed at the desk (``1.500.000``, ``1,500,000``, ``1 500 000``), or None."""
     digits = (text or "").replace(".", "").replace(",", "").replace(" ", "")
-    return int(digits) if digits.isdigit() else None
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 15 else None
 
 
 def _quote_request(request):
     scheme = request.POST.get("scheme", Scheme.HI_HOUSEHOLD)
     ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdigit()]
-    months = int(request.POST.get("months") or (1 if scheme == Scheme.VSI else 12))
+    months_text = (request.POST.get("months") or "").strip()
+    if months_text and not (months_text.isascii() and months_text.isdigit() and len(months_text) <= 3):
+        raise ApplicationError(ErrorCode.INVALID, _("Choose the number of months."), field="months")
+    months = int(months_text) if months_text else (1 if scheme == Scheme.VSI else 12)
     income = _amount(request.POST.get("income"))
     group = request.POST.get("group") or None
-    if scheme == Scheme.HI_HOUSEHOLD:
+    if scheme in (Scheme.HI_HOUSEHOLD, Scheme.VSI):
+        # the group list on the page is health insurance's; voluntary SI's groups come from the registry
         group = None
     return {
         "scheme": scheme,
@@ -149,6 +163,13 @@ def desk_outcome(request, person_id: int):
         messages.error(request, _("Choose the activity you are working at first."))
         return redirect("web:desk_person", person_id=person.pk)
     follow = request.POST.get("follow_up_on") or None
+    follow_up_on = None
+    if follow:
+        try:
+            follow_up_on = parse_partial_date(follow, field="follow_up_on")[0]
+        except ApplicationError as e:
+            messages.error(request, e.message)
+            return redirect("web:desk_person", person_id=person.pk)
     try:
         _outcome, created = outcome_record(
             actor=request.user,
@@ -156,12 +177,12 @@ def desk_outcome(request, person_id: int):
             person=person,
             kind=request.POST.get("kind", ""),
             on=today(),
-            follow_up_on=dt.date.fromisoformat(follow) if follow else None,
+            follow_up_on=follow_up_on,
             note=request.POST.get("note", ""),
         )
         messages.success(request, _("Recorded.") if created else _("Already recorded."))
-    except (ApplicationError, ValueError) as e:
-        messages.error(request, getattr(e, "message", str(e)))
+    except ApplicationError as e:
+        messages.error(request, e.message)
     return redirect("web:desk_person", person_id=person.pk)
 
 

@@ -43,6 +43,13 @@ def hi_group(code) -> str:
 
 
 @register.filter
+def vsi_group(code) -> str:
+    from ansinh.web.labels import vsi_group_label
+
+    return vsi_group_label(str(code or ""))
+
+
+@register.filter
 def split(value: str) -> list[str]:
     return value.split()
 
