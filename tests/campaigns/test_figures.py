@@ -199,6 +199,16 @@ def test_each_definition_on_its_edge(world):
         "banners": 0,
     }
     assert report["goals"]["new_health_insurance"] == {"target": 4, "actual": 3, "rate": 0.75}
+    # a rate is rounded down: 3 of 7 is 42.85 %, and a goal one short never shows as reached
+    from ansinh.campaigns.services import goals_set
+    from ansinh.web.campaign_views import dashboard_context
+
+    goals_set(actor=m, campaign=w["campaign"], goals={"new_health_insurance": 7, "vssid_installs": 3})
+    shown = campaign_report(w["campaign"])
+    assert shown["goals"]["new_health_insurance"]["rate"] == 0.4285
+    goals_set(actor=m, campaign=w["campaign"], goals={"new_health_insurance": 4, "vssid_installs": 3})
+    headline = {h["key"]: h for h in dashboard_context(campaign_report(w["campaign"]))["headline"]}
+    assert not headline["new_health_insurance"]["reached"] and not headline["vssid_installs"]["reached"]
     assert report["by_activity_kind"]["art_performance"]["new_health_insurance"] == 3
     assert report["by_activity_kind"]["job_fair_booth"]["new_voluntary_si"] == 1
     assert report["by_activity_kind"]["art_performance"]["cost_per_new_participant"] == 666_667

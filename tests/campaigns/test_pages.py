@@ -390,3 +390,60 @@ def test_recording_an_outcome_over_the_api_matrix_and_denied_writes_nothing(clie
     assert response.status_code == status
     if status != 201:
         assert written(setting) == before
+
+
+def test_a_commune_officer_does_not_change_a_province_campaign(client, setting, communes):
+    from ansinh.campaigns.services import activity_update_reach, goals_set
+    from ansinh.core.errors import ApplicationError
+
+    province_officer = make_user(role="communication_officer", areas=["15"])
+    campaign = campaign_create(
+        actor=province_officer, name="Toàn tỉnh", kind="month_of_promotion", starts_on=TODAY,
+        ends_on=TODAY + dt.timedelta(days=30), area_codes=["15"], goals={"new_health_insurance": 1000},
+    )  # fmt: skip
+    activity = activity_create(
+        actor=province_officer, campaign=campaign, kind="livestream", title="Cả tỉnh", starts_on=TODAY,
+        ends_on=TODAY, area_code="15", reach={"views": 100},
+    )  # fmt: skip
+    commune_officer = setting["users"]["own_area_officer"]
+    for call in (
+        lambda: goals_set(actor=commune_officer, campaign=campaign, goals={"new_health_insurance": 1}),
+        lambda: activity_update_reach(actor=commune_officer, activity=activity, reach={"views": 5}),
+    ):
+        with pytest.raises(ApplicationError) as e:
+            call()
+        assert e.value.code == "not_found"
+    activity.refresh_from_db()
+    assert activity.reach == {"views": 100} and campaign.goals.get().target == 1000
+
+
+def test_odd_numbers_and_endless_dates_are_refused_in_words(client, setting):
+    from ansinh.core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as e:
+        campaign_create(
+            actor=setting["users"]["own_area_officer"], name="Mãi mãi", kind="month_of_promotion",
+            starts_on=TODAY, ends_on=dt.date(9999, 12, 31), area_codes=[setting["a"].code],
+        )  # fmt: skip
+    assert e.value.field == "ends_on"
+    client.force_login(setting["users"]["own_area_officer"])
+    url = f"/campaigns/{setting['campaign'].pk}/activities/{setting['activity'].pk}/reach/"
+    for value in ("²", "99999999999999999999999"):
+        response = client.post(url, {"views": value})
+        assert response.status_code in (200, 302, 422)
+    setting["activity"].refresh_from_db()
+    assert setting["activity"].reach == {"views": 100}
+
+
+def test_a_switch_to_an_account_counts_only_for_someone_paid_in_cash(setting):
+    from ansinh.campaigns.services import outcome_record
+    from ansinh.core.errors import ApplicationError
+    from ansinh.registry.models import Person
+
+    person = setting["person"]
+    Person.objects.filter(pk=person.pk).update(pension_recipient=True, payout_method="account")
+    person.refresh_from_db()
+    with pytest.raises(ApplicationError) as e:
+        outcome_record(actor=setting["users"]["own_area_agent"], activity=setting["activity"], person=person,
+                       kind="cashless_switched", on=TODAY)  # fmt: skip
+    assert e.value.field == "person_id" and not Outcome.objects.exists()

@@ -182,3 +182,36 @@ def test_the_page_refuses_areas_outside_the_users(client, registry, communes):
     client.force_login(make_user(role="viewer", areas=[communes["a"].code]))
     assert client.get("/coverage/", {"area": communes["other"].code}).status_code == 404
     assert client.get("/coverage/", {"area": communes["a"].code}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url, params",
+    [
+        ("/coverage/", {"area": "15", "on": "abc"}),
+        ("/coverage/", {"area": "15", "on": "2017-12-31"}),  # before the first national target
+        ("/coverage/export.xlsx", {"area": "15", "on": "2099-01-01"}),
+        ("/coverage/export.pdf", {"area": "15", "level": "zzz"}),
+    ],
+)
+def test_bad_coverage_requests_are_told_in_words_not_a_server_error(client, registry, url, params):
+    client.force_login(registry["admin"])
+    response = client.get(url, params)
+    assert response.status_code in (200, 400)
+    assert "Server Error" not in response.content.decode()
+
+
+def test_the_trend_refuses_a_date_before_any_register(client, registry):
+    from ansinh.core.services import token_create
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(actor=None, user=registry['admin'])[1]}"}
+    response = client.get(
+        "/api/v1/coverage/trend", {"area": "15", "on": "0001-02-01", "months": 3}, **headers
+    )
+    assert response.status_code == 422 and response.json()["field"] == "on"
+
+
+def test_a_year_before_29_february_is_28_february():
+    from ansinh.reports.coverage import _year_before
+
+    assert _year_before(dt.date(2024, 2, 29)) == dt.date(2023, 2, 28)
+    assert _year_before(dt.date(2025, 3, 1)) == dt.date(2024, 3, 1)

@@ -242,17 +242,17 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
                 }
             )
     by_day = []
-    day = start
-    while day <= end:
+    for i in range((end - start).days + 1):  # never steps past the last day (nor past date.max)
+        day = start + dt.timedelta(days=i)
         by_day.append({"day": day.isoformat(), **_order(by_day_counts.get(day, {}))})
-        day += dt.timedelta(days=1)
 
     whole_goals = {g.figure: g.target for g in goals if not g.area_id}
     goal_report = {
         figure: {
             "target": target,
             "actual": attributed_figures.get(figure, 0),
-            "rate": round(attributed_figures.get(figure, 0) / target, 4) if target else None,
+            # rounded down: 19,999 of 20,000 is 99.99 %, never 100 % (the goal is not yet reached)
+            "rate": (attributed_figures.get(figure, 0) * 10_000 // target) / 10_000 if target else None,
         }
         for figure, target in whole_goals.items()
     }

@@ -51,10 +51,18 @@ def _areas(actor, codes: list[str]) -> list[Area]:
     return areas
 
 
+MAX_DAYS = 366  # a campaign, or an activity, lasts at most a year (its report has a row per day)
+MAX_COUNT = 10**9  # a goal, a cost or a reach figure: far above any province's, within every database's integers
+
+
 def _dates(starts_on: dt.date, ends_on: dt.date) -> None:
     if ends_on < starts_on:
         raise ApplicationError(
             ErrorCode.INVALID, _("The end date is before the start date."), field="ends_on"
+        )
+    if (ends_on - starts_on).days >= MAX_DAYS:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The end can be at most a year after the start."), field="ends_on"
         )
 
 
@@ -75,7 +83,7 @@ def _goal_rows(campaign: Campaign, goals: Any, areas: list[Area]) -> list[Goal]:
                 % {"figure": figure, "known": ", ".join(FIGURES)},
                 field="goals",
             )
-        if not isinstance(target, int) or isinstance(target, bool) or target < 0:
+        if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target <= MAX_COUNT:
             raise ApplicationError(
                 ErrorCode.INVALID, _("A goal is a whole number, not negative."), field="goals"
             )
@@ -138,9 +146,18 @@ def campaign_create(
     return campaign
 
 
+def _check_writes(actor, areas) -> None:
+    """A campaign or activity is changed only by someone whose areas cover all of it: a commune's officer sees
+    the province's campaign (it runs in their commune) but does not set its goals."""
+    scope = scope_for(actor)
+    if not all(scope.covers_area(a) for a in areas):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("The campaign is not found."))
+
+
 @transaction.atomic
 def goals_set(*, actor, campaign: Campaign, goals: Any) -> Campaign:
     require(actor, "campaigns.manage")
+    _check_writes(actor, campaign.areas.all())
     rows = _goal_rows(campaign, goals, list(campaign.areas.all()))
     before = list(campaign.goals.values("figure", "area_id", "target"))
     campaign.goals.all().delete()
@@ -163,7 +180,7 @@ def _clean_reach(reach: dict | None) -> dict[str, int]:
             )
         if value is None:
             continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
             raise ApplicationError(
                 ErrorCode.INVALID, _("Reach figures are whole numbers, not negative."), field=f"reach.{key}"
             )
@@ -208,7 +225,7 @@ def activity_create(
         raise ApplicationError(
             ErrorCode.INVALID, _("The activity must be in the campaign's areas."), field="area_code"
         )
-    if cost is not None and cost < 0:
+    if cost is not None and not 0 <= cost <= MAX_COUNT * 1000:
         raise ApplicationError(ErrorCode.INVALID, _("A cost is not negative."), field="cost")
     partner = None
     if partner_name.strip():
@@ -238,7 +255,8 @@ def activity_create(
 def activity_update_reach(*, actor, activity: Activity, reach: dict) -> Activity:
     """Reach figures entered during or after an activity; the keys given replace the old values."""
     require(actor, "campaigns.manage")
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = Activity.objects.select_for_update().select_related("area").get(pk=activity.pk)
+    _check_writes(actor, [activity.area])
     before = dict(activity.reach)
     activity.reach = {**before, **_clean_reach(reach)}
     activity.save(update_fields=["reach"])
@@ -283,6 +301,13 @@ def outcome_record(
     existing = Outcome.objects.filter(activity=activity, person=person, kind=kind).first()
     if existing is not None:
         return existing, False
+    if kind == OutcomeKind.CASHLESS_SWITCHED and person.payout_method == Payout.ACCOUNT:
+        # field-story.md counts those whose payout changed from cash to an account: nothing changes here
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("%(name)s is already paid to an account.") % {"name": person.full_name},
+            field="person_id",
+        )
     try:
         with transaction.atomic():
             outcome = Outcome.objects.create(

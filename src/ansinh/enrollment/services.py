@@ -29,7 +29,7 @@ from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStat
 from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
 from ansinh.payments.vietqr import parse as parse_vietqr
-from ansinh.registry.models import Person
+from ansinh.registry.models import Payout, Person
 from ansinh.reports.models import PeriodScheme
 from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules import cards as card_rules
@@ -508,6 +508,12 @@ def _enrollment_create(
         raise ApplicationError(
             ErrorCode.INVALID,
             _("%(name)s does not receive a pension or benefit.") % {"name": persons[0].full_name},
+            field="cashless_switched",
+        )
+    if cashless and persons[0].payout_method == Payout.ACCOUNT:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("%(name)s is already paid to an account.") % {"name": persons[0].full_name},
             field="cashless_switched",
         )
     if method not in Method.values:

@@ -32,15 +32,18 @@ from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import area_get_for_user, subtree_q
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.rule_errors import application_error
 from ansinh.registry.models import Employment, Payout, Person
 from ansinh.rules import params
 from ansinh.rules._util import add_months
+from ansinh.rules.errors import RuleError
 
 from .models import CoveragePeriod, PeriodScheme
 
 INFORMAL = (Employment.INFORMAL, Employment.FARMER)
 WORKING_AGE = (15, 60)
 MAX_FUTURE = dt.timedelta(days=366)
+EARLIEST_YEAR = 1990
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ def _scope(area: Area) -> Scope:
 def _check_date(on: dt.date) -> None:
     if on > today() + MAX_FUTURE:
         raise ApplicationError(ErrorCode.INVALID, _("Choose a date at most a year ahead."), field="on")
+    if on.year < EARLIEST_YEAR:  # no register goes back further; and a year's trend must stay a real date
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Choose a date from %(year)s on.") % {"year": EARLIEST_YEAR}, field="on"
+        )
 
 
 def _alive(day: dt.date, prefix: str = "") -> Q:
@@ -158,9 +165,7 @@ def _row(figures: dict[str, int], hi_target: Fraction) -> dict[str, Any]:
 
 
 def _year_before(on: dt.date) -> dt.date:
-    return (
-        on.replace(year=on.year - 1) if not (on.month == 2 and on.day == 29) else on - dt.timedelta(days=365)
-    )
+    return add_months(on, -12)  # 29 February: the 28th of the year before
 
 
 def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "commune") -> dict[str, Any]:
@@ -173,8 +178,11 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
     area = area_get_for_user(user=user, code=area_code)
     scope = _scope(area)
     p = params.default()
-    hi_target = Fraction(p.get("targets.hi_population", on).value)
-    vsi_target = Fraction(p.get("targets.vsi_labour_force", on).value)
+    try:
+        hi_target = Fraction(p.get("targets.hi_population", on).value)
+        vsi_target = Fraction(p.get("targets.vsi_labour_force", on).value)
+    except RuleError as e:  # a date before the first national target
+        raise application_error(e) from None
     key = "village_id" if level == "village" or area.level == Level.COMMUNE else "commune_id"
     by_unit = _figures(scope, on, _year_before(on), key)
     units = {a.pk: a for a in Area.objects.filter(pk__in=[k for k in by_unit if k is not None])}

@@ -389,7 +389,7 @@ def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
                 "goal": goal,
                 "bar": coord(min(goal["rate"] or 0, 1) * 100) if goal else None,
                 "rate_text": percent(goal["rate"], 0) if goal else "",
-                "reached": bool(goal and goal["rate"] is not None and goal["rate"] >= 1),
+                "reached": bool(goal and goal["target"] and goal["actual"] >= goal["target"]),
             }
         )
     funnel = hbar_chart(

@@ -20,6 +20,8 @@ from .views import page
 
 
 def _params(request) -> tuple[str | None, dt.date, str]:
+    """The area, date and level asked for. A date that cannot be read is refused (the ``page`` wrapper shows
+    the message with status 400)."""
     area = request.GET.get("area") or None
     try:
         on = dt.date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today()

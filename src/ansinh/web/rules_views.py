@@ -67,7 +67,7 @@ def _day(text: str | None) -> tuple[dt.date | None, str | None]:
 def _whole(text: str | None, *, field_label: str, minimum: int = 0) -> tuple[int | None, str | None]:
     """A whole number as people type it ('1.500.000', '1 500 000 ₫')."""
     digits = re.sub(r"[\s.,₫đ]", "", (text or "").strip(), flags=re.IGNORECASE)
-    if not digits.isdigit():
+    if not re.fullmatch(r"[0-9]{1,15}", digits):  # not '²', not a number no database holds
         return None, _("Enter %(what)s as a whole number.") % {"what": field_label}
     value = int(digits)
     if value < minimum:
