@@ -335,3 +335,32 @@ def test_a_point_whose_bank_account_cannot_make_a_vietqr_refuses_the_transfer_in
     with pytest.raises(ApplicationError) as e:
         enroll(desk, "key-bad-account", method="bank_transfer")
     assert e.value.field == "payment.method" and counts() == before
+
+
+def test_a_group_the_register_can_tell_is_quoted_only_for_people_in_it(desk):
+    """The desk preselects 'child under 6' on a child's page; ticking the parents too must not give them a card
+    the state pays for."""
+    child = make_person(desk["agent"], area_code=desk["commune"].code, birth_date=f"{TODAY.year - 2}-01-15")
+    parent = desk["members"][0]
+    with pytest.raises(ApplicationError) as e:
+        quote_create(
+            actor=desk["agent"],
+            scheme="hi_group",
+            person_ids=[child.pk, parent.pk],
+            months=12,
+            group="child_under_6",
+        )
+    assert e.value.field == "group" and parent.full_name in e.value.message
+    with pytest.raises(ApplicationError):
+        enroll(
+            desk,
+            "key-group-parents",
+            scheme="hi_group",
+            person_ids=[child.pk, parent.pk],
+            group="child_under_6",
+        )
+    assert not Enrollment.objects.exists()
+    quote = quote_create(
+        actor=desk["agent"], scheme="hi_group", person_ids=[child.pk], months=12, group="child_under_6"
+    )
+    assert quote.total_payable == 0  # the state pays all for a child under 6

@@ -11,27 +11,40 @@ from ansinh.core.access import not_found, scope_for
 
 from .models import Enrollment, HICoverage
 
+# The subsidised health-insurance groups the register can tell, the most supported first (the state pays all
+# for the first five).
+REGISTER_HI_GROUPS = (
+    "child_under_6",
+    "poor",
+    "social_assistance",
+    "atk_commune",
+    "ethnic_minority_listed_commune",
+    "near_poor",
+    "student",
+)
+
+
+def hi_groups_of(*, person, on: dt.date) -> set[str]:
+    """The subsidised groups among REGISTER_HI_GROUPS that the registry's statuses put a person in on a date."""
+    age = person.age_on(on)
+    found = {
+        "child_under_6": age < 6,
+        "poor": person.poverty == "poor",
+        "social_assistance": person.social_assistance,
+        "atk_commune": person.atk_commune,
+        "ethnic_minority_listed_commune": person.ethnic_minority_listed_commune,
+        "near_poor": person.poverty == "near_poor",
+        "student": person.is_student and 6 <= age <= 25,
+    }
+    return {group for group, yes in found.items() if yes}
+
 
 def hi_group_suggested(*, person, on: dt.date) -> str | None:
-    """The subsidised health-insurance group the registry's statuses point to, the most supported first (the
-    state pays all for the first five), or None: what the desk preselects and the demo enrolls. A suggestion
-    only: the agent chooses, and the rules check the group on the payment date."""
-    age = person.age_on(on)
-    if age < 6:
-        return "child_under_6"
-    if person.poverty == "poor":
-        return "poor"
-    if person.social_assistance:
-        return "social_assistance"
-    if person.atk_commune:
-        return "atk_commune"
-    if person.ethnic_minority_listed_commune:
-        return "ethnic_minority_listed_commune"
-    if person.poverty == "near_poor":
-        return "near_poor"
-    if person.is_student and 6 <= age <= 25:
-        return "student"
-    return None
+    """The group the desk preselects and the demo enrolls: the most supported of the person's groups, or None.
+    A suggestion only: the agent chooses, and a group the register can tell is checked for every person quoted
+    (enrollment.services.compute_quote)."""
+    mine = hi_groups_of(person=person, on=on)
+    return next((g for g in REGISTER_HI_GROUPS if g in mine), None)
 
 
 def enrollments_for_user(*, user) -> QuerySet[Enrollment]:

@@ -165,6 +165,21 @@ def supported_months_so_far(person: Quotable) -> int:
     return rows.aggregate(s=Sum("supported_months"))["s"] or 0
 
 
+def _check_group(persons: Sequence[Quotable], group: str, on: dt.date) -> None:
+    """A subsidised group the register can tell (a child under 6, a poor household…) is quoted only for people
+    the register puts in it on the date: the state pays their share. Other groups rest on papers the agent sees."""
+    if group not in selectors.REGISTER_HI_GROUPS:
+        return
+    for person in persons:
+        if group not in selectors.hi_groups_of(person=person, on=on):
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("%(name)s is not in this group according to the register; correct the record first, or choose "
+                  "another group.") % {"name": person.full_name},
+                field="group",
+            )
+
+
 def compute_quote(
     *,
     scheme: str,
@@ -189,6 +204,7 @@ def compute_quote(
             else:
                 if not group:
                     raise ApplicationError(ErrorCode.INVALID, _("Choose the group."), field="group")
+                _check_group(persons, group, on)
                 result = hi.quote(on, [group] * len(persons), months, province).to_json()
             members = [
                 {"person_id": p.pk, "full_name": p.full_name, **m}
