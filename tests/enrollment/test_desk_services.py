@@ -364,3 +364,15 @@ def test_a_group_the_register_can_tell_is_quoted_only_for_people_in_it(desk):
         actor=desk["agent"], scheme="hi_group", person_ids=[child.pk], months=12, group="child_under_6"
     )
     assert quote.total_payable == 0  # the state pays all for a child under 6
+
+
+def test_a_day_not_yet_begun_cannot_be_closed(desk):
+    from ansinh.payments.models import DayClose
+    from ansinh.payments.services import day_close_create
+
+    with pytest.raises(ApplicationError) as e:
+        day_close_create(
+            actor=desk["agent"], point=desk["point"], day=TODAY + dt.timedelta(days=1), cash_counted=0,
+            received_by="Kế toán",
+        )  # fmt: skip
+    assert e.value.field == "day" and not DayClose.objects.exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,6 +257,8 @@ def day_close_create(
     require(actor, "dayclose.create")
     _in_scope(actor, point.area)
     day = day or today()
+    if day > today():  # a day not yet worked cannot be handed over (and would stop today's receipts)
+        raise ApplicationError(ErrorCode.INVALID, _("A day can be closed only once it has begun."), field="day")
     if not isinstance(cash_counted, int) or not 0 <= cash_counted <= MAX_CASH:
         raise ApplicationError(ErrorCode.INVALID, _("Enter the cash counted in đồng."), field="cash_counted")
     if not received_by.strip():
@@ -266,18 +268,22 @@ def day_close_create(
     from .selectors import day_summary
 
     summary = day_summary(point=point, agent=actor, day=day)
-    close = DayClose.objects.create(
-        point=point,
-        agent=actor,
-        day=day,
-        receipts=summary["valid"],
-        voided=summary["voided"],
-        cash_expected=summary["cash"],
-        cash_counted=cash_counted,
-        transfers=summary["transfers"],
-        received_by=received_by.strip()[:150],
-        note=note[:300],
-        province_code=point.province_code,
-    )
+    try:
+        with transaction.atomic():
+            close = DayClose.objects.create(
+                point=point,
+                agent=actor,
+                day=day,
+                receipts=summary["valid"],
+                voided=summary["voided"],
+                cash_expected=summary["cash"],
+                cash_counted=cash_counted,
+                transfers=summary["transfers"],
+                received_by=received_by.strip()[:150],
+                note=note[:300],
+                province_code=point.province_code,
+            )
+    except IntegrityError:  # a second click that reached the database at the same moment
+        raise ApplicationError(ErrorCode.CONFLICT, _("This day is already closed."), field="day") from None
     audit_record(actor=actor, action="day_close", obj=close, after=snapshot(close))
     return close
