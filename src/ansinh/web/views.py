@@ -164,6 +164,7 @@ _ACTIONS = {
     "household_join": gettext_lazy("moved into the household"),
     "household_leave": gettext_lazy("left the household"),
     "household_head_clear": gettext_lazy("head left the household"),
+    "payout_switched": gettext_lazy("pension switched to an account"),
 }
 # Bookkeeping columns, not facts about the person or the household.
 _HIDDEN = {
@@ -200,10 +201,16 @@ def _history(user, obj) -> list[dict]:
             if name in _HIDDEN:
                 continue
             try:
-                label = str(obj._meta.get_field(name).verbose_name)
+                field = obj._meta.get_field(name)
             except FieldDoesNotExist:
-                label = name
-            changes.append((label, _shown(old) if old is not None else None, _shown(new)))
+                changes.append((name, _shown(old) if old is not None else None, _shown(new)))
+                continue
+            choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
+
+            def word(value, choices=choices):
+                return choices.get(value, _shown(value)) if value is not None else None
+
+            changes.append((str(getattr(field, "verbose_name", name)), word(old), word(new)))
         rows.append({"at": event.at, "actor": event.actor, "action": _ACTIONS.get(event.action, event.action),
                      "changes": changes})  # fmt: skip
     return rows
