@@ -131,7 +131,7 @@ def _amount(text: str | None) -> int | None:
 
 def _quote_request(request):
     scheme = request.POST.get("scheme", Scheme.HI_HOUSEHOLD)
-    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdigit()]
+    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isascii() and x.isdigit() and len(x) < 19]
     months_text = (request.POST.get("months") or "").strip()
     if months_text and not (months_text.isascii() and months_text.isdigit() and len(months_text) <= 3):
         raise ApplicationError(ErrorCode.INVALID, _("Choose the number of months."), field="months")

@@ -116,7 +116,7 @@ def hi_calculator(request):
     groups = [x for x in g.getlist("group") if x] or ["household"]
     if g.get("add") and len(groups) < MAX_MEMBERS:
         groups.append("household")
-    if g.get("remove", "").isdigit() and len(groups) > 1:
+    if g.get("remove", "").isdecimal() and len(groups) > 1:
         index = int(g["remove"])
         if 0 <= index < len(groups):
             groups.pop(index)
@@ -125,7 +125,7 @@ def hi_calculator(request):
     if message:
         errors["on"] = message
     months_text = g.get("months", "12")
-    months = int(months_text) if months_text.isdigit() else 0
+    months = int(months_text) if months_text.isdecimal() and len(months_text) < 4 else 0
     province = g.get("province", default_province_code(user=request.user) if "on" not in g else "")
     rows: list[dict[str, Any]] = [
         {"index": i, "group": code, "error": None, "quote": None, "basis": ""}

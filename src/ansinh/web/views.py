@@ -119,7 +119,7 @@ def person_create(request):
             household = request.GET.get("household")
             if request.GET.get("desk"):
                 return redirect("web:desk_person", person_id=person.pk)
-            if household and household.isdigit():
+            if household and household.isdecimal() and len(household) < 19:
                 return redirect("web:household_detail", household_id=int(household))
             return redirect("web:person_detail", person_id=person.pk)
     return render(request, "web/person_form.html", {"form": form, "creating": True})
