@@ -208,3 +208,27 @@ def test_a_name_longer_than_the_register_holds_is_refused(agent, communes):
     with pytest.raises(ValidationFailed) as e:
         person_create(actor=agent, data=person_data(area_code=communes["a"].code, full_name="Nguyễn " * 40))
     assert "full_name" in e.value.errors and not Person.objects.exists()
+
+
+def test_an_agent_of_one_village_registers_and_corrects_people_of_that_village_only(communes):
+    from ansinh.areas.services import village_create
+
+    admin = make_user(role="administrator", areas=["15"])
+    mine = village_create(actor=admin, commune=communes["a"], name="Bản Một")
+    other = village_create(actor=admin, commune=communes["a"], name="Bản Hai")
+    agent = make_user(role="collection_agent", areas=[mine.code])
+    person = make_person(agent, area_code=communes["a"].code, village_id=mine.pk)
+    assert person.village_id == mine.pk
+    person_update(actor=agent, person=person, data={"phone": "0912345678"})
+    household = make_household(agent, head=person)
+    assert household.head_id == person.pk
+    with pytest.raises(ValidationFailed) as e:  # another village of the same commune is not theirs
+        make_person(agent, area_code=communes["a"].code, village_id=other.pk)
+    assert "village_id" in e.value.errors
+    with pytest.raises(ValidationFailed) as e:  # nor the commune without a village
+        make_person(agent, area_code=communes["a"].code)
+    assert "village_id" in e.value.errors
+    neighbour = make_person(admin, area_code=communes["a"].code, village_id=other.pk)
+    with pytest.raises(ApplicationError) as e2:
+        person_update(actor=agent, person=neighbour, data={"phone": "0912345679"})
+    assert e2.value.code == "not_found"

@@ -86,11 +86,21 @@ def areas_for_user(*, user) -> QuerySet[Area]:
 
 
 def communes_for_user(*, user) -> QuerySet[Area]:
-    return areas_for_user(user=user).filter(level=Level.COMMUNE).order_by("name_folded")
+    """The communes a user works in, and the communes of the villages they work in (a village's agent registers
+    people of their village in its commune)."""
+    scope = scope_for(user)
+    of_villages = Area.objects.filter(pk__in=scope.village_ids).values("parent_id")
+    return Area.objects.filter(scope.areas_q() | Q(pk__in=of_villages), level=Level.COMMUNE).order_by("name_folded")
 
 
-def villages_of(*, commune: Area) -> QuerySet[Area]:
-    return Area.objects.filter(parent=commune, level=Level.VILLAGE).order_by("code")  # Tổ 2 before Tổ 10
+def villages_of(*, commune: Area, user=None) -> QuerySet[Area]:
+    """A commune's villages; given a user who works in some of its villages only, those."""
+    villages = Area.objects.filter(parent=commune, level=Level.VILLAGE).order_by("code")  # Tổ 2 before Tổ 10
+    if user is not None:
+        scope = scope_for(user)
+        if not scope.covers_area(commune):
+            villages = villages.filter(pk__in=scope.village_ids)
+    return villages
 
 
 def province_choices() -> list[tuple[str, str]]:

@@ -89,6 +89,16 @@ class AreaScope:
     def covers_area(self, area) -> bool:
         return any(area.path.startswith(p) for p in self.paths)
 
+    def covers_resident(self, row) -> bool:
+        """Whether a person or household (a row with ``province_code``, ``commune_id``, ``village_id``) lives in
+        the user's areas: the same test as ``residents_q``, so that whoever reads a record may also act on it
+        (a user of one village included)."""
+        return (
+            row.province_code in self.province_codes
+            or row.commune_id in self.commune_ids
+            or (row.village_id is not None and row.village_id in self.village_ids)
+        )
+
 
 def scope_for(user) -> AreaScope:
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -71,7 +71,12 @@ def _commune_in_scope(actor, code: str | None, errors: dict[str, str]) -> Area |
         errors["area_code"] = _("Choose the commune where the person lives.")
         return None
     commune = Area.objects.filter(code=normalize_code(code), level=Level.COMMUNE).first()
-    if commune is None or not scope_for(actor).covers_area(commune):
+    scope = scope_for(actor)
+    mine = commune is not None and (
+        scope.covers_area(commune)
+        or Area.objects.filter(pk__in=scope.village_ids, parent=commune).exists()  # a village of it is theirs
+    )
+    if not mine:
         # Same words for "unknown" and "not yours": the user learns nothing about other areas.
         errors["area_code"] = _("%(code)s is not a commune in your areas.") % {"code": code}
         return None
@@ -167,6 +172,10 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
 
     commune = _commune_in_scope(actor, merged("area_code"), errors)
     village = _village_of(commune, merged("village_id"), errors)
+    scope = scope_for(actor)
+    only_villages = commune is not None and not scope.covers_area(commune)  # a village's agent: theirs only
+    if only_villages and "village_id" not in errors and (village is None or village.pk not in scope.village_ids):
+        errors["village_id"] = _("Choose a village in your areas.")
     if commune is not None:
         out["commune"], out["province_code"], out["village"] = commune, commune.province_code, village
 
@@ -240,7 +249,7 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
     """Corrects a record. The before/after of every changed field goes to the audit log."""
     require(actor, "registry.edit")
     person = Person.objects.select_for_update().select_related("commune").get(pk=person.pk)
-    if not scope_for(actor).covers_area(person.commune):
+    if not scope_for(actor).covers_resident(person):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     before = snapshot(person)
     values = _clean_person(actor, data, person)
@@ -280,7 +289,7 @@ def household_create(
     """A household with its head as first member, in the head's commune and village."""
     require(actor, "registry.edit")
     head = Person.objects.select_for_update().select_related("commune").get(pk=head.pk)
-    if not scope_for(actor).covers_area(head.commune):
+    if not scope_for(actor).covers_resident(head):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     Area.objects.select_for_update().filter(pk=head.commune_id).first()  # serialises code numbering
     household = Household.objects.create(
@@ -306,7 +315,7 @@ def household_add_member(
     person = Person.objects.select_for_update().select_related("commune").get(pk=person.pk)
     household = Household.objects.select_related("commune").get(pk=household.pk)
     scope = scope_for(actor)
-    if not scope.covers_area(person.commune) or not scope.covers_area(household.commune):
+    if not scope.covers_resident(person) or not scope.covers_resident(household):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     if relation not in Relation.values:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
@@ -365,7 +374,7 @@ def household_move_member(
     if current is not None:
         if current.household_id == to.pk:
             raise ApplicationError(ErrorCode.CONFLICT, _("The person is already in this household."))
-        if not scope_for(actor).covers_area(current.household.commune):
+        if not scope_for(actor).covers_resident(current.household):
             raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
         current.ended_on = on
         current.save(update_fields=["ended_on"])

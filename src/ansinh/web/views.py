@@ -92,7 +92,7 @@ def _person_form(request, *, data=None, initial=None, commune_code=None):
     communes = list(area_selectors.communes_for_user(user=request.user))
     code = (data or {}).get("area_code") or commune_code or (communes[0].code if communes else None)
     commune = next((c for c in communes if c.code == code), None)
-    villages = list(area_selectors.villages_of(commune=commune)) if commune else []
+    villages = list(area_selectors.villages_of(commune=commune, user=request.user)) if commune else []
     return PersonForm(data, initial=initial, communes=communes, villages=villages)
 
 
