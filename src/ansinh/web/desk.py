@@ -131,7 +131,7 @@ def _amount(text: str | None) -> int | None:
 
 def _quote_request(request):
     scheme = request.POST.get("scheme", Scheme.HI_HOUSEHOLD)
-    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isascii() and x.isdigit() and len(x) < 19]
+    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdecimal() and len(x) < 19]
     months_text = (request.POST.get("months") or "").strip()
     if months_text and not (months_text.isascii() and months_text.isdigit() and len(months_text) <= 3):
         raise ApplicationError(ErrorCode.INVALID, _("Choose the number of months."), field="months")
@@ -192,9 +192,9 @@ def desk_quote(request, person_id: int):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
     person = registry_selectors.person_get(user=request.user, person_id=person_id)
-    data = _quote_request(request)
-    context = {"point": point, "person": person, "request_data": data}
+    context: dict = {"point": point, "person": person, "request_data": {}}
     try:
+        data = context["request_data"] = _quote_request(request)
         quote = enrollment_services.quote_create(actor=request.user, **data)
     except ApplicationError as e:
         context["error"] = e
@@ -209,8 +209,9 @@ def desk_pay(request):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
     activity, _activities = _current_activity(request)
-    data = _quote_request(request)
+    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdecimal() and len(x) < 19]
     try:
+        data = _quote_request(request)
         enrollment, _created = enrollment_services.enrollment_create(
             activity_id=activity.pk if activity else None,
             actor=request.user,
@@ -224,7 +225,7 @@ def desk_pay(request):
         )
     except ApplicationError as e:
         messages.error(request, e.message)
-        person_id = data["person_ids"][0] if data["person_ids"] else None
+        person_id = ids[0] if ids else None
         return redirect("web:desk_person", person_id=person_id) if person_id else redirect("web:desk")
     return redirect("web:desk_enrollment", enrollment_id=enrollment.pk)
 
