@@ -174,7 +174,11 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
     village = _village_of(commune, merged("village_id"), errors)
     scope = scope_for(actor)
     only_villages = commune is not None and not scope.covers_area(commune)  # a village's agent: theirs only
-    if only_villages and "village_id" not in errors and (village is None or village.pk not in scope.village_ids):
+    if (
+        only_villages
+        and "village_id" not in errors
+        and (village is None or village.pk not in scope.village_ids)
+    ):
         errors["village_id"] = _("Choose a village in your areas.")
     if commune is not None:
         out["commune"], out["province_code"], out["village"] = commune, commune.province_code, village
@@ -386,9 +390,8 @@ def household_move_member(
             after={"ended_on": on.isoformat()},
         )
         left = current.household
-        if (
-            left.head_id == person.pk
-        ):  # the household keeps no head who is not in it; a new head is added as such
+        # The household keeps no head who is not in it; the next person added as head becomes its head.
+        if left.head_id == person.pk:
             Household.objects.filter(pk=left.pk).update(head=None)
             audit_record(
                 actor=actor,

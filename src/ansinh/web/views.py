@@ -208,7 +208,9 @@ def _history(user, obj) -> list[dict]:
             choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
 
             def word(value, choices=choices):
-                return choices.get(value, _shown(value)) if value is not None else None
+                if value is None:
+                    return None
+                return choices[value] if isinstance(value, str | int) and value in choices else _shown(value)
 
             changes.append((str(getattr(field, "verbose_name", name)), word(old), word(new)))
         rows.append({"at": event.at, "actor": event.actor, "action": _ACTIONS.get(event.action, event.action),
