@@ -257,3 +257,22 @@ def test_the_lists_page_and_api_count_households_without_a_query_per_list(client
         teams = by_name[f"L{n}"]["teams"]
         assert [t["number"] for t in teams] == list(range(1, (2 if n == 1 else n) + 1))
         assert sum(t["households"] for t in teams) == households
+
+
+def test_a_household_outcome_still_records_when_a_member_has_moved_away(world, activity, communes):
+    from ansinh.registry.services import person_update
+
+    target_list = target_list_create(
+        actor=world["officer"], name="x", criteria=["uninsured"], on=ON, area_codes=[world["v1"].code],
+        activity_id=activity.pk,
+    )  # fmt: skip
+    h2 = target_list.households.get(household=world["h"]["h2"])
+    admin = make_user(role="administrator", areas=["15"])
+    person_update(
+        actor=admin, person=world["p"]["dung"], data={"area_code": communes["b"].code, "village_id": None}
+    )
+    door_outcome_record(actor=world["agent"], row=h2, status="consulted")
+    assert list(Outcome.objects.filter(activity=activity).values_list("person__full_name", flat=True)) == [
+        "Lê Văn Cường"
+    ]
+    assert DoorOutcome.objects.filter(target_household=h2, status="consulted").exists()

@@ -281,7 +281,7 @@ def outcome_record(
     if kind not in OutcomeKind.values:
         raise ApplicationError(ErrorCode.INVALID, _("Unknown kind of outcome."), field="kind")
     scope = scope_for(actor)
-    if not scope.covers_area(person.commune):
+    if not scope.covers_resident(person):
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("Person %(id)s is not found.") % {"id": person.pk}, field="person_id"
         )

@@ -554,7 +554,11 @@ def door_outcome_record(
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("This person is not on this household's row."), field="person_id"
         )
-    concerned = [members[person_id]] if person_id is not None else list(members.values())
+    if person_id is not None:
+        concerned = [members[person_id]]
+    else:  # the whole household: members who have since moved out of the actor's areas are not theirs to count
+        scope = scope_for(actor)
+        concerned = [p for p in members.values() if scope.covers_resident(p)]
 
     with transaction.atomic():
         before = {
