@@ -24,7 +24,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 
 from .charts import coord, day_chart, hbar_chart
-from .rules_views import _day, _whole
+from .forms import read_day, read_whole
 from .templatetags.humanize_vi import percent
 from .views import page
 
@@ -142,23 +142,23 @@ def campaign_create(request):
         ],
     }
     if request.method == "POST":
-        starts_on, message = _day(values["starts_on"])
+        starts_on, message = read_day(values["starts_on"])
         if message:
             errors["starts_on"] = message
-        ends_on, message = _day(values["ends_on"])
+        ends_on, message = read_day(values["ends_on"])
         if message:
             errors["ends_on"] = message
         goals: list[dict[str, Any]] = []
         for figure, text in values["goals"].items():
             if text.strip():
-                target, message = _whole(text, field_label=str(FIGURE_LABELS[figure]))
+                target, message = read_whole(text, field_label=str(FIGURE_LABELS[figure]))
                 if message:
                     errors["goals"] = message
                 else:
                     goals.append({"figure": figure, "target": target})
         for row in values["area_goals"]:
             if row["target"].strip() and row["code"] and row["figure"]:
-                target, message = _whole(row["target"], field_label=_("the goal"))
+                target, message = read_whole(row["target"], field_label=_("the goal"))
                 if message:
                     errors["goals"] = message
                 else:
@@ -230,7 +230,7 @@ def _read_activity_form(post, kind: str) -> tuple[dict[str, Any], dict[str, str]
         if name in TEXT_FIELDS:
             data[name] = text
         elif text:
-            value, message = _whole(text, field_label=str(FIELD_LABELS[name]).lower())
+            value, message = read_whole(text, field_label=str(FIELD_LABELS[name]).lower())
             if message:
                 errors[name] = message
             else:
@@ -238,7 +238,7 @@ def _read_activity_form(post, kind: str) -> tuple[dict[str, Any], dict[str, str]
     cost_text = post.get("cost", "").strip()
     data["cost"] = None
     if cost_text:
-        data["cost"], message = _whole(cost_text, field_label=_("the cost"))
+        data["cost"], message = read_whole(cost_text, field_label=_("the cost"))
         if message:
             errors["cost"] = message
     return data, errors
@@ -258,10 +258,10 @@ def campaign_activities(request, campaign_id: int):
     errors: dict[str, str] = {}
     if request.method == "POST":
         require(request.user, "campaigns.manage")
-        starts_on, message = _day(values["starts_on"])
+        starts_on, message = read_day(values["starts_on"])
         if message:
             errors["starts_on"] = message
-        ends_on, message = _day(values["ends_on"] or values["starts_on"])
+        ends_on, message = read_day(values["ends_on"] or values["starts_on"])
         if message:
             errors["ends_on"] = message
         data, more = _read_activity_form(post, values["kind"])
@@ -333,11 +333,11 @@ def activity_reach(request, campaign_id: int, activity_id: int):
         for name in names:
             text = request.POST.get(name, "").strip()
             if text:
-                value, message = _whole(text, field_label=str(FIELD_LABELS[name]).lower())
+                value, message = read_whole(text, field_label=str(FIELD_LABELS[name]).lower())
                 if message:
                     errors[name] = message
                 else:
-                    assert value is not None  # _whole returns a number whenever it returns no message
+                    assert value is not None  # read_whole returns a number whenever it returns no message
                     reach[name] = value
         if not errors:
             try:

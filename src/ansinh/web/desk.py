@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from ansinh.core.access import require
 from ansinh.core.dates import parse_partial_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.numbers import parse_id, parse_whole
 from ansinh.enrollment import selectors as enrollment_selectors
 from ansinh.enrollment import services as enrollment_services
 from ansinh.enrollment.models import Scheme, Status
@@ -123,20 +124,18 @@ def desk_person(request, person_id: int):
     )
 
 
-def _amount(text: str | None) -> int | None:
-    """An amount of đồng as typed at the desk (``1.500.000``, ``1,500,000``, ``1 500 000``), or None."""
-    digits = (text or "").replace(".", "").replace(",", "").replace(" ", "")
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 15 else None
+def _person_ids(request) -> list[int]:
+    return [i for i in map(parse_id, request.POST.getlist("person_ids")) if i is not None]
 
 
 def _quote_request(request):
     scheme = request.POST.get("scheme", Scheme.HI_HOUSEHOLD)
-    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdecimal() and len(x) < 19]
+    ids = _person_ids(request)
     months_text = (request.POST.get("months") or "").strip()
-    if months_text and not (months_text.isascii() and months_text.isdigit() and len(months_text) <= 3):
+    months = parse_whole(months_text, digits=3) if months_text else (1 if scheme == Scheme.VSI else 12)
+    if months is None:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the number of months."), field="months")
-    months = int(months_text) if months_text else (1 if scheme == Scheme.VSI else 12)
-    income = _amount(request.POST.get("income"))
+    income = parse_whole(request.POST.get("income"))
     group = request.POST.get("group") or None
     if scheme in (Scheme.HI_HOUSEHOLD, Scheme.VSI):
         # the group list on the page is health insurance's; voluntary SI's groups come from the registry
@@ -209,7 +208,7 @@ def desk_pay(request):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
     activity, _activities = _current_activity(request)
-    ids = [int(x) for x in request.POST.getlist("person_ids") if x.isdecimal() and len(x) < 19]
+    ids = _person_ids(request)
     try:
         data = _quote_request(request)
         enrollment, _created = enrollment_services.enrollment_create(
@@ -326,7 +325,7 @@ def desk_close(request):
         return redirect("web:desk")
     error = None
     if request.method == "POST":
-        counted = _amount(request.POST.get("cash_counted"))
+        counted = parse_whole(request.POST.get("cash_counted"))
         try:
             close = payment_services.day_close_create(
                 actor=request.user,

@@ -1,11 +1,19 @@
-"""Page forms: they only collect input; validation of the domain lives in the services."""
+"""Page forms, and the readers of the plain GET/POST forms (a day, a whole number): they only collect input;
+validation of the domain lives in the services."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.dates import parse_partial_date
+from ansinh.core.errors import ApplicationError
 from ansinh.core.models import Role
+from ansinh.core.numbers import parse_whole
 from ansinh.registry.ethnicities import ETHNICITIES
 from ansinh.registry.models import Employment, Payout, Poverty, Relation, Sex
 
@@ -74,3 +82,30 @@ class UserForm(forms.Form):
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+_FULL_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}")
+
+
+def read_day(text: str | None) -> tuple[dt.date | None, str | None]:
+    """'dd/mm/yyyy' or 'yyyy-mm-dd' -> (date, None), or (None, message): a quote needs the day, so the partial
+    dates `parse_partial_date` also takes (a year, a month) are refused here."""
+    text = (text or "").strip()
+    if not text:
+        return None, gettext("Enter a date.")
+    if not _FULL_DATE.fullmatch(text):
+        return None, gettext("Write the date as dd/mm/yyyy.")
+    try:
+        return parse_partial_date(text, field="on")[0], None
+    except ApplicationError as e:  # 31/02/2025
+        return None, e.message
+
+
+def read_whole(text: str | None, *, field_label: str, minimum: int = 0) -> tuple[int | None, str | None]:
+    """A whole number as people type it ('1.500.000', '1 500 000 ₫')."""
+    value = parse_whole(text)
+    if value is None:
+        return None, gettext("Enter %(what)s as a whole number.") % {"what": field_label}
+    if value < minimum:
+        return None, gettext("Enter at least %(minimum)s.") % {"minimum": minimum}
+    return value, None

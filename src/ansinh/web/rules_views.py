@@ -7,7 +7,6 @@ is shown on the field at fault, in plain words (`ansinh.core.rule_errors.rule_er
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,6 +18,7 @@ from ansinh.areas.selectors import default_province_code, province_choices
 from ansinh.core.dates import parse_partial_date, today
 from ansinh.core.errors import ApplicationError
 from ansinh.core.money import format_vnd
+from ansinh.core.numbers import parse_id, parse_whole
 from ansinh.core.rule_errors import or_list, rule_error_message
 from ansinh.rules import hi, pension, vsi
 from ansinh.rules._util import pct
@@ -26,6 +26,7 @@ from ansinh.rules.errors import RuleError
 from ansinh.rules.params import Parameters, Value, default, value_json
 
 from .charts import axis_scale, coord
+from .forms import read_day, read_whole
 from .labels import VSI_GROUP_LABELS, hi_group_label, pension_assumption_label
 from .templatetags.humanize_vi import thousands
 
@@ -45,34 +46,6 @@ CHART_YEARS = 40
 
 # ------------------------------------------------------------------------------------------------------
 # reading the form
-
-
-_FULL_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}")
-
-
-def _day(text: str | None) -> tuple[dt.date | None, str | None]:
-    """'dd/mm/yyyy' or 'yyyy-mm-dd' -> (date, None), or (None, message): a quote needs the day, so the partial
-    dates `parse_partial_date` also takes (a year, a month) are refused here."""
-    text = (text or "").strip()
-    if not text:
-        return None, _("Enter a date.")
-    if not _FULL_DATE.fullmatch(text):
-        return None, _("Write the date as dd/mm/yyyy.")
-    try:
-        return parse_partial_date(text, field="on")[0], None
-    except ApplicationError as e:  # 31/02/2025
-        return None, e.message
-
-
-def _whole(text: str | None, *, field_label: str, minimum: int = 0) -> tuple[int | None, str | None]:
-    """A whole number as people type it ('1.500.000', '1 500 000 ₫')."""
-    digits = re.sub(r"[\s.,₫đ]", "", (text or "").strip(), flags=re.IGNORECASE)
-    if not re.fullmatch(r"[0-9]{1,15}", digits):  # not '²', not a number no database holds
-        return None, _("Enter %(what)s as a whole number.") % {"what": field_label}
-    value = int(digits)
-    if value < minimum:
-        return None, _("Enter at least %(minimum)s.") % {"minimum": minimum}
-    return value, None
 
 
 def _show_rule_error(errors: dict[str, str], e: RuleError, fields: dict[str, str], fallback: str) -> None:
@@ -116,16 +89,15 @@ def hi_calculator(request):
     groups = [x for x in g.getlist("group") if x] or ["household"]
     if g.get("add") and len(groups) < MAX_MEMBERS:
         groups.append("household")
-    if g.get("remove", "").isdecimal() and len(groups) > 1:
-        index = int(g["remove"])
-        if 0 <= index < len(groups):
-            groups.pop(index)
+    index = parse_id(g.get("remove"))
+    if index is not None and len(groups) > 1 and index < len(groups):
+        groups.pop(index)
     on_text = g.get("on") or today().strftime("%d/%m/%Y")
-    day, message = _day(on_text)
+    day, message = read_day(on_text)
     if message:
         errors["on"] = message
     months_text = g.get("months", "12")
-    months = int(months_text) if months_text.isdecimal() and len(months_text) < 4 else 0
+    months = parse_whole(months_text, digits=3) or 0
     province = g.get("province", default_province_code(user=request.user) if "on" not in g else "")
     rows: list[dict[str, Any]] = [
         {"index": i, "group": code, "error": None, "quote": None, "basis": ""}
@@ -283,7 +255,7 @@ def vsi_calculator(request):
     p: Parameters = default()
     errors: dict[str, str] = {}
     on_text = g.get("on") or today().strftime("%d/%m/%Y")
-    day, message = _day(on_text)
+    day, message = read_day(on_text)
     if message:
         errors["on"] = message
     floor_default = ""
@@ -296,7 +268,7 @@ def vsi_calculator(request):
         except RuleError as e:
             errors["on"] = rule_error_message(e)
     income_text = g.get("income") or floor_default
-    income, message = _whole(income_text, field_label=_("the income"))
+    income, message = read_whole(income_text, field_label=_("the income"))
     if message:
         errors["income"] = message
     group = g.get("group", "other")
@@ -307,7 +279,7 @@ def vsi_calculator(request):
     mode_row = next((m for m in modes if m[0] == mode), None)
     if mode_row is None:
         errors["mode"] = _("Choose how often the person pays.")
-    supported, message = _whole(g.get("supported", "0") or "0", field_label=_("the months"))
+    supported, message = read_whole(g.get("supported", "0") or "0", field_label=_("the months"))
     if message:
         errors["supported"] = message
     sex = g.get("sex", "f")
@@ -322,7 +294,7 @@ def vsi_calculator(request):
             errors["born"] = e.message
     if born is not None and day is not None and born > day:
         errors["born"] = _("The date of birth is after the payment date.")
-    years, message = _whole(g.get("years", "20") or "", field_label=_("the years"), minimum=1)
+    years, message = read_whole(g.get("years", "20") or "", field_label=_("the years"), minimum=1)
     if message:
         errors["years"] = message
     elif years is not None and years > 50:

@@ -25,6 +25,7 @@ from ansinh.core.audit import history_for
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.models import User
+from ansinh.core.numbers import parse_id
 from ansinh.core.services import user_create, user_update
 from ansinh.registry import selectors, services
 from ansinh.registry.models import Relation
@@ -116,11 +117,10 @@ def person_create(request):
             _apply_errors(form, e)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": person.full_name})
-            household = request.GET.get("household")
             if request.GET.get("desk"):
                 return redirect("web:desk_person", person_id=person.pk)
-            if household and household.isdecimal() and len(household) < 19:
-                return redirect("web:household_detail", household_id=int(household))
+            if (household := parse_id(request.GET.get("household"))) is not None:
+                return redirect("web:household_detail", household_id=household)
             return redirect("web:person_detail", person_id=person.pk)
     return render(request, "web/person_form.html", {"form": form, "creating": True})
 
