@@ -95,5 +95,17 @@ def household_members(*, household: Household, include_past: bool = False) -> Qu
     return members.order_by("ended_on", "started_on", "pk")
 
 
+def household_served(*, user, person: Person) -> list[Person]:
+    """The person and the members of their household that the user may serve (the desk offers them together):
+    a household in another area, or members living in another area, are left out (their own office serves
+    them). ``person`` as read by ``person_get`` (its ``household_id`` annotated)."""
+    household = households_for_user(user=user).filter(pk=getattr(person, "household_id", None)).first()
+    if household is None:
+        return [person]
+    visible = persons_for_user(user=user).filter(memberships__household=household, memberships__ended_on=None)
+    ids = set(visible.values_list("pk", flat=True))
+    return [m.person for m in household_members(household=household) if m.person_id in ids]
+
+
 def person_memberships(*, person: Person) -> QuerySet[Membership]:
     return Membership.objects.filter(person=person).select_related("household").order_by("-started_on", "-pk")

@@ -87,29 +87,15 @@ def desk_home(request):
     )
 
 
-def _household_members(user, person):
-    """The person and the members of their household the agent may serve: a household in another area, or
-    members living in another area, are left out (their own office serves them)."""
-    household_id = getattr(person, "household_id", None)
-    household = registry_selectors.households_for_user(user=user).filter(pk=household_id).first()
-    if household is None:
-        return [person]
-    members = [m.person for m in registry_selectors.household_members(household=household)]
-    visible = set(
-        registry_selectors.persons_for_user(user=user)
-        .filter(pk__in=[p.pk for p in members])
-        .values_list("pk", flat=True)
-    )
-    return [p for p in members if p.pk in visible]
-
-
 @page
 def desk_person(request, person_id: int):
     require(request.user, "enrollment.create")
     point, _points = _current_point(request)
     activity, _activities = _current_activity(request)
     person = registry_selectors.person_get(user=request.user, person_id=person_id)
-    rows = enrollment_selectors.renewal_status(persons=_household_members(request.user, person), on=today())
+    rows = enrollment_selectors.renewal_status(
+        persons=registry_selectors.household_served(user=request.user, person=person), on=today()
+    )
     return render(
         request,
         "web/desk_person.html",
