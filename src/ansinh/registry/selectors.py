@@ -99,7 +99,8 @@ def household_served(*, user, person: Person) -> list[Person]:
     """The person and the members of their household that the user may serve (the desk offers them together):
     a household in another area, or members living in another area, are left out (their own office serves
     them). ``person`` as read by ``person_get`` (its ``household_id`` annotated)."""
-    household = households_for_user(user=user).filter(pk=getattr(person, "household_id", None)).first()
+    household_id = getattr(person, "household_id", None)
+    household = households_for_user(user=user).filter(pk=household_id).first() if household_id else None
     if household is None:
         return [person]
     visible = persons_for_user(user=user).filter(memberships__household=household, memberships__ended_on=None)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+import datetime as dt
+
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext, gettext_lazy
+
+from ansinh.core.audit import history_for
+from ansinh.core.dates import format_date
 
 HI_GROUP_LABELS = {
     "household": gettext_lazy("Household scheme"),
@@ -72,3 +78,68 @@ PENSION_ASSUMPTION_LABELS = {
 def pension_assumption_label(text: str) -> str:
     """A known assumption in the interface's language; one the list does not know yet, as the rules wrote it."""
     return str(PENSION_ASSUMPTION_LABELS.get(text, text))
+
+
+HISTORY_ACTION_LABELS = {
+    "person_create": gettext_lazy("registered"),
+    "person_update": gettext_lazy("record corrected"),
+    "si_number_assign": gettext_lazy("SI number given"),
+    "household_create": gettext_lazy("household created"),
+    "household_add_member": gettext_lazy("member added"),
+    "household_join": gettext_lazy("moved into the household"),
+    "household_leave": gettext_lazy("left the household"),
+    "household_head_clear": gettext_lazy("head left the household"),
+    "payout_switched": gettext_lazy("pension switched to an account"),
+}
+# Bookkeeping columns, not facts about the person or the household.
+_HISTORY_HIDDEN = {
+    "id",
+    "name_folded",
+    "province_code",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "birth_date_precision",
+}
+
+
+def _history_value(value: object) -> object:
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return format_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def history_in_words(obj) -> list[dict]:
+    """A record's audit history as a page shows it: what was done, and each changed field by its label, a
+    choice by its name, a date as dd/mm/yyyy; bookkeeping columns left out."""
+    rows = []
+    for event in history_for(obj)[:100]:
+        changes = []
+        for name, old, new in event.changes():
+            if name in _HISTORY_HIDDEN:
+                continue
+            try:
+                field = obj._meta.get_field(name)
+            except FieldDoesNotExist:
+                changes.append((name, _history_value(old) if old is not None else None, _history_value(new)))
+                continue
+            choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
+
+            def word(value, choices=choices):
+                if value is None:
+                    return None
+                return (
+                    choices[value]
+                    if isinstance(value, str | int) and value in choices
+                    else _history_value(value)
+                )
+
+            changes.append((str(getattr(field, "verbose_name", name)), word(old), word(new)))
+        action = HISTORY_ACTION_LABELS.get(event.action, event.action)
+        rows.append({"at": event.at, "actor": event.actor, "action": action, "changes": changes})
+    return rows

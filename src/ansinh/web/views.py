@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ansinh.areas import selectors as area_selectors
 from ansinh.areas import services as area_services
 from ansinh.areas.models import Level
 from ansinh.core.access import has_capability, scope_for
-from ansinh.core.audit import history_for
-from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.models import User
 from ansinh.core.numbers import parse_id
@@ -31,6 +26,7 @@ from ansinh.registry import selectors, services
 from ansinh.registry.models import Relation
 
 from .forms import HouseholdMemberForm, PersonForm, UserForm, VillageForm
+from .labels import history_in_words
 
 
 class LoginView(auth_views.LoginView):
@@ -155,67 +151,10 @@ def person_villages(request):
     return render(request, "web/person_form.html#village", {"form": form})
 
 
-_ACTIONS = {
-    "person_create": gettext_lazy("registered"),
-    "person_update": gettext_lazy("record corrected"),
-    "si_number_assign": gettext_lazy("SI number given"),
-    "household_create": gettext_lazy("household created"),
-    "household_add_member": gettext_lazy("member added"),
-    "household_join": gettext_lazy("moved into the household"),
-    "household_leave": gettext_lazy("left the household"),
-    "household_head_clear": gettext_lazy("head left the household"),
-    "payout_switched": gettext_lazy("pension switched to an account"),
-}
-# Bookkeeping columns, not facts about the person or the household.
-_HIDDEN = {
-    "id",
-    "name_folded",
-    "province_code",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "birth_date_precision",
-}
-
-
-def _shown(value: object) -> object:
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return format_date(dt.date.fromisoformat(value))
-        except ValueError:
-            return value
-    return value
-
-
 def _history(user, obj) -> list[dict]:
-    """A record's history in words, for those who may read the audit trail (it holds every value the record
-    ever had, the full personal ID among them): what was done, and each changed field by its label."""
-    if not has_capability(user, "audit.view"):
-        return []
-    rows = []
-    for event in history_for(obj)[:100]:
-        changes = []
-        for name, old, new in event.changes():
-            if name in _HIDDEN:
-                continue
-            try:
-                field = obj._meta.get_field(name)
-            except FieldDoesNotExist:
-                changes.append((name, _shown(old) if old is not None else None, _shown(new)))
-                continue
-            choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
-
-            def word(value, choices=choices):
-                if value is None:
-                    return None
-                return choices[value] if isinstance(value, str | int) and value in choices else _shown(value)
-
-            changes.append((str(getattr(field, "verbose_name", name)), word(old), word(new)))
-        rows.append({"at": event.at, "actor": event.actor, "action": _ACTIONS.get(event.action, event.action),
-                     "changes": changes})  # fmt: skip
-    return rows
+    """A record's history, for those who may read the audit trail (it holds every value the record ever had,
+    the full personal ID among them)."""
+    return history_in_words(obj) if has_capability(user, "audit.view") else []
 
 
 @page
