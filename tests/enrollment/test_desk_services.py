@@ -376,3 +376,17 @@ def test_a_day_not_yet_begun_cannot_be_closed(desk):
             received_by="Kế toán",
         )  # fmt: skip
     assert e.value.field == "day" and not DayClose.objects.exists()
+
+
+def test_a_child_is_in_the_under_6_group_until_72_months_old_by_the_dated_parameter():
+    from types import SimpleNamespace
+
+    from ansinh.enrollment.selectors import hi_groups_of
+
+    def person(born):
+        return SimpleNamespace(birth_date=born, poverty="", social_assistance=False, atk_commune=False,
+                               ethnic_minority_listed_commune=False, is_student=False)  # fmt: skip
+
+    on = dt.date(2026, 11, 25)
+    assert "child_under_6" in hi_groups_of(person=person(dt.date(2020, 11, 26)), on=on)  # 71 months and 30 days
+    assert "child_under_6" not in hi_groups_of(person=person(dt.date(2020, 11, 25)), on=on)  # 72 months

@@ -25,16 +25,21 @@ REGISTER_HI_GROUPS = (
 
 
 def hi_groups_of(*, person, on: dt.date) -> set[str]:
-    """The subsidised groups among REGISTER_HI_GROUPS that the registry's statuses put a person in on a date."""
-    age = person.age_on(on)
+    """The subsidised groups among REGISTER_HI_GROUPS that the registry's statuses put a person in on a date. A
+    child is one until the age of ``cards.rules.child_months`` (72 months, the law's "under 6"); a pupil or
+    student is one by the register's status (the school or university's list), whatever the age."""
+    from ansinh.rules import params
+    from ansinh.rules._util import add_months
+
+    child_months = params.get("cards.rules.child_months", on).value
     found = {
-        "child_under_6": age < 6,
+        "child_under_6": add_months(person.birth_date, child_months) > on,
         "poor": person.poverty == "poor",
         "social_assistance": person.social_assistance,
         "atk_commune": person.atk_commune,
         "ethnic_minority_listed_commune": person.ethnic_minority_listed_commune,
         "near_poor": person.poverty == "near_poor",
-        "student": person.is_student and 6 <= age <= 25,
+        "student": person.is_student,
     }
     return {group for group, yes in found.items() if yes}
 
