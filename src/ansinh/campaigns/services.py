@@ -14,6 +14,7 @@ from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.money import MAX_VND, format_vnd
 from ansinh.registry.models import Payout, Person
 
 from .figures import FIGURES
@@ -52,7 +53,7 @@ def _areas(actor, codes: list[str]) -> list[Area]:
 
 
 MAX_DAYS = 366  # a campaign, or an activity, lasts at most a year (its report has a row per day)
-MAX_COUNT = 10**9  # a goal, a cost or a reach figure: far above any province's, within every database's integers
+MAX_COUNT = 10**9  # a goal or a reach figure: far above any province's, within every database's integers
 
 
 def _dates(starts_on: dt.date, ends_on: dt.date) -> None:
@@ -225,8 +226,12 @@ def activity_create(
         raise ApplicationError(
             ErrorCode.INVALID, _("The activity must be in the campaign's areas."), field="area_code"
         )
-    if cost is not None and not 0 <= cost <= MAX_COUNT * 1000:
-        raise ApplicationError(ErrorCode.INVALID, _("A cost is not negative."), field="cost")
+    if cost is not None and not 0 <= cost <= MAX_VND:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("Enter the cost in đồng, from 0 up to %(max)s.") % {"max": format_vnd(MAX_VND)},
+            field="cost",
+        )
     partner = None
     if partner_name.strip():
         partner, _created = Partner.objects.get_or_create(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+MAX_VND = 10**12  # the largest amount a form takes (a day's cash, a campaign's cost): far above any real one,
+# and within every database's integers
+
 
 def format_vnd(amount: int) -> str:
     if not isinstance(amount, int):

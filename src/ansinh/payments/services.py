@@ -14,10 +14,9 @@ from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.money import MAX_VND
 
 from .models import CollectionPoint, DayClose, PointKind, Receipt, ReceiptBook
-
-MAX_CASH = 10**12  # đồng: more than any day's cash at a point, and within every database's integers
 
 
 def _in_scope(actor, area: Area) -> None:
@@ -259,7 +258,7 @@ def day_close_create(
     day = day or today()
     if day > today():  # a day not yet worked cannot be handed over (and would stop today's receipts)
         raise ApplicationError(ErrorCode.INVALID, _("A day can be closed only once it has begun."), field="day")
-    if not isinstance(cash_counted, int) or not 0 <= cash_counted <= MAX_CASH:
+    if not isinstance(cash_counted, int) or not 0 <= cash_counted <= MAX_VND:
         raise ApplicationError(ErrorCode.INVALID, _("Enter the cash counted in đồng."), field="cash_counted")
     if not received_by.strip():
         raise ApplicationError(ErrorCode.INVALID, _("Who receives the cash?"), field="received_by")
