@@ -160,12 +160,27 @@ def test_a_member_whose_household_is_in_another_area_is_served_alone_and_the_poi
 
 
 def test_a_bad_follow_up_date_is_told_in_the_agents_language(client, desk):
+    from ansinh.campaigns.models import Outcome
+    from ansinh.campaigns.services import activity_create, campaign_create
+    from ansinh.core.dates import today
+    from factories import make_user
 
+    officer = make_user(role="communication_officer", areas=[desk["commune"].code])
+    campaign = campaign_create(
+        actor=officer, name="Tuần vận động", kind="month_of_promotion", starts_on=today(), ends_on=today(),
+        area_codes=[desk["commune"].code],
+    )  # fmt: skip
+    activity = activity_create(
+        actor=officer, campaign=campaign, kind="art_performance", title="Văn nghệ", starts_on=today(),
+        ends_on=today(), area_code=desk["commune"].code,
+    )  # fmt: skip
     client.force_login(desk["agent"])
+    client.get("/desk/", {"activity": str(activity.pk)})  # the activity the agent works at today
     person = desk["members"][0]
     response = client.post(
-        f"/desk/person/{person.pk}/outcome/", {"kind": "consulted", "follow_up_on": "31/02/2026"}
+        f"/desk/person/{person.pk}/outcome/", {"kind": "follow_up", "follow_up_on": "31/02/2026"}
     )
     assert response.status_code == 302
     shown = client.get(response["Location"]).content.decode()
-    assert "Invalid isoformat" not in shown
+    assert "Ngày 31/02/2026 không tồn tại." in shown and "isoformat" not in shown
+    assert not Outcome.objects.exists()

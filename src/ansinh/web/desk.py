@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ansinh.core.access import require
-from ansinh.core.dates import parse_partial_date, today
+from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.numbers import parse_id, parse_whole
 from ansinh.enrollment import selectors as enrollment_selectors
@@ -26,6 +26,7 @@ from ansinh.payments import services as payment_services
 from ansinh.registry import selectors as registry_selectors
 from ansinh.rules import hi
 
+from .forms import read_day
 from .views import page
 
 SESSION_POINT = "desk_point_id"
@@ -150,10 +151,9 @@ def desk_outcome(request, person_id: int):
     follow = request.POST.get("follow_up_on") or None
     follow_up_on = None
     if follow:
-        try:
-            follow_up_on = parse_partial_date(follow, field="follow_up_on")[0]
-        except ApplicationError as e:
-            messages.error(request, e.message)
+        follow_up_on, message = read_day(follow)  # a full day (dd/mm/yyyy), not a month or a year
+        if message:
+            messages.error(request, message)
             return redirect("web:desk_person", person_id=person.pk)
     try:
         _outcome, created = outcome_record(
