@@ -184,3 +184,18 @@ def test_a_bad_follow_up_date_is_told_in_the_agents_language(client, desk):
     shown = client.get(response["Location"]).content.decode()
     assert "Ngày 31/02/2026 không tồn tại." in shown and "isoformat" not in shown
     assert not Outcome.objects.exists()
+
+
+def test_the_desk_offers_the_months_the_parameters_allow(client, desk):
+    from ansinh.core.dates import today
+    from ansinh.rules import params
+
+    client.force_login(desk["agent"])
+    page = client.get(f"/desk/person/{desk['members'][0].pk}/")
+    offered = [n for n, _vsi_only in page.context["months"]]
+    allowed = set(params.get("hi.payment_periods", today()).value) | set(
+        params.get("vsi.payment_modes", today()).value
+    )
+    assert sorted(offered) == sorted(allowed)
+    html = page.content.decode()
+    assert all(f'<option value="{n}"' in html for n in offered)

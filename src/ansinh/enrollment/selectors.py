@@ -44,6 +44,16 @@ def hi_groups_of(*, person, on: dt.date) -> set[str]:
     return {group for group, yes in found.items() if yes}
 
 
+def payment_months(*, on: dt.date) -> list[tuple[int, bool]]:
+    """The numbers of months the desk offers on a date, longest first, each with whether only voluntary SI is
+    paid for it: the union of ``hi.payment_periods`` and ``vsi.payment_modes`` (the rules refuse the others)."""
+    from ansinh.rules import params
+
+    hi_periods = set(params.get("hi.payment_periods", on).value)
+    vsi_modes = set(params.get("vsi.payment_modes", on).value)
+    return [(n, n not in hi_periods) for n in sorted(hi_periods | vsi_modes, reverse=True)]
+
+
 def hi_group_suggested(*, person, on: dt.date) -> str | None:
     """The group the desk preselects and the demo enrolls: the most supported of the person's groups, or None.
     A suggestion only: the agent chooses, and a group the register can tell is checked for every person quoted

@@ -107,6 +107,7 @@ def desk_person(request, person_id: int):
             "rows": rows,
             "groups": hi.subsidised_groups(on=today()),
             "default_group": enrollment_selectors.hi_group_suggested(person=person, on=today()) or "",
+            "months": enrollment_selectors.payment_months(on=today()),
         },
     )
 
