@@ -199,3 +199,5 @@ def test_the_desk_offers_the_months_the_parameters_allow(client, desk):
     assert sorted(offered) == sorted(allowed)
     html = page.content.decode()
     assert all(f'<option value="{n}"' in html for n in offered)
+    floor = params.get("poverty_line_rural", today()).value
+    assert f'placeholder="{floor:,}"'.replace(",", ".") in html  # the income hint is the law's floor on the day

@@ -44,6 +44,13 @@ def hi_groups_of(*, person, on: dt.date) -> set[str]:
     return {group for group, yes in found.items() if yes}
 
 
+def vsi_income_floor(*, on: dt.date) -> int:
+    """The lowest monthly income voluntary SI takes on a date (the rural poverty line): the desk's hint."""
+    from ansinh.rules import params
+
+    return int(params.get("poverty_line_rural", on).value)
+
+
 def payment_months(*, on: dt.date) -> list[tuple[int, bool]]:
     """The numbers of months the desk offers on a date, longest first, each with whether only voluntary SI is
     paid for it: the union of ``hi.payment_periods`` and ``vsi.payment_modes`` (the rules refuse the others)."""

@@ -108,6 +108,7 @@ def desk_person(request, person_id: int):
             "groups": hi.subsidised_groups(on=today()),
             "default_group": enrollment_selectors.hi_group_suggested(person=person, on=today()) or "",
             "months": enrollment_selectors.payment_months(on=today()),
+            "income_floor": enrollment_selectors.vsi_income_floor(on=today()),
         },
     )
 
