@@ -96,3 +96,23 @@ def card_validity(
     used.append(waiting)
     start = paid_on + timedelta(days=waiting.value)
     return CardValidity(start, _period_end(start, months), "gap_30_days", tuple(used))
+
+
+# The state of a coverage span (a card) on a day: one definition for /verify, the person's record and the API.
+IN_FORCE = "in_force"
+NOT_YET = "not_yet_in_force"
+EXPIRED = "expired"
+VOID = "void"
+
+
+def coverage_state(valid_from: date | str, valid_to: date | str, on: date | str, *, void: bool = False) -> str:
+    """``void`` (its receipt voided), ``not_yet_in_force`` (starts after ``on``: a first card waits 30 days),
+    ``expired`` (ended before ``on``) or ``in_force``."""
+    if void:
+        return VOID
+    start, end, day = as_date(valid_from, "valid_from"), as_date(valid_to, "valid_to"), as_date(on, "on")
+    if day < start:
+        return NOT_YET
+    if day > end:
+        return EXPIRED
+    return IN_FORCE
