@@ -350,7 +350,8 @@ def test_a_group_the_register_can_tell_is_quoted_only_for_people_in_it(desk):
             months=12,
             group="child_under_6",
         )
-    assert e.value.field == "group" and parent.full_name in e.value.message
+    assert e.value.code == "eligibility.not_in_group" and e.value.field == "person_ids"
+    assert parent.full_name in e.value.message
     with pytest.raises(ApplicationError):
         enroll(
             desk,
@@ -385,7 +386,7 @@ def test_a_child_is_in_the_under_6_group_until_72_months_old_by_the_dated_parame
 
     def person(born):
         return SimpleNamespace(birth_date=born, poverty="", social_assistance=False, atk_commune=False,
-                               ethnic_minority_listed_commune=False, is_student=False)  # fmt: skip
+                               ethnic_minority_listed_commune=False, is_student=False, agricultural_household=False)  # fmt: skip
 
     on = dt.date(2026, 11, 25)
     assert "child_under_6" in hi_groups_of(person=person(dt.date(2020, 11, 26)), on=on)  # 71 months and 30 days

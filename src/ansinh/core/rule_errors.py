@@ -83,3 +83,41 @@ def rule_error_message(e: RuleError) -> str:
 def application_error(e: RuleError) -> ApplicationError:
     """The refusal as the services raise errors: invalid, on the rule's field, in plain words."""
     return ApplicationError(ErrorCode.INVALID, rule_error_message(e), field=e.field)
+
+
+def eligibility_message(
+    name: str, scheme: str, reason: str | None, covered_by: str | None = None, limit: object = None
+) -> str:
+    """Why ``name`` may not join ``scheme`` (hi_household, hi_group, vsi), in the agent's language, from the reason
+    codes of ``ansinh.rules.eligibility``."""
+    from .group_names import hi_group_label
+
+    who = {"name": name}
+    if reason == "deceased":
+        return _("%(name)s is recorded as deceased.") % who
+    if reason == "employee":
+        if scheme == "vsi":
+            return _("%(name)s works with a labour contract and is in compulsory social insurance; voluntary SI is "
+                     "not for them.") % who
+        return _("%(name)s works with a labour contract: the employer pays their health insurance (the law's "
+                 "first group), so they do not buy a card here.") % who
+    if reason == "pension_recipient":
+        if scheme == "vsi":
+            return _("%(name)s receives a pension or a monthly SI benefit and cannot join voluntary SI.") % who
+        return _("%(name)s receives a pension or SI benefit: the social insurance fund pays their health "
+                 "insurance, so they do not buy a card here.") % who
+    if reason == "state_paid_group":
+        return _("%(name)s is in the group \u201c%(group)s\u201d: the state pays their card. Sell it through that "
+                 "group, not as a household card.") % {**who, "group": hi_group_label(covered_by or "")}
+    if reason == "state_supported_group":
+        return _("%(name)s is in the group \u201c%(group)s\u201d, which the state supports and which comes before "
+                 "the household scheme: sell the card through that group.") % {
+            **who, "group": hi_group_label(covered_by or "")}
+    if reason == "not_in_group":
+        if covered_by:
+            return _("%(name)s joins through the group \u201c%(group)s\u201d, which comes first in the law's "
+                     "order; choose that group.") % {**who, "group": hi_group_label(covered_by)}
+        return _("%(name)s is in no group the state supports; sell a household card.") % who
+    if reason == "too_young":
+        return _("%(name)s is too young: voluntary SI starts at %(age)s years of age.") % {**who, "age": limit}
+    return _("%(name)s cannot join this scheme on this date.") % who

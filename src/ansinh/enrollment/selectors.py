@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -21,6 +22,7 @@ REGISTER_HI_GROUPS = (
     "ethnic_minority_listed_commune",
     "near_poor",
     "student",
+    "agricultural_average",
 )
 
 
@@ -40,8 +42,42 @@ def hi_groups_of(*, person, on: dt.date) -> set[str]:
         "ethnic_minority_listed_commune": person.ethnic_minority_listed_commune,
         "near_poor": person.poverty == "near_poor",
         "student": person.is_student,
+        "agricultural_average": person.agricultural_household,
     }
     return {group for group, yes in found.items() if yes}
+
+
+def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = False):
+    """Which schemes the law lets ``person`` join on ``on`` (``ansinh.rules.eligibility``: the law's order of
+    groups), from the register's statuses, and — office policy — not while a card runs more than
+    RENEWAL_WINDOW_DAYS beyond ``on`` (a renewal continues after the current card; a purchase inside it is refused
+    with its end date). ``coverage_end``: the latest card end if the caller has read it (None: no card);
+    otherwise it is read here. The one rule the desk, the API, quotes, lists, imports, the field kit and the demo
+    call."""
+    from ansinh.rules import eligibility as rule
+
+    from .policy import RENEWAL_WINDOW_DAYS
+
+    facts = rule.Facts(
+        born=person.birth_date,
+        died_on=person.died_on,
+        compulsory_si=person.employment == "formal",
+        pension_recipient=person.pension_recipient,
+        register_groups=frozenset(hi_groups_of(person=person, on=on)),
+        register_tellable=frozenset(REGISTER_HI_GROUPS),
+    )
+    decided = rule.decide(facts, on)
+    if coverage_end is False:
+        last = coverage_of(person=person).filter(is_void=False).only("valid_to").first()
+        coverage_end = last.valid_to if last else None
+    if not isinstance(coverage_end, dt.date):
+        return decided
+    if (coverage_end - on).days > RENEWAL_WINDOW_DAYS:
+        covered = rule.Decision(False, rule.ALREADY_COVERED)
+        hi_household = covered if decided.hi_household.allowed else decided.hi_household
+        hi_group = covered if decided.hi_group.allowed else decided.hi_group
+        return replace(decided, hi_household=hi_household, hi_group=hi_group, covered_until=coverage_end)
+    return replace(decided, covered_until=coverage_end)
 
 
 def vsi_income_floor(*, on: dt.date) -> int:
@@ -134,7 +170,7 @@ def coverage_facts(*, person_ids: list[int], household_year: int | None) -> list
 def renewal_status(*, persons, on: dt.date) -> list[dict]:
     """Each person's latest card and whether the desk can sell them one now (the renewal window of
     enrollment_create: a card with more than RENEWAL_WINDOW_DAYS left cannot be renewed yet)."""
-    from .services import RENEWAL_WINDOW_DAYS
+    from .policy import RENEWAL_WINDOW_DAYS
 
     rows = []
     for person in persons:

@@ -24,7 +24,7 @@ from ansinh.core.audit import audit_batch, audit_record, snapshot
 from ansinh.core.dates import format_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import format_vnd
-from ansinh.core.rule_errors import application_error
+from ansinh.core.rule_errors import application_error, eligibility_message
 from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStatus
 from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
@@ -39,17 +39,10 @@ from ansinh.rules.errors import RuleError
 
 from . import selectors
 from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
+from .policy import NEW_LOOKBACK_DAYS, QUOTE_VALIDITY, RENEWAL_WINDOW_DAYS, TRANSFER_VALIDITY
 from .selectors import remember_written
 
-QUOTE_VALIDITY = dt.timedelta(minutes=30)  # a quote shown at the desk; paying later needs a fresh one
-TRANSFER_VALIDITY = dt.timedelta(days=3)  # a bank transfer must be confirmed within this time
-# Office policy (not law): a card can be renewed from this many days before the current one ends; earlier, the
-# person is "already covered". This also stops two agents selling the same person two cards at once.
-RENEWAL_WINDOW_DAYS = 60
 HOUSEHOLD = "household"
-
-
-NEW_LOOKBACK_DAYS = 90  # field-story.md: "new" = no coverage on any day of the 90 days before the payment
 
 
 def lookback_window(paid_on: dt.date) -> dict[str, dt.date]:
@@ -165,18 +158,23 @@ def supported_months_so_far(person: Quotable) -> int:
     return rows.aggregate(s=Sum("supported_months"))["s"] or 0
 
 
-def _check_group(persons: Sequence[Quotable], group: str, on: dt.date) -> None:
-    """A subsidised group the register can tell (a child under 6, a poor household…) is quoted only for people
-    the register puts in it on the date: the state pays their share. Other groups rest on papers the agent sees."""
-    if group not in selectors.REGISTER_HI_GROUPS:
-        return
+def check_eligible(
+    persons: Sequence[Person], scheme: str, group: str | None, on: dt.date, ends: dict[int, dt.date] | None = None
+) -> None:
+    """Refuses a quote or a payment for anyone the law places elsewhere (selectors.eligibility, the one rule):
+    422 ``eligibility.<reason>`` in the agent's words. A card running beyond the renewal window stays a 409
+    conflict ("already covered until …", _hi_plan), which the payment checks under the people's locks."""
     for person in persons:
-        if group not in selectors.hi_groups_of(person=person, on=on):
+        coverage_end = ends.get(person.pk) if ends is not None else None
+        decision = selectors.eligibility(person=person, on=on, coverage_end=coverage_end).allows(scheme, group)
+        if not decision.allowed and decision.reason != "already_covered":
             raise ApplicationError(
-                ErrorCode.INVALID,
-                _("%(name)s is not in this group according to the register; correct the record first, or choose "
-                  "another group.") % {"name": person.full_name},
-                field="group",
+                f"eligibility.{decision.reason}",
+                eligibility_message(
+                    person.full_name, scheme, decision.reason, decision.covered_by, decision.limit
+                ),
+                field="person_ids",
+                status=422,
             )
 
 
@@ -204,7 +202,6 @@ def compute_quote(
             else:
                 if not group:
                     raise ApplicationError(ErrorCode.INVALID, _("Choose the group."), field="group")
-                _check_group(persons, group, on)
                 result = hi.quote(on, [group] * len(persons), months, province).to_json()
             members = [
                 {"person_id": p.pk, "full_name": p.full_name, **m}
@@ -294,6 +291,7 @@ def quote_create(
     require(actor, "enrollment.create")
     on, _backdated = _paid_on(actor, on)
     persons = _persons(actor, person_ids)
+    check_eligible(persons, scheme, group, on)
     result = compute_quote(scheme=scheme, persons=persons, months=months, on=on, group=group, income=income)
     return Quote.objects.create(
         id=uuid.uuid4(),
@@ -542,6 +540,7 @@ def _enrollment_create(
         if scheme != Scheme.VSI
         else ({}, 0)
     )
+    check_eligible(persons, scheme, group, paid_on, ends if scheme != Scheme.VSI else None)
     quote = compute_quote(
         scheme=scheme,
         persons=persons,
