@@ -336,6 +336,40 @@ def person_find(text: tuple[str, ...], limit: int, as_json: bool) -> None:
     _emit(rows, as_json, show)
 
 
+@person.command("eligibility", help="Which schemes the law lets person ID join on a date.")
+@click.argument("person_id", type=int)
+@click.option("--on", "on", default=None, help="Date (YYYY-MM-DD); default today.")
+@click.option("--json", "as_json", is_flag=True)
+def person_eligibility(person_id: int, on: str | None, as_json: bool) -> None:
+    _setup()
+    import datetime as dt
+
+    from ansinh.core.access import SystemActor
+    from ansinh.core.dates import today
+    from ansinh.core.errors import ApplicationError
+    from ansinh.core.rule_errors import application_error
+    from ansinh.enrollment.selectors import eligibility_json
+    from ansinh.rules.errors import RuleError
+
+    try:
+        day = dt.date.fromisoformat(on) if on else today()
+    except ValueError:
+        raise click.BadParameter(f"{on!r} is not a date (YYYY-MM-DD)", param_hint="--on") from None
+    try:
+        result = eligibility_json(user=SystemActor(), person_id=person_id, on=day)
+    except RuleError as e:
+        _fail(application_error(e))
+    except ApplicationError as e:
+        _fail(e)
+
+    def show(r: dict) -> None:
+        for scheme, d in r["schemes"].items():
+            extra = f"  groups: {', '.join(d['groups'])}" if d.get("groups") else ""
+            click.echo(f"{scheme:<13} {'yes' if d['allowed'] else 'no ':<4} {d['message'] or ''}{extra}")
+
+    _emit(result, as_json, show)
+
+
 register_rule_commands(cli)  # quote hi / quote vsi / card-validity / pension (pure rules, no database)
 register_registry_commands(cli)  # rules simulate (over the registry)
 register_card_commands(cli)  # keys init, card verify

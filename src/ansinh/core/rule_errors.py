@@ -120,4 +120,6 @@ def eligibility_message(
         return _("%(name)s is in no group the state supports; sell a household card.") % who
     if reason == "too_young":
         return _("%(name)s is too young: voluntary SI starts at %(age)s years of age.") % {**who, "age": limit}
+    if reason == "not_in_force":
+        return _("ansinh knows no rules of this scheme on this date.")
     return _("%(name)s cannot join this scheme on this date.") % who

@@ -27,6 +27,39 @@ class QuoteIn(Schema):
     on: dt.date | None = None
 
 
+class DecisionOut(Schema):
+    allowed: bool
+    reason_code: str | None = Field(None, description="eligibility reason (deceased, employee, ...)")
+    message: str | None = Field(None, description="why not, in the reader's language")
+    covered_by: str | None = Field(None, description="the group that covers the person instead")
+    limit: int | None = None
+
+
+class GroupDecisionOut(DecisionOut):
+    groups: list[str] = Field(description="groups the person may buy a subsidised card through, first first")
+
+
+class SchemesOut(Schema):
+    hi_household: DecisionOut
+    hi_group: GroupDecisionOut
+    vsi: DecisionOut
+
+
+class EligibilityOut(Schema):
+    person_id: int
+    on: dt.date
+    covered_until: dt.date | None = Field(None, description="the end of the person's latest card")
+    schemes: SchemesOut
+
+
+@router.get("/persons/{person_id}/eligibility", response=EligibilityOut)
+def person_eligibility(request, person_id: int, on: dt.date | None = None):
+    """Which schemes the law lets the person join on ``on`` (default today), in the law's order of groups."""
+    from ansinh.core.dates import today
+
+    return selectors.eligibility_json(user=request.user, person_id=person_id, on=on or today())
+
+
 @router.post("/quotes", response={201: dict})
 def quote_create(request, payload: QuoteIn):
     quote = services.quote_create(actor=request.user, **payload.dict())

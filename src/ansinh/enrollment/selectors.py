@@ -68,8 +68,12 @@ def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = Fa
     )
     decided = rule.decide(facts, on)
     if coverage_end is False:
-        last = coverage_of(person=person).filter(is_void=False).only("valid_to").first()
-        coverage_end = last.valid_to if last else None
+        coverage_end = (
+            HICoverage.objects.filter(person=person, is_void=False)
+            .order_by("-valid_to")
+            .values_list("valid_to", flat=True)
+            .first()
+        )
     if not isinstance(coverage_end, dt.date):
         return decided
     if (coverage_end - on).days > RENEWAL_WINDOW_DAYS:
@@ -78,6 +82,43 @@ def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = Fa
         hi_group = covered if decided.hi_group.allowed else decided.hi_group
         return replace(decided, hi_household=hi_household, hi_group=hi_group, covered_until=coverage_end)
     return replace(decided, covered_until=coverage_end)
+
+
+def eligibility_json(*, user, person_id: int, on: dt.date) -> dict:
+    """A person's eligibility on a date as the API and the CLI show it: each scheme with its reason in the
+    reader's language. The person is read like any other (not found = not permitted)."""
+    from ansinh.core.rule_errors import eligibility_message
+    from ansinh.registry.selectors import person_get
+
+    person = person_get(user=user, person_id=person_id)
+    out = eligibility(person=person, on=on).to_json()
+    for scheme, decision in out["schemes"].items():
+        decision["message"] = (
+            None
+            if decision["allowed"]
+            else eligibility_message(
+                person.full_name, scheme, decision["reason_code"], decision.get("covered_by"), decision.get("limit")
+            )
+        )
+        if decision["reason_code"] == "already_covered":
+            decision["message"] = _already_covered_message(person.full_name, out["covered_until"])
+    out["person_id"] = person.pk
+    return out
+
+
+def _already_covered_message(name: str, until: str | None) -> str:
+    from django.utils.translation import gettext as _
+
+    from ansinh.core.dates import format_date
+
+    from .policy import RENEWAL_WINDOW_DAYS
+
+    day = format_date(dt.date.fromisoformat(until)) if until else ""
+    return _("%(name)s is already covered until %(date)s; renewal opens %(days)s days before that.") % {
+        "name": name,
+        "date": day,
+        "days": RENEWAL_WINDOW_DAYS,
+    }
 
 
 def vsi_income_floor(*, on: dt.date) -> int:

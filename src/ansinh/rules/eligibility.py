@@ -19,8 +19,8 @@ Voluntary SI (Law 58/2014/QH13 Art. 2(4); Law 41/2024/QH15 Art. 2(4)): a person 
 age who is not in compulsory SI and does not receive a pension or monthly SI benefit.
 
 Reason codes (stable; the doors put them in words): ``deceased``, ``employee``, ``pension_recipient``,
-``state_paid_group``, ``state_supported_group``, ``not_in_group``, ``too_young``; and ``already_covered``,
-which the caller decides (office policy: a card that runs beyond the renewal window).
+``state_paid_group``, ``state_supported_group``, ``not_in_group``, ``too_young``, ``not_in_force``; and
+``already_covered``, which the caller decides (office policy: a card that runs beyond the renewal window).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ STATE_PAID_GROUP = "state_paid_group"
 STATE_SUPPORTED_GROUP = "state_supported_group"
 NOT_IN_GROUP = "not_in_group"
 TOO_YOUNG = "too_young"
+NOT_IN_FORCE = "not_in_force"  # no rule of the scheme on the date
 ALREADY_COVERED = "already_covered"  # office policy, decided by the caller: a card runs beyond the renewal window
 
 # A group that rests on papers but only for a person the register already puts in another group.
@@ -164,9 +165,12 @@ def decide(facts: Facts, on: date | str, params: Parameters | None = None) -> El
         groups = tuple(papers)
         hi_group = Decision(bool(groups), None if groups else NOT_IN_GROUP)
 
-    min_age = p.get("vsi.min_age", on)
-    used.append(min_age)
-    if facts.compulsory_si:
+    min_age = p.get("vsi.min_age", on) if p.parameter("vsi.min_age").in_force(on) else None
+    if min_age is not None:
+        used.append(min_age)
+    if min_age is None:  # before voluntary SI as ansinh knows it (Law 58/2014, from 2016)
+        vsi = Decision(False, NOT_IN_FORCE)
+    elif facts.compulsory_si:
         vsi = Decision(False, EMPLOYEE, EMPLOYEE)
     elif facts.pension_recipient:
         vsi = Decision(False, PENSION_RECIPIENT, PENSION_RECIPIENT)
