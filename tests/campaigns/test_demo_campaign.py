@@ -38,6 +38,17 @@ def test_the_demo_campaign_has_figures_of_every_kind_and_is_made_once(demo):
     assert report["reach"]["livestream_views"] == 18_640
     assert set(report["by_activity_kind"]) == set(ActivityKind.values) - {"other"}
     assert all(v > 0 for v in report["funnel"].values())
+    # the history went through the one rule: no household card for anyone the law places elsewhere
+    from ansinh.enrollment.models import HICoverage
+    from ansinh.enrollment.selectors import eligibility
+
+    household_cards = HICoverage.objects.filter(group="household", enrollment__isnull=False).select_related(
+        "person", "enrollment"
+    )
+    assert household_cards.exists()
+    for cover in household_cards:
+        decided = eligibility(person=cover.person, on=cover.enrollment.paid_on, coverage_end=None)
+        assert decided.hi_household.allowed, (cover.person.full_name, decided.hi_household)
     assert report["goals"] and all(g["target"] > 0 for g in report["goals"].values())
     assert report["by_area"] and any(a["goals"] for a in report["by_area"])
     assert sum(d["new_health_insurance"] for d in report["by_day"]) > 0

@@ -386,7 +386,8 @@ def test_a_child_is_in_the_under_6_group_until_72_months_old_by_the_dated_parame
 
     def person(born):
         return SimpleNamespace(birth_date=born, poverty="", social_assistance=False, atk_commune=False,
-                               ethnic_minority_listed_commune=False, is_student=False, agricultural_household=False)  # fmt: skip
+                               ethnic_minority_listed_commune=False, is_student=False,
+                               agricultural_household=False)  # fmt: skip
 
     on = dt.date(2026, 11, 25)
     assert "child_under_6" in hi_groups_of(person=person(dt.date(2020, 11, 26)), on=on)  # 71 months and 30 days

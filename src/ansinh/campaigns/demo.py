@@ -26,6 +26,7 @@ from ansinh.core.access import SystemActor
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import HICoverage, Scheme, VSIContribution
+from ansinh.enrollment.selectors import eligibility
 from ansinh.enrollment.services import enrollment_create
 from ansinh.payments.models import CollectionPoint
 from ansinh.payments.services import book_create, point_create
@@ -383,7 +384,9 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
             step("campaign", 1)
             continue
         where = {"point": point, "activity_id": activity.pk if activity else None, "paid_on": day}
-        if rng.random() < 0.1 or not shown["hi_renewal"]:
+        # the one rule: each person joins through what the law lets them (no household card for a pensioner)
+        decided = {p.pk: eligibility(person=p, on=day, coverage_end=None) for p in unit}
+        if decided[lead.pk].hi_household.allowed and (rng.random() < 0.1 or not shown["hi_renewal"]):
             # A three-month card bought last winter ended in spring: May's card is a renewal.
             winter = start - dt.timedelta(days=rng.randint(130, 150))
             shown["hi_renewal"] = enroll(
@@ -393,10 +396,12 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
                 point=points["post_office"],
                 paid_on=winter,
             )
-        subsidised = [p for p in unit if p.poverty == "near_poor" or (p.is_student and p.age_on(day) <= 25)]
-        buyers = [p for p in unit if p not in subsidised]
+        subsidised = [
+            p for p in unit if not decided[p.pk].hi_household.allowed and decided[p.pk].hi_group.allowed
+        ]
+        buyers = [p for p in unit if decided[p.pk].hi_household.allowed]
         for person in subsidised:
-            group = "near_poor" if person.poverty == "near_poor" else "student"
+            group = decided[person.pk].hi_groups[0]
             enroll(scheme=Scheme.HI_GROUP, group=group, person_ids=[person.pk], months=12, **where)
         adults = [p for p in buyers if p.age_on(day) >= 18]
         helped = bool(activity) and bool(adults) and rng.random() < 0.45
@@ -413,7 +418,11 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
                 **where,
             )
         for person in adults:
-            informal = person.employment in ("informal", "farmer") and person.age_on(day) <= 55
+            informal = (
+                person.employment in ("informal", "farmer")
+                and person.age_on(day) <= 55
+                and decided[person.pk].vsi.allowed
+            )
             if not informal or (rng.random() >= 0.22 and shown["vsi"]):
                 continue
             if rng.random() < 0.2 or not shown["vsi"]:  # paid February–April: May's payment is a renewal

@@ -27,7 +27,7 @@ from ansinh.registry.models import Household, Membership
 from ansinh.reports.services import coverage_periods_rebuild
 
 from .models import Enrollment, EnrollmentMember, HICoverage, Scheme, VSIContribution
-from .selectors import hi_group_suggested
+from .selectors import eligibility
 from .services import enrollment_create, participation_flags_refresh_all
 
 Progress = Callable[[str, int], None]
@@ -124,11 +124,13 @@ def demo_history(*, province_code: str = "15", seed: int = 1, progress: Progress
 
         by_group: dict[str, list[int]] = {}
         buyers: list[int] = []
-        for person in members:
-            group = hi_group_suggested(person=person, on=on)
-            if group in STATE_PAID_FIRST or (group in ("near_poor", "student") and rng.random() < 0.85):
+        allowed = {}
+        for person in members:  # the one rule: no household card for anyone the law places elsewhere
+            decided = allowed[person.pk] = eligibility(person=person, on=on, coverage_end=None)
+            group = decided.hi_groups[0] if not decided.hi_household.allowed and decided.hi_group.allowed else None
+            if group in STATE_PAID_FIRST or (group is not None and rng.random() < 0.85):
                 by_group.setdefault(group, []).append(person.pk)
-            elif group is None and rng.random() < 0.84:
+            elif decided.hi_household.allowed and rng.random() < 0.84:
                 buyers.append(person.pk)
         for group, ids in sorted(by_group.items()):
             paid_on = on - dt.timedelta(days=rng.randint(40, 320))
@@ -161,6 +163,7 @@ def demo_history(*, province_code: str = "15", seed: int = 1, progress: Progress
         for person in members:
             if (
                 20 <= person.age_on(on) <= 55
+                and allowed[person.pk].vsi.allowed
                 and person.employment in ("informal", "farmer")
                 and rng.random() < 0.05
             ):

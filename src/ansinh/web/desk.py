@@ -18,6 +18,7 @@ from ansinh.core.access import require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.numbers import parse_id, parse_whole
+from ansinh.core.rule_errors import eligibility_message
 from ansinh.enrollment import selectors as enrollment_selectors
 from ansinh.enrollment import services as enrollment_services
 from ansinh.enrollment.models import Scheme, Status
@@ -94,9 +95,29 @@ def desk_person(request, person_id: int):
     point, _points = _current_point(request)
     activity, _activities = _current_activity(request)
     person = registry_selectors.person_get(user=request.user, person_id=person_id)
+    day = today()
     rows = enrollment_selectors.renewal_status(
-        persons=registry_selectors.household_served(user=request.user, person=person), on=today()
+        persons=registry_selectors.household_served(user=request.user, person=person), on=day
     )
+    mine = None
+    for row in rows:  # what the law lets each one buy (the one rule), and why not in words
+        cover = row["cover"]
+        decided = enrollment_selectors.eligibility(
+            person=row["person"], on=day, coverage_end=cover.valid_to if cover else None
+        )
+        household = decided.hi_household
+        row["household_ok"] = household.allowed
+        row["note"] = (
+            ""
+            if household.allowed or household.reason == "already_covered"
+            else eligibility_message(row["person"].full_name, "hi_household", household.reason, household.covered_by)
+        )
+        if row["person"].pk == person.pk:
+            mine = decided
+    groups = hi.subsidised_groups(on=day)
+    default_group = ""
+    if mine is not None and not mine.hi_household.allowed and mine.hi_group.allowed and mine.hi_groups:
+        default_group, groups = mine.hi_groups[0], list(mine.hi_groups)
     return render(
         request,
         "web/desk_person.html",
@@ -105,8 +126,9 @@ def desk_person(request, person_id: int):
             "activity": activity,
             "person": person,
             "rows": rows,
-            "groups": hi.subsidised_groups(on=today()),
-            "default_group": enrollment_selectors.hi_group_suggested(person=person, on=today()) or "",
+            "groups": groups,
+            "default_group": default_group,
+            "vsi_ok": mine is not None and mine.vsi.allowed,
             "months": enrollment_selectors.payment_months(on=today()),
             "income_floor": enrollment_selectors.vsi_income_floor(on=today()),
         },
