@@ -69,6 +69,9 @@ def quote_create(request, payload: QuoteIn):
 class PaymentIn(Schema):
     method: Literal["cash", "bank_transfer"] = "cash"
     amount: int | None = Field(None, description="if given, must equal the quote's total")
+    tendered: int | None = Field(
+        None, ge=0, description="cash handed over: refused if below the total; the change is on the receipt"
+    )
 
 
 class EnrollmentIn(Schema):
@@ -122,6 +125,7 @@ def enrollment_create(request: HttpRequest, payload: EnrollmentIn):
         quote_id=payload.quote_id,
         vssid_install_assisted=payload.vssid_install_assisted,
         cashless_switched=payload.cashless_switched,
+        tendered=payload.payment.tendered,
     )
     body = selectors.enrollment_json(enrollment)
     body["replayed"] = not created

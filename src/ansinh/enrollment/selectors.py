@@ -291,6 +291,8 @@ def enrollment_json(enrollment: Enrollment) -> dict:
             "id": receipt.pk,
             "number": receipt.display_number,
             "amount": receipt.amount,
+            "tendered": receipt.tendered,
+            "change": receipt.change,
             "method": receipt.method,
             "paid_on": receipt.paid_on.isoformat(),
             "void": receipt.is_void,

@@ -23,7 +23,7 @@ from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_batch, audit_record, snapshot
 from ansinh.core.dates import format_date, today
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.core.money import format_vnd
+from ansinh.core.money import MAX_VND, format_vnd
 from ansinh.core.rule_errors import application_error, eligibility_message
 from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStatus
 from ansinh.payments.services import receipt_issue
@@ -418,6 +418,7 @@ def enrollment_create(
     quote_id: uuid.UUID | str | None = None,
     vssid_install_assisted: bool = False,
     cashless_switched: bool = False,
+    tendered: int | None = None,
 ) -> tuple[Enrollment, bool]:
     """Enrolls people and takes the payment; returns (enrollment, created). A repeated key returns the first
     enrollment unchanged; the same key with different content is refused."""
@@ -441,6 +442,8 @@ def enrollment_create(
         "method": method,
         "amount": amount,
     }
+    if tendered is not None:  # kept out when absent, so requests made before it existed keep their fingerprint
+        request["tendered"] = tendered
     fingerprint = _fingerprint(request)
     for attempt in range(3):
         # Most keys are new: the first turn goes straight to the writes, and a key already used shows as the
@@ -478,6 +481,7 @@ def enrollment_create(
                     quote_id=quote_id,
                     vssid=vssid_install_assisted,
                     cashless=cashless_switched,
+                    tendered=tendered,
                 )
             return enrollment, True
         except IntegrityError:
@@ -511,6 +515,7 @@ def _enrollment_create(
     quote_id,
     vssid,
     cashless,
+    tendered=None,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
     # People before the point: an outsider learns nothing more than "not found". They are locked as they are
@@ -565,6 +570,8 @@ def _enrollment_create(
             message % {"diff": format_vnd(abs(difference)), "total": format_vnd(total)},
             field="payment.amount",
         )
+    if method == Method.CASH and tendered is not None and total > 0:
+        _check_tendered(tendered, total)
     plan: Any = (
         _vsi_months(persons[0], months, paid_on)
         if scheme == Scheme.VSI
@@ -641,8 +648,24 @@ def _enrollment_create(
             confirmed_at=now,
             confirmed_by=actor if getattr(actor, "pk", None) else None,
         )
-        _complete(actor, enrollment, persons, plan, Method.CASH, members)
+        _complete(actor, enrollment, persons, plan, Method.CASH, members, tendered=tendered)
     return enrollment
+
+
+def _check_tendered(tendered: int, total: int) -> None:
+    """The cash handed over is part of the payment: less than the amount due is refused with the shortfall, before
+    anything is written; more is recorded on the receipt with the change."""
+    if isinstance(tendered, bool) or not isinstance(tendered, int) or not 0 <= tendered <= MAX_VND:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Enter the cash given as a whole number of đồng."), field="payment.tendered"
+        )
+    if tendered < total:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("The cash given is %(short)s short: the amount due is %(total)s.")
+            % {"short": format_vnd(total - tendered), "total": format_vnd(total)},
+            field="payment.tendered",
+        )
 
 
 def _activity_for(actor, activity_id: int | None, paid_on: dt.date):
@@ -752,6 +775,8 @@ def _complete(
     plan,
     method: str,
     members: list[EnrollmentMember] | None = None,
+    *,
+    tendered: int | None = None,
 ) -> Enrollment:
     """The money is in: coverage or contribution months, cards, then the receipt. ``persons`` are locked by the
     caller and read since the lock (their SI numbers are current); ``members`` are the enrollment's member rows
@@ -824,6 +849,7 @@ def _complete(
             amount=enrollment.total_payable,
             paid_on=enrollment.paid_on,
             payer_name=persons[0].full_name,
+            tendered=tendered,
         )
     remember_written(enrollment, receipt=receipt, hi_coverage=coverages, vsi_contributions=contributions)
     return enrollment

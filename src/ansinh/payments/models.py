@@ -75,6 +75,8 @@ class Receipt(models.Model):
         "enrollment.Enrollment", on_delete=models.PROTECT, related_name="receipt"
     )
     amount = models.BigIntegerField()
+    # Cash handed over at the table, when the agent typed it: the change given back is tendered - amount.
+    tendered = models.BigIntegerField(null=True, blank=True)
     method = models.CharField(max_length=20, choices=Method.choices)
     paid_on = models.DateField()
     payer_name = models.CharField(max_length=150)
@@ -103,6 +105,10 @@ class Receipt(models.Model):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.tendered is None else self.tendered - self.amount
 
 
 class PaymentStatus(models.TextChoices):

@@ -16,7 +16,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import MAX_VND
 
-from .models import CollectionPoint, DayClose, PointKind, Receipt, ReceiptBook
+from .models import CollectionPoint, DayClose, Method, PointKind, Receipt, ReceiptBook
 
 
 def _in_scope(actor, area: Area) -> None:
@@ -168,7 +168,7 @@ def _take_number_locked(point: CollectionPoint) -> tuple[int, str, int]:
 
 
 def receipt_issue(
-    *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str
+    *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str, tendered: int | None = None
 ) -> Receipt:
     """Called by the enrollment services inside their transaction, once the money is in, as their last write
     but the audit events: the book row stays locked from here to the commit. Refused once the agent has closed
@@ -188,6 +188,7 @@ def receipt_issue(
         point=enrollment.point,
         enrollment=enrollment,
         amount=amount,
+        tendered=tendered if method == Method.CASH else None,
         method=method,
         paid_on=paid_on,
         payer_name=payer_name[:150],
@@ -198,7 +199,7 @@ def receipt_issue(
         actor=actor,
         action="receipt_issue",
         obj=receipt,
-        after={"number": receipt.display_number, "amount": amount, "method": method},
+        after={"number": receipt.display_number, "amount": amount, "method": method, "tendered": receipt.tendered},
     )
     return receipt
 

@@ -230,6 +230,7 @@ def desk_pay(request):
             method=request.POST.get("method", "cash"),
             vssid_install_assisted=bool(request.POST.get("vssid")),
             cashless_switched=bool(request.POST.get("cashless")),
+            tendered=_tendered(request),
             **data,
         )
     except ApplicationError as e:
@@ -237,6 +238,19 @@ def desk_pay(request):
         person_id = ids[0] if ids else None
         return redirect("web:desk_person", person_id=person_id) if person_id else redirect("web:desk")
     return redirect("web:desk_enrollment", enrollment_id=enrollment.pk)
+
+
+def _tendered(request) -> int | None:
+    """The cash given, as typed (dots and spaces allowed); empty when the agent did not type it."""
+    text = (request.POST.get("tendered") or "").strip()
+    if not text or request.POST.get("method", "cash") != "cash":
+        return None
+    value = parse_whole(text)
+    if value is None:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Enter the cash given as a whole number of đồng."), field="payment.tendered"
+        )
+    return value
 
 
 @page
