@@ -3,6 +3,7 @@ the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -163,11 +164,50 @@ def test_verify_refuses_the_card_of_a_cancelled_coverage(client, card):
 # ---- the page
 
 
-def test_the_verify_page_needs_no_sign_in_and_shows_valid(client, card):
+def test_the_verify_page_needs_no_sign_in_and_shows_an_expired_card_as_expired(client, card):
     response = client.post("/verify/", {"token": card.token})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "verdict valid" in html and "Nguyễn Thị Huyền" in html and "13/05/2025" in html
+    assert 'data-state="expired"' in html and "verdict invalid" in html
+    assert "Nguyễn Thị Huyền" in html and "13/05/2025" in html and "13/05/2026" in html  # expired since
+
+
+def _card_between(agent, make_coverage, start, end):
+    return card_issue(actor=agent, coverage=make_coverage(valid_from=start, valid_to=end))
+
+
+@pytest.mark.parametrize(
+    "offsets, state, css, since",
+    [
+        ((-10, 300), "in_force", "verdict valid", None),
+        ((0, 300), "in_force", "verdict valid", None),  # the first day counts
+        ((20, 385), "not_yet_in_force", "verdict pending", 20),  # a first card waits 30 days
+        ((-400, -1), "expired", "verdict invalid", 0),
+    ],
+)
+def test_verify_shows_each_state_plainly(client, agent, make_coverage, offsets, state, css, since):
+    from ansinh.core.dates import format_date, today
+
+    day = today()
+    card = _card_between(agent, make_coverage, day + dt.timedelta(offsets[0]), day + dt.timedelta(offsets[1]))
+    body = client.get("/api/v1/cards/verify", {"token": card.token}).json()
+    assert body["state"] == state and body["valid"] is True
+    assert body["in_force_today"] is (state == "in_force")
+    html = client.post("/verify/", {"token": card.token}).content.decode()
+    assert f'data-state="{state}"' in html and css in html
+    if since is not None:
+        assert format_date(day + dt.timedelta(since)) in html
+
+
+def test_verify_says_void_and_tampered(client, card):
+    body_text, signature = card.token.split(".")
+    tampered = body_text[:-2] + ("A" if body_text[-2] != "A" else "B") + body_text[-1] + "." + signature
+    assert client.get("/api/v1/cards/verify", {"token": tampered}).json()["state"] == "tampered"
+    card.coverage.is_void = True
+    card.coverage.save()
+    assert client.get("/api/v1/cards/verify", {"token": card.token}).json()["state"] == "void"
+    html = client.post("/verify/", {"token": card.token}).content.decode()
+    assert 'data-state="void"' in html
 
 
 def test_the_verify_page_shows_not_valid_in_vietnamese(client):

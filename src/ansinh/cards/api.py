@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.selectors import point_get
@@ -39,6 +39,10 @@ class VerifyOut(Schema):
     valid_to: str | None = None
     key_id: str | None = None
     in_force_today: bool | None = None
+    state: str | None = Field(
+        None, description="in_force, not_yet_in_force, expired, void (cancelled), tampered (signature, key, format)"
+    )
+    state_since: str | None = Field(None, description="not yet in force: from this day; expired: since this day")
 
 
 class CardOut(Schema):

@@ -56,8 +56,10 @@ def card_verify(token: str, as_json: bool) -> None:
     elif result["valid"]:
         click.echo(f"VALID  {result['number']}  {result['name']}  born {result['birth_date']}")
         click.echo(f"       valid {result['valid_from']} to {result['valid_to']}  (key {result['key_id']})")
-        if not result.get("in_force_today", True):
-            click.echo("       note: not in force today")
+        if result.get("state") == "not_yet_in_force":
+            click.echo(f"       note: not yet in force (from {result['state_since']})")
+        elif result.get("state") == "expired":
+            click.echo(f"       note: expired (since {result['state_since']})")
     else:
         click.echo(f"NOT VALID  {result['reason']}: {result['message']}")
     sys.exit(0 if result["valid"] else 1)

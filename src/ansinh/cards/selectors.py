@@ -9,9 +9,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ansinh.core.access import not_found, require, scope_for
+from ansinh.rules import cards as card_rules
 
 from . import signing
 from .models import Card
+
+# A token whose signature, key or format does not check out: altered, forged, or not a card code at all.
+TAMPERED = "tampered"
 
 
 def cards_for_user(*, user) -> QuerySet[Card]:
@@ -57,17 +61,25 @@ def card_verify(*, token) -> dict:
     was cancelled (its receipt voided) is refused as "revoked". Public: reveals only what the token carries."""
     result = signing.verify_token(token)
     if not result["valid"]:
-        return result
+        return {**result, "state": TAMPERED}
     try:  # offline verification (no database here) still answers from the signature alone
         issued = list(
             Card.objects.filter(number=result["number"], key_id=result["key_id"]).select_related("coverage")
         )
     except DatabaseError:
         issued = []
-    for c in issued:
-        if c.token == token.strip() and c.coverage.is_void:
-            return {"valid": False, "reason": "revoked", **{k: v for k, v in result.items() if k != "valid"}}
-    result["in_force_today"] = result["valid_from"] <= timezone.localdate().isoformat() <= result["valid_to"]
+    void = any(c.token == token.strip() and c.coverage.is_void for c in issued)
+    day = timezone.localdate()
+    state = card_rules.coverage_state(result["valid_from"], result["valid_to"], day, void=void)
+    if state == card_rules.VOID:
+        facts = {k: v for k, v in result.items() if k != "valid"}
+        return {"valid": False, "reason": "revoked", "state": state, **facts}
+    result["state"] = state
+    result["in_force_today"] = state == card_rules.IN_FORCE
+    if state == card_rules.NOT_YET:
+        result["state_since"] = result["valid_from"]
+    elif state == card_rules.EXPIRED:
+        result["state_since"] = (dt.date.fromisoformat(result["valid_to"]) + dt.timedelta(days=1)).isoformat()
     return result
 
 

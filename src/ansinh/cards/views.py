@@ -30,6 +30,8 @@ def verify(request):
     if result and result.get("valid_from"):
         result["valid_from_display"] = _date(result["valid_from"])
         result["valid_to_display"] = _date(result["valid_to"])
+    if result and result.get("state_since"):
+        result["state_since_display"] = _date(result["state_since"])
     return render(request, "cards/verify.html", {"token": token, "result": result})
 
 
