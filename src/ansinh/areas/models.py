@@ -71,3 +71,35 @@ class AreaSuccession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legacy_id} → {self.current_id}"
+
+
+class FacilityLevel(models.TextChoices):
+    """The level of a health facility (tuyến), which the card's benefit and referrals follow."""
+
+    COMMUNE = "commune", _("commune health station")
+    DISTRICT = "district", _("district hospital or medical centre")
+    PROVINCIAL = "provincial", _("provincial hospital")
+    CENTRAL = "central", _("central hospital")
+    PRIVATE = "private", _("private clinic or hospital")
+
+
+class HealthFacility(models.Model):
+    """A health facility where a person may register for primary care (nơi đăng ký khám chữa bệnh ban đầu): the
+    code the social-insurance agency gives it (5 characters: province + serial), its name, level and area. It is
+    kept on each coverage span, printed on the card and carried in the card's signed QR."""
+
+    code = models.CharField(_("facility code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=20, choices=FacilityLevel.choices)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="facilities")
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    is_active = models.BooleanField(_("takes registrations"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("health facility")
+        verbose_name_plural = _("health facilities")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

@@ -90,7 +90,9 @@ def communes_for_user(*, user) -> QuerySet[Area]:
     people of their village in its commune)."""
     scope = scope_for(user)
     of_villages = Area.objects.filter(pk__in=scope.village_ids).values("parent_id")
-    return Area.objects.filter(scope.areas_q() | Q(pk__in=of_villages), level=Level.COMMUNE).order_by("name_folded")
+    return Area.objects.filter(scope.areas_q() | Q(pk__in=of_villages), level=Level.COMMUNE).order_by(
+        "name_folded"
+    )
 
 
 def villages_of(*, commune: Area, user=None) -> QuerySet[Area]:
@@ -135,3 +137,30 @@ def _count_by_level():
     from django.db.models import Count
 
     return Area.objects.values("level").annotate(n=Count("id")).order_by()
+
+
+def facility_get(*, code: str):
+    """A facility that takes registrations, by its code (None if unknown or closed)."""
+    from .models import HealthFacility
+
+    return HealthFacility.objects.filter(code=(code or "").strip().upper(), is_active=True).first()
+
+
+def facilities_near(*, commune: Area, limit: int = 40) -> list:
+    """The facilities a person of ``commune`` is offered: the commune's own station first, then the hospitals of
+    the province (district, provincial, central), then other stations of the province."""
+    from .models import FacilityLevel, HealthFacility
+
+    rank = {
+        FacilityLevel.DISTRICT: 1,
+        FacilityLevel.PROVINCIAL: 2,
+        FacilityLevel.CENTRAL: 3,
+        FacilityLevel.PRIVATE: 4,
+    }
+    rows = list(
+        HealthFacility.objects.filter(province_code=commune.province_code, is_active=True).select_related(
+            "area"
+        )
+    )
+    rows.sort(key=lambda f: (f.area_id != commune.pk, rank.get(f.level, 5), f.code))
+    return rows[:limit]

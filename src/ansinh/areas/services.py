@@ -13,7 +13,7 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.text import clean_name, fold
 
 from . import sources
-from .models import LEGACY_PREFIX, Area, AreaSuccession, Level
+from .models import LEGACY_PREFIX, Area, AreaSuccession, FacilityLevel, HealthFacility, Level
 
 Progress = Callable[[str, int], None]
 
@@ -181,3 +181,103 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
     )
     audit_record(actor=actor, action="village_create", obj=village, after=snapshot(village))
     return village
+
+
+# ---- health facilities (nơi đăng ký khám chữa bệnh ban đầu) ------------------------------------------------
+
+FACILITY_FIELDS = ("code", "name", "level", "area")
+
+
+@transaction.atomic
+def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) -> tuple[HealthFacility, str]:
+    """Creates or corrects one health facility; returns it and "created", "updated" or "unchanged". The code is
+    the agency's (letters and digits, at most 10); the area is a current province or commune the actor works in."""
+    require(actor, "areas.edit")
+    code = (code or "").strip().upper()
+    name = clean_name(name or "")
+    if not code or len(code) > 10 or not code.isascii() or not code.isalnum():
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A facility code is 1 to 10 letters or digits."), field="code"
+        )
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, _("A facility needs a name."), field="name")
+    if level not in FacilityLevel.values:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown facility level %(level)s.") % {"level": level}, field="level"
+        )
+    area = Area.objects.filter(
+        code=(area_code or "").strip(), level__in=(Level.PROVINCE, Level.COMMUNE)
+    ).first()
+    if area is None or not scope_for(actor).covers_area(area):
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("There is no such province or commune in your areas."), field="area_code"
+        )
+    facility = HealthFacility.objects.select_for_update().filter(code=code).first()
+    if facility is None:
+        facility = HealthFacility.objects.create(
+            code=code, name=name, level=level, area=area, province_code=area.province_code
+        )
+        audit_record(
+            actor=actor, action="facility_create", obj=facility, after=snapshot(facility, FACILITY_FIELDS)
+        )
+        return facility, "created"
+    before = snapshot(facility, FACILITY_FIELDS)
+    facility.name, facility.level, facility.area, facility.province_code = (
+        name,
+        level,
+        area,
+        area.province_code,
+    )
+    after = snapshot(facility, FACILITY_FIELDS)
+    if after == before:
+        return facility, "unchanged"
+    facility.save()
+    audit_record(actor=actor, action="facility_update", obj=facility, before=before, after=after)
+    return facility, "updated"
+
+
+def facilities_load(*, actor, rows: Iterable[dict]) -> dict:
+    """Loads the office's list of facilities (rows with code, name, level, area_code): each row on its own, a bad
+    row reported with its line and kept out, the good ones kept."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": []}
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            _f, outcome = facility_upsert(
+                actor=actor,
+                code=str(row.get("code", "")),
+                name=str(row.get("name", "")),
+                level=str(row.get("level", "")).strip(),
+                area_code=str(row.get("area_code", "")),
+            )
+        except ApplicationError as e:
+            counts["rejected"].append({"line": line, "field": e.field, "message": e.message})
+            continue
+        counts[outcome] += 1
+    return counts
+
+
+def facilities_seed_demo(*, actor, province: Area) -> int:
+    """The demo province's facilities: the provincial general hospital, one medical centre for each legacy
+    district, and one health station per current commune (synthetic codes: province + serial)."""
+    if HealthFacility.objects.filter(province_code=province.code).exists():
+        return 0
+    serial = 0
+
+    def add(name: str, level: str, area: Area) -> None:
+        nonlocal serial
+        serial += 1
+        facility_upsert(
+            actor=actor, code=f"{province.code}{serial:03d}", name=name, level=level, area_code=area.code
+        )
+
+    add(_("%(province)s General Hospital") % {"province": province.name}, FacilityLevel.PROVINCIAL, province)
+    legacy = Area.objects.filter(
+        level=Level.LEGACY_DISTRICT, successors__current__province_code=province.code
+    )
+    for district in legacy.distinct().order_by("code")[:30]:
+        add(_("%(district)s Medical Centre") % {"district": district.name}, FacilityLevel.DISTRICT, province)
+    for commune in Area.objects.filter(level=Level.COMMUNE, parent=province).order_by("code"):
+        if serial >= 999:
+            break
+        add(_("%(commune)s Health Station") % {"commune": commune.name}, FacilityLevel.COMMUNE, commune)
+    return serial

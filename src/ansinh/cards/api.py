@@ -43,6 +43,8 @@ class VerifyOut(Schema):
         None, description="in_force, not_yet_in_force, expired, void (cancelled), tampered (signature, key, format)"
     )
     state_since: str | None = Field(None, description="not yet in force: from this day; expired: since this day")
+    facility_code: str | None = Field(None, description="the registered primary-care facility (in the QR)")
+    facility_name: str | None = Field(None, description="its name, where this server knows the facility")
 
 
 class CardOut(Schema):

@@ -133,6 +133,7 @@ class CardFacts:
     office: str
     token: str
     qr: tuple[int, str] | None = None  # stored with the card at issuance, when there
+    facility: str = ""  # the registered primary-care facility, "name (code)", when there
 
 
 def office_name(province_code: str, names: dict[str, tuple[str, str]] | None = None) -> str:
@@ -161,7 +162,12 @@ def card_facts(cards: Sequence) -> list[CardFacts]:
     from .models import Card
 
     ids = [c.pk for c in cards]
-    loaded = {c.pk: c for c in Card.objects.filter(pk__in=ids).select_related("coverage", "coverage__person")}
+    loaded = {
+        c.pk: c
+        for c in Card.objects.filter(pk__in=ids).select_related(
+            "coverage", "coverage__person", "coverage__facility"
+        )
+    }
     names = _province_names({c.province_code for c in loaded.values()})
     facts = []
     for pk in ids:
@@ -178,6 +184,11 @@ def card_facts(cards: Sequence) -> list[CardFacts]:
                 office=office_name(card.province_code, names),
                 token=card.token,
                 qr=(card.qr_modules, card.qr_path) if card.qr_path else None,
+                facility=(
+                    f"{card.coverage.facility.name} ({card.coverage.facility.code})"
+                    if card.coverage.facility_id
+                    else ""
+                ),
             )
         )
     return facts
@@ -226,11 +237,13 @@ def _draw_card(pdf: _Doc, f: CardFacts, ox: float, oy: float, qr: tuple[int, str
         pdf.text(x + dx, y, label)
         pdf.font(7, bold=True)
         pdf.text(x + dx, y + 3.1, value)
-    for label, value in (
-        ("Giá trị sử dụng", f"{format_date(f.valid_from)} – {format_date(f.valid_to)}"),
-        ("Nơi cấp", f.office),
-    ):
-        y += 6.8
+    rows = [("Giá trị sử dụng", f"{format_date(f.valid_from)} – {format_date(f.valid_to)}")]
+    if f.facility:
+        rows.append(("Nơi đăng ký KCB ban đầu", f.facility))
+    rows.append(("Nơi cấp", f.office))
+    step = 6.8 if len(rows) < 3 else 5.6  # three rows still end above the card's lower edge
+    for label, value in rows:
+        y += step
         pdf.font(5.5, color=GREY)
         pdf.text(x, y, label)
         pdf.font(pdf.fit(value, width, 7, bold=True), bold=True)

@@ -76,11 +76,24 @@ def card_verify(*, token) -> dict:
         return {"valid": False, "reason": "revoked", "state": state, **facts}
     result["state"] = state
     result["in_force_today"] = state == card_rules.IN_FORCE
+    result["facility_name"] = _facility_name(result.get("facility_code"))
     if state == card_rules.NOT_YET:
         result["state_since"] = result["valid_from"]
     elif state == card_rules.EXPIRED:
         result["state_since"] = (dt.date.fromisoformat(result["valid_to"]) + dt.timedelta(days=1)).isoformat()
     return result
+
+
+def _facility_name(code: str | None) -> str | None:
+    """The facility's name from the register, where this server has it (the QR carries only the code)."""
+    if not code:
+        return None
+    from ansinh.areas.models import HealthFacility
+
+    try:
+        return HealthFacility.objects.filter(code=code).values_list("name", flat=True).first()
+    except DatabaseError:
+        return None
 
 
 def receipts_for_day_close(*, day_close):

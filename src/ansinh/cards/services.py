@@ -36,7 +36,7 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
     require(actor, "registry.edit")
     coverage = (
         HICoverage.objects.select_for_update(of=("self",))
-        .select_related("person", "person__commune")
+        .select_related("person", "person__commune", "facility")
         .get(pk=coverage.pk)
     )
     if not scope_for(actor).covers_area(coverage.person.commune):
@@ -83,6 +83,7 @@ def _new_card(coverage: HICoverage, number: str) -> Card:
             birth_date=person.birth_date_display,
             valid_from=coverage.valid_from.isoformat(),
             valid_to=coverage.valid_to.isoformat(),
+            facility=coverage.facility.code if coverage.facility_id else None,
         ),
         private_key=private_key,
     )

@@ -9,6 +9,7 @@ both without padding. Payload keys are one or two letters to keep the QR small (
     b   birth date, as printed (dd/mm/yyyy, mm/yyyy or yyyy)
     f   valid from, ISO date
     t   valid to, ISO date
+    kcb the registered primary-care facility's code (nơi đăng ký KCB ban đầu); absent on cards made before it
     k   key id: the first 8 hex digits of SHA-256 of the raw 32-byte public key
 
 The private key never enters the database: it lives in the keys directory (``ANSINH_KEYS_DIR``, else
@@ -212,8 +213,13 @@ def _canonical(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def card_payload(*, number: str, name: str, birth_date: str, valid_from: str, valid_to: str) -> dict:
-    return {"v": VERSION, "n": number, "nm": name, "b": birth_date, "f": valid_from, "t": valid_to}
+def card_payload(
+    *, number: str, name: str, birth_date: str, valid_from: str, valid_to: str, facility: str | None = None
+) -> dict:
+    payload = {"v": VERSION, "n": number, "nm": name, "b": birth_date, "f": valid_from, "t": valid_to}
+    if facility:
+        payload["kcb"] = facility
+    return payload
 
 
 def sign_card(payload: dict, *, private_key: Ed25519PrivateKey | None = None) -> str:
@@ -254,6 +260,8 @@ def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None
     fields = ("n", "nm", "b", "f", "t", "k")
     if not all(isinstance(payload.get(k), str) for k in fields):
         return _invalid("malformed")
+    if "kcb" in payload and not isinstance(payload["kcb"], str):
+        return _invalid("malformed")
     if public_key is not None:
         try:
             key = (
@@ -284,5 +292,6 @@ def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None
         "birth_date": payload["b"],
         "valid_from": payload["f"],
         "valid_to": payload["t"],
+        "facility_code": payload.get("kcb"),
         "key_id": payload["k"],
     }

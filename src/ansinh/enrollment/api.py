@@ -87,6 +87,11 @@ class EnrollmentIn(Schema):
     payment: PaymentIn = PaymentIn(method="cash", amount=None)
     vssid_install_assisted: bool = False
     cashless_switched: bool = False
+    facility_code: str | None = Field(
+        None,
+        max_length=10,
+        description="registered primary-care facility; default: the previous card's, else the commune's station",
+    )
 
 
 def _point(request, point_id: int | None) -> CollectionPoint | None:
@@ -126,6 +131,7 @@ def enrollment_create(request: HttpRequest, payload: EnrollmentIn):
         vssid_install_assisted=payload.vssid_install_assisted,
         cashless_switched=payload.cashless_switched,
         tendered=payload.payment.tendered,
+        facility_code=payload.facility_code,
     )
     body = selectors.enrollment_json(enrollment)
     body["replayed"] = not created

@@ -118,6 +118,10 @@ class HICoverage(models.Model):
     benefit_level = models.PositiveSmallIntegerField()
     card_code = models.CharField(max_length=15)
     rule = models.CharField(max_length=40)  # which card-validity rule gave valid_from
+    # The registered primary-care facility (nơi đăng ký KCB ban đầu): printed on the card, carried in its QR.
+    facility = models.ForeignKey(
+        "areas.HealthFacility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_void = models.BooleanField(default=False)
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

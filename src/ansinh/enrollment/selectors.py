@@ -174,13 +174,15 @@ def current_coverage(*, person, on: dt.date) -> HICoverage | None:
 
 
 def coverage_facts(*, person_ids: list[int], household_year: int | None) -> list[tuple]:
-    """(person id, valid to, group, paid on) of every non-void coverage span of these persons and, with
+    """(person id, valid to, group, paid on, facility id, facility code, facility name) of every
+    non-void coverage span of these persons and, with
     ``household_year``, of the household-scheme spans paid in that year by the other current members of the first
     person's household: what the desk checks once the people are locked (latest card end, household rank).
 
     One statement of plain SQL (portable: SQLite and PostgreSQL): it runs in every enrollment, and the ORM took
     a millisecond of CPU to build it, over ten times what the database then spends on it (ADR 0009). The rows are
     one per card a person ever held, so the read stays small whatever the size of the database."""
+    from ansinh.areas.models import HealthFacility
     from ansinh.registry.models import Membership
 
     from .models import Enrollment
@@ -188,10 +190,12 @@ def coverage_facts(*, person_ids: list[int], household_year: int | None) -> list
     qn = connection.ops.quote_name
     coverage, enrollment = qn(HICoverage._meta.db_table), qn(Enrollment._meta.db_table)
     membership = qn(Membership._meta.db_table)
+    facility = qn(HealthFacility._meta.db_table)
     own = ", ".join(["%s"] * len(person_ids))
     sql = (
-        f"SELECT c.person_id, c.valid_to, c.{qn('group')}, e.paid_on FROM {coverage} c"  # noqa: S608
-        f" LEFT JOIN {enrollment} e ON e.id = c.enrollment_id"
+        f"SELECT c.person_id, c.valid_to, c.{qn('group')}, e.paid_on, f.id, f.code, f.name"  # noqa: S608
+        f" FROM {coverage} c LEFT JOIN {enrollment} e ON e.id = c.enrollment_id"
+        f" LEFT JOIN {facility} f ON f.id = c.facility_id"
         f" WHERE c.is_void = %s AND (c.person_id IN ({own})"
     )
     params: list = [False, *person_ids]
@@ -239,6 +243,10 @@ def remember_written(enrollment: Enrollment, *, receipt, hi_coverage: list, vsi_
     }
 
 
+def facility_json(facility) -> dict | None:
+    return None if facility is None else {"code": facility.code, "name": facility.name}
+
+
 def enrollment_json(enrollment: Enrollment) -> dict:
     from ansinh.payments.models import Receipt
 
@@ -248,7 +256,7 @@ def enrollment_json(enrollment: Enrollment) -> dict:
         receipt, coverage, vsi = written["receipt"], written["hi_coverage"], written["vsi_contributions"]
     else:
         receipt = Receipt.objects.filter(enrollment=enrollment).first()
-        coverage = list(enrollment.hi_coverage.select_related("card").order_by("pk"))
+        coverage = list(enrollment.hi_coverage.select_related("card", "facility").order_by("pk"))
         vsi = list(enrollment.vsi_contributions.order_by("pk"))
     return {
         "id": enrollment.pk,
@@ -305,6 +313,7 @@ def enrollment_json(enrollment: Enrollment) -> dict:
                 "group": c.group,
                 "benefit_level": c.benefit_level,
                 "rule": c.rule,
+                "facility": facility_json(c.facility),
                 "void": c.is_void,
                 "card_id": getattr(getattr(c, "card", None), "pk", None),
             }

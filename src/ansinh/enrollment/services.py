@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ansinh.areas.models import HealthFacility
 from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_batch, audit_record, snapshot
 from ansinh.core.dates import format_date, today
@@ -338,20 +339,78 @@ def _fingerprint(data: dict) -> str:
 
 def _coverage_before(
     persons: list[Person], on: dt.date, *, household: bool
-) -> tuple[dict[int, dt.date], int]:
+) -> tuple[dict[int, dt.date], int, dict[int, HealthFacility | None]]:
     """Read once the people are locked: each person's latest coverage end (the renewal window and the new card's
-    validity), and for the household scheme the rank offset (_household_rank_offset: the other members of the
-    first person's household holding a household-scheme card paid in ``on``'s year)."""
+    validity) and that card's facility, and for the household scheme the rank offset (_household_rank_offset: the
+    other members of the first person's household holding a household-scheme card paid in ``on``'s year)."""
     ends: dict[int, dt.date] = {}
     holders = set()
-    for person_id, valid_to, group, paid_on in selectors.coverage_facts(
+    facilities: dict[int, HealthFacility | None] = {}
+    for person_id, valid_to, group, paid_on, f_id, f_code, f_name in selectors.coverage_facts(
         person_ids=[p.pk for p in persons], household_year=on.year if household else None
     ):
         if any(p.pk == person_id for p in persons):
+            if person_id not in ends or valid_to >= ends[person_id]:  # the latest card's facility
+                facilities[person_id] = HealthFacility(pk=f_id, code=f_code, name=f_name) if f_id else None
             ends[person_id] = max(ends.get(person_id, valid_to), valid_to)
         elif group == HOUSEHOLD and paid_on is not None and paid_on.year == on.year:
             holders.add(person_id)
-    return ends, len(holders)
+    return ends, len(holders), facilities
+
+
+def _facilities_for(
+    persons: list[Person],
+    facility_code: str | None,
+    paid_on: dt.date,
+    previous: dict[int, HealthFacility | None] | None = None,
+) -> list[HealthFacility | None]:
+    """Each member's registered primary-care facility: the one chosen at the desk, else the previous card's
+    (a renewal keeps it), else the commune's health station (a first card). Moving to another facility than the
+    previous card's is allowed only at the start of a quarter (Law on HI Art. 26(1))."""
+    from ansinh.areas.models import FacilityLevel
+    from ansinh.areas.selectors import facility_get
+
+    if previous is None:  # not read with the coverage (a transfer confirmed later): read it now
+        _ends, _offset, previous = _coverage_before(persons, paid_on, household=False)
+    chosen = None
+    if facility_code:
+        chosen = facility_get(code=facility_code)
+        if chosen is None or chosen.province_code != persons[0].province_code:
+            raise ApplicationError(
+                "facility.unknown",
+                _("There is no health facility %(code)s taking registrations in this province.")
+                % {"code": facility_code},
+                field="facility_code",
+            )
+        allowed, _months = card_rules.facility_change_allowed(paid_on)
+        for person in persons:
+            before = previous.get(person.pk)
+            if before is not None and before.pk != chosen.pk and not allowed:
+                raise ApplicationError(
+                    "facility.change_not_allowed",
+                    _("%(name)s is registered at %(facility)s; a change of facility is made at the start of a "
+                      "quarter (January, April, July, October). Keep the facility, or come back then.")
+                    % {"name": person.full_name, "facility": before.name},
+                    field="facility_code",
+                )
+        return [chosen for _p in persons]
+    stations: dict[int, HealthFacility | None] = {}
+    out = []
+    for person in persons:
+        before = previous.get(person.pk)
+        if before is not None:
+            out.append(before)
+            continue
+        if person.commune_id not in stations:
+            stations[person.commune_id] = (
+                HealthFacility.objects.filter(
+                    area_id=person.commune_id, level=FacilityLevel.COMMUNE, is_active=True
+                )
+                .order_by("code")
+                .first()
+            )
+        out.append(stations[person.commune_id])
+    return out
 
 
 def _latest_coverage_end(person: Person) -> dt.date | None:
@@ -419,6 +478,7 @@ def enrollment_create(
     vssid_install_assisted: bool = False,
     cashless_switched: bool = False,
     tendered: int | None = None,
+    facility_code: str | None = None,
 ) -> tuple[Enrollment, bool]:
     """Enrolls people and takes the payment; returns (enrollment, created). A repeated key returns the first
     enrollment unchanged; the same key with different content is refused."""
@@ -442,8 +502,11 @@ def enrollment_create(
         "method": method,
         "amount": amount,
     }
-    if tendered is not None:  # kept out when absent, so requests made before it existed keep their fingerprint
+    # kept out when absent, so that requests made before these existed keep their fingerprint
+    if tendered is not None:
         request["tendered"] = tendered
+    if facility_code:
+        request["facility_code"] = facility_code
     fingerprint = _fingerprint(request)
     for attempt in range(3):
         # Most keys are new: the first turn goes straight to the writes, and a key already used shows as the
@@ -482,6 +545,7 @@ def enrollment_create(
                     vssid=vssid_install_assisted,
                     cashless=cashless_switched,
                     tendered=tendered,
+                    facility_code=facility_code,
                 )
             return enrollment, True
         except IntegrityError:
@@ -516,6 +580,7 @@ def _enrollment_create(
     vssid,
     cashless,
     tendered=None,
+    facility_code=None,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
     # People before the point: an outsider learns nothing more than "not found". They are locked as they are
@@ -540,10 +605,10 @@ def _enrollment_create(
             ErrorCode.INVALID, _("Payment is by cash or bank transfer."), field="payment.method"
         )
     # Read after the lock (a statement of its own, so that it sees what a concurrent enrollment committed).
-    ends, offset = (
+    ends, offset, previous_facilities = (
         _coverage_before(persons, paid_on, household=scheme == Scheme.HI_HOUSEHOLD)
         if scheme != Scheme.VSI
-        else ({}, 0)
+        else ({}, 0, {})
     )
     check_eligible(persons, scheme, group, paid_on, ends if scheme != Scheme.VSI else None)
     quote = compute_quote(
@@ -577,6 +642,11 @@ def _enrollment_create(
         if scheme == Scheme.VSI
         else _hi_plan(persons, months, paid_on, ends)
     )
+    facilities = (
+        _facilities_for(persons, facility_code, paid_on, previous_facilities) if scheme != Scheme.VSI else []
+    )
+    if facility_code:  # a transfer's cards are made when it is confirmed: keep the facility chosen now
+        quote["facility_code"] = facility_code
     # Cash (or nothing to pay) completes in this transaction: the row is written completed at once.
     transfer = method == Method.BANK_TRANSFER and total > 0
     now = timezone.now()
@@ -648,7 +718,9 @@ def _enrollment_create(
             confirmed_at=now,
             confirmed_by=actor if getattr(actor, "pk", None) else None,
         )
-        _complete(actor, enrollment, persons, plan, Method.CASH, members, tendered=tendered)
+        _complete(
+            actor, enrollment, persons, plan, Method.CASH, members, tendered=tendered, facilities=facilities
+        )
     return enrollment
 
 
@@ -777,6 +849,7 @@ def _complete(
     members: list[EnrollmentMember] | None = None,
     *,
     tendered: int | None = None,
+    facilities: list[HealthFacility | None] | None = None,
 ) -> Enrollment:
     """The money is in: coverage or contribution months, cards, then the receipt. ``persons`` are locked by the
     caller and read since the lock (their SI numbers are current); ``members`` are the enrollment's member rows
@@ -807,7 +880,8 @@ def _complete(
         )
         contributions.append(contribution)
     else:
-        for person, member, validity in zip(persons, members, plan, strict=True):
+        facilities = facilities or [None] * len(persons)
+        for person, member, validity, facility in zip(persons, members, plan, facilities, strict=True):
             person = si_number_assign_locked(actor=actor, person=person)
             code, level, card_code = _card_code(
                 member.group, person.province_code, str(person.si_number), enrollment.paid_on
@@ -823,6 +897,7 @@ def _complete(
                     benefit_level=level,
                     card_code=card_code,
                     rule=validity.rule,
+                    facility=facility,
                     province_code=person.province_code,
                 )
             )
@@ -929,7 +1004,12 @@ def enrollment_confirm_payment(
                 "checked_by": checked_by,
             },
         )
-        return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER)
+        facilities = (
+            _facilities_for(persons, enrollment.quote.get("facility_code"), enrollment.paid_on)
+            if enrollment.scheme != Scheme.VSI
+            else None
+        )
+        return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER, facilities=facilities)
 
 
 def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:

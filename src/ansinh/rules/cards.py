@@ -116,3 +116,11 @@ def coverage_state(valid_from: date | str, valid_to: date | str, on: date | str,
     if day > end:
         return EXPIRED
     return IN_FORCE
+
+
+def facility_change_allowed(on: date | str, params: Parameters | None = None) -> tuple[bool, Value]:
+    """Whether a participant may move to another primary-care facility on ``on`` (the start of a quarter: Law on HI
+    Art. 26(1)), with the parameter value used."""
+    p = params_or_default(params)
+    months = p.get("hi.facility_change_months", as_date(on))
+    return as_date(on).month in months.value, months
