@@ -233,6 +233,35 @@ def _print_demo(result: dict) -> None:
         click.echo(f"sign in as admin / {DEMO_PASSWORD} (province) or agent / {DEMO_PASSWORD} (one commune)")
 
 
+@cli.group(help="Health facilities where people register for primary care.")
+def facilities() -> None:
+    pass
+
+
+@facilities.command("load", help="Load the office's list of facilities: a CSV with code,name,level,area_code.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def facilities_load_command(path: str, as_json: bool) -> None:
+    _setup()
+    import csv
+
+    from ansinh.areas.services import facilities_load
+    from ansinh.core.access import SystemActor
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            result = facilities_load(actor=SystemActor(), rows=list(csv.DictReader(f)))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise click.ClickException(f"{path}: not a UTF-8 CSV file ({e})") from None
+
+    def show(r: dict) -> None:
+        click.echo(f"created {r['created']}, updated {r['updated']}, unchanged {r['unchanged']}")
+        for row in r["rejected"]:
+            click.echo(f"line {row['line']}: {row['message']}")
+
+    _emit(result, as_json, show)
+
+
 @cli.command(help="Create a user who works in the given areas (no prompt needed).")
 @click.argument("username")
 @click.option(

@@ -142,12 +142,12 @@ def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, des
     """Issue 4 (desk throughput): every statement of the desk's one call is counted here, so that none creeps
     back. After the token lookup (its last use is written at most once a minute), in one transaction: the
     actor's areas; the person, locked as read; the agent's point; the coverage the person and their household
-    already hold (with the latest card's facility); the commune's health station, for a first card (a renewal keeps
-    the facility read with its coverage); the enrollment (completed at once), its member and the payment; an SI number for a person who
-    has none (the sequence row and the person); the coverage and its card; the new-or-renewal flag (ADR 0008)
-    and the coverage periods (ADR 0010: delete, read, write); whether the agent has closed the day at the point
-    (no money after the handover); the receipt number, the receipt; every audit event in one INSERT. The answer
-    is built from the rows in hand, with nothing read back."""
+    already hold (with the latest card's facility); the commune's health station, for a first card (a renewal
+    keeps the facility read with its coverage); the enrollment (completed at once), its member and the payment;
+    an SI number for a person who has none (the sequence row and the person); the coverage and its card; the
+    new-or-renewal flag (ADR 0008) and the coverage periods (ADR 0010: delete, read, write); whether the agent has
+    closed the day at the point (no money after the handover); the receipt number, the receipt; every audit event
+    in one INSERT. The answer is built from the rows in hand, with nothing read back."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.core.text import clean_name, fold
+from ansinh.core.text import clean_name, clean_text, fold
 
 from . import sources
 from .models import LEGACY_PREFIX, Area, AreaSuccession, FacilityLevel, HealthFacility, Level
@@ -194,13 +194,13 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
     the agency's (letters and digits, at most 10); the area is a current province or commune the actor works in."""
     require(actor, "areas.edit")
     code = (code or "").strip().upper()
-    name = clean_name(name or "")
+    name = clean_text(name or "")
     if not code or len(code) > 10 or not code.isascii() or not code.isalnum():
         raise ApplicationError(
             ErrorCode.INVALID, _("A facility code is 1 to 10 letters or digits."), field="code"
         )
-    if not name:
-        raise ApplicationError(ErrorCode.INVALID, _("A facility needs a name."), field="name")
+    if not name or len(name) > 200:
+        raise ApplicationError(ErrorCode.INVALID, _("A facility needs a name of at most 200 characters."), field="name")
     if level not in FacilityLevel.values:
         raise ApplicationError(
             ErrorCode.INVALID, _("Unknown facility level %(level)s.") % {"level": level}, field="level"

@@ -107,15 +107,15 @@ def eligibility_message(
         return _("%(name)s receives a pension or SI benefit: the social insurance fund pays their health "
                  "insurance, so they do not buy a card here.") % who
     if reason == "state_paid_group":
-        return _("%(name)s is in the group \u201c%(group)s\u201d: the state pays their card. Sell it through that "
+        return _("%(name)s is in the group “%(group)s”: the state pays their card. Sell it through that "
                  "group, not as a household card.") % {**who, "group": hi_group_label(covered_by or "")}
     if reason == "state_supported_group":
-        return _("%(name)s is in the group \u201c%(group)s\u201d, which the state supports and which comes before "
+        return _("%(name)s is in the group “%(group)s”, which the state supports and which comes before "
                  "the household scheme: sell the card through that group.") % {
             **who, "group": hi_group_label(covered_by or "")}
     if reason == "not_in_group":
         if covered_by:
-            return _("%(name)s joins through the group \u201c%(group)s\u201d, which comes first in the law's "
+            return _("%(name)s joins through the group “%(group)s”, which comes first in the law's "
                      "order; choose that group.") % {**who, "group": hi_group_label(covered_by)}
         return _("%(name)s is in no group the state supports; sell a household card.") % who
     if reason == "too_young":

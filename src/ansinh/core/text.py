@@ -20,3 +20,8 @@ def clean_name(text: str) -> str:
     """A person's name as stored: NFC, single spaces, each word capitalised."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return " ".join(word[:1].upper() + word[1:].lower() for word in text.split(" "))
+
+
+def clean_text(text: str) -> str:
+    """A title as stored (a facility's name): NFC, single spaces, the writer's own capitals."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from ansinh.areas.models import Area, Level
+from ansinh.areas.services import facilities_seed_demo
 from ansinh.core.access import SystemActor
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError
@@ -93,6 +94,7 @@ def demo_history(*, province_code: str = "15", seed: int = 1, progress: Progress
     on = today()
     with transaction.atomic():
         points = _points(province)
+        facilities_seed_demo(actor=actor, province=province)  # where the cards are registered
     counts = {"enrollments": 0, "refused": 0}
     households = Household.objects.filter(province_code=province.code, code__startswith="DEMO-").order_by(
         "pk"

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ansinh.areas.selectors import facilities_near
 from ansinh.core.access import require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
@@ -114,6 +115,15 @@ def desk_person(request, person_id: int):
         )
         if row["person"].pk == person.pk:
             mine = decided
+    # the registered primary-care facility: the person's last card's, else their commune's station
+    facilities = facilities_near(commune=person.commune)
+    mine_row = next((r for r in rows if r["person"].pk == person.pk), None)
+    last_cover = mine_row["cover"] if mine_row else None
+    proposed = last_cover.facility if last_cover is not None and last_cover.facility_id else None
+    if proposed is None:
+        proposed = next((f for f in facilities if f.area_id == person.commune_id), None)
+    if proposed is not None and proposed not in facilities:
+        facilities.insert(0, proposed)
     groups = hi.subsidised_groups(on=day)
     default_group = ""
     if mine is not None and not mine.hi_household.allowed and mine.hi_group.allowed and mine.hi_groups:
@@ -129,6 +139,8 @@ def desk_person(request, person_id: int):
             "groups": groups,
             "default_group": default_group,
             "vsi_ok": mine is not None and mine.vsi.allowed,
+            "facilities": facilities,
+            "facility_proposed": proposed,
             "months": enrollment_selectors.payment_months(on=today()),
             "income_floor": enrollment_selectors.vsi_income_floor(on=today()),
         },
@@ -208,7 +220,12 @@ def desk_quote(request, person_id: int):
     except ApplicationError as e:
         context["error"] = e
         return render(request, "web/desk_quote.html", context, status=422 if not request.htmx else 200)
-    context.update(quote=quote, result=quote.result, key=uuid.uuid4().hex)
+    context.update(
+        quote=quote,
+        result=quote.result,
+        key=uuid.uuid4().hex,
+        facility_code=(request.POST.get("facility_code") or "").strip()[:10],
+    )
     return render(request, "web/desk_quote.html", context)
 
 
@@ -231,6 +248,9 @@ def desk_pay(request):
             vssid_install_assisted=bool(request.POST.get("vssid")),
             cashless_switched=bool(request.POST.get("cashless")),
             tendered=_tendered(request),
+            facility_code=(request.POST.get("facility_code") or "").strip()[:10] or None
+            if data["scheme"] != Scheme.VSI
+            else None,
             **data,
         )
     except ApplicationError as e:
