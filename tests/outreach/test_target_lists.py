@@ -172,3 +172,20 @@ def test_a_list_reaching_outside_the_users_areas_is_refused_whole(world, commune
         build(world, ["uninsured"], area_codes=[world["a"].code, communes["b"].code])
     assert e.value.code == "not_found"
     assert not TargetList.objects.exists()
+
+
+def test_offers_follow_the_one_eligibility_rule(world):
+    """Issue 11: a list offers the household card only to those the law lets buy it, a subsidised group to its
+    members, and nothing to a pension recipient."""
+    from ansinh.registry.models import Person
+
+    binh, cuong, dung = world["p"]["binh"], world["p"]["cuong"], world["p"]["dung"]
+    Person.objects.filter(pk=binh.pk).update(pension_recipient=True, payout_method="account")
+    Person.objects.filter(pk=cuong.pk).update(poverty="near_poor")
+    target_list = build(world, ["uninsured"])
+    h1 = target_list.households.filter(household=world["h"]["h1"]).first()
+    assert h1 is None or not [o for o in h1.offers if binh.pk in o["person_ids"]]
+    offers = target_list.households.get(household=world["h"]["h2"]).offers
+    by_kind = {o["kind"]: o for o in offers}
+    assert by_kind["hi_group"]["person_ids"] == [cuong.pk] and by_kind["hi_group"]["total_payable"] > 0
+    assert by_kind["hi_household"]["person_ids"] == [dung.pk]

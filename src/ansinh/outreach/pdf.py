@@ -20,6 +20,7 @@ REASONS = {
 OFFERS = {
     "hi_household": "BHYT hộ gia đình",
     "hi_renewal": "Gia hạn BHYT",
+    "hi_group": "BHYT theo nhóm được hỗ trợ",
     "vsi": "BHXH tự nguyện",
     "cashless": "Nhận lương hưu qua tài khoản",
 }

@@ -128,6 +128,15 @@ class Candidate(NamedTuple):
     do_not_contact: bool
     household_id: int | None
     vsi_last_month: dt.date | None
+    # what eligibility (enrollment.selectors.eligibility, the one rule) reads of a person
+    birth_date: dt.date
+    died_on: dt.date | None
+    employment: str
+    social_assistance: bool
+    atk_commune: bool
+    ethnic_minority_listed_commune: bool
+    is_student: bool
+    agricultural_household: bool
 
 
 def reasons_of(

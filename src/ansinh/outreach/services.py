@@ -24,6 +24,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment.models import Scheme, VSIContribution
+from ansinh.enrollment.selectors import eligibility
 from ansinh.enrollment.services import compute_quote, household_rank_offsets, vsi_groups_of
 
 from .models import (
@@ -190,23 +191,42 @@ def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -
         return len(holders - {p.pk for p in persons})
 
     offers = []
+    # The one rule (enrollment.selectors.eligibility): the household card only for those the law lets buy it; a
+    # member in a state-paid or state-supported group is offered that group; an employee or a pensioner nothing.
+    decided = {p.pk: eligibility(person=p, on=on, coverage_end=None) for p in row.persons}
+
+    def household_ok(persons):
+        return [p for p in persons if decided[p.pk].hi_household.allowed]
+
+    def by_group(persons) -> dict[str, list]:
+        groups: dict[str, list] = {}
+        for p in persons:
+            d = decided[p.pk]
+            if not d.hi_household.allowed and d.hi_group.allowed and d.hi_groups:
+                groups.setdefault(d.hi_groups[0], []).append(p)
+        return groups
+
     if uninsured := having(Criterion.UNINSURED):
-        offers.append(
-            _quote_offer(
-                "hi_household",
-                uninsured,
-                pre.quotes,
-                scheme=Scheme.HI_HOUSEHOLD,
-                rank_offset=offset(uninsured),
+        if buyers := household_ok(uninsured):
+            offers.append(
+                _quote_offer(
+                    "hi_household", buyers, pre.quotes, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(buyers)
+                )
             )
-        )
+        for group, members in sorted(by_group(uninsured).items()):
+            offers.append(_quote_offer("hi_group", members, pre.quotes, scheme=Scheme.HI_GROUP, group=group))
     if expiring := having(Criterion.EXPIRING):
-        offers.append(
-            _quote_offer(
-                "hi_renewal", expiring, pre.quotes, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(expiring)
+        if renewing := household_ok(expiring):
+            offers.append(
+                _quote_offer(
+                    "hi_renewal", renewing, pre.quotes, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(renewing)
+                )
             )
-        )
+        for group, members in sorted(by_group(expiring).items()):
+            offers.append(_quote_offer("hi_group", members, pre.quotes, scheme=Scheme.HI_GROUP, group=group))
     for person in having(Criterion.VSI_DUE):
+        if not decided[person.pk].vsi.allowed:  # began a pension, or a job with compulsory SI, since
+            continue
         last = pre.last_vsi[person.pk]  # VSI_DUE comes from this person's non-void contributions
         offers.append(
             _quote_offer(
