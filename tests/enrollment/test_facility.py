@@ -99,7 +99,10 @@ def test_the_api_takes_and_shows_the_facility(client, desk, facilities):
         **headers,
     )  # fmt: skip
     assert response.status_code == 201, response.content
-    assert response.json()["coverage"][0]["facility"] == {"code": "15001", "name": "Bệnh viện Đa khoa tỉnh Lào Cai"}
+    facility = {"code": "15001", "name": "Bệnh viện Đa khoa tỉnh Lào Cai"}
+    assert response.json()["coverage"][0]["facility"] == facility
+    card_id = response.json()["coverage"][0]["card_id"]
+    assert client.get(f"/api/v1/cards/{card_id}", **headers).json()["facility"] == facility
 
 
 def test_the_card_pdf_prints_the_facility(desk, facilities):

@@ -47,6 +47,11 @@ class VerifyOut(Schema):
     facility_name: str | None = Field(None, description="its name, where this server knows the facility")
 
 
+class FacilityOut(Schema):
+    code: str
+    name: str
+
+
 class CardOut(Schema):
     id: int
     number: str
@@ -61,6 +66,7 @@ class CardOut(Schema):
     token: str
     issued_at: str
     printed: int
+    facility: FacilityOut | None = None
 
 
 def card_json(card: Card) -> dict:
@@ -75,6 +81,11 @@ def card_json(card: Card) -> dict:
         "sex": person.sex,
         "valid_from": card.coverage.valid_from.isoformat(),
         "valid_to": card.coverage.valid_to.isoformat(),
+        "facility": (
+            {"code": card.coverage.facility.code, "name": card.coverage.facility.name}
+            if card.coverage.facility_id
+            else None
+        ),
         "key_id": card.key_id,
         "token": card.token,
         "issued_at": card.issued_at.isoformat(),
