@@ -57,7 +57,7 @@ class SpanOut(Schema):
     card_code: str = Field(description="the 15-character card code kept internally")
     card_number: str | None = Field(description="the SI number printed on the card")
     card_id: int | None
-    card_pdf: str | None
+    card_pdf: str | None = Field(description="null for a void card")
     state: Literal["in_force", "not_yet_in_force", "expired", "void"]
     state_name: str
     void: bool
@@ -99,7 +99,7 @@ class ReceiptOut(Schema):
     pdf: str | None = Field(
         description="null where the receipt's collection point is outside the user's areas"
     )
-    card_pdf: str | None
+    card_pdf: str | None = Field(description="the card this payment gave the person; null once void")
 
 
 class VSIMonthsOut(Schema):
@@ -147,7 +147,8 @@ def _card_pdf(card_id: int | None) -> str | None:
 
 
 def _span_out(span: dict) -> dict:
-    return {**span, "card_pdf": _card_pdf(span["card_id"])}
+    # a void card is not printed again: its PDF link is null
+    return {**span, "card_pdf": None if span["void"] else _card_pdf(span["card_id"])}
 
 
 def history_json(record: dict, user) -> dict:
@@ -174,7 +175,7 @@ def history_json(record: dict, user) -> dict:
             {
                 **r,
                 "pdf": f"/api/v1/receipts/{r['id']}/pdf" if r["pdf_allowed"] else None,
-                "card_pdf": _card_pdf(r["card_id"]),
+                "card_pdf": None if r["void"] else _card_pdf(r["card_id"]),
             }
             for r in record["receipts"]
         ],

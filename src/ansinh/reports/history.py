@@ -43,7 +43,8 @@ def _hi_group_label(code: str) -> str:
     return hi_group_label(code)
 
 
-_FACILITY: list[str] = ["facility"]  # a list, so that the type checker does not ask for the field before it exists
+# A list, so that the type checker does not ask for the field before it exists.
+_FACILITY: list[str] = ["facility"]
 
 
 def _has_facility() -> bool:
