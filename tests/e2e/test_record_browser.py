@@ -74,7 +74,7 @@ def test_an_agent_reads_a_persons_record_on_a_phone(
     expect(spans.last).to_contain_text("01/01/2023 – 31/12/2023")
     expect(spans.last.locator(".card-state")).to_have_text("hết hạn")
     expect(record.locator("ul.payments")).to_contain_text(receipt.display_number)
-    expect(record.locator("ul.outcomes")).to_contain_text("đã hỗ trợ cài đặt VssID")
+    expect(record.locator("ul.outcomes")).to_contain_text("Đã hỗ trợ cài đặt VssID")
     expect(record.get_by_role("link", name="In quá trình tham gia")).to_be_visible()
     assert fits(page, "#participation, #participation .record-row")
     shot(page, "person-phone")
