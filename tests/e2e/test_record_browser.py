@@ -56,6 +56,14 @@ def test_an_agent_reads_a_persons_record_on_a_phone(
         vssid_install_assisted=True,
     )
     receipt = Receipt.objects.get(enrollment=enrollment)
+    enrollment_create(
+        actor=agent,
+        idempotency_key="record-browser-vsi",
+        scheme="vsi",
+        person_ids=[wife.pk],
+        months=3,
+        income=3_000_000,
+    )
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(f"{live_server.url}/login/")
@@ -94,3 +102,9 @@ def test_an_agent_reads_a_persons_record_on_a_phone(
     members.last.get_by_role("link", name="Quá trình tham gia").click()
     expect(page.locator("h1")).to_contain_text("Trần Thị Bình")
     expect(page.locator("#participation ul.spans > li.record-row")).to_have_count(1)
+    vsi = page.locator("#participation ul.vsi > li.record-row")
+    expect(vsi).to_have_count(1)
+    expect(vsi).to_contain_text("3 tháng")
+    expect(page.locator("#participation ul.payments > li.record-row")).to_have_count(2)
+    assert fits(page, "#participation, #participation .record-row")
+    shot(page, "member-phone")
