@@ -151,7 +151,7 @@ def facilities_near(*, commune: Area, limit: int = 40) -> list:
     the province (district, provincial, central), then other stations of the province."""
     from .models import FacilityLevel, HealthFacility
 
-    rank = {
+    rank: dict[str, int] = {
         FacilityLevel.DISTRICT: 1,
         FacilityLevel.PROVINCIAL: 2,
         FacilityLevel.CENTRAL: 3,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -185,7 +186,7 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
 
 # ---- health facilities (nơi đăng ký khám chữa bệnh ban đầu) ------------------------------------------------
 
-FACILITY_FIELDS = ("code", "name", "level", "area")
+FACILITY_FIELDS = ["code", "name", "level", "area"]
 
 
 @transaction.atomic
@@ -239,7 +240,7 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
 def facilities_load(*, actor, rows: Iterable[dict]) -> dict:
     """Loads the office's list of facilities (rows with code, name, level, area_code): each row on its own, a bad
     row reported with its line and kept out, the good ones kept."""
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": []}
+    counts: dict[str, Any] = {"created": 0, "updated": 0, "unchanged": 0, "rejected": []}
     for line, row in enumerate(rows, start=2):  # line 1 is the header
         try:
             _f, outcome = facility_upsert(

@@ -69,6 +69,10 @@ class CardOut(Schema):
     facility: FacilityOut | None = None
 
 
+def _facility_json(facility) -> dict | None:
+    return None if facility is None else {"code": facility.code, "name": facility.name}
+
+
 def card_json(card: Card) -> dict:
     person = card.coverage.person
     return {
@@ -81,11 +85,7 @@ def card_json(card: Card) -> dict:
         "sex": person.sex,
         "valid_from": card.coverage.valid_from.isoformat(),
         "valid_to": card.coverage.valid_to.isoformat(),
-        "facility": (
-            {"code": card.coverage.facility.code, "name": card.coverage.facility.name}
-            if card.coverage.facility_id
-            else None
-        ),
+        "facility": _facility_json(card.coverage.facility),
         "key_id": card.key_id,
         "token": card.token,
         "issued_at": card.issued_at.isoformat(),

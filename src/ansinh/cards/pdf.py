@@ -184,14 +184,14 @@ def card_facts(cards: Sequence) -> list[CardFacts]:
                 office=office_name(card.province_code, names),
                 token=card.token,
                 qr=(card.qr_modules, card.qr_path) if card.qr_path else None,
-                facility=(
-                    f"{card.coverage.facility.name} ({card.coverage.facility.code})"
-                    if card.coverage.facility_id
-                    else ""
-                ),
+                facility=_facility_line(card.coverage.facility),
             )
         )
     return facts
+
+
+def _facility_line(facility) -> str:
+    return f"{facility.name} ({facility.code})" if facility is not None else ""
 
 
 def _draw_card(pdf: _Doc, f: CardFacts, ox: float, oy: float, qr: tuple[int, str] | None = None) -> None:

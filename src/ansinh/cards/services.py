@@ -83,7 +83,7 @@ def _new_card(coverage: HICoverage, number: str) -> Card:
             birth_date=person.birth_date_display,
             valid_from=coverage.valid_from.isoformat(),
             valid_to=coverage.valid_to.isoformat(),
-            facility=coverage.facility.code if coverage.facility_id else None,
+            facility=coverage.facility.code if coverage.facility is not None else None,
         ),
         private_key=private_key,
     )

@@ -17,7 +17,16 @@ from .errors import ApplicationError, ErrorCode
 from .models import Role
 
 # Capabilities by role. A capability names an action; the area check is separate.
-_DESK = {"enrollment.create", "receipt.void_own", "dayclose.create", "outcomes.record", "outreach.record"}
+# participation.view: a person's whole record (cards, payments, receipts, VSI months; reports/history.py) is read
+# by those who serve the person at the desk and the office; viewers and communication officers do not (ADR 0025).
+_DESK = {
+    "enrollment.create",
+    "receipt.void_own",
+    "dayclose.create",
+    "outcomes.record",
+    "outreach.record",
+    "participation.view",
+}
 _CAMPAIGNS = {"campaigns.manage", "outcomes.record", "campaigns.view", "outreach.manage", "outreach.record"}
 _OFFICE = {"enrollment.backdate", "receipt.void", "payments.manage", "payments.reconcile"}
 CAPABILITIES: dict[str, frozenset[str]] = {

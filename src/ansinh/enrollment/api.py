@@ -84,7 +84,7 @@ class EnrollmentIn(Schema):
     activity_id: int | None = None
     point_id: int | None = None
     quote_id: str | None = None
-    payment: PaymentIn = PaymentIn(method="cash", amount=None)
+    payment: PaymentIn = PaymentIn(method="cash", amount=None, tendered=None)
     vssid_install_assisted: bool = False
     cashless_switched: bool = False
     facility_code: str | None = Field(

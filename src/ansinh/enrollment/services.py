@@ -395,7 +395,7 @@ def _facilities_for(
                 )
         return [chosen for _p in persons]
     stations: dict[int, HealthFacility | None] = {}
-    out = []
+    out: list[HealthFacility | None] = []
     for person in persons:
         before = previous.get(person.pk)
         if before is not None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/household/", views.household_create, name="household_create"),
+    path("persons/<int:person_id>/history.pdf", views.person_history_pdf, name="person_history_pdf"),
     path("households/<int:household_id>/", views.household_detail, name="household_detail"),
     path("households/<int:household_id>/members/", views.household_add_member, name="household_add_member"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),

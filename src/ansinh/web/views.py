@@ -24,6 +24,7 @@ from ansinh.core.numbers import parse_id
 from ansinh.core.services import user_create, user_update
 from ansinh.registry import selectors, services
 from ansinh.registry.models import Relation
+from ansinh.reports import history
 
 from .forms import HouseholdMemberForm, PersonForm, UserForm, VillageForm
 from .labels import history_in_words
@@ -177,11 +178,29 @@ def person_detail(request, person_id: int):
             "memberships": selectors.person_memberships(person=person),
             "history": _history(request.user, person),
             "household_elsewhere": bool(household_id) and household is None,
+            # the person's cards, payments, receipts, VSI months and outcomes (ADR 0025), for those who may read them
+            "record": (
+                history.person_history(user=request.user, person_id=person.pk)
+                if has_capability(request.user, history.CAPABILITY)
+                else None
+            ),
             "can_see_history": has_capability(request.user, "audit.view"),
             "can_edit": has_capability(request.user, "registry.edit"),
             "can_see_id": has_capability(request.user, "personal_id.view"),
         },
     )
+
+
+@page
+def person_history_pdf(request, person_id: int):
+    """The participation history printed for the person to take home (Vietnamese, A4)."""
+    from ansinh.cards.pdf import pdf_response
+    from ansinh.core.dates import today
+    from ansinh.reports.history_pdf import history_pdf
+
+    record = history.person_history(user=request.user, person_id=person_id)
+    content = history_pdf(record, user=request.user, printed_on=today())
+    return pdf_response(content, f"qua-trinh-tham-gia-{person_id}.pdf")
 
 
 @page
@@ -200,12 +219,19 @@ def household_detail(request, household_id: int):
     household = selectors.household_get(user=request.user, household_id=household_id)
     q = request.GET.get("q", "").strip()
     candidates = [p for p in selectors.person_search(user=request.user, text=q, limit=10)] if q else []
+    members = list(selectors.household_members(household=household, include_past=True))
+    # each current member's card and its state today (empty for those who may not read participation records)
+    cards = history.household_cards(user=request.user, persons=[m.person for m in members if not m.ended_on])
+    for m in members:  # read by the template as m.card and m.card_visible
+        setattr(m, "card", cards.get(m.person_id))  # noqa: B010
+        setattr(m, "card_visible", m.person_id in cards)  # noqa: B010
     return render(
         request,
         "web/household_detail.html",
         {
             "household": household,
-            "members": selectors.household_members(household=household, include_past=True),
+            "members": members,
+            "can_see_cards": has_capability(request.user, history.CAPABILITY),
             "history": _history(request.user, household),
             "can_see_history": has_capability(request.user, "audit.view"),
             "q": q,
