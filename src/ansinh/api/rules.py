@@ -154,7 +154,9 @@ def quote_vsi(
             if given is None:
                 raise ApplicationError(
                     ErrorCode.INVALID,
-                    _("To pay the missing years, give the sex, the date of birth and the months already paid."),
+                    _(
+                        "To pay the missing years, give the sex, the date of birth and the months already paid."
+                    ),
                     field=name,
                 )
         assert sex is not None and born is not None and paid_months is not None
