@@ -81,8 +81,8 @@ def rule_error_message(e: RuleError) -> str:
         return _("A quote covers at most %(count)s people.") % {"count": limit}
     if code == RuleErrorCode.VSI_MISSING_YEARS_NOT_AT_AGE:
         return _(
-            "Only a person who has reached the retirement age may pay the missing years at once; this person "
-            "reaches it on %(day)s."
+            "Only a person at the retirement age may pay the missing years at once; this person may pay them "
+            "from %(day)s."
         ) % {"day": _day(limit)}
     if code == RuleErrorCode.VSI_MISSING_YEARS_TOO_MANY:
         return _(

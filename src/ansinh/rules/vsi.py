@@ -11,9 +11,10 @@ fund's monthly investment return r of the dated parameter ``vsi.investment_retur
 ``sum_{i=1..n} P_i / (1+r)^(i-1)``; ``back_months`` missed months, compounded: ``sum_{i=1..n} C x (1+r)^i``.
 
 Missing years (`quote_missing_years`, mode ``missing_years``): a participant who has reached the retirement
-age and lacks at most ``vsi.missing_years_max`` years (10 under Law 58/2014, from 2025-07-01 the limit of Law
-41/2024) to the minimum for a pension (``pension.min_years`` on the payment date) may pay the missing months at
-once; they are compounded like a back payment and receive no state support (both unconfirmed).
+age (from 2025-07-01: from the month before the month it is reached, ``vsi.missing_years_from``) and lacks at
+most ``vsi.missing_years_max`` years (10 under Law 58/2014; the limit from 2025-07-01 is unconfirmed) to the
+minimum for a pension (``pension.min_years`` on the payment date) may pay the missing months at once; they are
+compounded at the fund's return like a back payment and receive no state support (unconfirmed).
 
 Amounts: ``monthly_contribution`` (22 % of income), ``monthly_support`` (state + province, per supported
 month), ``monthly_payable`` (contribution - support), ``months`` (months covered by this payment),
@@ -28,7 +29,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ._util import as_date, check_int, params_or_default, pct
+from ._util import add_months, as_date, check_int, params_or_default, pct
 from .errors import RuleError, RuleErrorCode
 from .hi import provincial_share
 from .params import Parameters, Value, references_json
@@ -288,13 +289,17 @@ def quote_missing_years(
     p = params_or_default(params)
     paid = check_int(paid_months, "paid_months", minimum=0)
     reached, age = retirement_age_reached(sex, born, on, p)
-    if on < reached:
+    start = p.get("vsi.missing_years_from", on)
+    earliest = reached
+    if start.value == "month_before":
+        earliest = add_months(reached.replace(day=1), -1)
+    if on < earliest:
         raise RuleError(
             RuleErrorCode.VSI_MISSING_YEARS_NOT_AT_AGE,
-            f"the missing years may be paid at once only from the retirement age, reached on "
-            f"{reached.isoformat()} ({age.references[0].title})",
+            f"the missing years may be paid at once from {earliest.isoformat()} ({start.references[0].title}); "
+            f"the retirement age is reached on {reached.isoformat()} ({age.references[0].title})",
             field="born",
-            limit=reached.isoformat(),
+            limit=earliest.isoformat(),
         )
     min_years = p.get("pension.min_years", on)
     limit = p.get("vsi.missing_years_max", on)
@@ -320,7 +325,7 @@ def quote_missing_years(
         on, income, list(groups), province, p, amounts_used
     )
     rv = p.get("vsi.investment_return", on)
-    used = [*amounts_used[:4], age, min_years, limit, rv]  # rate, floor, base salary, ceiling; no support
+    used = [*amounts_used[:4], age, start, min_years, limit, rv]  # rate, floor, base salary, ceiling; no support
     r = Fraction(rv.value)
     return VSIQuote(
         on,
@@ -338,7 +343,8 @@ def quote_missing_years(
         r,
         (
             f"{missing} months missing to the {min_years.value} years needed for a pension",
-            "missing years compounded like a back payment as sum C x (1+r)^i (unconfirmed)",
+            "missing months compounded at the fund's return of the previous year (Decree 134/2015 Art. 10(4)) "
+            "as sum C x (1+r)^i (the exact formula of the circular is unconfirmed)",
             "the missing years receive no state support (unconfirmed)",
         ),
         tuple(used),
