@@ -81,11 +81,23 @@ class VSIQuote:
             "total_contribution": self.total_contribution,
             "total_support": self.total_support,
             "total_payable": self.total_payable,
-            "investment_return": pct(self.investment_return) if self.investment_return is not None else None,
+            "investment_return": _rate_text(self.investment_return),
             "assumptions": list(self.assumptions),
             "unconfirmed": any(v.unconfirmed for v in self.references),
             "references": references_json(self.references),
         }
+
+
+def _rate_text(r: Fraction | None) -> str | None:
+    """The monthly rate as an exact percent string; a yearly rate divided by 12 reads "5.8%/12"."""
+    if r is None:
+        return None
+    den = (r * 100).denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    return pct(r) if den == 1 else f"{pct(r * 12)}/12"
 
 
 def income_limits(on: date, params: Parameters | None = None) -> tuple[Value, Value, int]:
@@ -225,7 +237,7 @@ def quote(
     else:
         rv = p.get("vsi.investment_return", on)
         used.append(rv)
-        r = Fraction(rv.value)
+        r = monthly_return(rv)
         acc = Fraction(0)
         if mode == "advance":
             for i in range(1, n + 1):
@@ -264,6 +276,13 @@ def quote(
         tuple(assumptions),
         tuple(used),
     )
+
+
+def monthly_return(v: Value) -> Fraction:
+    """The monthly rate r of a ``vsi.investment_return`` value: a monthly rate, or ``{annual: X}`` -> X / 12."""
+    if isinstance(v.value, dict):
+        return Fraction(v.value["annual"]) / 12
+    return Fraction(v.value)
 
 
 def _compounded(contribution: int, n: int, r: Fraction) -> int:
@@ -326,7 +345,7 @@ def quote_missing_years(
     )
     rv = p.get("vsi.investment_return", on)
     used = [*amounts_used[:4], age, start, min_years, limit, rv]  # rate, floor, base salary, ceiling; no support
-    r = Fraction(rv.value)
+    r = monthly_return(rv)
     return VSIQuote(
         on,
         income,
