@@ -104,7 +104,35 @@ def test_every_parameter_is_listed_with_dated_values_and_references(client, head
         ("/quote/vsi?on=2025-08-01&income=2000000&group=martian", "vsi.unknown_group", "group"),
         ("/quote/vsi?on=2025-08-01&income=2000000&months=2", "vsi.mode_not_allowed", "months"),
         ("/quote/vsi?on=2025-08-01&income=2000000&advance_years=9", "vsi.advance_too_long", "advance_years"),
-        ("/card-validity?paid_on=2025-01-01&months=99", "card.bad_months", "months"),
+        ("/card-validity?paid_on=2025-01-01&months=99", "hi.period_not_allowed", "months"),
+        ("/card-validity?paid_on=2025-01-01&months=1", "hi.period_not_allowed", "months"),
+        (
+            "/card-validity?paid_on=2025-01-10&months=12&born=2020-03-15&previous_valid_to=2026-12-31",
+            "card.already_covered",
+            "previous_valid_to",
+        ),
+        ("/quote/hi?on=2025-01-01&members=51", "hi.too_many_members", "members"),
+        ("/quote/hi?on=2025-01-01&mix=household:50,student:1", "hi.too_many_members", "mix"),
+        ("/quote/hi?on=2025-01-01&mix=household:many", "invalid", "mix"),
+        ("/quote/hi?on=2025-01-01&mix=household:-1", "input.invalid", "mix"),
+        ("/quote/hi?on=2025-01-01&mix=martian:1", "hi.unknown_group", "mix"),
+        ("/quote/hi?on=2025-01-01&mix=household:1&members=1", "invalid", "mix"),
+        (
+            "/quote/vsi?on=2025-08-01&income=1500000&missing_years=true&born=1962-10-15&paid_months=130",
+            "invalid",
+            "sex",
+        ),
+        (
+            "/quote/vsi?on=2025-08-01&income=1500000&missing_years=true&sex=m&born=1970-01-01&paid_months=130",
+            "vsi.missing_years_not_at_retirement_age",
+            "born",
+        ),
+        (
+            "/quote/vsi?on=2025-08-01&income=1500000&missing_years=true&sex=m&born=1962-10-15&paid_months=100",
+            "vsi.missing_years_too_many",
+            "paid_months",
+        ),
+        ("/group-membership?group=martian&since=2025-01-01", "hi.unknown_group", "group"),
         ("/card-validity?paid_on=2025-01-01&months=12&born=2026-01-01", "card.bad_dates", "born"),
         ("/pension?sex=x&years=20&average_income=5000000", "invalid", "sex"),
         ("/pension?sex=f&years=0&average_income=5000000", "pension.bad_input", "years"),
@@ -141,3 +169,66 @@ def test_anonymous_callers_get_401(client, url):
 def test_a_signed_in_page_session_may_quote(client, communes):
     client.force_login(make_user(role="viewer", areas=[communes["a"].code]))
     assert client.get("/api/v1/rules/quote/hi?members=1").status_code == 200
+
+
+def test_a_mixed_household_by_counts_is_one_quote_like_the_repeated_groups(client, headers):
+    mixed = client.get("/api/v1/rules/quote/hi?on=2025-09-01&mix=household:2,student:1&mix=poor", **headers)
+    assert mixed.status_code == 200, mixed.content
+    body = mixed.json()
+    assert [m["group"] for m in body["members"]] == ["household", "household", "student", "poor"]
+    assert [m["rank"] for m in body["members"]] == [1, 2, None, None]
+    assert body["total_payable"] == 1_263_600 + 884_520 + 631_800
+    repeated = client.get(
+        "/api/v1/rules/quote/hi?on=2025-09-01&group=household&group=household&group=student&group=poor",
+        **headers,
+    ).json()
+    assert repeated == body
+
+
+def test_a_2015_household_is_priced_and_2016_voluntary_si_has_no_support(client, headers):
+    hh = client.get("/api/v1/rules/quote/hi?on=2015-01-01&members=2&months=12", **headers).json()
+    assert hh["base_salary"] == 1_150_000 and hh["total_payable"] == 621_000 + 434_700
+    v = client.get("/api/v1/rules/quote/vsi?on=2016-06-01&income=700000&group=poor", **headers).json()
+    assert v["monthly_contribution"] == 154_000 and v["monthly_support"] == 0
+
+
+def test_the_missing_years_are_quoted_with_the_law_of_the_day(client, headers):
+    url = "/api/v1/rules/quote/vsi?income=1500000&missing_years=true&sex=m&born=1962-10-15&paid_months=130"
+    before = client.get(url + "&on=2025-06-30", **headers).json()
+    after = client.get(url + "&on=2025-07-01", **headers).json()
+    assert (before["mode"], before["months"], after["months"]) == ("missing_years", 110, 50)
+    assert after["unconfirmed"] is True and after["total_support"] == 0
+
+
+def test_a_child_already_covered_is_refused_with_the_end_of_the_current_card(client, headers):
+    response = client.get(
+        "/api/v1/rules/card-validity?paid_on=2025-01-10&months=12&born=2020-03-15&previous_valid_to=2026-12-31",
+        **headers,
+    )
+    body = response.json()
+    assert response.status_code == 422 and body["limit"] == "2026-12-31" and "31/12/2026" in body["message"]
+
+
+def test_the_refusals_of_the_new_rules_read_in_vietnamese(client, headers, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    body = client.get(
+        "/api/v1/rules/quote/vsi?on=2025-08-01&income=1500000&missing_years=true&sex=m&born=1962-10-15"
+        "&paid_months=100",
+        **headers,
+    ).json()
+    assert body["message"] == (
+        "Chỉ được đóng một lần cho những năm còn thiếu khi thời gian còn thiếu không quá 5 năm; "
+        "hãy đóng theo phương thức hằng tháng."
+    )
+    body = client.get("/api/v1/rules/quote/hi?on=2025-01-01&members=51", **headers).json()
+    assert body["message"] == "Một lần tính phí tối đa 50 người."
+
+
+def test_a_time_limited_group_ends_on_time(client, headers):
+    inside = client.get(
+        "/api/v1/rules/group-membership?group=trafficking_victim&since=2025-09-01&on=2026-08-31", **headers
+    ).json()
+    after = client.get(
+        "/api/v1/rules/group-membership?group=trafficking_victim&since=2025-09-01&on=2026-09-01", **headers
+    ).json()
+    assert (inside["in_group"], after["in_group"], after["ends_on"]) == (True, False, "2026-08-31")

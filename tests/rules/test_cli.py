@@ -155,3 +155,31 @@ def test_register_adds_the_commands_to_a_group() -> None:
     assert {"quote", "card-validity", "pension"} <= set(cli.commands)
     r = CliRunner().invoke(cli, ["quote", "hi", "--on", "2024-07-01", "--members", "1", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["total_payable"] == 1263600
+
+
+def test_quote_hi_mix_is_the_mixed_household_by_counts() -> None:
+    code, out, _ = _run("quote", "hi", "--on", "2015-06-01", "--mix", "household:2,near_poor:1", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert [m["rank"] for m in d["members"]] == [1, 2, None]
+    assert d["total_payable"] == 621000 + 434700 + 186300
+
+
+def test_quote_hi_mix_over_fifty_people_exits_2() -> None:
+    code, _, err = _run("quote", "hi", "--on", "2025-06-01", "--mix", "household:51")
+    assert code == 2 and "hi.too_many_members" in err
+
+
+def test_quote_vsi_missing_years_and_its_refusal() -> None:
+    base = ["quote", "vsi", "--on", "2025-07-01", "--income", "1500000", "--missing-years", "--sex", "m"]
+    code, out, _ = _run(*base, "--born", "1962-10-15", "--paid-months", "130", "--json")
+    assert code == 0 and json.loads(out)["months"] == 50
+    code, _, err = _run(*base, "--born", "1970-01-01", "--paid-months", "130")
+    assert code == 2 and "vsi.missing_years_not_at_retirement_age" in err
+    code, _, err = _run(*base, "--paid-months", "130")
+    assert code == 2 and "--missing-years needs" in err
+
+
+def test_card_validity_refuses_a_one_month_card() -> None:
+    code, _, err = _run("card-validity", "--paid-on", "2025-01-10", "--months", "1")
+    assert code == 2 and "hi.period_not_allowed" in err

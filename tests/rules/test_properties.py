@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,13 +11,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansinh.rules import batch, hi, vsi
+from ansinh.rules import batch, cards, hi, vsi
+from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 from ansinh.rules.params import PARAMETERS_DIR, default, load_dir
 from ansinh.rules.rounding import round_vnd
 
-DATES = st.dates(min_value=date(2018, 12, 1), max_value=date(2028, 12, 31))
-VSI_DATES = st.dates(min_value=date(2018, 1, 1), max_value=date(2028, 12, 31))
+DATES = st.dates(min_value=date(2015, 1, 1), max_value=date(2028, 12, 31))
+VSI_DATES = st.dates(min_value=date(2016, 1, 1), max_value=date(2028, 12, 31))
 PERIODS = st.sampled_from([3, 6, 12])
 
 
@@ -198,3 +199,34 @@ def test_provincial_top_up_is_added_and_capped(tmp_path: Path) -> None:
     v = vsi.quote(date(2025, 7, 1), 1500000, ["poor"], province="01", params=p)
     assert v.state_monthly_support == 165000 and v.provincial_monthly_support == 33000
     assert hi.quote(date(2024, 7, 1), ["near_poor"], 12, "79", p).members[0].payable == 379080
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    paid_on=st.dates(min_value=date(2015, 1, 1), max_value=date(2028, 12, 31)),
+    months=st.integers(min_value=-5, max_value=40),
+    born_days=st.one_of(st.none(), st.integers(min_value=0, max_value=8 * 366)),
+    prev_offset=st.one_of(st.none(), st.integers(min_value=-400, max_value=3000)),
+)
+def test_a_card_span_never_overlaps_a_valid_one_and_is_bought_for_an_allowed_period(
+    paid_on: date, months: int, born_days: int | None, prev_offset: int | None
+) -> None:
+    born = paid_on - timedelta(days=born_days) if born_days is not None else None
+    prev = paid_on + timedelta(days=prev_offset) if prev_offset is not None else None
+    try:
+        c = cards.card_validity(paid_on, months, previous_valid_to=prev, born=born)
+    except RuleError as e:
+        if months not in (3, 6, 12):
+            assert e.code == "hi.period_not_allowed"
+        else:
+            assert e.code == "card.already_covered" and born is not None and prev is not None
+            assert e.limit == prev.isoformat()
+        return
+    assert months in (3, 6, 12)
+    assert c.valid_from <= c.valid_to
+    if prev is not None and prev >= paid_on:
+        assert c.valid_from == prev + timedelta(days=1)
+    if c.rule == "child_under_6":
+        assert born is not None
+        turns = add_months(born, 72)
+        assert c.valid_to == max(turns, date(turns.year, 9, 30))

@@ -45,6 +45,22 @@ def _run(rule: str, on: str | None, inp: dict[str, Any]) -> dict[str, Any]:
             inp.get("supported_months_so_far", 0),
             inp.get("province"),
         ).to_json()
+    if rule == "hi.mixed":
+        return hi.quote_mixed(
+            on, [tuple(x) for x in inp["counts"]], inp.get("months", 12), inp.get("province")
+        ).to_json()
+    if rule == "hi.group_membership":
+        return hi.group_membership(inp["group"], inp["since"], on).to_json()
+    if rule == "vsi.missing_years":
+        return vsi.quote_missing_years(
+            on,
+            inp["income"],
+            inp["sex"],
+            inp["born"],
+            inp["paid_months"],
+            inp.get("groups", ["other"]),
+            inp.get("province"),
+        ).to_json()
     if rule == "card.validity":
         return cards.card_validity(
             inp["paid_on"], inp["months"], inp.get("previous_valid_to"), inp.get("born")

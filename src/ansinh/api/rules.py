@@ -17,7 +17,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import rule_error_message
 from ansinh.rules import cards, hi, pension, vsi
-from ansinh.rules.errors import RuleError, RuleErrorCode
+from ansinh.rules.errors import RuleError
 from ansinh.rules.params import Parameter, default, value_json
 
 router = Router(tags=["rules"])
@@ -66,6 +66,28 @@ def parameters_json() -> list[dict[str, Any]]:
 # endpoints (response bodies are the rules' to_json(): a contract shared with the CLI)
 
 
+def parse_mix(items: list[str]) -> list[tuple[str, int]]:
+    """``["household:2,student:1", "poor:1"]`` -> ``[("household", 2), ("student", 1), ("poor", 1)]``; a group
+    without a count counts once."""
+    out: list[tuple[str, int]] = []
+    for item in items:
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            name, _sep, count = part.partition(":")
+            try:
+                n = int(count) if count.strip() else 1
+            except ValueError:
+                raise ApplicationError(
+                    ErrorCode.INVALID,
+                    _("Write each group as GROUP:COUNT, for example household:2."),
+                    field="mix",
+                ) from None
+            out.append((name.strip(), n))
+    return out
+
+
 @router.get("/quote/hi", summary="Quote household or subsidised health insurance")
 def quote_hi(
     request,
@@ -74,20 +96,38 @@ def quote_hi(
     months: int = 12,
     province: str | None = None,
     group: list[str] = Query(None),  # noqa: B008 - ninja's way of declaring a repeated query parameter
+    mix: list[str] = Query(None),  # noqa: B008
 ) -> dict[str, Any]:
     """``members=N`` household-scheme members, or ``group=G`` one member of a group; repeat ``group`` for a
-    household whose members are in different groups (in order; ``household`` members are ranked)."""
+    household whose members are in different groups (in order; ``household`` members are ranked); or
+    ``mix=household:3,student:1,poor:2`` (or ``mix`` repeated) for a mixed household by counts, in order.
+    At most 50 people in one quote."""
     day = on or today()
     groups = [g for g in (group or []) if g]
-    if groups and members not in (None, len(groups)):
-        raise RuleError(
-            RuleErrorCode.BAD_INPUT,
-            "give members=N or group=G (repeated), not both",
-            field="group",
+    mixed = [m for m in (mix or []) if m]
+    if (groups and members not in (None, len(groups))) or (mixed and (groups or members is not None)):
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("Give the number of members, the groups or the mix of groups, not two of them."),
+            field="mix" if mixed else "group",
         )
+    if mixed:
+        try:
+            return hi.quote_mixed(day, parse_mix(mixed), months, province).to_json()
+        except RuleError as e:
+            if e.field in ("members", "count", "group"):
+                e.field = "mix"
+            raise
     if groups:
         return hi.quote(day, groups, months, province).to_json()
     return hi.quote_household(day, members if members is not None else 1, months, province).to_json()
+
+
+@router.get("/group-membership", summary="Whether a person is still in a time-limited HI group on a date")
+def group_membership(request, group: str, since: dt.date, on: dt.date | None = None) -> dict[str, Any]:
+    """``since``: the day the commune left the list (ethnic_minority_left_list) or the person was identified
+    as a trafficking victim (trafficking_victim)."""
+    return hi.group_membership(group, since, on or today()).to_json()
 
 
 @router.get("/quote/vsi", summary="Quote voluntary social insurance")
@@ -101,8 +141,28 @@ def quote_vsi(
     group: list[str] = Query(None),  # noqa: B008
     supported_months_so_far: int = 0,
     province: str | None = None,
+    missing_years: bool = False,
+    sex: Literal["m", "f"] | None = None,
+    born: dt.date | None = None,
+    paid_months: int | None = None,
 ) -> dict[str, Any]:
+    """``missing_years=true`` with ``sex``, ``born`` and ``paid_months`` (months already paid) quotes the
+    one-time payment for the missing years; it is refused before the retirement age or beyond the law's limit."""
     groups = [g for g in (group or []) if g] or ["other"]
+    if missing_years:
+        for name, given in (("sex", sex), ("born", born), ("paid_months", paid_months)):
+            if given is None:
+                raise ApplicationError(
+                    ErrorCode.INVALID,
+                    _(
+                        "To pay the missing years, give the sex, the date of birth and the months already paid."
+                    ),
+                    field=name,
+                )
+        assert sex is not None and born is not None and paid_months is not None
+        return vsi.quote_missing_years(
+            on or today(), income, sex, born, paid_months, groups, province
+        ).to_json()
     return vsi.quote(
         on or today(), income, groups, months, advance_years, back_months, supported_months_so_far, province
     ).to_json()

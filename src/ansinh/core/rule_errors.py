@@ -73,6 +73,24 @@ def rule_error_message(e: RuleError) -> str:
         return _("Choose payment in advance or back-payment, not both.")
     if code == RuleErrorCode.CARD_BAD_MONTHS:
         return _("A card is bought for 1 to %(months)s months.") % {"months": limit}
+    if code == RuleErrorCode.CARD_ALREADY_COVERED:
+        return _(
+            "This person is already covered until %(day)s; a new card cannot lie inside the current one."
+        ) % {"day": _day(limit)}
+    if code == RuleErrorCode.HI_TOO_MANY_MEMBERS:
+        return _("A quote covers at most %(count)s people.") % {"count": limit}
+    if code == RuleErrorCode.VSI_MISSING_YEARS_NOT_AT_AGE:
+        return _(
+            "Only a person at the retirement age may pay the missing years at once; this person may pay them "
+            "from %(day)s."
+        ) % {"day": _day(limit)}
+    if code == RuleErrorCode.VSI_MISSING_YEARS_TOO_MANY:
+        return _(
+            "The missing years can be paid at once only when at most %(years)s years are missing; pay month by "
+            "month instead."
+        ) % {"years": limit}
+    if code == RuleErrorCode.VSI_MISSING_YEARS_NONE:
+        return _("This person has already paid the years needed for a pension: nothing is missing.")
     if code == RuleErrorCode.CARD_BAD_DATES:
         return _("The date of birth is after the payment date.")
     if code == RuleErrorCode.BAD_INPUT and limit is not None:

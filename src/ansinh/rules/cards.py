@@ -3,8 +3,16 @@
 Legal basis: Law on Health Insurance 25/2008/QH12 as amended by Law 46/2014/QH13, Art. 16(3), kept by Law
 51/2024/QH15: a first-time participant, or one back after a gap of 3 months or more, is covered 30 days after
 payment; a renewal paid before the old card expires follows on from it; one paid within 3 months after expiry
-is valid from the payment date. A child under 6 is covered to the end of the month it turns 72 months, and to
-30 September of that year if it turns 72 months before the school year starts.
+is valid from the payment date. A child under 6 is covered to the day it reaches 72 months of age ("đến ngày
+trẻ đủ 72 tháng tuổi"), and to 30 September of that year if it reaches 72 months before the school year starts
+(that is, on or before 30 September).
+
+A card is bought for one of the periods of ``hi.payment_periods`` on the payment date (3, 6 or 12 months);
+any other number of months is refused (``hi.period_not_allowed``), as in the quote.
+
+A new span never overlaps a valid previous one: when ``previous_valid_to`` is on or after the payment day the
+new span starts the day after it (a child's card too), and a child's span that would lie entirely inside the
+previous one is refused (``card.already_covered``, ``limit`` = the previous end date).
 
 Rule names (``rule`` in the output): ``first_time_30_days``, ``gap_30_days``, ``continuous_renewal``,
 ``renewal_within_gap``, ``child_under_6``.
@@ -19,11 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ._util import add_months, as_date, check_int, end_of_month, params_or_default
+from ._util import add_months, as_date, check_int, params_or_default
 from .errors import RuleError, RuleErrorCode
 from .params import Parameters, Value, references_json
-
-MAX_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,14 @@ def _period_end(start: date, months: int) -> date:
     return add_months(start, months) - timedelta(days=1)
 
 
+def child_card_end(born: date, child_months: int, school_start: str) -> date:
+    """Last day of a child's card: the day the child reaches ``child_months`` months of age, or the school-start
+    day ("MM-DD", 30 September) of that year when the child reaches that age on or before it."""
+    turns = add_months(born, child_months)
+    mm, dd = (int(x) for x in school_start.split("-"))
+    return max(turns, date(turns.year, mm, dd))
+
+
 def card_validity(
     paid_on: date | str,
     months: int,
@@ -59,15 +73,17 @@ def card_validity(
     prev = as_date(previous_valid_to, "previous_valid_to") if previous_valid_to is not None else None
     born_d = as_date(born, "born") if born is not None else None
     months = check_int(months, "months")
-    if not 1 <= months <= MAX_MONTHS:
-        raise RuleError(
-            RuleErrorCode.CARD_BAD_MONTHS,
-            f"card period must be between 1 and {MAX_MONTHS} months, got {months}",
-            field="months",
-            limit=MAX_MONTHS,
-        )
     p = params_or_default(params)
-    used: list[Value] = []
+    periods = p.get("hi.payment_periods", paid_on)
+    used: list[Value] = [periods]
+    if months not in periods.value:
+        raise RuleError(
+            RuleErrorCode.HI_PERIOD_NOT_ALLOWED,
+            f"HI card period of {months} months is not allowed on {paid_on.isoformat()}: allowed "
+            f"{', '.join(map(str, periods.value))} months ({periods.references[0].title})",
+            field="months",
+            limit=",".join(map(str, periods.value)),
+        )
 
     if born_d is not None:
         if born_d > paid_on:
@@ -77,9 +93,18 @@ def card_validity(
         if paid_on < turns:
             school = p.get("cards.rules.child_school_start", paid_on)
             used += [child, school]
-            mm, dd = (int(x) for x in school.value.split("-"))
-            valid_to = max(end_of_month(turns), date(turns.year, mm, dd))
-            return CardValidity(paid_on, valid_to, "child_under_6", tuple(used))
+            valid_to = child_card_end(born_d, child.value, school.value)
+            start = paid_on if prev is None or prev < paid_on else prev + timedelta(days=1)
+            if start > valid_to:
+                assert prev is not None
+                raise RuleError(
+                    RuleErrorCode.CARD_ALREADY_COVERED,
+                    f"the child is covered until {prev.isoformat()}, after the child card would end "
+                    f"({valid_to.isoformat()}): a new span would lie inside the current one",
+                    field="previous_valid_to",
+                    limit=prev.isoformat(),
+                )
+            return CardValidity(start, valid_to, "child_under_6", tuple(used))
 
     waiting = p.get("cards.rules.waiting_days", paid_on)
     if prev is None:

@@ -140,15 +140,36 @@ def quote() -> None:
 @click.option("--months", type=int, default=12, show_default=True, help="Period: 3, 6 or 12 months.")
 @click.option("--province", default=None, help="Province code (2 digits) for provincial top-ups.")
 @click.option("--group", default=None, help="One member of this group (see the codes above).")
+@click.option(
+    "--mix",
+    default=None,
+    help="A mixed household by counts, in order: household:2,student:1,poor:1 (at most 50 people).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def quote_hi(
-    on: datetime, members: int | None, months: int, province: str | None, group: str | None, as_json: bool
+    on: datetime,
+    members: int | None,
+    months: int,
+    province: str | None,
+    group: str | None,
+    mix: str | None,
+    as_json: bool,
 ) -> None:
     if group is not None and members not in (None, 1):
         raise click.UsageError("--group quotes one member; do not combine it with --members N")
+    if mix is not None and (group is not None or members is not None):
+        raise click.UsageError("--mix gives every member; do not combine it with --members or --group")
     day = _d(on)
     assert day is not None
-    if group is not None:
+    if mix is not None:
+        counts = []
+        for part in (x.strip() for x in mix.split(",") if x.strip()):
+            name, _sep, n = part.partition(":")
+            if n.strip() and not n.strip().lstrip("-").isdigit():
+                raise click.BadParameter(f"{part!r} is not GROUP:COUNT", param_hint="--mix")
+            counts.append((name.strip(), int(n) if n.strip() else 1))
+        _run(lambda: hi.quote_mixed(day, counts, months, province), as_json, _hi_human)
+    elif group is not None:
         _run(lambda: hi.quote_group(day, group, months, province), as_json, _hi_human)
     else:
         _run(
@@ -190,6 +211,14 @@ def quote_hi(
     help="Months of state support already received (limit 120).",
 )
 @click.option("--province", default=None, help="Province code (2 digits) for provincial top-ups.")
+@click.option(
+    "--missing-years",
+    is_flag=True,
+    help="Quote the one-time payment for the missing years (needs --sex, --born, --paid-months).",
+)
+@click.option("--sex", type=click.Choice(["m", "f"]), default=None, help="For --missing-years.")
+@click.option("--born", type=DATE, default=None, help="Birth date, for --missing-years.")
+@click.option("--paid-months", type=int, default=None, help="Months already paid, for --missing-years.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def quote_vsi(
     on: datetime,
@@ -200,10 +229,24 @@ def quote_vsi(
     groups: tuple[str, ...],
     supported_months_so_far: int,
     province: str | None,
+    missing_years: bool,
+    sex: str | None,
+    born: datetime | None,
+    paid_months: int | None,
     as_json: bool,
 ) -> None:
     day = _d(on)
     assert day is not None
+    if missing_years:
+        born_d = _d(born)
+        if sex is None or born_d is None or paid_months is None:
+            raise click.UsageError("--missing-years needs --sex, --born and --paid-months")
+        _run(
+            lambda: vsi.quote_missing_years(day, income, sex, born_d, paid_months, list(groups), province),
+            as_json,
+            _vsi_human,
+        )
+        return
     _run(
         lambda: vsi.quote(
             day, income, list(groups), months, advance_years, back_months, supported_months_so_far, province
@@ -218,7 +261,8 @@ def quote_vsi(
     help=(
         "Validity of a household HI card paid on --paid-on for --months months. Rules: first_time_30_days, "
         "gap_30_days (gap of 3 months or more), continuous_renewal, renewal_within_gap, child_under_6 "
-        "(with --born: to the end of the month the child turns 72 months, at least to 30 September).\n\n"
+        "(with --born: to the day the child reaches 72 months, at least to 30 September of that year). "
+        "--months: 3, 6 or 12. A child already covered beyond that day is refused.\n\n"
         "JSON: valid_from, valid_to, rule."
     ),
 )

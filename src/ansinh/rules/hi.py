@@ -20,18 +20,20 @@ household reduction (rank 1, 2, ...); members of a subsidised group have ``rank`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from ._util import as_date, check_int, params_or_default, pct
+from ._util import add_months, as_date, check_int, params_or_default, pct
 from .errors import RuleError, RuleErrorCode
 from .params import Parameters, Value, references_json
 from .rounding import round_vnd
 
 HOUSEHOLD = "household"
+# Not a legal figure: a bound on one quote, so that a request cannot ask for millions of rows.
+MAX_MEMBERS = 50
 
 
 def subsidised_groups(params: Parameters | None = None, on: date | None = None) -> list[str]:
@@ -177,6 +179,7 @@ def quote(
     months = check_int(months, "months")
     if not groups:
         raise RuleError(RuleErrorCode.HI_NO_MEMBERS, "a quote needs at least one member", field="members")
+    _check_count(len(groups))
     used: list[Value] = []
     periods = p.get("hi.payment_periods", on)
     if months not in periods.value:
@@ -238,6 +241,89 @@ def quote(
     return HIQuote(on, months, base.value, province_key(province), tuple(out), tuple(used))
 
 
+def _check_count(n: int, field: str = "members") -> None:
+    if n > MAX_MEMBERS:
+        raise RuleError(
+            RuleErrorCode.HI_TOO_MANY_MEMBERS,
+            f"a quote covers at most {MAX_MEMBERS} people, got {n}",
+            field=field,
+            limit=MAX_MEMBERS,
+        )
+
+
+def quote_mixed(
+    on: date | str,
+    counts: Mapping[str, int] | Sequence[tuple[str, int]],
+    months: int = 12,
+    province: str | int | None = None,
+    params: Parameters | None = None,
+) -> HIQuote:
+    """A mixed household in one call: ``counts`` gives, in order, each group and how many members are in it
+    (``{"household": 3, "student": 1}`` or ``[("household", 3), ("student", 1)]``). Household-scheme members are
+    ranked in that order; at most MAX_MEMBERS people in all."""
+    pairs = list(counts.items()) if isinstance(counts, Mapping) else list(counts)
+    total = 0
+    for _group, n in pairs:
+        total += check_int(n, "count", minimum=0)
+        _check_count(total)
+    groups = [g for g, n in pairs for _ in range(n)]
+    return quote(on, groups, months, province, params)
+
+
+@dataclass(frozen=True)
+class GroupMembership:
+    """Whether a person who entered a time-limited group on ``since`` is still in it on ``on``."""
+
+    group: str
+    since: date
+    on: date
+    in_group: bool
+    ends_on: date | None  # last day in the group; None when the group has no time limit
+    references: tuple[Value, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "since": self.since.isoformat(),
+            "on": self.on.isoformat(),
+            "in_group": self.in_group,
+            "ends_on": self.ends_on.isoformat() if self.ends_on else None,
+            "unconfirmed": any(v.unconfirmed for v in self.references),
+            "references": references_json(self.references),
+        }
+
+
+def group_membership(
+    group: str, since: date | str, on: date | str, params: Parameters | None = None
+) -> GroupMembership:
+    """Is a person still in ``group`` on ``on``, having entered it on ``since``?
+
+    ``since`` is the day the commune left the list (``ethnic_minority_left_list``) or the day the person was
+    identified as a victim (``trafficking_victim``). A group with a limit ``hi.group_time_limit.<group>`` of N
+    months lasts from ``since`` to the day before ``since`` + N months; the limit in force on ``on`` applies
+    (or, before it, the one in force on ``since``). A group without a limit lasts from ``since`` on."""
+    p = params_or_default(params)
+    since_d, on_d = as_date(since, "since"), as_date(on, "on")
+    if group not in all_groups(p):
+        raise RuleError(
+            RuleErrorCode.HI_UNKNOWN_GROUP,
+            f"unknown HI group {group!r}; known groups: {', '.join(all_groups(p))}",
+            field="group",
+        )
+    name = f"hi.group_time_limit.{group}"
+    used: list[Value] = []
+    ends: date | None = None
+    if p.has(name):
+        param = p.parameter(name)
+        at = on_d if param.in_force(on_d) else since_d if param.in_force(since_d) else None
+        if at is not None:
+            v = param.at(at)
+            used.append(v)
+            ends = add_months(since_d, v.value) - timedelta(days=1)
+    in_group = since_d <= on_d and (ends is None or on_d <= ends)
+    return GroupMembership(group, since_d, on_d, in_group, ends, tuple(used))
+
+
 def quote_household(
     on: date | str,
     members: int,
@@ -247,6 +333,7 @@ def quote_household(
 ) -> HIQuote:
     """``members`` household-scheme members (ranked 1..n)."""
     members = check_int(members, "members", minimum=1)
+    _check_count(members)
     return quote(on, [HOUSEHOLD] * members, months, province, params)
 
 

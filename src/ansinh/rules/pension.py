@@ -100,6 +100,14 @@ def retirement_date(
     sex: str, born: date | str, on: date | str | None = None, params: Parameters | None = None
 ) -> tuple[date, Value]:
     """Last day of the month in which the person reaches the retirement age of that calendar year."""
+    reach, v = retirement_age_reached(sex, born, on, params)
+    return end_of_month(reach), v
+
+
+def retirement_age_reached(
+    sex: str, born: date | str, on: date | str | None = None, params: Parameters | None = None
+) -> tuple[date, Value]:
+    """The day the person reaches the normal retirement age of the calendar year in which it is reached."""
     born = as_date(born, "born")
     p = params_or_default(params)
     name = f"pension.retirement_age.{_sex(sex)}"
@@ -114,7 +122,7 @@ def retirement_date(
         age = table[min(max(year, lo), hi)]
         reach = add_months(born, age)
         if reach.year <= year:
-            return end_of_month(reach), v
+            return reach, v
     raise AssertionError("unreachable")
 
 

@@ -10,6 +10,12 @@ Modes: 1, 3, 6 or 12 months at the flat amount; ``advance_years`` (1..5) years a
 fund's monthly investment return r of the dated parameter ``vsi.investment_return``:
 ``sum_{i=1..n} P_i / (1+r)^(i-1)``; ``back_months`` missed months, compounded: ``sum_{i=1..n} C x (1+r)^i``.
 
+Missing years (`quote_missing_years`, mode ``missing_years``): a participant who has reached the retirement
+age (from 2025-07-01: from the month before the month it is reached, ``vsi.missing_years_from``) and lacks at
+most ``vsi.missing_years_max`` years (10 under Law 58/2014; the limit from 2025-07-01 is unconfirmed) to the
+minimum for a pension (``pension.min_years`` on the payment date) may pay the missing months at once; they are
+compounded at the fund's return like a back payment and receive no state support (unconfirmed).
+
 Amounts: ``monthly_contribution`` (22 % of income), ``monthly_support`` (state + province, per supported
 month), ``monthly_payable`` (contribution - support), ``months`` (months covered by this payment),
 ``total_payable`` (what is paid now for all ``months``, after support and discount/compounding).
@@ -23,10 +29,11 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ._util import as_date, check_int, params_or_default, pct
+from ._util import add_months, as_date, check_int, params_or_default, pct
 from .errors import RuleError, RuleErrorCode
 from .hi import provincial_share
 from .params import Parameters, Value, references_json
+from .pension import retirement_age_reached
 from .rounding import round_vnd
 
 GROUPS = ("poor", "near_poor", "ethnic_minority", "island", "other")
@@ -74,11 +81,23 @@ class VSIQuote:
             "total_contribution": self.total_contribution,
             "total_support": self.total_support,
             "total_payable": self.total_payable,
-            "investment_return": pct(self.investment_return) if self.investment_return is not None else None,
+            "investment_return": _rate_text(self.investment_return),
             "assumptions": list(self.assumptions),
             "unconfirmed": any(v.unconfirmed for v in self.references),
             "references": references_json(self.references),
         }
+
+
+def _rate_text(r: Fraction | None) -> str | None:
+    """The monthly rate as an exact percent string; a yearly rate divided by 12 reads "5.8%/12"."""
+    if r is None:
+        return None
+    den = (r * 100).denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    return pct(r) if den == 1 else f"{pct(r * 12)}/12"
 
 
 def income_limits(on: date, params: Parameters | None = None) -> tuple[Value, Value, int]:
@@ -218,7 +237,7 @@ def quote(
     else:
         rv = p.get("vsi.investment_return", on)
         used.append(rv)
-        r = Fraction(rv.value)
+        r = monthly_return(rv)
         acc = Fraction(0)
         if mode == "advance":
             for i in range(1, n + 1):
@@ -255,5 +274,97 @@ def quote(
         total,
         r,
         tuple(assumptions),
+        tuple(used),
+    )
+
+
+def monthly_return(v: Value) -> Fraction:
+    """The monthly rate r of a ``vsi.investment_return`` value: a monthly rate, or ``{annual: X}`` -> X / 12."""
+    if isinstance(v.value, dict):
+        return Fraction(v.value["annual"]) / 12
+    return Fraction(v.value)
+
+
+def _compounded(contribution: int, n: int, r: Fraction) -> int:
+    return round_vnd(sum((contribution * (1 + r) ** i for i in range(1, n + 1)), Fraction(0)))
+
+
+def quote_missing_years(
+    on: date | str,
+    income: int,
+    sex: str,
+    born: date | str,
+    paid_months: int,
+    groups: Sequence[str] = ("other",),
+    province: str | int | None = None,
+    params: Parameters | None = None,
+) -> VSIQuote:
+    """Quote the one-time payment for the missing years (đóng một lần cho những năm còn thiếu) made on ``on`` by
+    a person of ``sex`` born on ``born`` who has already paid ``paid_months`` months.
+
+    Refused (RuleError) when the person has not reached the retirement age on ``on``, lacks nothing, or lacks
+    more than the limit of the law in force on ``on``."""
+    on = as_date(on)
+    p = params_or_default(params)
+    paid = check_int(paid_months, "paid_months", minimum=0)
+    reached, age = retirement_age_reached(sex, born, on, p)
+    start = p.get("vsi.missing_years_from", on)
+    earliest = reached
+    if start.value == "month_before":
+        earliest = add_months(reached.replace(day=1), -1)
+    if on < earliest:
+        raise RuleError(
+            RuleErrorCode.VSI_MISSING_YEARS_NOT_AT_AGE,
+            f"the missing years may be paid at once from {earliest.isoformat()} ({start.references[0].title}); "
+            f"the retirement age is reached on {reached.isoformat()} ({age.references[0].title})",
+            field="born",
+            limit=earliest.isoformat(),
+        )
+    min_years = p.get("pension.min_years", on)
+    limit = p.get("vsi.missing_years_max", on)
+    missing = min_years.value * 12 - paid
+    if missing <= 0:
+        raise RuleError(
+            RuleErrorCode.VSI_MISSING_YEARS_NONE,
+            f"{paid} months paid already reach the {min_years.value} years needed for a pension "
+            f"({min_years.references[0].title})",
+            field="paid_months",
+            limit=min_years.value * 12,
+        )
+    if missing > limit.value * 12:
+        raise RuleError(
+            RuleErrorCode.VSI_MISSING_YEARS_TOO_MANY,
+            f"{missing} months are missing to {min_years.value} years; at most {limit.value} years "
+            f"({limit.value * 12} months) may be paid at once ({limit.references[0].title})",
+            field="paid_months",
+            limit=limit.value,
+        )
+    amounts_used: list[Value] = []
+    contribution, _state, _provincial, group = monthly_amounts(
+        on, income, list(groups), province, p, amounts_used
+    )
+    rv = p.get("vsi.investment_return", on)
+    used = [*amounts_used[:4], age, start, min_years, limit, rv]  # rate, floor, base salary, ceiling; no support
+    r = monthly_return(rv)
+    return VSIQuote(
+        on,
+        income,
+        group,
+        "missing_years",
+        missing,
+        contribution,
+        0,
+        0,
+        0,
+        contribution * missing,
+        0,
+        _compounded(contribution, missing, r),
+        r,
+        (
+            f"{missing} months missing to the {min_years.value} years needed for a pension",
+            "missing months compounded at the fund's return of the previous year (Decree 134/2015 Art. 10(4)) "
+            "as sum C x (1+r)^i (the exact formula of the circular is unconfirmed)",
+            "the missing years receive no state support (unconfirmed)",
+        ),
         tuple(used),
     )
