@@ -432,3 +432,28 @@ def test_the_cli_imports_with_json_and_writes_the_template(commune, tmp_path, se
         "quan_he_chu_ho",
         "dan_toc",
     )
+
+
+def test_an_xlsx_typed_in_a_tcvn3_font_is_recognised_and_converted(manager, commune, tmp_path):
+    # An ABC font shows TCVN3 bytes; the sheet stores them as the Latin-1 letters of those bytes
+    # (ễ = 0xD4 'Ô', ị = 0xDE 'Þ', ư = 0xAD soft hyphen, ờ = 0xEA 'ê').
+    tcvn3_text = bytes.fromhex("4E677579D46E205468DE2048ADEA6E67").decode("latin-1")
+    path = tmp_path / "abc.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for col, value in enumerate(["ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa"]):
+        sheet.write_string(0, col, value)
+    for col, value in enumerate(["K1", tcvn3_text, "1982", "n÷", commune.code]):  # nữ: ữ = 0xF7 '÷'
+        sheet.write_string(1, col, value)
+    book.close()
+    outcome = import_persons(actor=manager, path=path, source="abc", errors_dir=tmp_path)
+    assert outcome.encoding == "tcvn3" and outcome.created == 1, outcome.rejected_rows
+    assert Person.objects.get().full_name == "Nguyễn Thị Hường"
+
+
+@pytest.mark.parametrize(
+    "command", [["import"], ["import", "persons"], ["import", "template"], ["import", "mapping"]]
+)
+def test_every_import_command_has_help(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output

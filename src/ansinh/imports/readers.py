@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from ansinh.core.errors import ApplicationError, ErrorCode
 
-from .encodings import Decoded, decode, recode_text
+from .encodings import MIN_SCORE, Decoded, decode, detect, recode_text, vietnamese_score
 
 MAX_BYTES = 200 * 1024 * 1024  # the issue's "200 MB file": refused whole, with a message, before reading it
 MAX_CELL = 1000  # characters; a longer cell is cut at this length and the row rejected
@@ -109,8 +109,8 @@ def _cell_text(value) -> str:
 
 
 def read_xlsx(data: bytes, *, encoding: str = "auto") -> Table:
-    """The first sheet. Cells typed in a TCVN3 or VNI font hold those fonts' Latin-1 letters: with an explicit
-    --encoding tcvn3|vni they are converted too (detection is for CSV bytes; a sheet is Unicode already)."""
+    """The first sheet. Cells typed in a TCVN3 or VNI font hold those fonts' Latin-1 letters: they are converted
+    with the encoding given, or the one recognised (see _sheet_encoding)."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -123,14 +123,15 @@ def read_xlsx(data: bytes, *, encoding: str = "auto") -> Table:
         ) from None
     if not values:
         raise ApplicationError(ErrorCode.INVALID, _("The file is empty or has no header row."), field="file")
-    legacy = encoding if encoding in ("tcvn3", "vni", "cp1258") else "utf-8"
-    header = [recode_text(_cell_text(v), legacy) for v in values[0]]
+    texts = [[_cell_text(v) for v in raw] for raw in values]
+    legacy, detected = _sheet_encoding(texts, encoding)
+    header = [recode_text(t, legacy) for t in texts[0]]
     while header and not header[-1]:
         header.pop()
     width = len(header)
-    table = Table(header=header, rows=[], encoding=legacy, detected=False)
-    for number, raw in enumerate(values[1:], start=2):
-        cells = [recode_text(_cell_text(v), legacy) for v in raw]
+    table = Table(header=header, rows=[], encoding=legacy, detected=detected)
+    for number, raw in enumerate(texts[1:], start=2):
+        cells = [recode_text(t, legacy) for t in raw]
         cells = (cells + [""] * width)[:width]
         if not any(cells):
             continue
@@ -141,3 +142,28 @@ def read_xlsx(data: bytes, *, encoding: str = "auto") -> Table:
             continue
         table.rows.append((number, cells))
     return table
+
+
+def _sheet_encoding(texts: list[list[str]], encoding: str) -> tuple[str, bool]:
+    """A sheet is Unicode, but text typed in a TCVN3 or VNI font is stored as the font's Latin-1 letters
+    ('NguyÔn' for Nguyễn). Given, the encoding is used; on 'auto', such text is recognised as for a CSV file:
+    only when every letter is Latin-1 and the text does not read as Vietnamese as it is."""
+    if encoding in ("tcvn3", "vni", "cp1258"):
+        return encoding, False
+    if encoding == "utf-8":
+        return "utf-8", False
+    joined = "\n".join("\t".join(row) for row in texts)
+    if joined.isascii():
+        return "utf-8", True
+    try:
+        raw = joined.encode("latin-1")
+    except UnicodeEncodeError:
+        return "utf-8", True  # letters beyond Latin-1: real Unicode
+    score, _n = vietnamese_score(joined)
+    if score >= MIN_SCORE:
+        return "utf-8", True
+    try:
+        found = detect(raw)
+    except ApplicationError:
+        return "utf-8", True  # left as it is: the rows' own checks will speak
+    return found.encoding if found.encoding in ("tcvn3", "vni", "cp1258") else "utf-8", True

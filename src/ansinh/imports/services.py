@@ -223,7 +223,37 @@ def _strip_village_word(key: str) -> str:
     return key
 
 
-def _parse_row(row: Row, columns: dict[str, int]) -> None:
+class _Areas:
+    """The import's area lookups, each answered once per file (a list repeats its communes and villages)."""
+
+    def __init__(self) -> None:
+        self.communes: dict[str, str | RowError] = {}
+        self.villages: dict[tuple[str, str], int | RowError] = {}
+
+    def commune(self, text: str) -> str:
+        if text not in self.communes:
+            try:
+                self.communes[text] = _commune_code(text)
+            except RowError as e:
+                self.communes[text] = e
+        return _answer(self.communes[text])
+
+    def village(self, commune: str, text: str) -> int:
+        if (commune, text) not in self.villages:
+            try:
+                self.villages[commune, text] = _village_id(commune, text)
+            except RowError as e:
+                self.villages[commune, text] = e
+        return _answer(self.villages[commune, text])
+
+
+def _answer(value):
+    if isinstance(value, RowError):
+        raise RowError(value.column, value.message)
+    return value
+
+
+def _parse_row(row: Row, areas: _Areas) -> None:
     """The row's text in registry terms; a RowError names the column at fault and says why in plain words."""
     v = row.values
     for name in TEXT_FIELDS:
@@ -254,9 +284,9 @@ def _parse_row(row: Row, columns: dict[str, int]) -> None:
         data["phone"] = v["dien_thoai"]
     if not v.get("ma_xa"):
         raise RowError("ma_xa", _("Give the commune code (ma_xa)."))
-    data["area_code"] = _commune_code(v["ma_xa"])
+    data["area_code"] = areas.commune(v["ma_xa"])
     if v.get("thon"):
-        data["village_id"] = _village_id(data["area_code"], v["thon"])
+        data["village_id"] = areas.village(data["area_code"], v["thon"])
     if v.get("dan_toc"):
         text = v["dan_toc"].strip()
         code = text.zfill(2) if text.isdigit() else ETHNICITY_BY_NAME.get(_key(text).replace(" ", ""))
@@ -533,10 +563,11 @@ def _column_label(header: list[str], columns: dict[str, int], name: str) -> str:
 def _rows(table: Table, columns: dict[str, int], rejected: list[Row]) -> list[Row]:
     rows: list[Row] = []
     seen: dict[str, int] = {}
+    areas = _Areas()
     for line, cells in table.rows:
         row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
         try:
-            _parse_row(row, columns)
+            _parse_row(row, areas)
             key = row.values["ma_nguon"]
             if key in seen:
                 raise RowError(
