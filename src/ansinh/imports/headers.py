@@ -24,8 +24,12 @@ PERSONS = (
     "quan_he_chu_ho",
     "dan_toc",
 )
-STANDARD = {"persons": PERSONS}
-REQUIRED = {"persons": ("ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa")}
+POPULATION = ("ma_xa", "thon", "ngay", "dan_so", "nguon")
+STANDARD = {"persons": PERSONS, "population": POPULATION}
+REQUIRED = {
+    "persons": ("ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa"),
+    "population": ("ma_xa", "ngay", "dan_so"),
+}
 
 # Header names as offices write them, folded (lower case, no diacritics, đ -> d, punctuation -> space).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -76,6 +80,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "relation",
     ),
     "dan_toc": ("dan toc", "ethnicity", "ethnic group"),
+    "ngay": ("ngay", "ngay so lieu", "thoi diem", "tai ngay", "date"),
+    "dan_so": ("dan so", "so dan", "tong dan so", "so nhan khau", "tong so nhan khau", "population"),
+    "nguon": ("nguon", "nguon so lieu", "source"),
 }
 
 _PUNCT = re.compile(r"[^0-9a-z]+")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     PERSONS = "persons", _("persons and households")
+    POPULATION = "population", _("official population")
 
 
 class ImportRun(models.Model):

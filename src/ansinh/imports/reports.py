@@ -67,7 +67,8 @@ TEMPLATE_EXAMPLES = {
             "Kinh",
         ],
         ["HGD001-2", "Nguyễn Thị Hường", "1982", "nữ", "", "", "", "02647", "", "HGD001", "vợ", "Kinh"],
-    ]
+    ],
+    "population": [["02647", "", "01/07/2025", "52300", "Thống kê tỉnh"]],
 }
 
 

@@ -12,6 +12,7 @@ rolls it back, so its counts are exactly those of the real run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -27,7 +28,9 @@ from django.utils.translation import gettext as _
 from ansinh.areas.models import LEGACY_PREFIX, Area, Level
 from ansinh.core.access import require
 from ansinh.core.audit import audit_batch, audit_record, snapshot
+from ansinh.core.dates import parse_partial_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+from ansinh.core.numbers import parse_whole
 from ansinh.core.text import fold
 from ansinh.registry.ethnicities import ETHNICITY_NAMES
 from ansinh.registry.models import Household, Membership, Person, Relation
@@ -38,6 +41,7 @@ from ansinh.registry.services import (
     person_create,
     person_update,
 )
+from ansinh.reports.services import official_population_set
 
 from .headers import map_headers, validate_mapping
 from .models import Entity, ImportRun, Kind, SavedMapping, SourceLink
@@ -520,39 +524,7 @@ def import_persons(
                 _reject_group(group, e)
                 rejected.extend(group)
         done = [r for g in groups for r in g if r.result != "rejected"]
-        outcome.rows = len(table.rows) + len(table.problems)
-        outcome.created = sum(1 for r in done if r.result == "created")
-        outcome.updated = sum(1 for r in done if r.result == "updated")
-        outcome.unchanged = sum(1 for r in done if r.result == "unchanged")
-        outcome.rejected = len(rejected)
-        rejected.sort(key=lambda r: r.line)
-        if rejected:
-            outcome.errors_file = str(
-                write_error_report(
-                    header=table.header,
-                    columns=columns,
-                    rows=rejected,
-                    directory=errors_dir or Path(settings.VAR_DIR) / "imports",
-                    stem=f"{'dry-run-' if dry_run else ''}{path.stem}",
-                )
-            )
-        outcome.rejected_rows = [
-            {"line": r.line, "column": _column_label(table.header, columns, r.column), "reason": r.reason}
-            for r in rejected
-        ]
-        if dry_run:
-            transaction.set_rollback(True)  # the counts are the real run's; nothing is written
-        else:
-            ImportRun.objects.filter(pk=run.pk).update(
-                rows=outcome.rows,
-                created=outcome.created,
-                updated=outcome.updated,
-                unchanged=outcome.unchanged,
-                rejected=outcome.rejected,
-                errors_file=outcome.errors_file or "",
-            )
-            audit_record(actor=actor, action="import_run", obj=run, after=outcome.as_dict())
-            outcome.import_id = run.pk
+        _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
     return outcome
 
 
@@ -644,3 +616,136 @@ def mapping_save(*, actor, name: str, kind: str, columns: dict[str, str]) -> Sav
         after={"kind": kind, "columns": clean},
     )
     return saved
+
+
+# --- official population ---------------------------------------------------------------------------------------
+
+
+def _population_row(row: Row, areas: _Areas, source: str) -> tuple[Area, dt.date, int, str]:
+    v = row.values
+    for name in ("thon", "nguon", "ma_xa"):
+        if v.get(name, "").startswith(FORMULA_START):
+            raise RowError(name, _("This cell looks like a spreadsheet formula; write the value itself."))
+    code = v.get("ma_xa", "")
+    if not code:
+        raise RowError("ma_xa", _("Give the commune code (ma_xa)."))
+    if code.lower().startswith(LEGACY_PREFIX):
+        raise RowError(
+            "ma_xa",
+            _(
+                "Give the current commune code: the population of a commune before 1 July 2025 is not that of the "
+                "commune it became part of."
+            ),
+        )
+    commune_code = areas.commune(code)
+    area_id = areas.village(commune_code, v["thon"]) if v.get("thon") else None
+    area = Area.objects.get(pk=area_id) if area_id else Area.objects.get(code=commune_code)
+    try:
+        day, precision = parse_partial_date(v.get("ngay", ""), field="ngay")
+    except ApplicationError as e:
+        raise RowError("ngay", e.message) from None
+    if precision != "d":
+        raise RowError("ngay", _("Give the date of the figure as dd/mm/yyyy."))
+    text = v.get("dan_so", "").strip()
+    if text.startswith("-") and parse_whole(text[1:]) is not None:
+        raise RowError("dan_so", _("A population cannot be below zero."))
+    number = parse_whole(text)
+    if number is None or number > 2_000_000_000:
+        raise RowError("dan_so", _("Write the population as a whole number."))
+    return area, day, number, (v.get("nguon") or source).strip()
+
+
+def import_population(
+    *,
+    actor,
+    path: Path,
+    encoding: str = "auto",
+    mapping: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    errors_dir: Path | None = None,
+) -> Outcome:
+    """Official population by commune or village and date (columns ma_xa, thon, ngay, dan_so, nguon). One figure
+    per area and date: the same file again changes nothing, a new figure for a date replaces the old one. The
+    coverage figures divide by them where loaded (reports.coverage, ADR 0017)."""
+    require(actor, "areas.edit")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(table.header, kind=Kind.POPULATION, saved=_saved_columns(mapping, Kind.POPULATION))
+    outcome = Outcome(source=name, encoding=table.encoding, dry_run=dry_run)
+    rejected = [Row(line=ln, cells=c, values={}, result="rejected", reason=m) for ln, m, c in table.problems]
+    areas = _Areas()
+    seen: dict[tuple[int, dt.date], int] = {}
+    done: list[Row] = []
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=Kind.POPULATION,
+            source=name,
+            file_name=path.name[:300],
+            file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            encoding=table.encoding,
+            mapping=mapping or "",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        for line, cells in table.rows:
+            row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+            try:
+                area, day, number, figure_source = _population_row(row, areas, name)
+                if (area.pk, day) in seen:
+                    raise RowError(
+                        "ngay",
+                        _("This area's figure for this date is already on line %(line)s.")
+                        % {"line": seen[area.pk, day]},
+                    )
+                seen[area.pk, day] = line
+                with transaction.atomic():
+                    _figure, row.result = official_population_set(
+                        actor=actor, area=area, on=day, population=number, source=figure_source
+                    )
+            except RowError as e:
+                row.result, row.column, row.reason = "rejected", e.column, e.message
+            except ApplicationError as e:
+                field = {"area_code": "ma_xa", "population": "dan_so", "source": "nguon"}.get(
+                    e.field or "", "ma_xa"
+                )
+                row.result, row.column, row.reason = "rejected", field, e.message
+            (rejected if row.result == "rejected" else done).append(row)
+        _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
+    return outcome
+
+
+def _finish(outcome, run, table, columns, done, rejected, *, actor, path, errors_dir) -> None:
+    """Counts, the error report, and for a real run the run's totals and its audit event; a dry run rolls back."""
+    outcome.rows = len(table.rows) + len(table.problems)
+    outcome.created = sum(1 for r in done if r.result == "created")
+    outcome.updated = sum(1 for r in done if r.result == "updated")
+    outcome.unchanged = sum(1 for r in done if r.result == "unchanged")
+    outcome.rejected = len(rejected)
+    rejected.sort(key=lambda r: r.line)
+    if rejected:
+        outcome.errors_file = str(
+            write_error_report(
+                header=table.header,
+                columns=columns,
+                rows=rejected,
+                directory=errors_dir or Path(settings.VAR_DIR) / "imports",
+                stem=f"{'dry-run-' if outcome.dry_run else ''}{path.stem}",
+            )
+        )
+    outcome.rejected_rows = [
+        {"line": r.line, "column": _column_label(table.header, columns, r.column), "reason": r.reason}
+        for r in rejected
+    ]
+    if outcome.dry_run:
+        transaction.set_rollback(True)  # the counts are the real run's; nothing is written
+        return
+    ImportRun.objects.filter(pk=run.pk).update(
+        rows=outcome.rows,
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        rejected=outcome.rejected,
+        errors_file=outcome.errors_file or "",
+    )
+    outcome.import_id = run.pk
+    audit_record(actor=actor, action="import_run", obj=run, after=outcome.as_dict())
