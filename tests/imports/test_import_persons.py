@@ -457,3 +457,15 @@ def test_an_xlsx_typed_in_a_tcvn3_font_is_recognised_and_converted(manager, comm
 def test_every_import_command_has_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_a_person_who_moved_to_another_commune_leaves_the_old_communes_village(manager, communes, tmp_path):
+    a, b = communes["a"], communes["b"]
+    village_create(actor=manager, commune=a, name="Thôn Một")
+    first = write(tmp_path, "t1.csv", [HEADER, f"M1,Nguyễn Văn An,1980,nam,,,,{a.code},Thôn Một,,,Kinh"])
+    import_persons(actor=manager, path=first, source="xa", errors_dir=tmp_path)
+    moved = write(tmp_path, "t2.csv", [HEADER, f"M1,Nguyễn Văn An,1980,nam,,,,{b.code},,,,Kinh"])
+    outcome = import_persons(actor=manager, path=moved, source="xa", errors_dir=tmp_path)
+    assert outcome.updated == 1, outcome.rejected_rows
+    person = Person.objects.get()
+    assert person.commune == b and person.village is None

@@ -328,7 +328,7 @@ def _person_for(*, actor, row: Row, source: str, run: ImportRun) -> tuple[Person
     fp = _fingerprint(row)
     link = (
         SourceLink.objects.filter(source=source, entity=Entity.PERSON, key=key)
-        .select_related("person")
+        .select_related("person__commune")
         .first()
     )
     if link is not None and link.person is not None and link.fingerprint == fp:
@@ -337,7 +337,7 @@ def _person_for(*, actor, row: Row, source: str, run: ImportRun) -> tuple[Person
     if person is None:  # a person already known by their ID or SI number is the same person
         for name in ("personal_id", "si_number"):
             if row.data.get(name):
-                person = Person.objects.filter(**{name: row.data[name]}).first()
+                person = Person.objects.filter(**{name: row.data[name]}).select_related("commune").first()
                 if person is not None:
                     break
     try:
@@ -345,8 +345,13 @@ def _person_for(*, actor, row: Row, source: str, run: ImportRun) -> tuple[Person
             person = person_create(actor=actor, data=row.data)
             result = "created"
         else:
+            data = dict(row.data)
+            if "village_id" not in data and person.commune.code != data["area_code"]:
+                data["village_id"] = (
+                    None  # moved to another commune: the old commune's village no longer holds
+                )
             before = snapshot(person)
-            person = person_update(actor=actor, person=person, data=row.data)
+            person = person_update(actor=actor, person=person, data=data)
             after = snapshot(person)
             changed = {k for k in after if k != "updated_at" and before.get(k) != after.get(k)}
             result = "updated" if changed else "unchanged"
