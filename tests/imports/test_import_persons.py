@@ -469,3 +469,12 @@ def test_a_person_who_moved_to_another_commune_leaves_the_old_communes_village(m
     assert outcome.updated == 1, outcome.rejected_rows
     person = Person.objects.get()
     assert person.commune == b and person.village is None
+
+
+def test_a_file_over_200_mb_is_refused_before_it_is_read(manager, tmp_path):
+    path = tmp_path / "lon.csv"
+    with path.open("wb") as f:
+        f.truncate(200 * 1024 * 1024 + 1)  # sparse: no disk used, but the size a user would upload
+    with pytest.raises(ApplicationError) as e:
+        import_persons(actor=manager, path=path, source="xa", errors_dir=tmp_path)
+    assert e.value.field == "file" and "200 MB" in e.value.message and not ImportRun.objects.exists()
