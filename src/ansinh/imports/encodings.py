@@ -79,10 +79,23 @@ def _vni_pattern() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(k) for k in keys))
 
 
-def _decode_vni(data: bytes) -> str:
+def _decode_vni(data: bytes, *, strict: bool = False) -> str:
+    """VNI text; a byte that is no part of a VNI letter stays the Latin-1 letter it is, or, ``strict`` (detection),
+    makes its word unreadable: a mark byte alone (0xEA after 'y') is not VNI."""
     text = data.decode("latin-1")
     table = vni_table()
-    return _vni_pattern().sub(lambda m: table[m.group(0)], text)
+    out = _vni_pattern().sub(lambda m: "\x00" + table[m.group(0)], text)  # \x00 marks what the table made
+    if not strict:
+        return out.replace("\x00", "")
+    kept = []
+    made = False
+    for ch in out:
+        if ch == "\x00":
+            made = True
+            continue
+        kept.append(ch if made or ch.isascii() else "\ufffd")
+        made = False
+    return "".join(kept)
 
 
 def decode_as(data: bytes, encoding: str) -> str:
@@ -111,7 +124,9 @@ _NUCLEUS = (
 )
 _FINAL = "(?:ch|ng|nh|c|k|m|n|p|t)?"  # k: Central Highlands names (Đắk Lắk)
 _SYLLABLE = re.compile(f"^{_INITIAL}{_NUCLEUS}{_FINAL}$")
-_WORD = re.compile(r"[^\W\d_]+")
+# A word: a run of anything but ASCII spaces, digits and punctuation, so that a stray symbol a wrong encoding
+# makes ('¬', '\xad') stays inside the word it spoils instead of splitting it into clean ASCII pieces.
+_WORD = re.compile(r"[^\x00-\x40\x5b-\x60\x7b-\x7f]+")
 
 
 def _is_syllable(word: str) -> bool:
@@ -184,11 +199,14 @@ def detect(data: bytes) -> Decoded:
             texts[name] = decode_as(data, name)
         except UnicodeDecodeError:
             continue
-        scores[name], _n = vietnamese_score(texts[name])
+        probe = unicodedata.normalize("NFC", _decode_vni(data, strict=True)) if name == "vni" else texts[name]
+        scores[name], _n = vietnamese_score(probe)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if ranked and ranked[0][1] >= MIN_SCORE and (len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= MARGIN):
+    if ranked and ranked[0][1] >= MIN_SCORE:
         best = ranked[0][0]
-        return Decoded(texts[best], best, True, scores)
+        rivals = [n for n, score in ranked[1:] if ranked[0][1] - score < MARGIN and texts[n] != texts[best]]
+        if not rivals:  # clearly the best, or the close ones read the same text
+            return Decoded(texts[best], best, True, scores)
     raise ApplicationError(
         ErrorCode.INVALID,
         _(
