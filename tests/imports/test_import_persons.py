@@ -283,8 +283,9 @@ def test_the_error_report_holds_each_rejected_row_as_it_was_and_no_live_formula(
             assert cell.data_type != "f"
 
 
-def test_an_xlsx_with_vietnamese_headers_a_date_cell_and_a_formula_reads_values(manager, commune, tmp_path):
-    path = tmp_path / "ds.xlsx"
+def _sheet_with_a_formula(path: Path, commune) -> None:
+    import datetime as dt
+
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet()
     date = book.add_format({"num_format": "dd/mm/yyyy"})
@@ -292,8 +293,6 @@ def test_an_xlsx_with_vietnamese_headers_a_date_cell_and_a_formula_reads_values(
         ["Mã nguồn", "HỌ VÀ TÊN", "Ngày sinh", "Giới tính", "Số CCCD", "Mã xã", "Dân tộc"]
     ):
         sheet.write_string(0, col, title)
-    import datetime as dt
-
     sheet.write_string(1, 0, "X1")
     sheet.write_string(1, 1, "Nguyễn Thị Hường")
     sheet.write_datetime(1, 2, dt.datetime(1982, 4, 30), date)
@@ -301,16 +300,47 @@ def test_an_xlsx_with_vietnamese_headers_a_date_cell_and_a_formula_reads_values(
     sheet.write_string(1, 5, commune.code)
     sheet.write_string(1, 6, "Kinh")
     sheet.write_string(2, 0, "X2")
-    sheet.write_formula(2, 1, '=CONCATENATE("Bùi Văn ","Đức")', None, "Bùi Văn Đức")  # its value is read
+    sheet.write_formula(2, 1, '=CONCATENATE("Bùi Văn ","Đức")', None, "Bùi Văn Đức")
     sheet.write_number(2, 2, 1975)
     sheet.write_string(2, 3, "nam")
     sheet.write_string(2, 5, commune.code)
     sheet.write_string(2, 6, "Kinh")
     book.close()
+
+
+def _as_saved_by_a_spreadsheet_program(path: Path) -> None:
+    """xlsxwriter asks for a recalculation on opening (its stored formula values are guesses); a file saved by a
+    spreadsheet program has computed them and does not: the same workbook without that flag."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_an_xlsx_with_vietnamese_headers_a_date_cell_and_a_computed_formula_reads_values(
+    manager, commune, tmp_path
+):
+    path = tmp_path / "ds.xlsx"
+    _sheet_with_a_formula(path, commune)
+    _as_saved_by_a_spreadsheet_program(path)
     outcome = import_persons(actor=manager, path=path, source="bhxh", errors_dir=tmp_path)
     assert counts(outcome) == (2, 2, 0, 0, 0), outcome.rejected_rows
     assert Person.objects.get(full_name="Nguyễn Thị Hường").birth_date_iso == "1982-04-30"
-    assert Person.objects.get(full_name="Bùi Văn Đức").birth_date_display == "1975"
+    assert Person.objects.get(full_name="Bùi Văn Đức").birth_date_display == "1975"  # the formula's value
+
+
+def test_a_formula_whose_value_was_never_computed_refuses_its_row(manager, commune, tmp_path):
+    path = tmp_path / "ds.xlsx"
+    _sheet_with_a_formula(path, commune)  # as xlsxwriter leaves it: to be recalculated on opening
+    outcome = import_persons(actor=manager, path=path, source="bhxh", errors_dir=tmp_path)
+    assert counts(outcome) == (2, 1, 0, 0, 1)
+    assert outcome.rejected_rows[0]["line"] == 3 and "HỌ VÀ TÊN" in outcome.rejected_rows[0]["reason"]
+    assert "công thức" in outcome.rejected_rows[0]["reason"]
+    assert not Person.objects.filter(full_name__contains="Đức").exists()
 
 
 @pytest.mark.parametrize(

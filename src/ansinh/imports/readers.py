@@ -9,9 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import posixpath
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import ElementTree as SafeXML
 from django.utils.translation import gettext as _
 
 from ansinh.core.errors import ApplicationError, ErrorCode
@@ -130,10 +134,26 @@ def read_xlsx(data: bytes, *, encoding: str = "auto") -> Table:
         header.pop()
     width = len(header)
     table = Table(header=header, rows=[], encoding=legacy, detected=detected)
+    unknown = _formulas_without_value(data)
     for number, raw in enumerate(texts[1:], start=2):
         cells = [recode_text(t, legacy) for t in raw]
         cells = (cells + [""] * width)[:width]
         if not any(cells):
+            continue
+        if number in unknown:
+            column = unknown[number]
+            name = header[column] if column < width else ""
+            table.problems.append(
+                (
+                    number,
+                    _(
+                        "The cell %(column)s holds a formula whose value was never computed: open the file in a "
+                        "spreadsheet program and save it, or paste the values instead of the formulas."
+                    )
+                    % {"column": name or _column_letters(column)},
+                    cells,
+                )
+            )
             continue
         if any(len(cell) > MAX_CELL for cell in cells):
             table.problems.append(
@@ -167,3 +187,68 @@ def _sheet_encoding(texts: list[list[str]], encoding: str) -> tuple[str, bool]:
     except ApplicationError:
         return "utf-8", True  # left as it is: the rows' own checks will speak
     return found.encoding if found.encoding in ("tcvn3", "vni", "cp1258") else "utf-8", True
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _formulas_without_value(data: bytes) -> dict[int, int]:
+    """Row number -> column index of a formula cell of the first sheet whose stored value cannot be trusted:
+    none stored, or the workbook asks to be recalculated when opened (a file written by a program that never
+    computed its formulas, as xlsxwriter does). Such a cell's value is unknown, so its row is refused; a formula
+    that a spreadsheet program computed and saved is read as its value."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            workbook = SafeXML.fromstring(z.read("xl/workbook.xml"))
+            calc = workbook.find(f"{_MAIN}calcPr")
+            recalc = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
+            first = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
+            if first is None:
+                return {}
+            rels = SafeXML.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(
+                (r.get("Target", "") for r in rels if r.get("Id") == first.get(f"{_REL}id")),
+                "worksheets/sheet1.xml",
+            )
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
+            found: dict[int, int] = {}
+            with z.open(path) as sheet:
+                for _event, cell in SafeXML.iterparse(sheet):
+                    if cell.tag != f"{_MAIN}c":
+                        continue
+                    formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
+                    if formula is not None and (recalc or value is None or not (value.text or "")):
+                        m = _CELL.match(cell.get("r", ""))
+                        if m:
+                            found.setdefault(int(m.group(2)), _column_index(m.group(1)))
+                    cell.clear()
+            return found
+    except (
+        KeyError,
+        ValueError,
+        zipfile.BadZipFile,
+        SafeXML.ParseError,
+    ):  # DefusedXmlException is a ValueError
+        return {}  # not an Office Open XML workbook (an ODS): calamine's values stand
