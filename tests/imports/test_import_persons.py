@@ -174,6 +174,11 @@ def test_bad_rows_are_rejected_in_vietnamese_and_the_valid_rows_kept(manager, co
     assert counts(outcome) == (9, 1, 0, 0, 8)
     assert list(Person.objects.values_list("full_name", flat=True)) == ["Trần Văn Tú"]
     reasons = {r["line"]: (r["column"], r["reason"]) for r in outcome.rejected_rows}
+    assert outcome.as_dict()["first_rejected"][0] == {
+        "line": 2,
+        "column": "so_dinh_danh",
+        "reason": "Số định danh cá nhân gồm đúng 12 chữ số.",
+    }
     assert reasons[2] == ("so_dinh_danh", "Số định danh cá nhân gồm đúng 12 chữ số.")
     assert reasons[3][0] == "ngay_sinh" and "31/02/1990" in reasons[3][1] and "không tồn tại" in reasons[3][1]
     assert reasons[4] == ("ma_xa", "99999 không phải là mã xã.")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,6 +165,7 @@ class Outcome:
             "source": self.source,
             "dry_run": self.dry_run,
             "import_id": self.import_id,
+            "first_rejected": self.rejected_rows[:10],
         }
 
 
@@ -527,6 +528,12 @@ def import_persons(
                     _import_group(actor=actor, rows=group, source=name, run=run)
             except RowError as e:
                 _reject_group(group, e)
+                rejected.extend(group)
+            except IntegrityError:  # the same key linked meanwhile by another import of this source
+                message = _(
+                    "Another import of the same source wrote this row at the same time; import the file again."
+                )
+                _reject_group(group, RowError("ma_nguon", message))
                 rejected.extend(group)
         done = [r for g in groups for r in g if r.result != "rejected"]
         _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
