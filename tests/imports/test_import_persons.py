@@ -513,3 +513,34 @@ def test_a_file_over_200_mb_is_refused_before_it_is_read(manager, tmp_path):
     with pytest.raises(ApplicationError) as e:
         import_persons(actor=manager, path=path, source="xa", errors_dir=tmp_path)
     assert e.value.field == "file" and "200 MB" in e.value.message and not ImportRun.objects.exists()
+
+
+def test_next_months_file_moves_a_person_whose_household_key_changed(manager, commune, tmp_path):
+    c = commune.code
+    first = write(
+        tmp_path,
+        "t1.csv",
+        [
+            HEADER,
+            f"A1,Nguyễn Văn An,1980,nam,,,,{c},,H1,chủ hộ,Kinh",
+            f"A2,Nguyễn Văn Bình,2005,nam,,,,{c},,H1,con,Kinh",
+            f"B1,Trần Thị Lan,1985,nữ,,,,{c},,H2,chủ hộ,Kinh",
+        ],
+    )
+    import_persons(actor=manager, path=first, source="xa", errors_dir=tmp_path)
+    second = write(
+        tmp_path,
+        "t2.csv",
+        [
+            HEADER,
+            f"A1,Nguyễn Văn An,1980,nam,,,,{c},,H1,chủ hộ,Kinh",
+            f"A2,Nguyễn Văn Bình,2005,nam,,,,{c},,H2,chồng,Kinh",
+            f"B1,Trần Thị Lan,1985,nữ,,,,{c},,H2,chủ hộ,Kinh",
+        ],
+    )
+    outcome = import_persons(actor=manager, path=second, source="xa", errors_dir=tmp_path)
+    assert (outcome.updated, outcome.unchanged, outcome.rejected) == (1, 2, 0), outcome.rejected_rows
+    binh = Person.objects.get(full_name="Nguyễn Văn Bình")
+    current = Membership.objects.get(person=binh, ended_on__isnull=True)
+    assert current.household.head.full_name == "Trần Thị Lan" and current.relation == "spouse"
+    assert Membership.objects.filter(person=binh, ended_on__isnull=False).count() == 1  # the old one, kept
