@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ansinh.cards.commands import register as register_card_commands
+from ansinh.imports.commands import register as register_import_commands
 from ansinh.outreach.commands import register as register_outreach_commands
 from ansinh.registry.commands import register as register_registry_commands
 from ansinh.reports.commands import register as register_report_commands
@@ -404,6 +405,7 @@ register_registry_commands(cli)  # rules simulate (over the registry)
 register_card_commands(cli)  # keys init, card verify
 register_report_commands(cli)  # coverage
 register_outreach_commands(cli)  # remind, worker
+register_import_commands(cli)  # import persons, import template
 
 
 def main() -> None:

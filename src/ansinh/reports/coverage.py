@@ -38,7 +38,7 @@ from ansinh.rules import params
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
-from .models import CoveragePeriod, PeriodScheme
+from .models import CoveragePeriod, OfficialPopulation, PeriodScheme
 
 INFORMAL = (Employment.INFORMAL, Employment.FARMER)
 WORKING_AGE = (15, 60)
@@ -142,7 +142,44 @@ def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, 
     return out
 
 
-def _row(figures: dict[str, int], hi_target: Fraction) -> dict[str, Any]:
+def _official(
+    scope: Scope, key: str, on: dt.date, before: dt.date
+) -> tuple[dict[Any, dict], dict[Any, dict]]:
+    """The latest official population figure on or before ``on`` (and ``before``) of each unit of the rows
+    (communes, or villages for ``village_id``) in the scope, by unit id (ADR 0017)."""
+    level = Level.VILLAGE if key == "village_id" else Level.COMMUNE
+    rows = OfficialPopulation.objects.filter(area__level=level, on__lte=on)
+    if scope.field == "province_code":
+        rows = rows.filter(province_code=scope.value)
+    elif scope.field == "commune_id":
+        rows = rows.filter(Q(area_id=scope.value) | Q(area__parent_id=scope.value))
+    elif scope.field == "village_id":
+        rows = rows.filter(area_id=scope.value)
+    else:
+        rows = rows.filter(Q(area_id__in=scope.value) | Q(area__parent_id__in=scope.value))
+    latest: dict[Any, dict] = {}
+    latest_before: dict[Any, dict] = {}
+    for r in rows.order_by("area_id", "-on").values("area_id", "on", "population", "source"):
+        latest.setdefault(r["area_id"], dict(r))
+        if r["on"] <= before:
+            latest_before.setdefault(r["area_id"], dict(r))
+    return latest, latest_before
+
+
+def _with_official(figures: dict[str, int], now: dict | None, before: dict | None) -> dict[str, Any]:
+    """A unit's figures with the official population where one is loaded (the registry's count kept beside)."""
+    out: dict[str, Any] = {**figures, "registry_population": figures.get("population", 0)}
+    if now is not None:
+        out["population"] = now["population"]
+        out["population_source"] = {"kind": "official", "on": now["on"].isoformat(), "source": now["source"]}
+    else:
+        out["population_source"] = {"kind": "registry", "on": None, "source": None}
+    if before is not None:
+        out["population_before"] = before["population"]
+    return out
+
+
+def _row(figures: dict[str, Any], hi_target: Fraction) -> dict[str, Any]:
     population = figures.get("population", 0)
     insured = figures.get("insured", 0)
     informal = figures.get("informal", 0)
@@ -161,6 +198,10 @@ def _row(figures: dict[str, int], hi_target: Fraction) -> dict[str, Any]:
         "pensioners": figures.get("pensioners", 0),
         "cash_pensioners": figures.get("cash_pensioners", 0),
         "rate_year_before": round(before_insured / before_pop, 4) if before_pop else None,
+        "registry_population": figures.get("registry_population", population),
+        "population_source": figures.get(
+            "population_source", {"kind": "registry", "on": None, "source": None}
+        ),
     }
 
 
@@ -184,7 +225,16 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
     except RuleError as e:  # a date before the first national target
         raise application_error(e) from None
     key = "village_id" if level == "village" or area.level == Level.COMMUNE else "commune_id"
-    by_unit = _figures(scope, on, _year_before(on), key)
+    before = _year_before(on)
+    by_unit: dict[Any, dict[str, Any]] = dict(_figures(scope, on, before, key))
+    official, official_before = _official(scope, key, on, before)
+    empty = dict.fromkeys((*FIELDS, "population_before", "insured_before"), 0)
+    for unit_id in official.keys() | official_before.keys():
+        by_unit.setdefault(unit_id, dict(empty))  # a unit with an official figure and nobody registered yet
+    by_unit = {
+        unit_id: _with_official(figures, official.get(unit_id), official_before.get(unit_id))
+        for unit_id, figures in by_unit.items()
+    }
     units = {a.pk: a for a in Area.objects.filter(pk__in=[k for k in by_unit if k is not None])}
     rows = []
     for unit_id, figures in by_unit.items():
@@ -197,9 +247,15 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
             }
         )
     rows.sort(key=lambda r: (-(r["gap_to_target"]), r["name"] or ""))  # furthest from the target first
-    totals = {
+    totals: dict[str, Any] = {
         name: sum(f[name] for f in by_unit.values())
-        for name in (*FIELDS, "population_before", "insured_before")
+        for name in (*FIELDS, "population_before", "insured_before", "registry_population")
+    }
+    sources = {f["population_source"]["kind"] for f in by_unit.values()}
+    totals["population_source"] = {
+        "kind": sources.pop() if len(sources) == 1 else "mixed" if sources else "registry",
+        "on": None,
+        "source": None,
     }
     return {
         "on": on.isoformat(),

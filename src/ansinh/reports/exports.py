@@ -22,8 +22,19 @@ COLUMNS = [
     ("voluntary_si", "BHXH tự nguyện"),
     ("informal_working_age", "LĐ phi chính thức 15–60"),
     ("cash_pensioners", "Hưởng lương hưu bằng tiền mặt"),
+    ("population_source_text", "Nguồn số dân"),
 ]
 RATES = {"rate", "rate_year_before"}
+
+
+def _population_source(row: dict[str, Any]) -> str:
+    """Where a row's population comes from: the official figure (its source and date) or the registry."""
+    src = row.get("population_source") or {}
+    if src.get("kind") == "official":
+        if not src.get("on"):  # a total of official figures only
+            return "Số liệu chính thức"
+        return f"{src['source']}, {format_date(dt.date.fromisoformat(src['on']))}"
+    return "Sổ đăng ký" if src.get("kind", "registry") == "registry" else "Số liệu chính thức và sổ đăng ký"
 
 
 def coverage_xlsx(result: dict[str, Any]) -> bytes:
@@ -43,6 +54,7 @@ def coverage_xlsx(result: dict[str, Any]) -> bytes:
     for col, (_key, title) in enumerate(COLUMNS):
         sheet.write(3, col, title, bold)
     rows = [{"code": "", "name": "Tổng", **result["total"]}, *result["rows"]]
+    rows = [{**row, "population_source_text": _population_source(row)} for row in rows]
     for r, row in enumerate(rows, start=4):
         for col, (key, _title) in enumerate(COLUMNS):
             value = row.get(key)
@@ -81,10 +93,23 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
     )
     if result.get("note"):
         pdf.multi_cell(0, 5, result["note"], new_x="LMARGIN", new_y="NEXT")
+    official = [r for r in result["rows"] if (r.get("population_source") or {}).get("kind") == "official"]
+    if official:
+        pdf.multi_cell(
+            0,
+            5,
+            "Dân số: số liệu chính thức nơi đã nạp ("
+            + "; ".join(f"{r['name']}: {_population_source(r)}" for r in official[:8])
+            + ("; …" if len(official) > 8 else "")
+            + "), số trong sổ đăng ký ở nơi khác.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(2)
     widths = [20, 62, 22, 24, 22, 24, 26, 24, 26]
-    keys = [k for k, _t in COLUMNS[:9]]
-    titles = [t for _k, t in COLUMNS[:9]]
+    shown = [c for c in COLUMNS if c[0] != "population_source_text"][:9]
+    keys = [k for k, _t in shown]
+    titles = [t for _k, t in shown]
     pdf.font(8, bold=True)
     for w, title in zip(widths, titles, strict=True):
         pdf.cell(w, 7, title[:22], border=1)

@@ -1,4 +1,5 @@
-"""Writes of the reports app: only its derived coverage periods (see ``models.CoveragePeriod``)."""
+"""Writes of the reports app: its derived coverage periods (see ``models.CoveragePeriod``) and the official
+population figures (``models.OfficialPopulation``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from ansinh.areas.models import Level
+from ansinh.core.access import require, scope_for
+from ansinh.core.audit import audit_record
+from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment.models import HICoverage, VSIContribution
 from ansinh.registry.models import Person
 
-from .models import CoveragePeriod, PeriodScheme
+from .models import CoveragePeriod, OfficialPopulation, PeriodScheme
 
 DAY = dt.timedelta(days=1)
 SCHEMES = (PeriodScheme.HI, PeriodScheme.VSI)
@@ -114,3 +120,49 @@ def coverage_periods_rebuild(*, province_code: str | None = None, chunk: int = 2
             rows = _build(page, SCHEMES, of)
             CoveragePeriod.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
+
+
+@transaction.atomic
+def official_population_set(
+    *, actor, area, on: dt.date, population: int, source: str
+) -> tuple[OfficialPopulation, str]:
+    """An official population figure of a commune or village on a date (one per area and date: a new figure for
+    the same date replaces the old one, with its before and after in the audit log). Returns the row and what
+    happened: 'created', 'updated' or 'unchanged'."""
+    require(actor, "areas.edit")
+    if area.level not in (Level.COMMUNE, Level.VILLAGE) or not scope_for(actor).covers_area(area):
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND,
+            _("%(code)s is not a commune in your areas.") % {"code": area.code},
+            field="area_code",
+        )
+    if population < 0:
+        raise ApplicationError(ErrorCode.INVALID, _("A population cannot be below zero."), field="population")
+    source = (source or "").strip()[:200]
+    if not source:
+        raise ApplicationError(ErrorCode.INVALID, _("Say where the figure comes from."), field="source")
+    row = OfficialPopulation.objects.select_for_update().filter(area=area, on=on).first()
+    if row is None:
+        row = OfficialPopulation.objects.create(
+            area=area, on=on, population=population, source=source, province_code=area.province_code
+        )
+        audit_record(
+            actor=actor,
+            action="official_population_set",
+            obj=row,
+            after={"area": area.code, "on": on.isoformat(), "population": population, "source": source},
+        )
+        return row, "created"
+    if (row.population, row.source) == (population, source):
+        return row, "unchanged"
+    before = {"population": row.population, "source": row.source}
+    row.population, row.source = population, source
+    row.save(update_fields=["population", "source", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="official_population_set",
+        obj=row,
+        before=before,
+        after={"population": population, "source": source},
+    )
+    return row, "updated"

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ansinh.campaigns",
     "ansinh.reports",
     "ansinh.outreach",
+    "ansinh.imports",
     "ansinh.web",
 ]
 

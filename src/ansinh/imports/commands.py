@@ -1,0 +1,158 @@
+"""``ansinh import``: files in, from the command line (issue 13's contract). `register(cli_group)` adds the
+``import`` group to the ``ansinh`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .encodings import CHOICES
+
+
+def _fail(message: str, field: str | None = None) -> None:
+    click.echo(f"error: {message}" + (f" [{field}]" if field else ""), err=True)
+    sys.exit(2)
+
+
+@click.group(
+    "import",
+    help="Bring an office's data in from CSV or XLSX files: persons and households, official population.",
+)
+def import_group() -> None:
+    pass
+
+
+def _import_command(kind: str, help_text: str):
+    @import_group.command(kind, help=help_text)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--encoding", type=click.Choice(CHOICES), default="auto", show_default=True)
+    @click.option("--mapping", default=None, help="A saved column mapping (ansinh import mapping save).")
+    @click.option(
+        "--source", default=None, help="The source's name (default: the mapping's, else the file's name)."
+    )
+    @click.option("--dry-run", is_flag=True, help="Count what would happen; write nothing.")
+    @click.option("--errors-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def command(
+        file: Path,
+        encoding: str,
+        mapping: str | None,
+        source: str | None,
+        dry_run: bool,
+        errors_dir: Path | None,
+        as_json: bool,
+    ) -> None:
+        from ansinh.cli import _setup
+
+        _setup()
+        from ansinh.core.access import SystemActor
+        from ansinh.core.errors import ApplicationError
+
+        from . import services
+
+        run = services.import_persons if kind == "persons" else services.import_population
+        try:
+            outcome = run(
+                actor=SystemActor(),
+                path=file,
+                encoding=encoding,
+                mapping=mapping,
+                source=source,
+                dry_run=dry_run,
+                errors_dir=errors_dir,
+            )
+        except ApplicationError as e:
+            _fail(e.message, e.field)
+            return
+        data = outcome.as_dict()
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        click.echo(
+            ("dry run: " if dry_run else "")
+            + f"{data['rows']} rows ({outcome.encoding}): {data['created']} created, {data['updated']} updated, "
+            f"{data['unchanged']} unchanged, {data['rejected']} rejected"
+        )
+        for r in outcome.rejected_rows[:10]:
+            click.echo(f"  line {r['line']}: {r['column']}: {r['reason']}")
+        if data["errors_file"]:
+            click.echo(f"rejected rows: {data['errors_file']}")
+
+    return command
+
+
+JSON_HELP = (
+    "JSON: rows, created, updated, unchanged, rejected, errors_file (an XLSX of the rejected rows, or null)."
+)
+persons = _import_command(
+    "persons",
+    "Persons and households from FILE (CSV in UTF-8, Windows-1258, TCVN3 or VNI, or XLSX). Each row keeps its "
+    "source and key (ma_nguon): the same file again changes nothing.\n\n" + JSON_HELP,
+)
+population = _import_command(
+    "population",
+    "Official population by commune or village and date from FILE (ma_xa, thon, ngay, dan_so, nguon): the "
+    "coverage figures divide by it where loaded.\n\n" + JSON_HELP,
+)
+
+
+@import_group.command(
+    "template", help="Write the template file with the standard headers (XLSX, or CSV by name)."
+)
+@click.argument("kind", type=click.Choice(["persons", "population"]))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Default: mau-KIND.xlsx.",
+)
+@click.option("--examples", is_flag=True, help="Add two example rows.")
+def template(kind: str, output: Path | None, examples: bool) -> None:
+    from ansinh.cli import _setup
+
+    _setup()
+    from .reports import write_template
+
+    path = write_template(kind=kind, path=output or Path(f"mau-{kind}.xlsx"), examples=examples)
+    click.echo(str(path))
+
+
+@import_group.group("mapping", help="Column mappings saved by name for next month's file.")
+def mapping() -> None:
+    pass
+
+
+@mapping.command("save", help="Save a mapping: --column 'Header in the file=standard_field' (repeat).")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["persons", "population"]), default="persons", show_default=True)
+@click.option("--column", "columns", multiple=True, required=True)
+def mapping_save_cmd(name: str, kind: str, columns: tuple[str, ...]) -> None:
+    from ansinh.cli import _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .services import mapping_save
+
+    pairs: dict[str, str] = {}
+    for item in columns:
+        header, sep, field = item.rpartition("=")
+        if not sep:
+            _fail(f"--column {item!r}: write 'Header=field'", "columns")
+            return
+        pairs[header] = field.strip()
+    try:
+        saved = mapping_save(actor=SystemActor(), name=name, kind=kind, columns=pairs)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    click.echo(f"saved {saved.name}: {len(saved.columns)} columns")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(import_group)

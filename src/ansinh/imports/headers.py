@@ -1,0 +1,163 @@
+"""The columns of a file mapped to ansinh's standard fields: the standard headers of each kind of file, and the
+Vietnamese (and English) names offices give them, recognised without regard to diacritics, case and punctuation."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext as _
+
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.text import fold
+
+PERSONS = (
+    "ma_nguon",
+    "ho_ten",
+    "ngay_sinh",
+    "gioi_tinh",
+    "so_dinh_danh",
+    "ma_so_bhxh",
+    "dien_thoai",
+    "ma_xa",
+    "thon",
+    "ma_ho",
+    "quan_he_chu_ho",
+    "dan_toc",
+)
+POPULATION = ("ma_xa", "thon", "ngay", "dan_so", "nguon")
+STANDARD = {"persons": PERSONS, "population": POPULATION}
+REQUIRED = {
+    "persons": ("ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa"),
+    "population": ("ma_xa", "ngay", "dan_so"),
+}
+
+# Header names as offices write them, folded (lower case, no diacritics, đ -> d, punctuation -> space).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ma_nguon": ("ma nguon", "ma", "ma doi tuong", "ma ca nhan", "ma nguoi", "ma ho so", "source key", "id"),
+    "ho_ten": ("ho va ten", "ho ten", "ho ten day du", "ten", "ten nguoi", "full name", "name"),
+    "ngay_sinh": (
+        "ngay sinh",
+        "ngay thang nam sinh",
+        "nam sinh",
+        "ngay sinh dd mm yyyy",
+        "sinh ngay",
+        "birth date",
+        "date of birth",
+        "dob",
+    ),
+    "gioi_tinh": ("gioi tinh", "gioi", "nam nu", "sex", "gender"),
+    "so_dinh_danh": (
+        "so dinh danh",
+        "so dinh danh ca nhan",
+        "ma dinh danh",
+        "so cccd",
+        "cccd",
+        "so can cuoc",
+        "so can cuoc cong dan",
+        "cmnd cccd",
+        "so cmnd cccd",
+        "so cmnd",
+        "cmnd",
+        "personal id",
+    ),
+    "ma_so_bhxh": (
+        "ma so bhxh",
+        "ma bhxh",
+        "so bhxh",
+        "ma so bao hiem xa hoi",
+        "so so bhxh",
+        "si number",
+    ),
+    "dien_thoai": ("dien thoai", "so dien thoai", "sdt", "so dt", "dt", "phone"),
+    "ma_xa": ("ma xa", "ma xa phuong", "ma phuong xa", "ma don vi hanh chinh", "ma dvhc", "commune code"),
+    "thon": ("thon", "thon ban", "thon xom", "thon to", "to dan pho", "ban", "xom", "ap", "village"),
+    "ma_ho": ("ma ho", "ma ho gia dinh", "ma hgd", "so ho khau", "ma so ho", "household", "household key"),
+    "quan_he_chu_ho": (
+        "quan he chu ho",
+        "quan he voi chu ho",
+        "quan he",
+        "qh voi chu ho",
+        "relation",
+    ),
+    "dan_toc": ("dan toc", "ethnicity", "ethnic group"),
+    "ngay": ("ngay", "ngay so lieu", "thoi diem", "tai ngay", "date"),
+    "dan_so": ("dan so", "so dan", "tong dan so", "so nhan khau", "tong so nhan khau", "population"),
+    "nguon": ("nguon", "nguon so lieu", "source"),
+}
+
+_PUNCT = re.compile(r"[^0-9a-z]+")
+
+
+def header_key(text: str) -> str:
+    """'Số CCCD' -> 'so cccd'; 'MA_NGUON' -> 'ma nguon'; 'Ngày sinh (dd/mm/yyyy)' -> 'ngay sinh dd mm yyyy'."""
+    return _PUNCT.sub(" ", fold(text)).strip()
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name in STANDARD[kind]:
+        table[header_key(name)] = name
+        for alias in ALIASES.get(name, ()):
+            table.setdefault(alias, name)
+    return table
+
+
+def map_headers(header: list[str], *, kind: str, saved: dict[str, str] | None = None) -> dict[str, int]:
+    """The column index of each standard field found. A saved mapping (file header -> field) is tried first,
+    then the standard names and their aliases. A field named twice, or a required field missing, is refused."""
+    if kind not in STANDARD:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown kind of file: %(kind)s.") % {"kind": kind}, field="kind"
+        )
+    lookup = _lookup(kind)
+    by_key = {header_key(k): v for k, v in (saved or {}).items()}
+    columns: dict[str, int] = {}
+    for index, text in enumerate(header):
+        key = header_key(text)
+        field = by_key.get(key) or lookup.get(key)
+        if not field:
+            continue
+        if field in columns:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _(
+                    "Two columns of the file mean %(field)s: %(a)s and %(b)s. Keep one, or say which with a mapping."
+                )
+                % {"field": field, "a": header[columns[field]], "b": text},
+                field=field,
+            )
+        columns[field] = index
+    missing = [f for f in REQUIRED[kind] if f not in columns]
+    if missing:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _(
+                "The file has no column for: %(fields)s. Name the columns as in the template, or use a mapping."
+            )
+            % {"fields": ", ".join(missing)},
+            field=missing[0],
+        )
+    return columns
+
+
+def validate_mapping(columns: dict[str, str], *, kind: str) -> dict[str, str]:
+    """A mapping to save: each file header names a standard field of this kind."""
+    if kind not in STANDARD:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown kind of file: %(kind)s.") % {"kind": kind}, field="kind"
+        )
+    clean: dict[str, str] = {}
+    for header, field in columns.items():
+        if field not in STANDARD[kind]:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("%(field)s is not a field of this kind of file; the fields are: %(fields)s.")
+                % {"field": field, "fields": ", ".join(STANDARD[kind])},
+                field="columns",
+            )
+        if not header.strip():
+            raise ApplicationError(ErrorCode.INVALID, _("A column name is empty."), field="columns")
+        clean[header.strip()] = field
+    if not clean:
+        raise ApplicationError(ErrorCode.INVALID, _("The mapping names no column."), field="columns")
+    return clean

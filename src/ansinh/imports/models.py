@@ -1,0 +1,90 @@
+"""Files brought in: each import run, the source key of every row it linked to a record, and saved column
+mappings. Writes go through services.py (docs/adr/0016-import-encodings-and-source-keys.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    PERSONS = "persons", _("persons and households")
+    POPULATION = "population", _("official population")
+
+
+class ImportRun(models.Model):
+    """One import of one file (a dry run leaves none: it writes nothing)."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=100)
+    file_name = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(max_length=10)
+    mapping = models.CharField(max_length=100, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors_file = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source} {self.file_name}"
+
+
+class Entity(models.TextChoices):
+    PERSON = "person", _("person")
+    HOUSEHOLD = "household", _("household")
+
+
+class SourceLink(models.Model):
+    """A row of a source (its ``ma_nguon``, or a household's ``ma_ho``) and the registry record it became.
+    ``fingerprint`` is the hash of the row's values as last imported: the same row again changes nothing."""
+
+    source = models.CharField(max_length=100)
+    entity = models.CharField(max_length=10, choices=Entity.choices)
+    key = models.CharField(max_length=100)
+    province_code = models.CharField(max_length=16, db_index=True)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="source_links"
+    )
+    household = models.ForeignKey(
+        "registry.Household", null=True, blank=True, on_delete=models.CASCADE, related_name="source_links"
+    )
+    fingerprint = models.CharField(max_length=64, blank=True)
+    last_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "entity", "key"], name="source_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.entity}/{self.key}"
+
+
+class SavedMapping(models.Model):
+    """A file's column names mapped to the standard fields, saved by name for next month's file."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    columns = models.JSONField(default=dict)  # file header -> standard field
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,763 @@
+"""Every write of the imports app (house rule 1). A file of persons and households goes into the registry through
+the registry's own services (person_create / person_update / household_create / household_add_member /
+household_move_member), so every rule and every audit event of the registry applies to imported rows too.
+
+Idempotency (docs/adr/0016-import-encodings-and-source-keys.md): each row is known by its source and source key
+(``ma_nguon``; a household by ``ma_ho``) in ``SourceLink``, with the hash of the row as last imported. The same
+row again is "unchanged" and writes nothing; a changed row updates the record it is linked to; a new key is
+matched to an existing person by personal ID or SI number before a new person is created.
+
+A household's rows succeed or fail together (one savepoint per household); a dry run runs the whole import and
+rolls it back, so its counts are exactly those of the real run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ansinh.areas.models import LEGACY_PREFIX, Area, Level
+from ansinh.core.access import require
+from ansinh.core.audit import audit_batch, audit_record, snapshot
+from ansinh.core.dates import parse_partial_date
+from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+from ansinh.core.numbers import parse_whole
+from ansinh.core.text import fold
+from ansinh.registry.ethnicities import ETHNICITY_NAMES
+from ansinh.registry.models import Household, Membership, Person, Relation
+from ansinh.registry.services import (
+    household_add_member,
+    household_create,
+    household_move_member,
+    person_create,
+    person_update,
+)
+from ansinh.reports.services import official_population_set
+
+from .headers import map_headers, validate_mapping
+from .models import Entity, ImportRun, Kind, SavedMapping, SourceLink
+from .readers import Table, read_table
+from .reports import write_error_report
+
+SOURCE_MAX = 100
+KEY_MAX = 100
+
+# The registry's field names, by the file's standard header.
+REGISTRY_FIELD = {
+    "ho_ten": "full_name",
+    "ngay_sinh": "birth_date",
+    "gioi_tinh": "sex",
+    "so_dinh_danh": "personal_id",
+    "ma_so_bhxh": "si_number",
+    "dien_thoai": "phone",
+    "ma_xa": "area_code",
+    "thon": "village_id",
+    "dan_toc": "ethnicity",
+}
+FIELD_OF_REGISTRY = {v: k for k, v in REGISTRY_FIELD.items()}
+
+SEX_WORDS = {"nam": "m", "m": "m", "male": "m", "trai": "m", "nu": "f", "f": "f", "female": "f", "gai": "f"}
+RELATION_WORDS = {
+    "chu ho": Relation.HEAD,
+    "chu": Relation.HEAD,
+    "head": Relation.HEAD,
+    "vo": Relation.SPOUSE,
+    "chong": Relation.SPOUSE,
+    "vo chong": Relation.SPOUSE,
+    "spouse": Relation.SPOUSE,
+    "con": Relation.CHILD,
+    "con trai": Relation.CHILD,
+    "con gai": Relation.CHILD,
+    "con de": Relation.CHILD,
+    "con nuoi": Relation.CHILD,
+    "child": Relation.CHILD,
+    "bo": Relation.PARENT,
+    "me": Relation.PARENT,
+    "cha": Relation.PARENT,
+    "bo de": Relation.PARENT,
+    "me de": Relation.PARENT,
+    "cha de": Relation.PARENT,
+    "parent": Relation.PARENT,
+    "chau": Relation.GRANDCHILD,
+    "chau noi": Relation.GRANDCHILD,
+    "chau ngoai": Relation.GRANDCHILD,
+    "grandchild": Relation.GRANDCHILD,
+    "ong": Relation.GRANDPARENT,
+    "ba": Relation.GRANDPARENT,
+    "ong noi": Relation.GRANDPARENT,
+    "ba noi": Relation.GRANDPARENT,
+    "ong ngoai": Relation.GRANDPARENT,
+    "ba ngoai": Relation.GRANDPARENT,
+    "grandparent": Relation.GRANDPARENT,
+    "anh": Relation.SIBLING,
+    "chi": Relation.SIBLING,
+    "em": Relation.SIBLING,
+    "anh trai": Relation.SIBLING,
+    "chi gai": Relation.SIBLING,
+    "em trai": Relation.SIBLING,
+    "em gai": Relation.SIBLING,
+    "sibling": Relation.SIBLING,
+}
+VILLAGE_WORDS = ("thon", "ban", "to dan pho", "to", "xom", "ap", "khu pho", "khu", "lang", "buon", "plei")
+FORMULA_START = ("=", "+", "-", "@")
+TEXT_FIELDS = ("ma_nguon", "ho_ten", "thon", "ma_ho", "quan_he_chu_ho", "dan_toc")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _key(text: str) -> str:
+    return _NON_ALNUM.sub(" ", fold(text)).strip()
+
+
+ETHNICITY_BY_NAME = {_key(name).replace(" ", ""): code for code, name in ETHNICITY_NAMES.items()}
+
+
+class RowError(Exception):
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+    values: dict[str, str]  # standard field -> text from the file
+    data: dict[str, Any] = field(default_factory=dict)  # registry fields
+    relation: str = ""
+    result: str = ""  # created | updated | unchanged | rejected
+    column: str = ""
+    reason: str = ""
+
+
+@dataclass
+class Outcome:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors_file: str | None = None
+    encoding: str = ""
+    source: str = ""
+    dry_run: bool = False
+    import_id: int | None = None
+    rejected_rows: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors_file": self.errors_file,
+            "encoding": self.encoding,
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "import_id": self.import_id,
+            "first_rejected": self.rejected_rows[:10],
+        }
+
+
+# --- one row's values ------------------------------------------------------------------------------------------
+
+
+def _commune_code(text: str) -> str:
+    """A current commune code from 'NNNNN' (leading zeros may be lost by a spreadsheet) or 'legacy:NNNNN', which
+    becomes the current commune it merged into (old → new succession); a split commune is refused."""
+    text = text.strip()
+    if text.lower().startswith(LEGACY_PREFIX):
+        digits = text[len(LEGACY_PREFIX) :].strip()
+        code = LEGACY_PREFIX + (digits.zfill(5) if digits.isdigit() else digits)
+        legacy = Area.objects.filter(code=code, level=Level.LEGACY_COMMUNE).first()
+        if legacy is None:
+            raise RowError(
+                "ma_xa", _("%(code)s is not a commune code of before 1 July 2025.") % {"code": text}
+            )
+        successors = sorted(legacy.successors.values_list("current__code", flat=True))
+        if not successors:
+            raise RowError(
+                "ma_xa",
+                _("No current commune is known for %(code)s; give the current code.") % {"code": text},
+            )
+        if len(successors) > 1:
+            raise RowError(
+                "ma_xa",
+                _("Commune %(code)s was split into %(codes)s; give the current commune code.")
+                % {"code": text, "codes": ", ".join(successors)},
+            )
+        return successors[0]
+    code = text.zfill(5) if text.isdigit() and len(text) <= 5 else text
+    if not Area.objects.filter(code=code, level=Level.COMMUNE).exists():
+        raise RowError("ma_xa", _("%(code)s is not a commune code.") % {"code": text})
+    return code
+
+
+def _village_id(commune_code: str, text: str) -> int:
+    villages = list(
+        Area.objects.filter(parent__code=commune_code, level=Level.VILLAGE).values_list("pk", "code", "name")
+    )
+    wanted = _key(text)
+    for pk, code, _name in villages:
+        if text == code or text == code.rsplit(".", 1)[-1]:
+            return pk
+    bare = _strip_village_word(wanted)
+    for pk, _code, name in villages:
+        key = _key(name)
+        if key == wanted or _strip_village_word(key) == bare:
+            return pk
+    raise RowError(
+        "thon", _("There is no village %(name)s in commune %(code)s.") % {"name": text, "code": commune_code}
+    )
+
+
+def _strip_village_word(key: str) -> str:
+    for word in VILLAGE_WORDS:
+        if key.startswith(word + " "):
+            return key[len(word) + 1 :]
+    return key
+
+
+class _Areas:
+    """The import's area lookups, each answered once per file (a list repeats its communes and villages)."""
+
+    def __init__(self) -> None:
+        self.communes: dict[str, str | RowError] = {}
+        self.villages: dict[tuple[str, str], int | RowError] = {}
+
+    def commune(self, text: str) -> str:
+        if text not in self.communes:
+            try:
+                self.communes[text] = _commune_code(text)
+            except RowError as e:
+                self.communes[text] = e
+        return _answer(self.communes[text])
+
+    def village(self, commune: str, text: str) -> int:
+        if (commune, text) not in self.villages:
+            try:
+                self.villages[commune, text] = _village_id(commune, text)
+            except RowError as e:
+                self.villages[commune, text] = e
+        return _answer(self.villages[commune, text])
+
+
+def _answer(value):
+    if isinstance(value, RowError):
+        raise RowError(value.column, value.message)
+    return value
+
+
+def _parse_row(row: Row, areas: _Areas) -> None:
+    """The row's text in registry terms; a RowError names the column at fault and says why in plain words."""
+    v = row.values
+    for name in TEXT_FIELDS:
+        if v.get(name, "").startswith(FORMULA_START):
+            raise RowError(name, _("This cell looks like a spreadsheet formula; write the value itself."))
+    key = v.get("ma_nguon", "")
+    if not key:
+        raise RowError("ma_nguon", _("Give each row its key in the source (ma_nguon)."))
+    if len(key) > KEY_MAX:
+        raise RowError("ma_nguon", _("A source key has at most %(n)s characters.") % {"n": KEY_MAX})
+    data: dict[str, Any] = {}
+    if v.get("ho_ten"):
+        data["full_name"] = v["ho_ten"]
+    else:
+        raise RowError("ho_ten", _("Enter the person's full name."))
+    if not v.get("ngay_sinh"):
+        raise RowError("ngay_sinh", _("Give the date of birth (dd/mm/yyyy, mm/yyyy or yyyy)."))
+    data["birth_date"] = v["ngay_sinh"]
+    sex = SEX_WORDS.get(_key(v.get("gioi_tinh", "")))
+    if sex is None:
+        raise RowError("gioi_tinh", _("Write the sex as nam or nữ."))
+    data["sex"] = sex
+    for name in ("so_dinh_danh", "ma_so_bhxh"):
+        text = re.sub(r"[\s.]", "", v.get(name, ""))
+        if text:
+            data[REGISTRY_FIELD[name]] = text
+    if v.get("dien_thoai"):
+        data["phone"] = v["dien_thoai"]
+    if not v.get("ma_xa"):
+        raise RowError("ma_xa", _("Give the commune code (ma_xa)."))
+    data["area_code"] = areas.commune(v["ma_xa"])
+    if v.get("thon"):
+        data["village_id"] = areas.village(data["area_code"], v["thon"])
+    if v.get("dan_toc"):
+        text = v["dan_toc"].strip()
+        code = text.zfill(2) if text.isdigit() else ETHNICITY_BY_NAME.get(_key(text).replace(" ", ""))
+        if code not in ETHNICITY_NAMES:
+            raise RowError("dan_toc", _("%(name)s is not one of the 54 ethnic groups.") % {"name": text})
+        data["ethnicity"] = code
+    if v.get("ma_ho"):
+        if len(v["ma_ho"]) > KEY_MAX:
+            raise RowError("ma_ho", _("A household key has at most %(n)s characters.") % {"n": KEY_MAX})
+        words = _key(v.get("quan_he_chu_ho", ""))
+        if not words:
+            raise RowError(
+                "quan_he_chu_ho", _("Give the relation to the head of the household (chủ hộ, vợ, con, ...).")
+            )
+        row.relation = RELATION_WORDS.get(words, Relation.OTHER)
+    row.data = data
+
+
+def _fingerprint(row: Row) -> str:
+    return hashlib.sha256(json.dumps(row.values, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+
+def _registry_error(e: ApplicationError) -> RowError:
+    errors = e.errors if isinstance(e, ValidationFailed) else {e.field or "": e.message}
+    registry_field, message = next(iter(errors.items()))
+    return RowError(FIELD_OF_REGISTRY.get(registry_field, "ma_nguon"), message)
+
+
+def _person_for(*, actor, row: Row, source: str, run: ImportRun) -> tuple[Person, str, SourceLink | None]:
+    """The row's person, created or updated; and what happened: created, updated or unchanged."""
+    key = row.values["ma_nguon"]
+    fp = _fingerprint(row)
+    link = (
+        SourceLink.objects.filter(source=source, entity=Entity.PERSON, key=key)
+        .select_related("person__commune")
+        .first()
+    )
+    if link is not None and link.person is not None and link.fingerprint == fp:
+        return link.person, "unchanged", link
+    person = link.person if link is not None else None
+    if person is None:  # a person already known by their ID or SI number is the same person
+        for name in ("personal_id", "si_number"):
+            if row.data.get(name):
+                person = Person.objects.filter(**{name: row.data[name]}).select_related("commune").first()
+                if person is not None:
+                    break
+    try:
+        if person is None:
+            person = person_create(actor=actor, data=row.data)
+            result = "created"
+        else:
+            data = dict(row.data)
+            if "village_id" not in data and person.commune.code != data["area_code"]:
+                data["village_id"] = (
+                    None  # moved to another commune: the old commune's village no longer holds
+                )
+            before = snapshot(person)
+            person = person_update(actor=actor, person=person, data=data)
+            after = snapshot(person)
+            changed = {k for k in after if k != "updated_at" and before.get(k) != after.get(k)}
+            result = "updated" if changed else "unchanged"
+    except ApplicationError as e:
+        raise _registry_error(e) from None
+    values = {"person": person, "fingerprint": fp, "last_run": run, "province_code": person.province_code}
+    if link is None:
+        link = SourceLink.objects.create(source=source, entity=Entity.PERSON, key=key, **values)
+    else:
+        SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+    if result != "unchanged":
+        audit_record(
+            actor=actor,
+            action="person_import",
+            obj=person,
+            after={
+                "import_id": run.pk,
+                "source": source,
+                "ma_nguon": key,
+                "line": row.line,
+                "result": result,
+            },
+        )
+    return person, result, link
+
+
+def _place(*, actor, person: Person, household: Household, relation: str) -> bool:
+    """The person in the household; True if that changed anything."""
+    current = Membership.objects.filter(person=person, ended_on__isnull=True).first()
+    if current is not None and current.household_id == household.pk:
+        return False
+    if current is None:
+        household_add_member(actor=actor, household=household, person=person, relation=relation)
+    else:
+        household_move_member(actor=actor, person=person, to=household, relation=relation)
+    return True
+
+
+def _import_group(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
+    """One household's rows (or one row without a household), all or nothing."""
+    household_key = rows[0].values.get("ma_ho", "")
+    people: list[tuple[Row, Person]] = []
+    for row in rows:
+        try:
+            person, result, _link = _person_for(actor=actor, row=row, source=source, run=run)
+        except RowError as e:
+            row.column, row.reason = e.column, e.message
+            raise
+        row.result = result
+        people.append((row, person))
+    if not household_key:
+        return
+    link = SourceLink.objects.filter(source=source, entity=Entity.HOUSEHOLD, key=household_key).first()
+    household = link.household if link is not None else None
+    try:
+        if household is None:
+            heads = [(r, p) for r, p in people if r.relation == Relation.HEAD]
+            if len(heads) != 1:
+                row = rows[0]
+                row.column = "quan_he_chu_ho"
+                row.reason = (
+                    _("Household %(key)s has no row for its head (chủ hộ).")
+                    if not heads
+                    else _("Household %(key)s has more than one head (chủ hộ).")
+                ) % {"key": household_key}
+                raise RowError(row.column, row.reason)
+            head_row, head = heads[0]
+            current = (
+                Membership.objects.filter(person=head, ended_on__isnull=True)
+                .select_related("household")
+                .first()
+            )
+            if current is not None and current.household.head_id == head.pk:
+                household = current.household  # the head's household, already in the registry
+            else:
+                household = household_create(actor=actor, head=head)
+                if head_row.result == "unchanged":
+                    head_row.result = "updated"
+            SourceLink.objects.create(
+                source=source,
+                entity=Entity.HOUSEHOLD,
+                key=household_key,
+                household=household,
+                province_code=household.province_code,
+                last_run=run,
+            )
+        for row, person in people:
+            if person.pk == household.head_id:
+                continue
+            try:
+                moved = _place(
+                    actor=actor, person=person, household=household, relation=row.relation or Relation.OTHER
+                )
+            except ApplicationError as e:
+                row.column, row.reason = "quan_he_chu_ho", e.message
+                raise RowError(row.column, row.reason) from None
+            if moved and row.result == "unchanged":
+                row.result = "updated"
+    except ApplicationError as e:
+        rows[0].column, rows[0].reason = "ma_ho", e.message
+        raise RowError("ma_ho", e.message) from None
+
+
+def _source_name(source: str | None, mapping: str | None, path: Path) -> str:
+    name = (source or mapping or path.stem).strip()
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, _("Give the source a name."), field="source")
+    if len(name) > SOURCE_MAX:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("A source name has at most %(n)s characters.") % {"n": SOURCE_MAX},
+            field="source",
+        )
+    return name
+
+
+def _saved_columns(mapping: str | None, kind: str) -> dict[str, str] | None:
+    if not mapping:
+        return None
+    saved = SavedMapping.objects.filter(name=mapping).first()
+    if saved is None:
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND,
+            _("There is no saved mapping called %(name)s.") % {"name": mapping},
+            field="mapping",
+        )
+    if saved.kind != kind:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("The mapping %(name)s is for another kind of file.") % {"name": mapping},
+            field="mapping",
+        )
+    return dict(saved.columns)
+
+
+def import_persons(
+    *,
+    actor,
+    path: Path,
+    encoding: str = "auto",
+    mapping: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    errors_dir: Path | None = None,
+) -> Outcome:
+    """Persons and households from a CSV or XLSX file (issue 13). Valid rows are kept, rejected rows are listed
+    in an XLSX error report (rejected row as it was, the column at fault, the reason)."""
+    require(actor, "registry.edit")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(table.header, kind=Kind.PERSONS, saved=_saved_columns(mapping, Kind.PERSONS))
+    outcome = Outcome(source=name, encoding=table.encoding, dry_run=dry_run)
+    rejected: list[Row] = []
+    for line, message, cells in table.problems:
+        rejected.append(Row(line=line, cells=cells, values={}, result="rejected", column="", reason=message))
+
+    rows = _rows(table, columns, rejected)
+    groups = _groups(rows)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=Kind.PERSONS,
+            source=name,
+            file_name=path.name[:300],
+            file_sha256=digest,
+            encoding=table.encoding,
+            mapping=mapping or "",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        for group in groups:
+            try:
+                with transaction.atomic(), audit_batch():
+                    _import_group(actor=actor, rows=group, source=name, run=run)
+            except RowError as e:
+                _reject_group(group, e)
+                rejected.extend(group)
+            except IntegrityError:  # the same key linked meanwhile by another import of this source
+                message = _(
+                    "Another import of the same source wrote this row at the same time; import the file again."
+                )
+                _reject_group(group, RowError("ma_nguon", message))
+                rejected.extend(group)
+        done = [r for g in groups for r in g if r.result != "rejected"]
+        _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
+    return outcome
+
+
+def _column_label(header: list[str], columns: dict[str, int], name: str) -> str:
+    return header[columns[name]] if name in columns else name
+
+
+def _rows(table: Table, columns: dict[str, int], rejected: list[Row]) -> list[Row]:
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    areas = _Areas()
+    for line, cells in table.rows:
+        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+        try:
+            _parse_row(row, areas)
+            key = row.values["ma_nguon"]
+            if key in seen:
+                raise RowError(
+                    "ma_nguon",
+                    _("The key %(key)s is already on line %(line)s.") % {"key": key, "line": seen[key]},
+                )
+            seen[key] = line
+        except RowError as e:
+            row.result, row.column, row.reason = "rejected", e.column, e.message
+            rejected.append(row)
+            continue
+        rows.append(row)
+    return rows
+
+
+def _groups(rows: list[Row]) -> list[list[Row]]:
+    """Rows without a household alone; a household's rows together, in the order of their first row."""
+    groups: list[list[Row]] = []
+    by_household: dict[str, list[Row]] = {}
+    for row in rows:
+        key = row.values.get("ma_ho", "")
+        if not key:
+            groups.append([row])
+        elif key in by_household:
+            by_household[key].append(row)
+        else:
+            by_household[key] = [row]
+            groups.append(by_household[key])
+    return groups
+
+
+def _reject_group(group: list[Row], error: RowError) -> None:
+    """A household's rows fail together: the row at fault says why, the others name it."""
+    at_fault = next((r for r in group if r.reason), group[0])
+    if not at_fault.reason:
+        at_fault.column, at_fault.reason = error.column, error.message
+    for row in group:
+        row.result = "rejected"
+        if row is not at_fault:
+            row.column = "ma_ho"
+            row.reason = _("Not imported: line %(line)s of the same household was rejected.") % {
+                "line": at_fault.line
+            }
+
+
+@transaction.atomic
+def mapping_save(*, actor, name: str, kind: str, columns: dict[str, str]) -> SavedMapping:
+    """A named mapping (file header -> standard field) for next month's file; saving a name again replaces it."""
+    require(actor, "registry.edit")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Give the mapping a name of at most 100 characters."), field="name"
+        )
+    if kind not in Kind.values:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown kind of file: %(kind)s.") % {"kind": kind}, field="kind"
+        )
+    clean = validate_mapping(columns, kind=kind)
+    saved = SavedMapping.objects.select_for_update().filter(name=name).first()
+    before = {"kind": saved.kind, "columns": saved.columns} if saved else None
+    if saved is None:
+        saved = SavedMapping.objects.create(
+            name=name, kind=kind, columns=clean, created_by=actor if getattr(actor, "pk", None) else None
+        )
+    else:
+        saved.kind, saved.columns = kind, clean
+        saved.save(update_fields=["kind", "columns", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="import_mapping_save",
+        obj=saved,
+        before=before,
+        after={"kind": kind, "columns": clean},
+    )
+    return saved
+
+
+# --- official population ---------------------------------------------------------------------------------------
+
+
+def _population_row(row: Row, areas: _Areas, source: str) -> tuple[Area, dt.date, int, str]:
+    v = row.values
+    for name in ("thon", "nguon", "ma_xa"):
+        if v.get(name, "").startswith(FORMULA_START):
+            raise RowError(name, _("This cell looks like a spreadsheet formula; write the value itself."))
+    code = v.get("ma_xa", "")
+    if not code:
+        raise RowError("ma_xa", _("Give the commune code (ma_xa)."))
+    if code.lower().startswith(LEGACY_PREFIX):
+        raise RowError(
+            "ma_xa",
+            _(
+                "Give the current commune code: the population of a commune before 1 July 2025 is not that of the "
+                "commune it became part of."
+            ),
+        )
+    commune_code = areas.commune(code)
+    area_id = areas.village(commune_code, v["thon"]) if v.get("thon") else None
+    area = Area.objects.get(pk=area_id) if area_id else Area.objects.get(code=commune_code)
+    try:
+        day, precision = parse_partial_date(v.get("ngay", ""), field="ngay")
+    except ApplicationError as e:
+        raise RowError("ngay", e.message) from None
+    if precision != "d":
+        raise RowError("ngay", _("Give the date of the figure as dd/mm/yyyy."))
+    text = v.get("dan_so", "").strip()
+    if text.startswith("-") and parse_whole(text[1:]) is not None:
+        raise RowError("dan_so", _("A population cannot be below zero."))
+    number = parse_whole(text)
+    if number is None or number > 2_000_000_000:
+        raise RowError("dan_so", _("Write the population as a whole number."))
+    return area, day, number, (v.get("nguon") or source).strip()
+
+
+def import_population(
+    *,
+    actor,
+    path: Path,
+    encoding: str = "auto",
+    mapping: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    errors_dir: Path | None = None,
+) -> Outcome:
+    """Official population by commune or village and date (columns ma_xa, thon, ngay, dan_so, nguon). One figure
+    per area and date: the same file again changes nothing, a new figure for a date replaces the old one. The
+    coverage figures divide by them where loaded (reports.coverage, ADR 0017)."""
+    require(actor, "areas.edit")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(table.header, kind=Kind.POPULATION, saved=_saved_columns(mapping, Kind.POPULATION))
+    outcome = Outcome(source=name, encoding=table.encoding, dry_run=dry_run)
+    rejected = [Row(line=ln, cells=c, values={}, result="rejected", reason=m) for ln, m, c in table.problems]
+    areas = _Areas()
+    seen: dict[tuple[int, dt.date], int] = {}
+    done: list[Row] = []
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=Kind.POPULATION,
+            source=name,
+            file_name=path.name[:300],
+            file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            encoding=table.encoding,
+            mapping=mapping or "",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        for line, cells in table.rows:
+            row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+            try:
+                area, day, number, figure_source = _population_row(row, areas, name)
+                if (area.pk, day) in seen:
+                    raise RowError(
+                        "ngay",
+                        _("This area's figure for this date is already on line %(line)s.")
+                        % {"line": seen[area.pk, day]},
+                    )
+                seen[area.pk, day] = line
+                with transaction.atomic():
+                    _figure, row.result = official_population_set(
+                        actor=actor, area=area, on=day, population=number, source=figure_source
+                    )
+            except RowError as e:
+                row.result, row.column, row.reason = "rejected", e.column, e.message
+            except ApplicationError as e:
+                field = {"area_code": "ma_xa", "population": "dan_so", "source": "nguon"}.get(
+                    e.field or "", "ma_xa"
+                )
+                row.result, row.column, row.reason = "rejected", field, e.message
+            (rejected if row.result == "rejected" else done).append(row)
+        _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
+    return outcome
+
+
+def _finish(outcome, run, table, columns, done, rejected, *, actor, path, errors_dir) -> None:
+    """Counts, the error report, and for a real run the run's totals and its audit event; a dry run rolls back."""
+    outcome.rows = len(table.rows) + len(table.problems)
+    outcome.created = sum(1 for r in done if r.result == "created")
+    outcome.updated = sum(1 for r in done if r.result == "updated")
+    outcome.unchanged = sum(1 for r in done if r.result == "unchanged")
+    outcome.rejected = len(rejected)
+    rejected.sort(key=lambda r: r.line)
+    if rejected:
+        outcome.errors_file = str(
+            write_error_report(
+                header=table.header,
+                columns=columns,
+                rows=rejected,
+                directory=errors_dir or Path(settings.VAR_DIR) / "imports",
+                stem=f"{'dry-run-' if outcome.dry_run else ''}{path.stem}",
+            )
+        )
+    outcome.rejected_rows = [
+        {"line": r.line, "column": _column_label(table.header, columns, r.column), "reason": r.reason}
+        for r in rejected
+    ]
+    if outcome.dry_run:
+        transaction.set_rollback(True)  # the counts are the real run's; nothing is written
+        return
+    ImportRun.objects.filter(pk=run.pk).update(
+        rows=outcome.rows,
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        rejected=outcome.rejected,
+        errors_file=outcome.errors_file or "",
+    )
+    outcome.import_id = run.pk
+    audit_record(actor=actor, action="import_run", obj=run, after=outcome.as_dict())
