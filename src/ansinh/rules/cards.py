@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ._util import add_months, as_date, check_int, end_of_month, params_or_default
+from ._util import add_months, as_date, check_int, end_of_month
 from .errors import RuleError, RuleErrorCode
-from .params import Parameters, Value, references_json
+from .params import Parameters, Value, params_or_default, references_json
 
 MAX_MONTHS = 60
 

@@ -23,10 +23,10 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ._util import as_date, check_int, params_or_default, pct
+from ._util import as_date, check_int, pct
 from .errors import RuleError, RuleErrorCode
 from .hi import provincial_share
-from .params import Parameters, Value, references_json
+from .params import Parameters, Value, params_or_default, references_json
 from .rounding import round_vnd
 
 GROUPS = ("poor", "near_poor", "ethnic_minority", "island", "other")
