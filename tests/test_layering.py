@@ -43,11 +43,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("core.access", "areas.selectors"): "subtree_q",
     ("core.services", "areas.models"): "Area, Level for a user's areas",
     ("core.services", "areas.selectors"): "normalize_code",
-    # the apps' commands import the CLI (its _setup) to register themselves, and the CLI imports them back
-    ("cards.commands", "cli"): "_setup",
-    ("outreach.commands", "cli"): "_setup",
-    ("registry.commands", "cli"): "_setup",
-    ("reports.commands", "cli"): "_setup",
     # pages kept in domain apps, on the page layer's helpers
     ("cards.views", "web.views"): "page",
     ("cards.views", "cards.api"): "verify_json",
