@@ -38,11 +38,6 @@ ROLES = {"api": "api", "commands": "cli", "cli": "cli", "admin": "admin", "demo"
 # exist (test_the_allow_list_is_true), so a fixed arrow has to leave it. (source module, imported module).
 ALLOWED: dict[tuple[str, str], str] = {
     # -- fixed in this session (ADR 0020), one commit each --
-    # the ground floor stands on areas: access needs the area tree, user management the area codes
-    ("core.access", "areas.models"): "Level, and Area for the system actor's scope",
-    ("core.access", "areas.selectors"): "subtree_q",
-    ("core.services", "areas.models"): "Area, Level for a user's areas",
-    ("core.services", "areas.selectors"): "normalize_code",
     # pages kept in domain apps, on the page layer's helpers
     ("cards.views", "web.views"): "page",
     ("cards.views", "cards.api"): "verify_json",
