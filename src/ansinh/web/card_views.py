@@ -7,13 +7,13 @@ import datetime as dt
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ansinh.cards import pdf, selectors, services
+from ansinh.cards.api import verify_json
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.selectors import point_get
-from ansinh.web.views import page
 
-from . import pdf, selectors, services
-from .api import verify_json
+from .views import page
 
 
 def _date(text: str) -> str:
