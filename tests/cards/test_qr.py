@@ -12,7 +12,8 @@ import segno
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansinh.cards import pdf, qr, signing
+from ansinh.cards import pdf, signing
+from ansinh.documents import qr
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_."
 

@@ -69,10 +69,3 @@ def card_verify(*, token) -> dict:
             return {"valid": False, "reason": "revoked", **{k: v for k, v in result.items() if k != "valid"}}
     result["in_force_today"] = result["valid_from"] <= timezone.localdate().isoformat() <= result["valid_to"]
     return result
-
-
-def receipts_for_day_close(*, day_close):
-    """The receipts on a day close's handover sheet: the same ones the day close counted."""
-    from ansinh.payments.selectors import day_receipts
-
-    return day_receipts(point=day_close.point, agent=day_close.agent, day=day_close.day)
