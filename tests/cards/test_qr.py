@@ -1,4 +1,4 @@
-"""The fast QR drawing of card tokens (cards.qr) gives exactly the modules segno gives for the same settings, so
+"""The fast QR drawing of card tokens (documents.qr) gives exactly the modules segno gives for the same settings, so
 cards issued before and after it print the same code; anything it does not handle itself goes to segno."""
 
 from __future__ import annotations
