@@ -197,7 +197,8 @@ def main() -> None:
             f"Run on {date.today().isoformat()} by `python bench/bench_rules.py` ({n:,} persons). Each line: one "
             f"warm-up call, then {repeat} timed calls (median, fastest–slowest), the same for ansinh and OpenFisca.",
             "",
-            f"Machine: {machine(database=False, packages=('numpy', 'openfisca-core'))}.",
+            f"Machine: {machine(database=False, packages=('numpy', 'openfisca-core'))}. Load average at the end "
+            "(the machine is shared): {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min).".format(*os.getloadavg()),
             "",
             *table,
             "",
