@@ -238,6 +238,18 @@ def test_pages_live_in_web() -> None:
     assert not elsewhere, f"pages belong in web/: {elsewhere}"
 
 
+def test_rules_never_import_django() -> None:
+    """The lowest floor is pure Python: the rules run without Django (house rule; rules/README.md)."""
+    found = []
+    for path in sorted((SRC / "rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            found += [f"{path.relative_to(SRC)}:{node.lineno}" for n in names if n.split(".")[0] == "django"]
+    assert not found, f"rules/ imports Django: {found}"
+
+
 def test_the_allow_list_is_true() -> None:
     gone = sorted(set(ALLOWED) - set(ARROWS))
     assert not gone, f"these arrows are gone: take them off ALLOWED in tests/test_layering.py: {gone}"
