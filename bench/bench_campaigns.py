@@ -33,7 +33,10 @@ the best statement before the flag was stored (the same figures, the 90-day look
 participation), timed and compared the same way. At the end, the statements ansinh sends with their
 ``EXPLAIN ANALYZE`` times, and candidate indexes tried in the benchmark database when the target is missed.
 
-It prints a markdown table and writes (or replaces) the "Campaign report" section of docs/benchmarks.md.
+It prints a markdown table and writes (or replaces) the "Campaign report" section of docs/benchmarks.md. The
+background data is ``data.py``'s (shared with bench_coverage.py); the database's life cycle, the timing (the same
+warm-up and repeats for ansinh and the references, interleaved), the statement profile, the candidate indexes and
+the docs writer are ``harness.py``'s.
 """
 
 from __future__ import annotations
@@ -41,20 +44,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import statistics
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
-from urllib.parse import urlparse
 
 import psycopg
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(ROOT / "src"), str(HERE)]
-
-from bench_coverage import (  # noqa: E402
+from data import (
     ENROLLMENT_COLUMNS,
     HI_COLUMNS,
     PROVINCE,
@@ -68,17 +62,26 @@ from bench_coverage import (  # noqa: E402
     iso,
     month_index,
     next_id,
-    other_benchmarks,
     people,
-    set_jit,
     sync_sequence,
-    timed,
     vsi_line,
 )
-from bench_registry import drop_database, log, machine, merge_docs, recreate_database, setup_django  # noqa: E402
+from harness import (
+    database_url,
+    env_int,
+    fresh_database,
+    interleaved,
+    log,
+    machine,
+    measure,
+    merge_docs,
+    migrate,
+    other_benchmarks,
+    set_jit,
+    try_indexes,
+)
+from harness import profile as harness_profile
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench_campaigns"
 SECTION = "## Campaign report"
 TARGET_MS = 1000
 TARGET_RATIO = 1.5
@@ -266,15 +269,11 @@ def insert_enrollments(conn, rng: random.Random, ids: list[int], vsi_people: lis
 
 
 def build(url: str, persons: int, outcomes: int, attributed: int, per_person: float) -> dict:
-    from django.core.management import call_command
-
-    from ansinh.areas.services import areas_load_official
     from ansinh.enrollment.models import EnrollmentMember
     from ansinh.enrollment.services import participation_flags_refresh_all
     from ansinh.registry.demo import demo_generate
 
-    call_command("migrate", verbosity=0)
-    areas_load_official()
+    migrate()
     start = time.perf_counter()
     demo_generate(province_code=PROVINCE, persons=persons, seed=1)
     log(f"{persons:,} persons generated in {time.perf_counter() - start:.0f}s; campaigns and COPY")
@@ -615,27 +614,7 @@ def describe(sql: str) -> str:
 
 
 def profile(url: str, fn) -> list[dict]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    out = []
-    with psycopg.connect(url, autocommit=True) as conn:
-        for q in ctx.captured_queries:
-            text = q["sql"]
-            if not text.lstrip().upper().startswith("SELECT"):
-                continue
-            plan = [r[0] for r in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {text}").fetchall()]  # type: ignore[arg-type]
-            ms = next(
-                (float(line.split(":")[1].split()[0]) for line in plan if line.startswith("Execution Time")),
-                0.0,
-            )
-            out.append({"sql": text, "ms": ms, "plan": plan})
-    dump = Path(os.environ.get("ANSINH_BENCH_PLANS_CAMPAIGNS", "/tmp/ansinh_bench_campaigns_plans.txt"))  # noqa: S108
-    dump.write_text("\n\n".join(f"-- {q['ms']:.1f} ms\n{q['sql']}\n" + "\n".join(q["plan"]) for q in out))
-    log(f"{len(out)} statements, {sum(q['ms'] for q in out):.0f} ms in EXPLAIN ANALYZE; plans in {dump}")
-    return out
+    return harness_profile(url, fn, "ansinh_bench_campaigns_plans.txt")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -682,22 +661,20 @@ def report_md(data: dict, res: dict, repeat: int, others: list[str]) -> str:
         f"of the {2 * repeat}. Reference: one hand-written statement through psycopg (the participations with their "
         "stored new/renewal flag and the outcomes, each joined once to the persons and materialised, grouped for the "
         "totals, activity kinds, communes, days and the funnel) plus the activities and goals; the same statement "
-        f"computing the look-back instead (the best SQL before the flag was stored) is timed too ({repeat} runs). "
+        "computing the look-back instead (the best SQL before the flag was stored) is timed the same way. "
         "Figures compared, for both: attributed and in-area (all seven), by activity kind, by commune, by day, the "
         "funnel.",
         "",
-        "| what | ms | figures equal to ansinh's |",
-        "|---|---:|---|",
-        f"| ansinh `campaign_report` | {res['orm_ms']:.0f} | – |",
+        "| what | median ms | fastest–slowest ms | figures equal to ansinh's |",
+        "|---|---:|---:|---|",
+        f"| ansinh `campaign_report` | {res['orm_ms']:.0f} | {res['spread']['orm']} | – |",
         f"| hand-written SQL (the reference: reads the stored new/renewal flag) | {res['sql_ms']:.0f} | "
-        + equal(res["problems"])
-        + " |",
+        f"{res['spread']['sql']} | " + equal(res["problems"]) + " |",
         f"| hand-written SQL computing the 90-day look-back (the best before ADR 0008) | {res['lookback_ms']:.0f} | "
-        + equal(res["lookback_problems"])
-        + " |",
-        f"| ansinh `campaign_report`, JIT off (`SET jit = off` for the session) | {res['nojit']['orm_ms']:.0f} | – |",
-        f"| hand-written SQL, JIT off | {res['nojit']['sql_ms']:.0f} | – |",
-        f"| hand-written SQL computing the look-back, JIT off | {res['nojit']['lookback_ms']:.0f} | – |",
+        f"{res['spread']['lookback']} | " + equal(res["lookback_problems"]) + " |",
+        f"| ansinh `campaign_report`, JIT off (`SET jit = off` for the session) | {res['nojit']['orm_ms']:.0f} | | – |",
+        f"| hand-written SQL, JIT off | {res['nojit']['sql_ms']:.0f} | | – |",
+        f"| hand-written SQL computing the look-back, JIT off | {res['nojit']['lookback_ms']:.0f} | | – |",
         "",
         "| figure | attributed | in area |",
         "|---|---:|---:|",
@@ -739,23 +716,17 @@ def report_md(data: dict, res: dict, repeat: int, others: list[str]) -> str:
 
 
 def main() -> None:
-    url = os.environ.get("ANSINH_BENCH_CAMPAIGNS_DATABASE_URL", DEFAULT_URL)
-    persons = int(os.environ.get("ANSINH_BENCH_PERSONS", "1000000"))
-    outcomes = int(os.environ.get("ANSINH_BENCH_OUTCOMES", str(max(1000, persons // 10))))
-    attributed = int(os.environ.get("ANSINH_BENCH_ENROLLMENTS", str(max(500, persons // 20))))
+    persons = env_int("ANSINH_BENCH_PERSONS", 1_000_000)
+    outcomes = env_int("ANSINH_BENCH_OUTCOMES", max(1000, persons // 10))
+    attributed = env_int("ANSINH_BENCH_ENROLLMENTS", max(500, persons // 20))
     per_person = float(os.environ.get("ANSINH_BENCH_SPANS_PER_PERSON", "2"))
-    repeat = int(os.environ.get("ANSINH_BENCH_REPEAT", "5"))
+    repeat = env_int("ANSINH_BENCH_REPEAT", 5)
     others = other_benchmarks()
     if others:
         log(f"note: other benchmarks running: {others}")
-    log(f"bench: fresh database {urlparse(url).path.lstrip('/')}")
-    recreate_database(url)
-    setup_django(url)
-    from django.db import connections
+    with fresh_database(database_url("ANSINH_BENCH_CAMPAIGNS_DATABASE_URL", "ansinh_bench_campaigns")) as url:
+        from ansinh.campaigns.figures import campaign_report
 
-    from ansinh.campaigns.figures import campaign_report
-
-    try:
         data = build(url, persons, outcomes, attributed, per_person)
         campaign = data["campaign"]
         provinces, communes = campaign_scope(campaign)
@@ -772,17 +743,16 @@ def main() -> None:
                 return reference(cur, campaign.pk, campaign.starts_on, campaign.ends_on, provinces, communes,
                                  REFERENCE_LOOKBACK_SQL)  # fmt: skip
 
-            orm_ms, orm_all, report = timed(ansinh, repeat)
-            sql_ms, sql_all, ref = timed(sql, repeat)
-            _m, orm_all2, _r = timed(ansinh, repeat)
-            _m, sql_all2, _r = timed(sql, repeat)
-            lookback_ms, _a, lookback_ref = timed(lookback_sql, repeat)
-            res = {"orm_ms": statistics.median(orm_all + orm_all2), "sql_ms": statistics.median(sql_all + sql_all2),
-                   "lookback_ms": lookback_ms, "report": report, "ref": ref, "problems": compare(report, ref),
+            # the same warm-up and repeats for every side, twice, interleaved
+            t = interleaved({"orm": ansinh, "sql": sql, "lookback": lookback_sql}, repeat=repeat, rounds=2)
+            report, ref, lookback_ref = t["orm"].result, t["sql"].result, t["lookback"].result
+            res = {"orm_ms": t["orm"].ms, "sql_ms": t["sql"].ms, "lookback_ms": t["lookback"].ms,
+                   "spread": {k: v.spread_ms() for k, v in t.items()},
+                   "report": report, "ref": ref, "problems": compare(report, ref),
                    "lookback_problems": compare(report, lookback_ref)}  # fmt: skip
             set_jit(cur, False)
-            res["nojit"] = {"orm_ms": timed(ansinh, repeat)[0], "sql_ms": timed(sql, repeat)[0],
-                            "lookback_ms": timed(lookback_sql, repeat)[0]}  # fmt: skip
+            res["nojit"] = {"orm_ms": measure(ansinh, repeat=repeat).ms, "sql_ms": measure(sql, repeat=repeat).ms,
+                            "lookback_ms": measure(lookback_sql, repeat=repeat).ms}  # fmt: skip
             set_jit(cur, True)
             log(f"jit off: {res['nojit']}")
             log(f"campaign_report {res['orm_ms']:.0f} ms, SQL {res['sql_ms']:.0f} ms "
@@ -792,26 +762,11 @@ def main() -> None:
                 log(f"  {p}")
             res["queries"] = profile(url, ansinh)
             if res["orm_ms"] > TARGET_MS or res["orm_ms"] > TARGET_RATIO * res["sql_ms"]:
-                steps = []
-                for ddl in CANDIDATE_INDEXES:
-                    conn.execute(ddl)  # type: ignore[arg-type]
-                    conn.execute("VACUUM ANALYZE")
-                    o, _a, _r = timed(ansinh, repeat)
-                    s, _a, _r = timed(sql, repeat)
-                    steps.append({"ddl": ddl, "name": ddl.split()[2], "orm_ms": o, "sql_ms": s})
-                    log(f"with {ddl.split()[2]}: campaign_report {o:.0f} ms, SQL {s:.0f} ms")
-                for step in steps:
-                    conn.execute(f"DROP INDEX {step['name']}")  # type: ignore[arg-type]
-                res["indexes"] = steps
+                res["indexes"] = try_indexes(
+                    url, CANDIDATE_INDEXES, {"orm": ansinh, "sql": sql}, repeat=repeat
+                )
         others = sorted(set(others) | set(other_benchmarks()))
-        section = report_md(data, res, repeat, others)
-        print(section)
-        merge_docs(section)
-        log(f"wrote {DOCS.relative_to(ROOT)}")
-    finally:
-        connections.close_all()
-        if os.environ.get("ANSINH_BENCH_KEEP") != "1":
-            drop_database(url)
+        merge_docs(report_md(data, res, repeat, others))
 
 
 if __name__ == "__main__":

@@ -28,283 +28,47 @@ What is measured:
    after creating candidate indexes (created in the benchmark database only) when ansinh misses the target;
 4. ``outreach.services.target_list_create`` for one commune (all criteria, one team), when it exists.
 
-It prints a markdown table and writes (or replaces) the "Coverage" section of docs/benchmarks.md. The helpers
-that load coverage, contributions and enrollments with COPY are used by bench_campaigns.py too.
+It prints a markdown table and writes (or replaces) the "Coverage" section of docs/benchmarks.md. The data is
+loaded by ``data.py`` (shared with bench_campaigns.py); the database's life cycle, the timing (the same warm-up
+and repeats for ansinh and the reference, interleaved), the statement profile and the docs writer are
+``harness.py``'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 import statistics
-import sys
 import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
-from urllib.parse import urlparse
+from collections.abc import Callable
 
 import psycopg
+from data import PROVINCE, add_deaths, bench_point, insert_hi_spans, insert_vsi, people
+from harness import (
+    close_connections,
+    database_url,
+    drop_database,
+    env_int,
+    log,
+    machine,
+    measure,
+    merge_docs,
+    migrate,
+    other_benchmarks,
+    recreate_database,
+    set_jit,
+    setup_django,
+    try_indexes,
+)
+from harness import interleaved as interleaved_timings
+from harness import profile as harness_profile
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(ROOT / "src"), str(HERE)]
-
-from bench_registry import drop_database, log, machine, merge_docs, recreate_database, setup_django  # noqa: E402
-
-DOCS = ROOT / "docs" / "benchmarks.md"
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench_coverage"
 SECTION = "## Coverage"
-PROVINCE = "15"
 TARGET_MS = 500
 TARGET_RATIO = 1.5
 TARGET_LIST_MS = 200
 TARGET_LIST_RUNS = 7
 CRITERIA = ["uninsured", "lapsed", "expiring", "vsi_due", "cash_pension"]
-
-
-# --------------------------------------------------------------------------------------------------------
-# Shared helpers (bench_campaigns.py imports them)
-# --------------------------------------------------------------------------------------------------------
-
-_ISO: dict[int, str] = {}
-
-
-def iso(ordinal: int) -> str:
-    """The ISO text of a date given as an ordinal (cached: COPY lines are built from millions of dates)."""
-    text = _ISO.get(ordinal)
-    if text is None:
-        text = _ISO[ordinal] = dt.date.fromordinal(ordinal).isoformat()
-    return text
-
-
-def month_iso(index: int) -> str:
-    """The first day of month ``index`` (year * 12 + month - 1)."""
-    return f"{index // 12:04d}-{index % 12 + 1:02d}-01"
-
-
-def month_index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def copy_lines(conn: psycopg.Connection, table: str, columns: list[str], lines: Iterable[str]) -> int:
-    """COPY FROM STDIN (text format) of tab-separated ``lines`` (no trailing newline) into ``table``."""
-    cols = ", ".join(f'"{c}"' for c in columns)
-    n = 0
-    chunk: list[str] = []
-    with conn.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # type: ignore[arg-type]
-        for line in lines:
-            chunk.append(line)
-            n += 1
-            if len(chunk) >= 50_000:
-                copy.write("\n".join(chunk) + "\n")
-                chunk = []
-        if chunk:
-            copy.write("\n".join(chunk) + "\n")
-    return n
-
-
-def next_id(conn: psycopg.Connection, table: str) -> int:
-    return conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]  # noqa: S608
-
-
-def sync_sequence(conn: psycopg.Connection, table: str) -> None:
-    """After COPY with explicit ids: the identity column goes on after the largest id."""
-    conn.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: S608
-    )
-
-
-def people(conn: psycopg.Connection, province: str = PROVINCE) -> list[tuple[int, int, str, int]]:
-    """(id, birth date ordinal, employment, commune id) of every person of the province, by id."""
-    rows = conn.execute(
-        "SELECT id, birth_date, employment, commune_id FROM registry_person WHERE province_code = %s ORDER BY id",
-        [province],
-    ).fetchall()
-    return [(pk, born.toordinal(), employment, commune) for pk, born, employment, commune in rows]
-
-
-def add_deaths(conn: psycopg.Connection, on: dt.date, per_thousand: int = 6) -> int:
-    """Some people died over the past years (a deterministic pick, not random())."""
-    cur = conn.execute(
-        "UPDATE registry_person SET died_on = %s::date - ((id * 7919) %% 2000)::int"
-        " WHERE province_code = %s AND (id * 2654435761) %% 1000 < %s AND birth_date < %s::date - 2000",
-        [on, PROVINCE, per_thousand, on],
-    )
-    return cur.rowcount
-
-
-def bench_point(province: str = PROVINCE):
-    """A collection point for the enrollments written by COPY (created through the ORM, one row)."""
-    from ansinh.areas.models import Area, Level
-    from ansinh.payments.models import CollectionPoint
-
-    area = Area.objects.get(level=Level.PROVINCE, code=province)
-    point, _created = CollectionPoint.objects.get_or_create(
-        code="BENCH-1",
-        defaults={"name": "Bench desk", "kind": "si_office", "area": area, "province_code": province},
-    )
-    return point
-
-
-ENROLLMENT_COLUMNS = [
-    "id", "idempotency_key", "fingerprint", "scheme", "status", "activity_id", "paid_on", "backdated", "months",
-    "group", "income", "quote", "total_payable", "vssid_install_assisted", "cashless_switched", "province_code",
-    "created_at", "completed_at", "created_by_id", "point_id",
-]  # fmt: skip
-HI_COLUMNS = [
-    "person_id", "enrollment_id", "valid_from", "valid_to", "group", "group_code", "benefit_level", "card_code",
-    "rule", "is_void", "province_code", "created_at",
-]  # fmt: skip
-VSI_COLUMNS = [
-    "person_id", "enrollment_id", "first_month", "months", "last_month", "monthly_income", "monthly_contribution",
-    "monthly_support", "supported_months", "total_payable", "is_void", "province_code",
-]  # fmt: skip
-NOW = "2026-01-01 00:00:00+07"
-
-
-def enrollment_line(pk: int, scheme: str, status: str, activity_id: int | None, paid_on: str, months: int,
-                    total: int, point_id: int, income: int | None = None, tag: str = "b") -> str:  # fmt: skip
-    return (
-        f"{pk}\tbench-{tag}-{pk}\tx\t{scheme}\t{status}\t{activity_id if activity_id else chr(92) + 'N'}\t{paid_on}"
-        f"\tf\t{months}\t\t{income if income is not None else chr(92) + 'N'}\t{{}}\t{total}\tf\tf\t{PROVINCE}"
-        f"\t{NOW}\t{NOW if status == 'completed' else chr(92) + 'N'}\t\\N\t{point_id}"
-    )
-
-
-def hi_line(person: int, enrollment: int | None, start: int, end: int, void: bool) -> str:
-    return (
-        f"{person}\t{enrollment if enrollment else chr(92) + 'N'}\t{iso(start)}\t{iso(end)}\thi_household\tGD\t4"
-        f"\tGD4{PROVINCE}{person:010d}\tbench\t{'t' if void else 'f'}\t{PROVINCE}\t{NOW}"
-    )
-
-
-def vsi_line(
-    person: int, enrollment: int, first: int, months: int, void: bool, income: int = 1_500_000
-) -> str:
-    contribution = income * 22 // 100
-    return (
-        f"{person}\t{enrollment}\t{month_iso(first)}\t{months}\t{month_iso(first + months - 1)}\t{income}"
-        f"\t{contribution}\t{0}\t{0}\t{contribution * months}\t{'t' if void else 'f'}\t{PROVINCE}"
-    )
-
-
-_SPAN_COUNTS = [0, 1, 2, 3, 4, 5, 6]
-_SPAN_WEIGHTS = [3, 13, 19, 32, 18, 10, 5]  # mean 2.99
-
-
-def hi_spans(
-    persons: list[tuple[int, int, str, int]], on: dt.date, seed: int, per_person: float = 3.0
-) -> Iterable[tuple[int, int, int, bool]]:
-    """(person, first day, last day, void) ordinals: a chain of spans per person, the latest one first drawn."""
-    rng = random.Random(seed)
-    today = on.toordinal()
-    earliest = dt.date(2015, 1, 1).toordinal()
-    scale = per_person / 2.99
-    counts = rng.choices(_SPAN_COUNTS, weights=_SPAN_WEIGHTS, k=len(persons))
-    for (pk, born, _employment, _commune), n in zip(persons, counts, strict=True):
-        if scale != 1.0:
-            n = round(n * scale)
-        if n == 0:
-            continue
-        # The latest span: valid today for most people, else ended a while ago.
-        end = today + rng.randint(1, 360) if rng.random() < 0.93 else today - rng.randint(1, 900)
-        for _i in range(n):
-            r = rng.random()
-            length = 365 if r < 0.65 else 182 if r < 0.80 else 91 if r < 0.90 else rng.randint(1095, 1826)
-            start = max(end - length + 1, born)
-            if start > end:
-                break
-            yield pk, start, end, rng.random() < 0.03
-            r = rng.random()  # how the span before this one ended
-            end = (
-                start - 1
-                if r < 0.60
-                else start - 1 + rng.randint(1, 30)
-                if r < 0.75
-                else start - rng.randint(2, 300)
-            )
-            if end < max(born, earliest):
-                break
-
-
-def insert_hi_spans(
-    conn: psycopg.Connection, persons, on: dt.date, seed: int, per_person: float = 3.0
-) -> int:
-    lines = (hi_line(pk, None, s, e, v) for pk, s, e, v in hi_spans(persons, on, seed, per_person))
-    return copy_lines(conn, "enrollment_hicoverage", HI_COLUMNS, lines)
-
-
-def working_age(born: int, on: dt.date) -> bool:
-    """15 to 60 on the date, as reports.coverage counts it."""
-    youngest = on.replace(year=on.year - 15).toordinal()
-    oldest = on.replace(year=on.year - 61).toordinal()
-    return oldest < born <= youngest
-
-
-def insert_vsi(conn: psycopg.Connection, persons, on: dt.date, seed: int, point_id: int, share: float = 0.05,
-               ) -> tuple[int, int]:  # fmt: skip
-    """Voluntary-SI contribution runs, each with its completed enrollment: (enrollments, contributions)."""
-    rng = random.Random(seed + 1)
-    this_month = month_index(on)
-    first_id = pk = next_id(conn, "enrollment_enrollment")
-    enrollments: list[str] = []
-    contributions: list[str] = []
-    for person, born, employment, _commune in persons:
-        if employment not in ("informal", "farmer") or not working_age(born, on) or rng.random() >= share:
-            continue
-        last = this_month + rng.randint(0, 5) if rng.random() < 0.65 else this_month - rng.randint(1, 24)
-        for _i in range(rng.randint(1, 4)):
-            months = rng.choice((1, 3, 6, 12))
-            first = last - months + 1
-            paid = dt.date(first // 12, first % 12 + 1, 1).toordinal() - rng.randint(0, 20)
-            enrollments.append(enrollment_line(pk, "vsi", "completed", None, iso(paid), months,
-                                               330_000 * months, point_id, 1_500_000, "cov"))  # fmt: skip
-            contributions.append(vsi_line(person, pk, first, months, rng.random() < 0.02))
-            pk += 1
-            last = first - 1 - (0 if rng.random() < 0.7 else rng.randint(1, 6))
-    copy_lines(conn, "enrollment_enrollment", ENROLLMENT_COLUMNS, enrollments)
-    copy_lines(conn, "enrollment_vsicontribution", VSI_COLUMNS, contributions)
-    sync_sequence(conn, "enrollment_enrollment")
-    return pk - first_id, len(contributions)
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, list[float], object]:
-    """One warm-up call, then ``repeat`` timed calls: (median ms, all ms, the warm-up's result)."""
-    result = fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), samples, result
-
-
-def set_jit(cur, enabled: bool) -> None:
-    """JIT compilation on (PostgreSQL's default) or off, for this session and Django's."""
-    from django.db import connection
-
-    statement = "RESET jit" if enabled else "SET jit = off"
-    cur.execute(statement)
-    with connection.cursor() as django_cur:
-        django_cur.execute(statement)
-
-
-def other_benchmarks() -> list[str]:
-    """Other benchmark processes on the machine (their load skews the figures)."""
-    mine = os.getpid()
-    me = Path(sys.argv[0]).name
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == mine:
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "bench/bench_" in cmd and "python" in cmd and "run.py" not in cmd and me not in cmd:
-            found.append(cmd.split("bench/")[-1].strip())
-    return found
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -481,14 +245,10 @@ def compare(result: dict, ref: dict[int, dict[str, int]]) -> list[str]:
 
 
 def build(url: str, persons: int, on: dt.date, per_person: float) -> dict:
-    from django.core.management import call_command
-
-    from ansinh.areas.services import areas_load_official
     from ansinh.registry.demo import demo_generate
     from ansinh.reports.services import coverage_periods_rebuild
 
-    call_command("migrate", verbosity=0)
-    areas_load_official()
+    migrate()
     start = time.perf_counter()
     demo_generate(province_code=PROVINCE, persons=persons, seed=1)
     gen_seconds = time.perf_counter() - start
@@ -530,29 +290,37 @@ def run_size(url: str, persons: int, on: dt.date, repeat: int, per_person: float
         return coverage(user=user, area_code=PROVINCE, on=on, level="commune")
 
     with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-        variants = {}
+        fns: dict[str, Callable[[], object]] = {"ansinh": ansinh}
         for name, statement in REFERENCES.items():
-            variants[name] = {"fn": (lambda st=statement: reference(cur, on, st)), "samples": []}
-        orm_samples: list[float] = []
-        result = None
-        for _round in range(2):  # interleaved, so that a burst of load elsewhere does not favour one side
-            _ms, samples, result = timed(ansinh, repeat)
-            orm_samples += samples
-            for v in variants.values():
-                _ms, samples, v["result"] = timed(v["fn"], repeat)
-                v["samples"] += samples
+            fns[name] = lambda st=statement: reference(cur, on, st)
+        # the same warm-up and repeats for every side, twice, interleaved: a burst of load elsewhere does not
+        # favour one side
+        timings = interleaved_timings(fns, repeat=repeat, rounds=2)
+        result = timings["ansinh"].result
+        variants = {
+            name: {
+                "ms": timings[name].ms,
+                "spread": timings[name].spread_ms(),
+                "result": timings[name].result,
+            }
+            for name in REFERENCES
+        }
         set_jit(cur, False)
-        best_now = min(variants, key=lambda k: statistics.median(variants[k]["samples"]))
-        nojit = {"orm_ms": timed(ansinh, repeat)[0], "sql_ms": timed(variants[best_now]["fn"], repeat)[0]}
+        best_now = min(variants, key=lambda k: variants[k]["ms"])
+        nojit = {
+            "orm_ms": measure(ansinh, repeat=repeat).ms,
+            "sql_ms": measure(fns[best_now], repeat=repeat).ms,
+        }
         set_jit(cur, True)
         log(f"  jit off: {nojit}")
     for v in variants.values():
-        v["ms"] = statistics.median(v["samples"])
         v["problems"] = compare(result, v["result"])
     best = min(variants, key=lambda k: variants[k]["ms"])
     out = {
         **data,
-        "orm_ms": statistics.median(orm_samples),
+        "orm_ms": timings["ansinh"].ms,
+        "orm_spread": timings["ansinh"].spread_ms(),
+        "sql_spread": variants[best]["spread"],
         "sql_ms": variants[best]["ms"],
         "sql_best": best,
         "sql_variants": {k: {"ms": v["ms"], "problems": v["problems"]} for k, v in variants.items()},
@@ -567,36 +335,17 @@ def run_size(url: str, persons: int, on: dt.date, repeat: int, per_person: float
     if big:
         out["queries"] = profile(url, ansinh)
         if out["orm_ms"] > TARGET_MS or out["orm_ms"] > TARGET_RATIO * out["sql_ms"]:
-            out["indexes"] = try_indexes(url, ansinh, on, repeat, REFERENCES[out["sql_best"]])
+            best_sql = REFERENCES[out["sql_best"]]
+            with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+                sides = {"orm": ansinh, "sql": lambda: reference(cur, on, best_sql)}
+                out["indexes"] = {"steps": try_indexes(url, CANDIDATE_INDEXES, sides, repeat=repeat)}
         out["target_list"] = bench_target_list(on, repeat)
     connection.close()
     return out
 
 
 def profile(url: str, fn: Callable[[], object]) -> list[dict]:
-    """Each statement the call sends, with its EXPLAIN ANALYZE time and the plan's top lines."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    out = []
-    with psycopg.connect(url, autocommit=True) as conn:
-        for q in ctx.captured_queries:
-            text = q["sql"]
-            if not text.lstrip().upper().startswith("SELECT"):
-                continue
-            plan = [r[0] for r in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {text}").fetchall()]  # type: ignore[arg-type]
-            ms = next(
-                (float(line.split(":")[1].split()[0]) for line in plan if line.startswith("Execution Time")),
-                0.0,
-            )
-            out.append({"sql": text, "ms": ms, "plan": plan})
-    log("  statements: " + ", ".join(f"{q['ms']:.0f}" for q in out) + " ms")
-    dump = Path(os.environ.get("ANSINH_BENCH_PLANS", "/tmp/ansinh_bench_coverage_plans.txt"))  # noqa: S108
-    dump.write_text("\n\n".join(f"-- {q['ms']:.1f} ms\n{q['sql']}\n" + "\n".join(q["plan"]) for q in out))
-    log(f"  plans written to {dump}")
-    return out
+    return harness_profile(url, fn, "ansinh_bench_coverage_plans.txt")
 
 
 CANDIDATE_INDEXES = [
@@ -606,24 +355,6 @@ CANDIDATE_INDEXES = [
     "CREATE INDEX bench_person_cov_idx ON registry_person (province_code, commune_id) INCLUDE "
     "(birth_date, died_on, employment, pension_recipient, payout_method)",
 ]
-
-
-def try_indexes(url: str, fn: Callable[[], object], on: dt.date, repeat: int, statement: str) -> dict:
-    """Times the call again after creating each candidate index (cumulatively), then drops them."""
-    steps = []
-    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-        for ddl in CANDIDATE_INDEXES:
-            conn.execute(ddl)  # type: ignore[arg-type]
-            conn.execute("VACUUM ANALYZE enrollment_hicoverage")
-            conn.execute("VACUUM ANALYZE registry_person")
-            orm_ms, _all, _r = timed(fn, repeat)
-            sql_ms, _all, _r = timed(lambda: reference(cur, on, statement), repeat)
-            name = ddl.split()[2]
-            steps.append({"ddl": ddl, "name": name, "orm_ms": orm_ms, "sql_ms": sql_ms})
-            log(f"  with {name}: coverage {orm_ms:.0f} ms, SQL {sql_ms:.0f} ms")
-        for step in steps:
-            conn.execute(f"DROP INDEX {step['name']}")  # type: ignore[arg-type]
-    return {"steps": steps}
 
 
 def bench_target_list(on: dt.date, repeat: int) -> dict:
@@ -669,7 +400,8 @@ def bench_target_list(on: dt.date, repeat: int) -> dict:
     services.target_candidates = timing("read", original[0])  # type: ignore[assignment]
     services.price_rows = timing("price", original[1])  # type: ignore[assignment]
     try:
-        _create_ms, totals, target_list = timed(create, TARGET_LIST_RUNS)
+        timing = measure(create, repeat=TARGET_LIST_RUNS)
+        totals, target_list = [x * 1000 for x in timing.samples], timing.result
     except Exception as e:  # the service is being changed: report, do not fail the benchmark
         log(f"  target list failed: {type(e).__name__}: {e}")
         return {"error": f"failed: {type(e).__name__}: {e}"}
@@ -719,8 +451,10 @@ def target_list_floor(create: Callable[[], object], list_id: int) -> dict:
 
         mine = f"SELECT id FROM {households} WHERE target_list_id = {int(list_id)}"  # noqa: S608 (constants)
         h_data = copy_out(f"SELECT {h_cols} FROM {households} WHERE id IN ({mine}) ORDER BY position")  # noqa: S608
-        m_data = copy_out(f"SELECT {m_cols} FROM outreach_targetmember WHERE target_household_id IN ({mine}) "  # noqa: S608
-                          "ORDER BY id")
+        m_data = copy_out(
+            f"SELECT {m_cols} FROM outreach_targetmember WHERE target_household_id IN ({mine}) "  # noqa: S608
+            "ORDER BY id"
+        )
         conn.commit()
 
         def reads():
@@ -739,13 +473,17 @@ def target_list_floor(create: Callable[[], object], list_id: int) -> dict:
             conn.commit()
 
         last_id = conn.execute(f"SELECT max(id) FROM {households}").fetchone()[0]  # noqa: S608 (constant)
-        read_ms = timed(reads, TARGET_LIST_RUNS)[0]
-        write_ms = timed(writes, TARGET_LIST_RUNS)[0]
+        read_ms = measure(reads, repeat=TARGET_LIST_RUNS).ms
+        write_ms = measure(writes, repeat=TARGET_LIST_RUNS).ms
         rows = len(h_data.splitlines()) + len(m_data.splitlines())
-        conn.execute("DELETE FROM outreach_targetmember WHERE target_household_id > %s", [last_id])  # the copies
+        conn.execute(
+            "DELETE FROM outreach_targetmember WHERE target_household_id > %s", [last_id]
+        )  # the copies
         conn.execute(f"DELETE FROM {households} WHERE id > %s", [last_id])  # noqa: S608 (constant)
         conn.commit()
-    log(f"  target list floor: reads {read_ms:.0f} ms ({len(statements)} statements), writes {write_ms:.0f} ms")
+    log(
+        f"  target list floor: reads {read_ms:.0f} ms ({len(statements)} statements), writes {write_ms:.0f} ms"
+    )
     return {"floor_read_ms": read_ms, "floor_write_ms": write_ms, "floor_statements": len(statements),
             "floor_rows": rows}  # fmt: skip
 
@@ -790,15 +528,16 @@ def report(on: dt.date, sizes: list[dict], repeat: int, others: list[str]) -> st
         "(the same tables ansinh reads) and, to show what the periods buy and to check them, two from the raw "
         "coverage rows and persons; ansinh's figures are checked equal to each.",
         "",
-        "| persons | HI spans (void) | VSI runs | communes | ansinh ms | best SQL ms | ansinh / SQL "
-        "| figures equal |",
+        "| persons | HI spans (void) | VSI runs | communes | ansinh ms (fastest–slowest) "
+        "| best SQL ms (fastest–slowest) | ansinh / SQL | figures equal |",
         "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in sizes:
         equal = "yes" if not s["problems"] else f"**no** ({len(s['problems'])} differences)"
         lines.append(
             f"| {s['persons']:,} | {s['spans']:,} ({s['void']:,}) | {s['contributions']:,} | {s['communes']} | "
-            f"{s['orm_ms']:.0f} | {s['sql_ms']:.0f} | {s['orm_ms'] / s['sql_ms']:.2f}× | {equal} |"
+            f"{s['orm_ms']:.0f} ({s['orm_spread']}) | {s['sql_ms']:.0f} ({s['sql_spread']}) | "
+            f"{s['orm_ms'] / s['sql_ms']:.2f}× | {equal} |"
         )
     lines += ["", "With JIT compilation off (`SET jit = off` for the session; PostgreSQL's default is on and its "
               "cost thresholds are crossed by every statement here), median ms, ansinh / best SQL: "
@@ -890,14 +629,12 @@ def describe(text: str) -> str:
 
 
 def main() -> None:
-    url = os.environ.get("ANSINH_BENCH_COVERAGE_DATABASE_URL", DEFAULT_URL)
-    big = int(os.environ.get("ANSINH_BENCH_PERSONS", "1000000"))
+    url = database_url("ANSINH_BENCH_COVERAGE_DATABASE_URL", "ansinh_bench_coverage")
+    big = env_int("ANSINH_BENCH_PERSONS", 1_000_000)
     small = min(100_000, max(big // 10, 1000))
-    repeat = int(os.environ.get("ANSINH_BENCH_REPEAT", "5"))
+    repeat = env_int("ANSINH_BENCH_REPEAT", 5)
     per_person = float(os.environ.get("ANSINH_BENCH_SPANS_PER_PERSON", "3"))
     setup_django(url)
-    from django.db import connections
-
     from ansinh.core.dates import today
 
     on = today()
@@ -906,18 +643,15 @@ def main() -> None:
         log(f"note: other benchmarks running: {others}")
     sizes = []
     try:
-        for n in (small, big):
-            log(f"size {n:,}: fresh database {urlparse(url).path.lstrip('/')}")
-            connections.close_all()
+        for n in (small, big):  # a fresh database for each size
+            log(f"size {n:,}")
+            close_connections()
             recreate_database(url)
             sizes.append(run_size(url, n, on, repeat, per_person, big=n == big))
         others = sorted(set(others) | set(other_benchmarks()))
-        section = report(on, sizes, repeat, others)
-        print(section)
-        merge_docs(section)
-        log(f"wrote {DOCS.relative_to(ROOT)}")
+        merge_docs(report(on, sizes, repeat, others))
     finally:
-        connections.close_all()
+        close_connections()
         if os.environ.get("ANSINH_BENCH_KEEP") != "1":
             drop_database(url)
 

@@ -7,6 +7,8 @@ Run: ``python bench/bench_registry.py`` (``make bench``). Environment:
 * ``ANSINH_BENCH_PERSONS`` (default 1,000,000): people generated in Lào Cai (current province 15);
 * ``ANSINH_BENCH_QUERIES_REPEAT`` (default 3): timed repetitions of each search after one warm-up pass.
 
+The database's life cycle, the machine line and the docs writer are ``harness.py``'s.
+
 What is measured, each beside a reference in the same run:
 
 1. ``demo_generate`` (Python row building + Django ``bulk_create``), in persons per second; reference: the
@@ -23,64 +25,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import platform
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import psycopg
+from harness import (
+    analyze,
+    database_url,
+    env_int,
+    fresh_database,
+    log,
+    machine,
+    merge_docs,
+    migrate,
+    percentile,
+)
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "benchmarks.md"
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ansinh_bench"
 SECTION = "## Registry"
-
-
-_STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[{time.perf_counter() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Database lifecycle
-# --------------------------------------------------------------------------------------------------------
-
-
-def _maintenance_url(url: str) -> tuple[str, str]:
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"bench: unexpected database name in {url!r}")
-    return urlunparse(parts._replace(path="/postgres")), name
-
-
-def recreate_database(url: str) -> None:
-    admin_url, name = _maintenance_url(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(url: str) -> None:
-    admin_url, name = _maintenance_url(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def setup_django(url: str) -> None:
-    os.environ["ANSINH_DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ansinh.config.settings.base"
-    os.environ.setdefault("ANSINH_VAR_DIR", str(ROOT / "var"))
-    import django
-
-    django.setup()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -210,9 +173,7 @@ def raw_search(cur, province_codes: list[str], text: str, limit: int = 50) -> li
 
 
 def _stats(samples: list[float]) -> tuple[float, float]:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return statistics.median(samples) * 1000, p95 * 1000
+    return statistics.median(samples) * 1000, percentile(samples, 0.95) * 1000
 
 
 def bench_search(url: str, repeat: int) -> dict:
@@ -260,33 +221,6 @@ def bench_search(url: str, repeat: int) -> dict:
 # --------------------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    with psycopg.connect(os.environ["ANSINH_DATABASE_URL"]) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
-    mem = ""
-    try:
-        kb = int(
-            next(
-                x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
-            ).split()[1]
-        )
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return (
-        f"`{' '.join(x for x in platform.uname() if x)}`; CPU {cpu}, {os.cpu_count()} cores{mem}; PostgreSQL {pg} "
-        f"(local, default settings); Python {platform.python_version()}"
-    )
 
 
 def report(persons: int, gen: dict, copy: dict, search: dict, load_seconds: float) -> str:
@@ -343,59 +277,21 @@ def report(persons: int, gen: dict, copy: dict, search: dict, load_seconds: floa
     return "\n".join(lines)
 
 
-def merge_docs(section: str) -> None:
-    """Writes (or replaces) one section of docs/benchmarks.md — the one headed by the first line of ``section`` —
-    keeping every other section. Every benchmark writes its section through this."""
-    title = section.split("\n", 1)[0]
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
-    start = text.find(title + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(title))
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
-    url = os.environ.get("ANSINH_BENCH_DATABASE_URL", DEFAULT_URL)
-    persons = int(os.environ.get("ANSINH_BENCH_PERSONS", "1000000"))
-    repeat = int(os.environ.get("ANSINH_BENCH_QUERIES_REPEAT", "3"))
-    log(f"bench: fresh database {urlparse(url).path.lstrip('/')} at {urlparse(url).hostname}")
-    recreate_database(url)
-    setup_django(url)
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from ansinh.areas.services import areas_load_official
-    from ansinh.core.services import user_create  # noqa: F401 (fail now, not after the generation)
-    from ansinh.registry.selectors import person_search  # noqa: F401
-
-    try:
-        call_command("migrate", verbosity=0)
-        start = time.perf_counter()
-        areas_load_official()
-        load_seconds = time.perf_counter() - start
+    persons = env_int("ANSINH_BENCH_PERSONS", 1_000_000)
+    repeat = env_int("ANSINH_BENCH_QUERIES_REPEAT", 3)
+    with fresh_database(database_url("ANSINH_BENCH_DATABASE_URL", "ansinh_bench")) as url:
+        load_seconds = migrate()
         log(f"areas loaded in {load_seconds:.1f}s; generating {persons:,} persons")
         gen = bench_generation(persons)
         log(f"generated in {gen['seconds']:.1f}s ({gen['persons'] / gen['seconds']:,.0f} persons/s); ANALYZE")
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+        analyze()
         log("COPY reference")
         copy = bench_copy(url)
         log(f"COPY reference: {sum(copy['seconds'].values()):.1f}s; searching")
         search = bench_search(url, repeat)
-        section = report(persons, gen, copy, search, load_seconds)
-        print(section)
-        merge_docs(section)
-        log(f"wrote {DOCS.relative_to(ROOT)}")
-    finally:
-        connections.close_all()
-        if os.environ.get("ANSINH_BENCH_KEEP") != "1":
-            drop_database(url)
+        merge_docs(report(persons, gen, copy, search, load_seconds))
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "src"))
     main()

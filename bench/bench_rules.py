@@ -1,27 +1,25 @@
-"""Benchmark: household HI and voluntary SI over 1,000,000 synthetic persons with ansinh.rules.batch,
-against openfisca-core (bench-only dependency, if installed) computing the same household-HI formula.
+"""Rules benchmark: household HI and voluntary SI over 1,000,000 synthetic persons with ``ansinh.rules.batch``;
+reference: openfisca-core (bench-only dependency, if installed) computing the same household-HI formula.
 
-Prints a markdown table and writes/merges the "Rules" section of docs/benchmarks.md.
-Run: .venv/bin/python bench/bench_rules.py [--n 1000000]
+Both sides are timed the same way (``harness.measure``: one warm-up call, then ``--repeat`` timed calls, median
+and spread): OpenFisca as a whole run (simulation built, input set, calculated) and its ``calculate()`` alone
+(simulation built before the clock starts), ansinh's batch call as it is.
+
+Run: ``python bench/bench_rules.py [--n 1000000] [--repeat 5]``; writes the "Rules" section of
+docs/benchmarks.md (``--no-write`` or ``ANSINH_BENCH_NO_WRITE=1``: print only).
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
-import re
-import sys
-import time
+import os
 from datetime import date
-from pathlib import Path
 
 import numpy as np
+from harness import machine, measure, merge_docs
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from ansinh.rules import batch, hi, vsi  # noqa: E402
-from ansinh.rules.params import default  # noqa: E402
+from ansinh.rules import batch, hi, vsi
+from ansinh.rules.params import default
 
 ON = date(2025, 9, 1)
 SECTION = "## Rules (household HI and voluntary SI, batch)"
@@ -38,15 +36,6 @@ def synthetic(n: int, seed: int = 7) -> dict[str, np.ndarray]:
     vgroup = rng.integers(0, len(vsi.GROUPS), size=n)
     so_far = rng.integers(0, 130, size=n)
     return {"hh": hh, "gidx": gidx, "income": income, "vgroup": vgroup, "so_far": so_far}
-
-
-def timed(fn, repeat: int = 3):  # type: ignore[no-untyped-def]
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def openfisca_household_hi(ranks: np.ndarray):  # type: ignore[no-untyped-def]
@@ -109,93 +98,107 @@ def openfisca_household_hi(ranks: np.ndarray):  # type: ignore[no-untyped-def]
         },
     )
 
-    def run():  # type: ignore[no-untyped-def]
+    def build():  # type: ignore[no-untyped-def]
         sim = SimulationBuilder().build_default_simulation(tbs, count=len(ranks))
         sim.set_input("hi_rank", "2025-09", ranks)
+        return sim
+
+    def calculate(sim):  # type: ignore[no-untyped-def]
         return sim.calculate("hi_payable_12", "2025-09")
 
-    def calculate_only():  # type: ignore[no-untyped-def]
-        sim = SimulationBuilder().build_default_simulation(tbs, count=len(ranks))
-        sim.set_input("hi_rank", "2025-09", ranks)
-        start = time.perf_counter()
-        sim.calculate("hi_payable_12", "2025-09")
-        return time.perf_counter() - start
-
-    run.calculate_only = calculate_only  # type: ignore[attr-defined]
-    return run
+    return build, calculate
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
-    n = args.n
+    if args.no_write:
+        os.environ["ANSINH_BENCH_NO_WRITE"] = "1"
+    n, repeat = args.n, args.repeat
     data = synthetic(n)
     default()  # load parameters outside the timings
     ranks = batch.household_ranks(data["hh"], data["gidx"] == 0)
+    hh_ranks = ranks[data["gidx"] == 0]
+    zeros = np.zeros(len(hh_ranks), dtype=np.int64)
 
-    rows = []
-    t_hi, out_hi = timed(lambda: batch.hi_household(ON, data["gidx"], ranks, 12))
-    rows.append(("ansinh batch: household HI (all groups, exact int64)", t_hi, "exact"))
-    t_rank, _ = timed(lambda: batch.household_ranks(data["hh"], data["gidx"] == 0))
-    rows.append(("ansinh batch: household ranks", t_rank, "exact"))
-    t_vsi, _ = timed(lambda: batch.vsi(ON, data["income"], data["vgroup"], 12, data["so_far"]))
-    rows.append(("ansinh batch: voluntary SI (12 months)", t_vsi, "exact"))
-
-    hh_mask = data["gidx"] == 0
-    hh_ranks = ranks[hh_mask]
-    t_hh, ours = timed(lambda: batch.hi_household(ON, np.zeros(len(hh_ranks), dtype=np.int64), hh_ranks, 12))
-    rows.append(("ansinh batch: household HI (household scheme only)", t_hh, "exact"))
-
-    t_single, _ = timed(lambda: [hi.quote_household(ON, 3) for _ in range(1000)], repeat=1)
-    rows.append(("ansinh single quote (hi.quote_household, 3 members) x 1000", t_single, "exact"))
+    rows = []  # (what, persons, Timing, exactness)
+    rows.append(
+        (
+            "ansinh batch: household HI (all groups, exact int64)",
+            n,
+            measure(lambda: batch.hi_household(ON, data["gidx"], ranks, 12), repeat=repeat),
+            "exact",
+        )
+    )
+    rows.append(
+        (
+            "ansinh batch: household ranks",
+            n,
+            measure(lambda: batch.household_ranks(data["hh"], data["gidx"] == 0), repeat=repeat),
+            "exact",
+        )
+    )
+    rows.append(
+        (
+            "ansinh batch: voluntary SI (12 months)",
+            n,
+            measure(lambda: batch.vsi(ON, data["income"], data["vgroup"], 12, data["so_far"]), repeat=repeat),
+            "exact",
+        )
+    )
+    ours = measure(lambda: batch.hi_household(ON, zeros, hh_ranks, 12), repeat=repeat)
+    rows.append(("ansinh batch: household HI (household scheme only)", len(hh_ranks), ours, "exact"))
+    rows.append(
+        (
+            "ansinh single quote (hi.quote_household, 3 members) x 1000",
+            1000,
+            measure(lambda: [hi.quote_household(ON, 3) for _ in range(1000)], repeat=repeat),
+            "exact",
+        )
+    )
 
     of_note = "openfisca-core not installed"
     try:
         import openfisca_core  # noqa: F401
 
-        run = openfisca_household_hi(hh_ranks)
-        t_of, of_out = timed(run, repeat=1)
-        mism = int(np.sum(np.asarray(of_out, dtype=np.int64) != ours["payable"]))
-        of_version = __import__("importlib.metadata").metadata.version("openfisca-core")
+        build, calculate = openfisca_household_hi(hh_ranks)
+        whole = measure(lambda: calculate(build()), repeat=repeat)
+        calc = measure(calculate, setup=build, repeat=repeat)
+        mism = int(np.sum(np.asarray(whole.result, dtype=np.int64) != ours.result["payable"]))
+        exact = f"{mism} of {len(hh_ranks)} differ"
+        rows.append(("openfisca-core: household HI (household scheme only)", len(hh_ranks), whole, exact))
         rows.append(
             (
-                f"openfisca-core {of_version}: household HI (household scheme only)",
-                t_of,
-                f"{mism} of {len(hh_ranks)} differ",
-            )
-        )
-        t_of_calc = min(run.calculate_only() for _ in range(3))
-        rows.append(
-            (
-                f"openfisca-core {of_version}: household HI (household scheme only), calculate() only",
-                t_of_calc,
-                f"{mism} of {len(hh_ranks)} differ",
+                "openfisca-core: household HI (household scheme only), calculate() only",
+                len(hh_ranks),
+                calc,
+                exact,
             )
         )
         of_note = (
-            f"speed-up ansinh vs OpenFisca on the same formula: {t_of / t_hh:.1f}x counting OpenFisca's simulation "
-            f"building, {t_of_calc / t_hh:.1f}x against its calculate() alone (target: at least 10x); OpenFisca's "
-            "float32 happens to be exact here (every amount < 2^24), it would not be above 16,777,216 đồng"
+            f"Speed-up of ansinh on the same formula, median against median: {whole.median / ours.median:.1f}x "
+            f"counting OpenFisca's simulation building, {calc.median / ours.median:.1f}x against its calculate() "
+            "alone (target: at least 10x). OpenFisca's float32 happens to be exact here (every amount < 2^24); "
+            "it would not be above 16,777,216 đồng."
         )
     except ImportError:
         pass
 
-    table = ["| what | persons | seconds | exactness |", "|---|---:|---:|---|"]
-    for what, t, exact in rows:
-        count = 1000 if "x 1000" in what else (len(hh_ranks) if "household scheme only" in what else n)
-        table.append(f"| {what} | {count:,} | {t:.3f} | {exact} |")
-    machine = (
-        f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}"
-    )
+    table = ["| what | persons | median s | fastest–slowest s | exactness |", "|---|---:|---:|---:|---|"]
+    for what, count, timing, exact in rows:
+        table.append(f"| {what} | {count:,} | {timing.median:.3f} | {timing.spread_s()} | {exact} |")
     body = "\n".join(
         [
             SECTION,
             "",
-            f"Run on {date.today().isoformat()}; machine: {machine}; "
-            f"{__import__('os').cpu_count()} cores. `python bench/bench_rules.py`.",
+            f"Run on {date.today().isoformat()} by `python bench/bench_rules.py` ({n:,} persons). Each line: one "
+            f"warm-up call, then {repeat} timed calls (median, fastest–slowest), the same for ansinh and OpenFisca.",
+            "",
+            f"Machine: {machine(database=False, packages=('numpy', 'openfisca-core'))}. Load average at the end "
+            "(the machine is shared): {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min).".format(*os.getloadavg()),
             "",
             *table,
             "",
@@ -203,15 +206,7 @@ def main() -> None:
             "",
         ]
     )
-    print(body)
-    if not args.no_write:
-        doc = ROOT / "docs" / "benchmarks.md"
-        text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
-        pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.S)
-        text = (
-            pattern.sub(body.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + body
-        )
-        doc.write_text(text, encoding="utf-8")
+    merge_docs(body)
 
 
 if __name__ == "__main__":

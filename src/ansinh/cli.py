@@ -1,62 +1,25 @@
 """The ``ansinh`` command. Each sub-command is a thin door onto services and selectors; where it prints
-data, ``--json`` prints machine-readable JSON instead. Bad input exits with code 2 and a clear message."""
+data, ``--json`` prints machine-readable JSON instead. Bad input exits with code 2 and a clear message.
+
+An app's commands live in its ``commands.py`` as ``register(group)``, imported and called at the end of this
+file; they take what commands share from ``ansinh.core.commandline``, never from here (ADR 0020)."""
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
 from ansinh.cards.commands import register as register_card_commands
+from ansinh.core.commandline import Progress as _Progress
+from ansinh.core.commandline import emit as _emit
+from ansinh.core.commandline import fail as _fail
+from ansinh.core.commandline import setup_django as _setup
 from ansinh.imports.commands import register as register_import_commands
 from ansinh.outreach.commands import register as register_outreach_commands
 from ansinh.registry.commands import register as register_registry_commands
 from ansinh.reports.commands import register as register_report_commands
 from ansinh.rules.cli import register as register_rule_commands
-
-
-def _setup(settings: str = "ansinh.config.settings.base") -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
-    import django
-
-    django.setup()
-    from django.utils import translation
-
-    translation.activate(os.environ.get("ANSINH_LANGUAGE", "vi"))
-
-
-def _emit(data: Any, as_json: bool, text: Callable[[Any], None]) -> None:
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        text(data)
-
-
-def _fail(exc) -> None:
-    click.echo(
-        f"error: {getattr(exc, 'message', exc)}" + (f" [{exc.field}]" if getattr(exc, "field", None) else ""),
-        err=True,
-    )
-    sys.exit(2)
-
-
-class _Progress:
-    """A progress bar over labelled steps (click's bar, shown on a terminal only)."""
-
-    def __init__(self, total: int, label: str):
-        self.bar = click.progressbar(length=total, label=label, show_pos=True, file=sys.stderr)
-        self.bar.__enter__()
-
-    def __call__(self, label: str, n: int) -> None:
-        self.bar.label = label
-        self.bar.update(n)
-
-    def close(self) -> None:
-        self.bar.__exit__(None, None, None)
 
 
 @click.group(help="ansinh — enrollment, campaigns and coverage for social insurance offices.")

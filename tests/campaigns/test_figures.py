@@ -1,4 +1,4 @@
-"""The campaign figures on a hand-built situation that covers each edge of field-story.md's definitions."""
+"""The campaign figures on a hand-built situation that covers each edge of the definitions in docs/domain.md."""
 
 import datetime as dt
 

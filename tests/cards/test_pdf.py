@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from ansinh.cards import pdf, signing
 from ansinh.cards.services import card_issue
+from ansinh.payments import pdf as payment_pdf
 from ansinh.payments.models import DayClose
 
 
@@ -120,7 +121,7 @@ def family_receipt(agent, communes, make_receipt):
     "paper, size", [("a5", (148.0, 210.0)), ("a6", (105.0, 148.0)), ("80mm", (80.0, None))]
 )
 def test_a_receipt_prints_on_each_paper_with_the_amount_in_figures_and_words(family_receipt, paper, size):
-    content = pdf.receipt_pdf(family_receipt, paper=paper)
+    content = payment_pdf.receipt_pdf(family_receipt, paper=paper)
     [(width, height)] = page_sizes_mm(content)
     assert width == size[0]
     if size[1]:
@@ -145,7 +146,7 @@ def test_a_void_receipt_carries_the_stamp_and_the_reason(family_receipt):
     family_receipt.void_reason = "Ghi sai số tiền"
     family_receipt.save()
     for paper in ("a5", "80mm"):
-        content = pdf.receipt_pdf(family_receipt, paper=paper)
+        content = payment_pdf.receipt_pdf(family_receipt, paper=paper)
         text = " ".join(text_of(content).split())
         assert "ĐÃ HUỶ" in text and "Ghi sai số tiền" in text
         images(content, f"receipt-void-{paper}")
@@ -153,7 +154,7 @@ def test_a_void_receipt_carries_the_stamp_and_the_reason(family_receipt):
 
 def test_an_unknown_paper_is_refused(family_receipt):
     with pytest.raises(ValueError):
-        pdf.receipt_pdf(family_receipt, paper="letter")
+        payment_pdf.receipt_pdf(family_receipt, paper="letter")
 
 
 def test_the_handover_sheet_lists_the_days_receipts_and_the_cash(
@@ -180,7 +181,7 @@ def test_the_handover_sheet_lists_the_days_receipts_and_the_cash(
         received_by="Phạm Thu Trang",
         province_code=point.province_code,
     )
-    content = pdf.handover_pdf(close)
+    content = payment_pdf.handover_pdf(close)
     assert page_sizes_mm(content) == [(210.0, 297.0)]
     text = " ".join(text_of(content).split())
     assert "BIÊN BẢN BÀN GIAO TIỀN THU" in text

@@ -1,4 +1,4 @@
-"""The fast QR drawing of card tokens (cards.qr) gives exactly the modules segno gives for the same settings, so
+"""The fast QR drawing of card tokens (documents.qr) gives exactly the modules segno gives for the same settings, so
 cards issued before and after it print the same code; anything it does not handle itself goes to segno."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import segno
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansinh.cards import pdf, qr, signing
+from ansinh.cards import pdf, signing
+from ansinh.documents import qr
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_."
 

@@ -167,7 +167,7 @@ def test_the_stored_flag_is_the_look_back_computed_on_the_fly_on_every_edge(desk
 
     on_the_fly = look_back_on_the_fly()
     assert stored() == on_the_fly
-    # And the oracle itself says what field-story.md says, edge by edge (of the payment on PAID).
+    # And the oracle itself says what docs/domain.md says, edge by edge (of the payment on PAID).
     expected = {
         "first_time": True,
         "span_ends_on_first_day": False,

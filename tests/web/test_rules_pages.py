@@ -57,7 +57,7 @@ def test_support_shows_its_legal_basis_on_hover(client, agent):
     client.force_login(agent)
     response = client.get("/calculator/", {"on": "01/09/2025", "months": "12", "group": ["student"]})
     html = response.content.decode()
-    assert "631.800 ₫" in html  # rules-vn.md: a student's 12-month card in 2025-26
+    assert "631.800 ₫" in html  # docs/domain.md (The rules in brief, 3): a student's 12-month card in 2025-26
     assert 'title="The state pays 50%' in html
 
 
@@ -117,7 +117,7 @@ def test_voluntary_si_at_the_floor_for_a_poor_person_and_a_pension_estimate(clie
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "330.000 ₫" in html and "165.000 ₫" in html  # rules-vn.md §5: contribution and support
+    assert "330.000 ₫" in html and "165.000 ₫" in html  # docs/domain.md, rules in brief 5
     assert "<svg" in html and "an estimate, not a decision" in html
     assert "at most 20 times the base salary" in html  # vsi.ceiling_multiple on the date, not a literal
     assert "at most 120 months in a lifetime" in html  # vsi.support_max_months on the date

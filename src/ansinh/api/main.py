@@ -81,6 +81,7 @@ def _register() -> None:
     from ansinh.enrollment.api import router as enrollment_router
     from ansinh.outreach.api import router as outreach_router
     from ansinh.payments.api import router as payments_router
+    from ansinh.records.api import router as records_router
     from ansinh.registry.api import router as registry_router
     from ansinh.reports.api import router as reports_router
 
@@ -92,6 +93,7 @@ def _register() -> None:
     api.add_router("/cards", cards_router)
     api.add_router("/", campaigns_router)
     api.add_router("/", reports_router)
+    api.add_router("/", records_router)
     api.add_router("/", outreach_router)
 
 

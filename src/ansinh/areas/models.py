@@ -14,18 +14,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-LEGACY_PREFIX = "legacy:"
-PATH_END = "~"  # sorts after every character used in codes and paths
-
-
-class Level(models.TextChoices):
-    PROVINCE = "province", _("province")
-    COMMUNE = "commune", _("commune")
-    VILLAGE = "village", _("village")
-    LEGACY_PROVINCE = "legacy_province", _("province (before 1 July 2025)")
-    LEGACY_DISTRICT = "legacy_district", _("district (before 1 July 2025)")
-    LEGACY_COMMUNE = "legacy_commune", _("commune (before 1 July 2025)")
-
+# The tree's shape (levels, code prefix, path end) is on the ground floor, where access needs it (ADR 0020).
+from ansinh.core.area_tree import LEGACY_PREFIX as LEGACY_PREFIX
+from ansinh.core.area_tree import PATH_END as PATH_END
+from ansinh.core.area_tree import Level as Level
 
 CURRENT_LEVELS = (Level.PROVINCE, Level.COMMUNE, Level.VILLAGE)
 

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ansinh.core.access import not_found, scope_for
+from ansinh.core.area_tree import normalize_code as normalize_code
+from ansinh.core.area_tree import subtree_q as subtree_q
 from ansinh.core.errors import ApplicationError, ErrorCode
 
-from .models import LEGACY_PREFIX, PATH_END, Area, Level
-
-
-def subtree_q(path: str, prefix: str = "") -> Q:
-    """An area and everything under it, answered from the index on ``path``.
-
-    SQLite compares strings bytewise, so a range scan works; PostgreSQL's default collation ignores
-    punctuation, so there we use LIKE 'path%' which Django backs with a varchar_pattern_ops index."""
-    if connection.vendor == "postgresql":
-        return Q(**{f"{prefix}path__startswith": path})
-    return Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
-
-
-def normalize_code(code: str) -> str:
-    """'15' -> '15' (province), '2269' is ambiguous so communes are given with 5 digits: '02269';
-    'legacy:10' stays; village codes ('02269.001') stay."""
-    code = (code or "").strip()
-    if code.startswith(LEGACY_PREFIX):
-        return code
-    if code.isdigit() and len(code) <= 2:
-        return code.zfill(2)
-    return code
+from .models import LEGACY_PREFIX, Area, Level
 
 
 def area_get(*, code: str) -> Area:

@@ -1,5 +1,5 @@
 """A realistic past campaign for the demo province: the May "Month of promoting universal social insurance"
-(field-story.md), with every kind of activity, goals, costs and what each activity achieved (``ansinh demo``).
+(docs/domain.md), with every kind of activity, goals, costs and what each activity achieved (``ansinh demo``).
 
 Everything goes through the services, as the operator (``SystemActor``), back-dated into May: the campaign and
 its activities (``campaign_create``, ``activity_create``), the enrollments taken at the activities
@@ -351,7 +351,7 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
     def where_and_when(person: Person) -> tuple[Activity | None, dt.date, CollectionPoint]:
         """Which activity met the person and on what day (small groups in their own commune, else elsewhere)."""
         r = rng.random()
-        if r < 0.45:  # the seven-day small-group campaign brought the most (field-story.md)
+        if r < 0.45:  # the seven-day small-group campaign brought the most (docs/domain.md)
             visit = visit_of.get(person.commune_id, "visit-elsewhere")
             return activities[visit], start.replace(day=rng.randint(13, 19)), points["event_desk"]
         if r < 0.6:

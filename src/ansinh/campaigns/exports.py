@@ -13,14 +13,14 @@ import io
 from typing import Any
 
 from django.utils.text import slugify
-from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 
-from ansinh.cards.pdf import FONT, FONT_DIR, office_name
+from ansinh.areas.offices import office_name
 from ansinh.core.dates import format_date, today
 from ansinh.core.money import format_vnd
 from ansinh.core.numbers import format_int, format_rate
+from ansinh.documents.pdf import BLUE, GREY, Document
 
 from .figures import REACH
 
@@ -102,11 +102,8 @@ REACH_KEYS_VI = {
     "organisations": "tổ chức",
 }
 
-BLUE = (0, 84, 166)
 LIGHT_BLUE = (156, 195, 234)
 GREEN = (23, 108, 58)
-GREY = (110, 110, 110)
-DARK = (20, 20, 20)
 
 
 # ---------------------------------------------------------------------------------------------- formatting
@@ -145,22 +142,16 @@ def goal_of(report: dict, figure: str) -> dict | None:
 # ---------------------------------------------------------------------------------------------------- PDF
 
 
-class _Report(FPDF):
+class _Report(Document):
+    """The report on A4 with margins, page numbers in the footer, section headings and tables."""
+
     def __init__(self, title: str):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        super().__init__(orientation="P", format="A4")
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=15)
-        self.set_creator("ansinh")
         self.set_title(title)
-        self.set_lang("vi")
         self.alias_nb_pages()
         self.doc_title = title
-
-    def font(self, size: float, bold: bool = False, color=DARK) -> None:
-        self.set_font(FONT, "B" if bold else "", size)
-        self.set_text_color(*color)
 
     def footer(self) -> None:
         self.set_y(-10)

@@ -1,6 +1,6 @@
 """The campaign figures — defined once, here, and used by the page, the API, the PDF and the XLSX alike.
 
-They follow field-story.md, "What the numbers mean":
+They follow docs/domain.md, "What the numbers mean":
 
 * A **participation** is one paid period of one scheme for one person: an enrollment member whose enrollment is
   completed. A voided receipt voids its enrollment, so it creates none.

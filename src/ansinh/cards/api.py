@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.documents.pdf import pdf_response
 from ansinh.payments.selectors import point_get
 
 from . import pdf, selectors, services
@@ -119,7 +120,7 @@ def batch_pdf(
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."), status=404)
     content = pdf.cards_pdf_a4(cards)
     services.card_mark_printed(actor=request.user, cards=cards)
-    return pdf.pdf_response(content, f"the-bhyt-{len(cards)}.pdf")
+    return pdf_response(content, f"the-bhyt-{len(cards)}.pdf")
 
 
 @router.get("/{card_id}", response=CardOut, summary="A card")
@@ -132,4 +133,4 @@ def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)
     content = pdf.card_pdf([card])
     services.card_mark_printed(actor=request.user, cards=[card])
-    return pdf.pdf_response(content, f"the-bhyt-{card.number}.pdf")
+    return pdf_response(content, f"the-bhyt-{card.number}.pdf")

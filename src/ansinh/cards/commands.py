@@ -7,11 +7,7 @@ import sys
 
 import click
 
-
-def _setup() -> None:
-    from ansinh.cli import _setup as setup
-
-    setup()
+from ansinh.core.commandline import setup_django as _setup
 
 
 @click.group("keys", help="The office's card-signing keys (kept outside the database).")

@@ -94,10 +94,3 @@ def _facility_name(code: str | None) -> str | None:
         return HealthFacility.objects.filter(code=code).values_list("name", flat=True).first()
     except DatabaseError:
         return None
-
-
-def receipts_for_day_close(*, day_close):
-    """The receipts on a day close's handover sheet: the same ones the day close counted."""
-    from ansinh.payments.selectors import day_receipts
-
-    return day_receipts(point=day_close.point, agent=day_close.agent, day=day_close.day)

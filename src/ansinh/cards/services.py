@@ -72,7 +72,7 @@ def cards_issue_new(*, actor, coverages: list[HICoverage]) -> list[Card]:
 
 def _new_card(coverage: HICoverage, number: str) -> Card:
     """The card row, unsaved: its signed token, and the token's QR code drawn once for every later printing."""
-    from .pdf import qr_path
+    from ansinh.documents.pdf import qr_path
 
     person = coverage.person
     private_key, key_id = signing.signing_key()

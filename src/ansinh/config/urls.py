@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ansinh.api.main import api
+from ansinh.web.urls import card_urls, coverage_urls, outreach_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("ansinh.cards.urls")),  # /verify/ (public), card PDFs
-    path("", include("ansinh.reports.urls")),
-    path("", include("ansinh.outreach.urls")),
+    path("", include(card_urls)),  # /verify/ (public), card PDFs
+    path("", include(coverage_urls)),
+    path("", include(outreach_urls)),
     path("", include("ansinh.web.urls")),
 ]

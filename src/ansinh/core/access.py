@@ -13,11 +13,12 @@ from operator import or_
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from .area_tree import Level, subtree_q
 from .errors import ApplicationError, ErrorCode
 from .models import Role
 
 # Capabilities by role. A capability names an action; the area check is separate.
-# participation.view: a person's whole record (cards, payments, receipts, VSI months; reports/history.py) is read
+# participation.view: a person's whole record (cards, payments, receipts, VSI months; records/history.py) is read
 # by those who serve the person at the desk and the office; viewers and communication officers do not (ADR 0025).
 _DESK = {
     "enrollment.create",
@@ -80,8 +81,6 @@ class AreaScope:
         """Areas inside the scope (an area and everything under it)."""
         if self.empty:
             return Q(pk__in=[])
-        from ansinh.areas.selectors import subtree_q
-
         return reduce(or_, (subtree_q(p, prefix) for p in self.paths))
 
     def residents_q(self, prefix: str = "") -> Q:
@@ -117,8 +116,6 @@ def scope_for(user) -> AreaScope:
     cached = getattr(user, "_ansinh_scope", None)
     if cached is not None:
         return cached
-    from ansinh.areas.models import Level
-
     areas = list(user.areas.all().only("id", "path", "code", "level"))
     scope = AreaScope(
         paths=tuple(a.path for a in areas),
@@ -161,10 +158,16 @@ class SystemActor:
         return "system"
 
 
-def _system_scope() -> AreaScope:
-    from ansinh.areas.models import Area, Level
+def area_table():
+    """The area table, reached through the users' ``areas`` relation: core stands below the areas app and
+    imports none of it (ADR 0020)."""
+    from .models import User
 
-    provinces = list(Area.objects.filter(level=Level.PROVINCE).values_list("code", "path"))
+    return User._meta.get_field("areas").related_model
+
+
+def _system_scope() -> AreaScope:
+    provinces = list(area_table().objects.filter(level=Level.PROVINCE).values_list("code", "path"))
     return AreaScope(
         paths=tuple(p for _c, p in provinces),
         province_codes=frozenset(c for c, _p in provinces),

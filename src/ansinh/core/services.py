@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import forget_scope, require
+from .access import area_table, forget_scope, require
+from .area_tree import Level, normalize_code
 from .audit import audit_record
 from .errors import ApplicationError, ErrorCode
 from .models import ApiToken, Role, User
@@ -21,12 +22,11 @@ TOKEN_PREFIX = "ans_"
 
 
 def _areas_from_codes(codes: list[str]):
-    from ansinh.areas.models import Area, Level
-    from ansinh.areas.selectors import normalize_code
-
     normalized = [normalize_code(c) for c in codes]
     areas = list(
-        Area.objects.filter(code__in=normalized, level__in=[Level.PROVINCE, Level.COMMUNE, Level.VILLAGE])
+        area_table().objects.filter(
+            code__in=normalized, level__in=[Level.PROVINCE, Level.COMMUNE, Level.VILLAGE]
+        )
     )
     missing = sorted(set(normalized) - {a.code for a in areas})
     if missing:

@@ -45,7 +45,7 @@ def _import_command(kind: str, help_text: str):
         errors_dir: Path | None,
         as_json: bool,
     ) -> None:
-        from ansinh.cli import _setup
+        from ansinh.core.commandline import setup_django as _setup
 
         _setup()
         from ansinh.core.access import SystemActor
@@ -112,7 +112,7 @@ population = _import_command(
 )
 @click.option("--examples", is_flag=True, help="Add two example rows.")
 def template(kind: str, output: Path | None, examples: bool) -> None:
-    from ansinh.cli import _setup
+    from ansinh.core.commandline import setup_django as _setup
 
     _setup()
     from .reports import write_template
@@ -131,7 +131,7 @@ def mapping() -> None:
 @click.option("--kind", type=click.Choice(["persons", "population"]), default="persons", show_default=True)
 @click.option("--column", "columns", multiple=True, required=True)
 def mapping_save_cmd(name: str, kind: str, columns: tuple[str, ...]) -> None:
-    from ansinh.cli import _setup
+    from ansinh.core.commandline import setup_django as _setup
 
     _setup()
     from ansinh.core.access import SystemActor

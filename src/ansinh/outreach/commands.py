@@ -10,11 +10,7 @@ import threading
 
 import click
 
-
-def _setup() -> None:
-    from ansinh.cli import _setup as setup
-
-    setup()
+from ansinh.core.commandline import setup_django as _setup
 
 
 def _fail(message: str) -> None:

@@ -1,6 +1,6 @@
 """Target lists (who to visit), their teams and door outcomes; the reminders outbox; the worker's schedule.
 
-Every row carries the province code (the distribution key at national scale, architecture.md "Scale").
+Every row carries the province code (the distribution key at national scale, docs/architecture.md, "Scale").
 Writes go through services.py (lists, doors), reminders.py (the daily job) and outbox.py (delivery).
 """
 

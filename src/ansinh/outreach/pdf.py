@@ -1,14 +1,15 @@
 """The printed walk list of a team: village by village, household by household, with the members to see, what to
 offer each household with its quote, and boxes to tick at the door.
 
-Like every printed paper of ansinh (cards/pdf.py) it is Vietnamese whatever the interface language: the teams
-carry it through Vietnamese villages. The Document class of cards/pdf.py brings the DejaVu fonts.
+Like every printed paper of ansinh (``ansinh.documents``) it is Vietnamese whatever the interface language: the teams
+carry it through Vietnamese villages. The Document class of ``ansinh.documents.pdf`` brings the DejaVu fonts.
 """
 
 from __future__ import annotations
 
-from ansinh.cards.pdf import BLUE, DARK, GREY, Document, office_name
+from ansinh.areas.offices import office_name
 from ansinh.core.money import format_vnd
+from ansinh.documents.pdf import BLUE, DARK, GREY, Document
 
 REASONS = {
     "uninsured": "chưa có thẻ BHYT",

@@ -35,8 +35,9 @@ def receipt_void(request, receipt_id: int, payload: VoidIn):
 
 @router.get("/receipts/{receipt_id}/pdf")
 def receipt_pdf(request, receipt_id: int, paper: Literal["a5", "a6", "80mm"] = "a5"):
-    from ansinh.cards.pdf import pdf_response
-    from ansinh.cards.pdf import receipt_pdf as render
+    from ansinh.documents.pdf import pdf_response
+
+    from .pdf import receipt_pdf as render
 
     receipt = selectors.receipt_get(user=request.user, receipt_id=receipt_id)
     return pdf_response(render(receipt, paper=paper), f"bien-lai-{receipt.display_number}.pdf")
@@ -152,7 +153,9 @@ def day_close(request, payload: DayCloseIn):
 
 @router.get("/day-close/{close_id}/pdf")
 def day_close_pdf(request, close_id: int):
-    from ansinh.cards.pdf import handover_pdf, pdf_response
+    from ansinh.documents.pdf import pdf_response
+
+    from .pdf import handover_pdf
 
     close = selectors.day_close_get(user=request.user, close_id=close_id)
     return pdf_response(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ansinh.core.commandline import setup_django
 from ansinh.core.money import format_vnd
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -61,9 +62,7 @@ def rules() -> None:
 def simulate(
     province: str | None, on: datetime | None, reform: Path | None, months: int, as_json: bool
 ) -> None:
-    from ansinh.cli import _setup
-
-    _setup()
+    setup_django()
     from ansinh.core.access import SystemActor
     from ansinh.core.dates import today
     from ansinh.rules.errors import ParameterError, RuleError

@@ -1,6 +1,6 @@
 """People, households and memberships.
 
-Every row carries the province code (the distribution key at national scale, see architecture.md "Scale")
+Every row carries the province code (the distribution key at national scale, see docs/architecture.md, "Scale")
 and is indexed by it. Writes go through services.py; reads through selectors.py.
 """
 
@@ -94,7 +94,7 @@ class Person(models.Model):
     employment = models.CharField(_("employment"), max_length=16, choices=Employment.choices, blank=True)
     poverty = models.CharField(_("poverty status"), max_length=16, choices=Poverty.choices, blank=True)
     poverty_year = models.PositiveSmallIntegerField(_("year certified"), null=True, blank=True)
-    # Statuses that bring state support (rules-vn.md §3, §5).
+    # Statuses that bring state support (docs/domain.md, The rules in brief, 3 and 5).
     is_student = models.BooleanField(_("pupil or student"), default=False)
     ethnic_minority_listed_commune = models.BooleanField(
         _("ethnic minority in a listed difficult commune"), default=False

@@ -66,7 +66,7 @@ def hi_candidate_groups(
     agricultural_household: bool,
     social_assistance: bool,
 ) -> tuple[str, ...]:
-    """The registry's statuses as the rules' HI group codes (rules-vn.md §3)."""
+    """The registry's statuses as the rules' HI group codes (docs/domain.md, The rules in brief, 3)."""
     out = []
     if poverty == Poverty.POOR:
         out.append("poor")

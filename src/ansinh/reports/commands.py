@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from ansinh.core.commandline import setup_django
+
 
 def register(cli: click.Group) -> None:
     @cli.command(help="Health-insurance and voluntary-SI coverage of an area, by commune or village.")
@@ -16,9 +18,7 @@ def register(cli: click.Group) -> None:
     @click.option("--level", type=click.Choice(["commune", "village"]), default="commune", show_default=True)
     @click.option("--json", "as_json", is_flag=True)
     def coverage(area_code: str, on: str | None, level: str, as_json: bool) -> None:
-        from ansinh.cli import _setup
-
-        _setup()
+        setup_django()
         from ansinh.core.access import SystemActor
         from ansinh.core.errors import ApplicationError
 

@@ -74,7 +74,7 @@ def coverage_xlsx(result: dict[str, Any]) -> bytes:
 
 
 def coverage_pdf(result: dict[str, Any]) -> bytes:
-    from ansinh.cards.pdf import Document
+    from ansinh.documents.pdf import Document
 
     pdf = Document(orientation="L")
     pdf.set_auto_page_break(True, margin=12)

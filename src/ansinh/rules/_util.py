@@ -1,4 +1,5 @@
-"""Small helpers shared by the formulas (dates, percentages)."""
+"""Small helpers shared by the formulas (dates, percentages). The bottom of the rules package: it imports no
+other rules module but the errors, so the parameter loader can use it too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .errors import RuleError, RuleErrorCode
-from .params import Parameters, default
 
 
 def as_date(x: date | str, field: str = "on") -> date:
@@ -20,10 +20,6 @@ def as_date(x: date | str, field: str = "on") -> date:
         raise RuleError(
             RuleErrorCode.BAD_INPUT, f"{field}: {x!r} is not an ISO date (YYYY-MM-DD)", field=field
         ) from None
-
-
-def params_or_default(params: Parameters | None) -> Parameters:
-    return params if params is not None else default()
 
 
 def pct(x: Fraction | int) -> str:

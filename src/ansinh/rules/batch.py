@@ -16,9 +16,9 @@ import numpy as np
 
 from . import hi as hi_mod
 from . import vsi as vsi_mod
-from ._util import as_date, params_or_default
+from ._util import as_date
 from .errors import RuleError, RuleErrorCode
-from .params import Parameters, Value
+from .params import Parameters, Value, params_or_default
 from .rounding import round_vnd
 
 I64 = np.int64

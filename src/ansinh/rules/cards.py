@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ._util import add_months, as_date, check_int, params_or_default
+from ._util import add_months, as_date, check_int
 from .errors import RuleError, RuleErrorCode
-from .params import Parameters, Value, references_json
+from .params import Parameters, Value, params_or_default, references_json
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ._util import as_date, params_or_default
+from ._util import as_date
 from .hi import subsidised_groups
-from .params import Parameters, Value, references_json
+from .params import Parameters, Value, params_or_default, references_json
 
 DECEASED = "deceased"
 EMPLOYEE = "employee"

@@ -26,9 +26,9 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from ._util import add_months, as_date, check_int, params_or_default, pct
+from ._util import add_months, as_date, check_int, pct
 from .errors import RuleError, RuleErrorCode
-from .params import Parameters, Value, references_json
+from .params import Parameters, Value, params_or_default, references_json
 from .rounding import round_vnd
 
 HOUSEHOLD = "household"

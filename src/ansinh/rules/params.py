@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ._util import pct
 from .errors import ParameterError, RuleError, RuleErrorCode
 
 PARAMETERS_DIR = Path(__file__).with_name("parameters")
@@ -414,6 +415,11 @@ def default() -> Parameters:
     return load_dir(PARAMETERS_DIR)
 
 
+def params_or_default(params: Parameters | None) -> Parameters:
+    """The parameters given, or the law as shipped."""
+    return params if params is not None else default()
+
+
 def get(name: str, on: date, params: Parameters | None = None) -> Value:
     return (params or default()).get(name, on)
 
@@ -452,8 +458,6 @@ def value_json(value: Any, unit: str) -> Any:
         return value
     if isinstance(value, Fraction):
         if "rate" in unit:
-            from ._util import pct  # _util imports this module
-
             return pct(value)
         if value.denominator == 1:
             return value.numerator

@@ -19,9 +19,9 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from ._util import add_months, as_date, check_int, end_of_month, params_or_default, pct
+from ._util import add_months, as_date, check_int, end_of_month, pct
 from .errors import RuleError, RuleErrorCode
-from .params import Parameters, Value, references_json
+from .params import Parameters, Value, params_or_default, references_json
 from .rounding import round_vnd
 
 _AGE = re.compile(r"^(\d+)y(\d+)m$")

@@ -337,7 +337,8 @@ def desk_void(request, receipt_id: int):
 
 @page
 def desk_receipt_pdf(request, receipt_id: int):
-    from ansinh.cards.pdf import PAPERS, pdf_response, receipt_pdf
+    from ansinh.documents.pdf import pdf_response
+    from ansinh.payments.pdf import PAPERS, receipt_pdf
 
     receipt = payment_selectors.receipt_get(user=request.user, receipt_id=receipt_id)
     paper = request.GET.get("paper", "a5")
@@ -349,8 +350,9 @@ def desk_receipt_pdf(request, receipt_id: int):
 @page
 def desk_cards_pdf(request, enrollment_id: int):
     from ansinh.cards import services as card_services
-    from ansinh.cards.pdf import card_pdf, pdf_response
+    from ansinh.cards.pdf import card_pdf
     from ansinh.cards.selectors import cards_for_batch
+    from ansinh.documents.pdf import pdf_response
 
     enrollment = enrollment_selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
     cards = list(cards_for_batch(user=request.user, enrollment_id=enrollment.pk))
@@ -397,7 +399,8 @@ def desk_close(request):
 
 @page
 def desk_close_pdf(request, close_id: int):
-    from ansinh.cards.pdf import handover_pdf, pdf_response
+    from ansinh.documents.pdf import pdf_response
+    from ansinh.payments.pdf import handover_pdf
 
     close = payment_selectors.day_close_get(user=request.user, close_id=close_id)
     return pdf_response(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")

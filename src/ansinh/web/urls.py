@@ -1,6 +1,41 @@
 from django.urls import path
 
-from . import campaign_views, desk, rules_views, views
+from . import campaign_views, card_views, coverage_views, desk, outreach_views, rules_views, views
+
+# Every page of ansinh is routed here (ADR 0020: pages live in web/). The card and outreach pages keep their
+# own URL namespaces ("cards:verify", "outreach:walk"), the coverage pages none; config/urls.py mounts the four.
+card_urls = (
+    [
+        path("verify/", card_views.verify, name="verify"),
+        path("cards/batch.pdf", card_views.batch_pdf, name="batch_pdf"),
+        path("cards/<int:card_id>.pdf", card_views.card_pdf, name="card_pdf"),
+    ],
+    "cards",
+)
+
+coverage_urls = [
+    path("coverage/", coverage_views.coverage_page, name="coverage"),
+    path("coverage/export.<str:fmt>", coverage_views.coverage_export, name="coverage_export"),
+]
+
+outreach_urls = (
+    [
+        path("outreach/", outreach_views.home, name="home"),
+        path("outreach/lists/<int:list_id>/", outreach_views.list_detail, name="list_detail"),
+        path("outreach/lists/<int:list_id>/export.csv", outreach_views.export_csv, name="export_csv"),
+        path("outreach/lists/<int:list_id>/teams/<int:number>/", outreach_views.walk, name="walk"),
+        path(
+            "outreach/lists/<int:list_id>/teams/<int:number>/walk.pdf",
+            outreach_views.walk_pdf,
+            name="walk_pdf",
+        ),
+        path("outreach/lists/<int:list_id>/rows/<int:row_id>/door/", outreach_views.door, name="door"),
+        path("outreach/outbox/", outreach_views.outbox, name="outbox"),
+        path("outreach/outbox/<int:message_id>/retry/", outreach_views.outbox_retry, name="outbox_retry"),
+    ],
+    "outreach",
+)
+
 
 app_name = "web"
 urlpatterns = [

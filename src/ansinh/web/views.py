@@ -22,9 +22,9 @@ from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.models import User
 from ansinh.core.numbers import parse_id
 from ansinh.core.services import user_create, user_update
+from ansinh.records import history
 from ansinh.registry import selectors, services
 from ansinh.registry.models import Relation
-from ansinh.reports import history
 
 from .forms import HouseholdMemberForm, PersonForm, UserForm, VillageForm
 from .labels import history_in_words
@@ -194,9 +194,9 @@ def person_detail(request, person_id: int):
 @page
 def person_history_pdf(request, person_id: int):
     """The participation history printed for the person to take home (Vietnamese, A4)."""
-    from ansinh.cards.pdf import pdf_response
     from ansinh.core.dates import today
-    from ansinh.reports.history_pdf import history_pdf
+    from ansinh.documents.pdf import pdf_response
+    from ansinh.records.pdf import history_pdf
 
     record = history.person_history(user=request.user, person_id=person_id)
     content = history_pdf(record, user=request.user, printed_on=today())

@@ -1,4 +1,4 @@
-"""A person's whole participation record (reports.history): every card span with its state on a day, every
+"""A person's whole participation record (records.history): every card span with its state on a day, every
 payment and receipt, voluntary-SI months and the support used, campaign outcomes; scoped like the registry, in a
 number of queries that does not grow with the record; the API's contract and authorization matrix; the printed
 history read back with pypdf."""
@@ -19,9 +19,9 @@ from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_cr
 from ansinh.outreach.services import door_outcome_record, target_list_create
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import receipt_void
+from ansinh.records.history import household_cards, person_history
+from ansinh.records.pdf import history_pdf
 from ansinh.registry.services import household_add_member
-from ansinh.reports.history import household_cards, person_history
-from ansinh.reports.history_pdf import history_pdf
 from factories import make_hi_coverage, make_household, make_person, make_point, make_user
 
 TODAY = dt.date.today()

@@ -12,10 +12,13 @@ import datetime as dt
 from django.utils import translation
 from fpdf.fonts import FontFace
 
-from ansinh.cards.pdf import BLUE, DARK, GREY, METHODS, SCHEMES, SEXES, Document, office_name
+from ansinh.areas.offices import office_name
+from ansinh.cards.pdf import SEXES
 from ansinh.core.access import mask_personal_id
 from ansinh.core.dates import format_date
 from ansinh.core.money import format_vnd
+from ansinh.documents.pdf import BLUE, DARK, GREY, Document
+from ansinh.payments.pdf import METHODS, SCHEMES
 from ansinh.rules import cards as card_rules
 
 STATES = {
@@ -74,7 +77,7 @@ def _table(pdf: Document, widths: tuple, aligns: tuple, heads: tuple, rows: list
 
 
 def history_pdf(record: dict, *, user, printed_on: dt.date) -> bytes:
-    """``record``: reports.history.person_history. The personal ID is masked for a user who may not see it."""
+    """``record``: records.history.person_history. The personal ID is masked for a user who may not see it."""
     from ansinh.core.group_names import hi_group_label
 
     person = record["person"]

@@ -52,7 +52,7 @@ def matrix(token: str) -> np.ndarray:
 
 def path(token: str) -> tuple[int, str]:
     """(modules per side, PDF path of the dark modules as ``x y w 1 re`` with y growing downwards): what a card
-    stores and cards.pdf draws."""
+    stores and Document.qr draws."""
     modules = matrix(token)
     size = len(modules)
     edges = np.zeros((size, size + 2), dtype=np.int8)

@@ -7,13 +7,14 @@ import datetime as dt
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ansinh.cards import pdf, selectors, services
+from ansinh.cards.api import verify_json
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.documents.pdf import pdf_response
 from ansinh.payments.selectors import point_get
-from ansinh.web.views import page
 
-from . import pdf, selectors, services
-from .api import verify_json
+from .views import page
 
 
 def _date(text: str) -> str:
@@ -40,7 +41,7 @@ def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)
     content = pdf.card_pdf([card])
     services.card_mark_printed(actor=request.user, cards=[card])
-    return pdf.pdf_response(content, f"the-bhyt-{card.number}.pdf")
+    return pdf_response(content, f"the-bhyt-{card.number}.pdf")
 
 
 @page
@@ -63,4 +64,4 @@ def batch_pdf(request):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
     content = pdf.cards_pdf_a4(cards)
     services.card_mark_printed(actor=request.user, cards=cards)
-    return pdf.pdf_response(content, f"the-bhyt-{len(cards)}.pdf")
+    return pdf_response(content, f"the-bhyt-{len(cards)}.pdf")

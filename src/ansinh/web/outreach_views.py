@@ -16,10 +16,10 @@ from ansinh.areas import selectors as area_selectors
 from ansinh.core.access import has_capability, not_found, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError
-from ansinh.web.views import page
+from ansinh.outreach import selectors, services
+from ansinh.outreach.models import Criterion, DoorStatus, MessageStatus, TargetHousehold, TargetList, Team
 
-from . import selectors, services
-from .models import Criterion, DoorStatus, MessageStatus, TargetHousehold, TargetList, Team
+from .views import page
 
 
 def _int(value, default=None):
@@ -172,7 +172,7 @@ def walk(request, list_id: int, number: int):
 
 @page
 def walk_pdf(request, list_id: int, number: int):
-    from .pdf import walk_list_pdf
+    from ansinh.outreach.pdf import walk_list_pdf
 
     target_list, team, rows = _walk_list(request, list_id, number)
     response = HttpResponse(walk_list_pdf(target_list, team, rows), content_type="application/pdf")

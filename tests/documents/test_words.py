@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansinh.cards.words import number_in_words, vnd_in_words
+from ansinh.documents.words import number_in_words, vnd_in_words
 
 
 @pytest.mark.parametrize(
