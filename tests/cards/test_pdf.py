@@ -190,3 +190,14 @@ def test_the_handover_sheet_lists_the_days_receipts_and_the_cash(
     assert "1.263.600 ₫" in text and "1.263.000 ₫" in text and "-600 ₫" in text
     assert "Người nộp" in text and "Người nhận" in text and "Phạm Thu Trang" in text
     images(content, "handover")
+
+
+@pytest.mark.parametrize("paper", ["a5", "a6", "80mm"])
+def test_a_receipt_shows_the_cash_given_and_the_change_on_one_page(family_receipt, paper):
+    family_receipt.tendered = 1_500_000
+    family_receipt.save(update_fields=["tendered"])
+    content = payment_pdf.receipt_pdf(family_receipt, paper=paper)
+    assert len(page_sizes_mm(content)) == 1  # the two lines do not push the signatures onto a second page
+    text = " ".join(text_of(content).split())
+    assert "Tiền khách đưa: 1.500.000 ₫" in text and "Tiền thừa trả lại: 236.400 ₫" in text
+    images(content, f"receipt-change-{paper}")

@@ -164,6 +164,9 @@ def _draw_receipt(pdf: Document, receipt, paper: str, lines: list[_ReceiptLine],
     if receipt.method == "bank_transfer" and reference:
         method += f" (nội dung: {reference})"
     field("Hình thức:", method)
+    if receipt.tendered is not None and receipt.method == "cash":  # the cash handed over, and the change given
+        field("Tiền khách đưa:", format_vnd(receipt.tendered))
+        field("Tiền thừa trả lại:", format_vnd(receipt.tendered - receipt.amount))
     field("Người thu:", _user_name(receipt.issued_by))
     y += lh * 0.6
 
