@@ -47,6 +47,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     # the coverage periods (reports.CoveragePeriod) are kept by the services that change coverage or residence
     ("enrollment.services", "reports.models"): "CoveragePeriod",
     ("enrollment.services", "reports.services"): "coverage_periods_rebuild",
+    ("enrollment.voids", "reports.services"): "coverage_periods_refresh (the same arrow, split out of services)",
     ("registry.services", "reports.services"): "coverage_periods_rebuild after a move or a death",
     # the enrollment <-> payments knot: voiding a receipt voids its enrollment, the enrollment issues the receipt
     ("payments.services", "enrollment.services"): "enrollment_void, province_code",

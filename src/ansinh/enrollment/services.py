@@ -1,4 +1,6 @@
-"""The enrollment desk's writes: quote, take the money, receipt, coverage and card — exactly once.
+"""The enrollment desk's payment flow: take the money, then coverage or contribution months, cards and the
+receipt — exactly once. Quoting is quotes.py, new-or-renewal flags participation.py, voids voids.py; their
+services are named here too, so that every door finds the app's writes in one place.
 
 House rule 6: every create carries an idempotency key; a repeat (double click, retry after a timeout, the field
 app syncing twice) returns the first result. Persons are locked in id order before their coverage is checked,
@@ -11,9 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from ansinh.areas.models import HealthFacility
 from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_batch, audit_record, snapshot
-from ansinh.core.dates import format_date, today
+from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import MAX_VND, format_vnd
-from ansinh.core.rule_errors import application_error, eligibility_message
+from ansinh.core.rule_errors import application_error
 from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStatus
 from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
@@ -34,283 +34,53 @@ from ansinh.registry.models import Payout, Person
 from ansinh.reports.models import PeriodScheme
 from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules import cards as card_rules
-from ansinh.rules import hi, params, vsi
+from ansinh.rules import params
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
 from . import selectors
 from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
-from .policy import NEW_LOOKBACK_DAYS, QUOTE_VALIDITY, RENEWAL_WINDOW_DAYS, TRANSFER_VALIDITY
+from .participation import (
+    lookback_window,
+    participation_flags_refresh,
+    participation_flags_refresh_all,
+    participation_is_new,
+)
+from .policy import RENEWAL_WINDOW_DAYS, TRANSFER_VALIDITY
+from .quotes import (
+    HOUSEHOLD,
+    Quotable,
+    _paid_on,
+    _persons,
+    check_eligible,
+    compute_quote,
+    household_rank_offsets,
+    quote_create,
+    supported_months_so_far,
+    vsi_groups_of,
+)
 from .selectors import remember_written
+from .voids import enrollment_void
 
-HOUSEHOLD = "household"
-
-
-def lookback_window(paid_on: dt.date) -> dict[str, dt.date]:
-    start = paid_on - dt.timedelta(days=NEW_LOOKBACK_DAYS)
-    return {
-        "lookback_from": start,
-        "lookback_to": paid_on - dt.timedelta(days=1),
-        "lookback_from_month": start.replace(day=1),
-    }
-
-
-def _persons(actor, person_ids: list[int], *, lock: bool = False) -> list[Person]:
-    """The people, in the order given, each visible to the actor and alive. With ``lock`` they are read with a row
-    lock taken in id order (SELECT … FOR UPDATE): a concurrent enrollment of any of them waits here, then reads
-    the coverage the other one committed."""
-    from ansinh.registry.selectors import persons_for_user
-
-    if not person_ids:
-        raise ApplicationError(ErrorCode.INVALID, _("Choose at least one person."), field="person_ids")
-    if len(set(person_ids)) != len(person_ids):
-        raise ApplicationError(ErrorCode.INVALID, _("A person is listed twice."), field="person_ids")
-    if lock:
-        rows = persons_for_user(user=actor, details=False).filter(pk__in=person_ids)
-        rows = rows.order_by("pk").select_for_update()
-    else:
-        rows = persons_for_user(user=actor).filter(pk__in=person_ids)
-    found = {p.pk: p for p in rows}
-    people = []
-    for pid in person_ids:
-        person = found.get(pid)
-        if person is None:  # missing, or outside the actor's areas: the same answer
-            raise ApplicationError(
-                ErrorCode.NOT_FOUND, _("Person %(id)s is not found.") % {"id": pid}, field="person_ids"
-            )
-        if person.died_on:
-            raise ApplicationError(
-                ErrorCode.INVALID,
-                _("%(name)s is recorded as deceased.") % {"name": person.full_name},
-                field="person_ids",
-            )
-        people.append(person)
-    return people
-
-
-class Quotable(Protocol):
-    """What a quote reads of a person: a Person, or a lighter record read in bulk (a target list's candidates)."""
-
-    @property
-    def pk(self) -> int: ...
-    @property
-    def full_name(self) -> str: ...
-    @property
-    def province_code(self) -> str: ...
-    @property
-    def ethnicity(self) -> str: ...
-    @property
-    def poverty(self) -> str: ...
-    @property
-    def island_commune(self) -> bool: ...
-
-
-def _household_rank_offset(persons: Sequence[Quotable], on: dt.date) -> int:
-    """Household members already enrolled through the household scheme this year count before these ones
-    (rules-vn.md §2: the reduction counts household-scheme members of the same fiscal year): the holders
-    ``household_rank_offsets`` finds in the first person's household, other than these people. (The desk's
-    payment reads the same set in the same query as the coverage ends: ``_coverage_before``.)"""
-    from ansinh.registry.models import Membership
-
-    membership = Membership.objects.filter(person_id=persons[0].pk, ended_on__isnull=True).first()
-    if membership is None:
-        return 0
-    holders = household_rank_offsets(households=[membership.household_id], on=on).get(membership.household_id)
-    return len((holders or set()) - {p.pk for p in persons})
-
-
-def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, set[int]]:
-    """Who already holds a household-scheme card paid in ``on``'s year, by household, for many households at once:
-    the people who count before new members (_household_rank_offset). One query: the cards joined to their
-    holders' current memberships."""
-    out: dict[int, set[int]] = defaultdict(set)
-    for household_id, person_id in (
-        HICoverage.objects.filter(
-            person__memberships__household_id__any=households,
-            person__memberships__ended_on__isnull=True,
-            group=HOUSEHOLD,
-            is_void=False,
-            enrollment__paid_on__year=on.year,
-        )
-        .values_list("person__memberships__household_id", "person_id")
-        .distinct()
-    ):
-        out[household_id].add(person_id)
-    return out
-
-
-def vsi_groups_of(person: Quotable) -> list[str]:
-    groups = ["other"]
-    if person.poverty == "poor":
-        groups.append("poor")
-    if person.poverty == "near_poor":
-        groups.append("near_poor")
-    if person.ethnicity != "01":
-        groups.append("ethnic_minority")
-    if person.island_commune:
-        groups.append("island")
-    return groups
-
-
-def supported_months_so_far(person: Quotable) -> int:
-    from django.db.models import Sum
-
-    rows = VSIContribution.objects.filter(person_id=person.pk, is_void=False)
-    return rows.aggregate(s=Sum("supported_months"))["s"] or 0
-
-
-def check_eligible(
-    persons: Sequence[Person], scheme: str, group: str | None, on: dt.date, ends: dict[int, dt.date] | None = None
-) -> None:
-    """Refuses a quote or a payment for anyone the law places elsewhere (selectors.eligibility, the one rule):
-    422 ``eligibility.<reason>`` in the agent's words. A card running beyond the renewal window stays a 409
-    conflict ("already covered until …", _hi_plan), which the payment checks under the people's locks."""
-    for person in persons:
-        coverage_end = ends.get(person.pk) if ends is not None else None
-        decision = selectors.eligibility(person=person, on=on, coverage_end=coverage_end).allows(scheme, group)
-        if not decision.allowed and decision.reason != "already_covered":
-            raise ApplicationError(
-                f"eligibility.{decision.reason}",
-                eligibility_message(
-                    person.full_name, scheme, decision.reason, decision.covered_by, decision.limit
-                ),
-                field="person_ids",
-                status=422,
-            )
-
-
-def compute_quote(
-    *,
-    scheme: str,
-    persons: Sequence[Quotable],
-    months: int,
-    on: dt.date,
-    group: str | None = None,
-    income: int | None = None,
-    rank_offset: int | None = None,
-    supported_so_far: int | None = None,
-) -> dict[str, Any]:
-    """The quote for these people, from the rules, as the desk shows it and as it is frozen at payment.
-    ``rank_offset`` / ``supported_so_far`` may be given by a caller that has read them for many households at once
-    (household_rank_offsets); otherwise they are read here."""
-    province = persons[0].province_code
-    try:
-        if scheme in (Scheme.HI_HOUSEHOLD, Scheme.HI_GROUP):
-            if scheme == Scheme.HI_HOUSEHOLD:
-                offset = _household_rank_offset(persons, on) if rank_offset is None else rank_offset
-                result = hi.quote(on, [HOUSEHOLD] * (offset + len(persons)), months, province).to_json()
-                result["members"] = result["members"][offset:]
-            else:
-                if not group:
-                    raise ApplicationError(ErrorCode.INVALID, _("Choose the group."), field="group")
-                result = hi.quote(on, [group] * len(persons), months, province).to_json()
-            members = [
-                {"person_id": p.pk, "full_name": p.full_name, **m}
-                for p, m in zip(persons, result["members"], strict=True)
-            ]
-            total = sum(m["payable"] for m in members)
-        elif scheme == Scheme.VSI:
-            if len(persons) != 1:
-                raise ApplicationError(
-                    ErrorCode.INVALID, _("Voluntary SI is for one person at a time."), field="person_ids"
-                )
-            if income is None:
-                raise ApplicationError(
-                    ErrorCode.INVALID, _("Enter the chosen monthly income."), field="income"
-                )
-            person = persons[0]
-            groups = [group] if group else vsi_groups_of(person)
-            result = vsi.quote(
-                on,
-                income,
-                groups,
-                months,
-                supported_months_so_far=(
-                    supported_months_so_far(person) if supported_so_far is None else supported_so_far
-                ),
-                province=province,
-            ).to_json()
-            members = [
-                {
-                    "person_id": person.pk,
-                    "full_name": person.full_name,
-                    "rank": None,
-                    "group": result.get("group"),
-                    "monthly_premium": result["monthly_contribution"],
-                    "premium": result.get("total_contribution", result["monthly_contribution"] * months),
-                    "support": result.get("total_support", 0),
-                    "payable": result["total_payable"],
-                }
-            ]
-            total = result["total_payable"]
-        else:
-            raise ApplicationError(
-                ErrorCode.INVALID, _("Unknown scheme %(s)s.") % {"s": scheme}, field="scheme"
-            )
-    except RuleError as e:
-        raise application_error(e) from None
-    return {
-        "scheme": scheme,
-        "on": on.isoformat(),
-        "months": months,
-        "group": group,
-        "income": income,
-        "members": members,
-        "total_payable": total,
-        "rules": result,
-    }
-
-
-def _paid_on(actor, paid_on: dt.date | None) -> tuple[dt.date, bool]:
-    day = today()
-    if paid_on is None or paid_on == day:
-        return day, False
-    if paid_on > day:
-        raise ApplicationError(
-            ErrorCode.INVALID, _("A payment date cannot be in the future."), field="paid_on"
-        )
-    if not has_capability(actor, "enrollment.backdate"):
-        raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED,
-            _("You may not record a payment made on an earlier day."),
-            field="paid_on",
-        )
-    return paid_on, True
-
-
-@transaction.atomic
-def quote_create(
-    *,
-    actor,
-    scheme: str,
-    person_ids: list[int],
-    months: int = 12,
-    group: str | None = None,
-    income: int | None = None,
-    on: dt.date | None = None,
-) -> Quote:
-    require(actor, "enrollment.create")
-    on, _backdated = _paid_on(actor, on)
-    persons = _persons(actor, person_ids)
-    check_eligible(persons, scheme, group, on)
-    result = compute_quote(scheme=scheme, persons=persons, months=months, on=on, group=group, income=income)
-    return Quote.objects.create(
-        id=uuid.uuid4(),
-        scheme=scheme,
-        result=result,
-        total_payable=result["total_payable"],
-        request={
-            "scheme": scheme,
-            "person_ids": person_ids,
-            "months": months,
-            "group": group,
-            "income": income,
-            "on": on.isoformat(),
-        },
-        province_code=persons[0].province_code,
-        created_by=actor if getattr(actor, "pk", None) else None,
-        expires_at=timezone.now() + QUOTE_VALIDITY,
-    )
+# The app's writes, wherever they are written (the doors and the other apps import them from here).
+__all__ = [
+    "HOUSEHOLD",
+    "Quotable",
+    "check_eligible",
+    "compute_quote",
+    "enrollment_confirm_payment",
+    "enrollment_create",
+    "enrollment_void",
+    "household_rank_offsets",
+    "lookback_window",
+    "outcome_flags_set",
+    "participation_flags_refresh",
+    "participation_flags_refresh_all",
+    "participation_is_new",
+    "quote_create",
+    "supported_months_so_far",
+    "vsi_groups_of",
+]
 
 
 def _point_for(actor, point: CollectionPoint | None) -> CollectionPoint:
@@ -1012,20 +782,6 @@ def enrollment_confirm_payment(
         return _complete(actor, enrollment, persons, plan, Method.BANK_TRANSFER, facilities=facilities)
 
 
-def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
-    """Called when the receipt is voided (payments.services.receipt_void), inside its transaction."""
-    enrollment.status = Status.VOID
-    enrollment.save(update_fields=["status"])
-    HICoverage.objects.filter(enrollment=enrollment).update(is_void=True)
-    VSIContribution.objects.filter(enrollment=enrollment).update(is_void=True)
-    participation_flags_refresh(person_ids=enrollment.members.values("person_id"), lock=True)  # ADR 0008
-    coverage_periods_refresh(  # coverage figures (ADR 0010)
-        persons=Person.objects.filter(pk__in=enrollment.members.values("person_id")).order_by("pk")
-    )
-    audit_record(actor=actor, action="enrollment_void", obj=enrollment, after={"status": Status.VOID})
-    return enrollment
-
-
 @transaction.atomic
 def outcome_flags_set(
     *,
@@ -1068,61 +824,3 @@ def outcome_flags_set(
         after={"vssid": enrollment.vssid_install_assisted, "cashless": enrollment.cashless_switched},
     )
     return enrollment
-
-
-# --------------------------------------------------------------------------------------------------------
-# New or renewal, stored on each participation (ADR 0008)
-# --------------------------------------------------------------------------------------------------------
-
-
-def participation_is_new() -> Any:
-    """The expression that decides, for a member row, whether its participation is **new** (field-story.md,
-    "What the numbers mean"): the person had no non-void coverage of that scheme family on any day of the row's
-    look-back window (the 90 days before the payment) — any health-insurance span for household or group HI,
-    whoever paid it; for voluntary SI any contribution month touching the window. The row's own enrollment is
-    never its own "before". A span without an enrollment (imported) counts."""
-    from django.db.models import BooleanField, Case, Exists, OuterRef, When
-
-    prior_hi = Exists(
-        HICoverage.objects.filter(
-            person_id=OuterRef("person_id"),
-            is_void=False,
-            valid_from__lte=OuterRef("lookback_to"),
-            valid_to__gte=OuterRef("lookback_from"),
-        ).exclude(enrollment_id=OuterRef("enrollment_id"))
-    )
-    prior_vsi = Exists(
-        VSIContribution.objects.filter(
-            person_id=OuterRef("person_id"),
-            is_void=False,
-            first_month__lte=OuterRef("lookback_to"),
-            last_month__gte=OuterRef("lookback_from_month"),
-        ).exclude(enrollment_id=OuterRef("enrollment_id"))
-    )
-    vsi = Exists(Enrollment.objects.filter(pk=OuterRef("enrollment_id"), scheme=Scheme.VSI))
-    return Case(When(vsi, then=~prior_vsi), default=~prior_hi, output_field=BooleanField())
-
-
-@transaction.atomic(savepoint=False)
-def participation_flags_refresh(*, person_ids: Any, lock: bool = False) -> int:
-    """Recomputes ``EnrollmentMember.is_new`` for every member row of these persons, in one UPDATE; returns the
-    number of rows. The flag of a row depends on the person's other coverage, so this runs wherever health-
-    insurance spans or contribution months are created or voided, in the same transaction (ADR 0008).
-
-    ``person_ids``: ids, or a query of ids. ``lock``: lock the persons first, in id order, as the desk does — for
-    a caller that has not (voiding), so that an enrollment of the same person committing meanwhile is seen
-    (READ COMMITTED: the UPDATE's snapshot is taken after the lock is granted)."""
-    if lock:
-        list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk").values_list("pk"))
-    return EnrollmentMember.objects.filter(person_id__in=person_ids).update(is_new=participation_is_new())
-
-
-@transaction.atomic(savepoint=False)
-def participation_flags_refresh_all(*, province_code: str | None = None) -> int:
-    """The bulk form, for loads that write enrollments, coverage or contribution months without the desk
-    services (COPY, imports, a restored dump): every member row, or those of one province (the member's
-    ``province_code``), in one UPDATE. Returns the number of rows."""
-    members = EnrollmentMember.objects.all()
-    if province_code is not None:
-        members = members.filter(province_code=province_code)
-    return members.update(is_new=participation_is_new())
