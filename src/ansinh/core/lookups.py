@@ -11,14 +11,21 @@ subquery is passed on to ``__in``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.expressions import ColPairs
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
+if TYPE_CHECKING:  # a mixin of In and RelatedIn: typed as In, a plain class at run time
+    _Lookup = In
+else:
+    _Lookup = object
 
-class _Any:
+
+class _Any(_Lookup):
     def as_sql(self, compiler, connection):
         direct = self.rhs_is_direct_value() and not isinstance(self.lhs, ColPairs)
         if connection.vendor != "postgresql" or not direct:

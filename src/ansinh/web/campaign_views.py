@@ -163,7 +163,7 @@ def campaign_create(request):
                     errors["goals"] = message
                 else:
                     goals.append({"figure": row["figure"], "target": target, "area_code": row["code"]})
-        if not errors:
+        if not errors and starts_on is not None and ends_on is not None:  # both read without an error
             try:
                 campaign = services.campaign_create(
                     actor=request.user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext
@@ -53,8 +54,12 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args, communes=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area_code"].choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
-        self.fields["village_id"].choices = [("", "—")] + [(str(v.pk), v.name) for v in villages]
+        cast(forms.ChoiceField, self.fields["area_code"]).choices = [
+            (c.code, f"{c.name} ({c.code})") for c in communes
+        ]
+        cast(forms.ChoiceField, self.fields["village_id"]).choices = [("", "—")] + [
+            (str(v.pk), v.name) for v in villages
+        ]
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -41,7 +41,9 @@ def _build_form_context(request, data=None):
 
     communes = list(area_selectors.communes_for_user(user=request.user)[:200])
     for commune in communes:
-        commune.village_list = list(area_selectors.villages_of(commune=commune, user=request.user))
+        commune.village_list = list(  # type: ignore[attr-defined]  # the template's list of villages
+            area_selectors.villages_of(commune=commune, user=request.user)
+        )
     activities = (
         activities_for_user(user=request.user).filter(ends_on__gte=today()).order_by("starts_on")[:100]
     )

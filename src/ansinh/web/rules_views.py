@@ -138,7 +138,7 @@ def hi_calculator(request):
             state_ref = used.get(f"hi.state_support.{m.group}")
             prov_ref = used.get(f"provinces.hi_topup.{quote.province}") if m.provincial_support else None
             if m.group == hi.HOUSEHOLD:
-                factor = hi.order_factor(order.value, m.rank) if order else 1
+                factor = hi.order_factor(order.value, m.rank or 1) if order else 1
                 basis = _(
                     "Household scheme, person %(rank)s pays %(share)s of person 1's premium: %(source)s"
                 ) % {"rank": m.rank, "share": pct(factor), "source": _basis(order)}
