@@ -30,10 +30,10 @@ def hi_groups_of(*, person, on: dt.date) -> set[str]:
     """The subsidised groups among REGISTER_HI_GROUPS that the registry's statuses put a person in on a date. A
     child is one until the age of ``cards.rules.child_months`` (72 months, the law's "under 6"); a pupil or
     student is one by the register's status (the school or university's list), whatever the age."""
-    from ansinh.rules import params
+    from ansinh.rules import cards as card_rules
     from ansinh.rules._util import add_months
 
-    child_months = params.get("cards.rules.child_months", on).value
+    child_months = card_rules.child_months(on)
     found = {
         "child_under_6": add_months(person.birth_date, child_months) > on,
         "poor": person.poverty == "poor",
@@ -123,18 +123,18 @@ def _already_covered_message(name: str, until: str | None) -> str:
 
 def vsi_income_floor(*, on: dt.date) -> int:
     """The lowest monthly income voluntary SI takes on a date (the rural poverty line): the desk's hint."""
-    from ansinh.rules import params
+    from ansinh.rules import vsi
 
-    return int(params.get("poverty_line_rural", on).value)
+    return vsi.income_floor(on)
 
 
 def payment_months(*, on: dt.date) -> list[tuple[int, bool]]:
     """The numbers of months the desk offers on a date, longest first, each with whether only voluntary SI is
     paid for it: the union of ``hi.payment_periods`` and ``vsi.payment_modes`` (the rules refuse the others)."""
-    from ansinh.rules import params
+    from ansinh.rules import hi, vsi
 
-    hi_periods = set(params.get("hi.payment_periods", on).value)
-    vsi_modes = set(params.get("vsi.payment_modes", on).value)
+    hi_periods = set(hi.payment_periods(on))
+    vsi_modes = set(vsi.payment_modes(on))
     return [(n, n not in hi_periods) for n in sorted(hi_periods | vsi_modes, reverse=True)]
 
 

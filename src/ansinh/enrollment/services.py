@@ -34,7 +34,6 @@ from ansinh.registry.models import Payout, Person
 from ansinh.reports.models import PeriodScheme
 from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules import cards as card_rules
-from ansinh.rules import params
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
@@ -603,10 +602,7 @@ def _payment_pending(enrollment: Enrollment, point: CollectionPoint) -> Payment:
 
 
 def _card_code(group: str, province_code: str, si_number: str, on: dt.date) -> tuple[str, int, str]:
-    p = params.default()
-    name = f"cards.card_codes.{group}" if p.has(f"cards.card_codes.{group}") else "cards.card_codes.other"
-    value = p.get(name, on).value
-    code, level = value["code"], int(value["level"])
+    code, level = card_rules.card_code(group, on)
     return code, level, f"{code}{level}{province_code[-2:].zfill(2)}{si_number}"
 
 

@@ -200,11 +200,11 @@ def _vsi(person) -> list[dict]:
 
 def _support_limit(on: dt.date) -> int | None:
     """The most months of state support to voluntary SI one person may receive (a dated parameter)."""
-    from ansinh.rules import params
+    from ansinh.rules import vsi
     from ansinh.rules.errors import RuleError
 
     try:
-        return int(params.get("vsi.support_max_months", on).value)
+        return vsi.support_max_months(on)
     except (RuleError, KeyError, LookupError):
         return None
 

@@ -34,7 +34,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import application_error
 from ansinh.registry.models import Employment, Payout, Person
-from ansinh.rules import params
+from ansinh.rules import hi
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
@@ -218,10 +218,8 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
         raise ApplicationError(ErrorCode.INVALID, _("The level is commune or village."), field="level")
     area = area_get_for_user(user=user, code=area_code)
     scope = _scope(area)
-    p = params.default()
     try:
-        hi_target = Fraction(p.get("targets.hi_population", on).value)
-        vsi_target = Fraction(p.get("targets.vsi_labour_force", on).value)
+        hi_target, vsi_target = hi.targets(on)
     except RuleError as e:  # a date before the first national target
         raise application_error(e) from None
     key = "village_id" if level == "village" or area.level == Level.COMMUNE else "commune_id"

@@ -149,3 +149,17 @@ def facility_change_allowed(on: date | str, params: Parameters | None = None) ->
     p = params_or_default(params)
     months = p.get("hi.facility_change_months", as_date(on))
     return as_date(on).month in months.value, months
+
+
+def child_months(on: date | str, params: Parameters | None = None) -> int:
+    """The age in months under which a child is in the state-paid children's group (72: "under 6")."""
+    return int(params_or_default(params).get("cards.rules.child_months", as_date(on)).value)
+
+
+def card_code(group: str, on: date | str, params: Parameters | None = None) -> tuple[str, int]:
+    """The group's two-letter code and benefit level printed in the card code on ``on`` (``cards.card_codes``;
+    a group without its own code takes ``other``'s)."""
+    p = params_or_default(params)
+    name = f"cards.card_codes.{group}" if p.has(f"cards.card_codes.{group}") else "cards.card_codes.other"
+    value = p.get(name, as_date(on)).value
+    return str(value["code"]), int(value["level"])

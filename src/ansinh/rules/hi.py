@@ -346,3 +346,15 @@ def quote_group(
 ) -> HIQuote:
     """One member of ``group``."""
     return quote(on, [group], months, province, params)
+
+
+def payment_periods(on: date | str, params: Parameters | None = None) -> list[int]:
+    """The numbers of months a card may be bought for on ``on`` (``hi.payment_periods``)."""
+    return list(params_or_default(params).get("hi.payment_periods", as_date(on)).value)
+
+
+def targets(on: date | str, params: Parameters | None = None) -> tuple[Fraction, Fraction]:
+    """The national targets in force on ``on``: (HI coverage of the population, VSI share of the labour force)."""
+    p = params_or_default(params)
+    day = as_date(on)
+    return Fraction(p.get("targets.hi_population", day).value), Fraction(p.get("targets.vsi_labour_force", day).value)

@@ -368,3 +368,27 @@ def quote_missing_years(
         ),
         tuple(used),
     )
+
+
+def income_floor(on: date | str, params: Parameters | None = None) -> int:
+    """The lowest monthly income voluntary SI takes on ``on``: the rural poverty line."""
+    return int(params_or_default(params).get("poverty_line_rural", as_date(on)).value)
+
+
+def payment_modes(on: date | str, params: Parameters | None = None) -> list[int]:
+    """The numbers of months paid at once on ``on`` (``vsi.payment_modes``)."""
+    return list(params_or_default(params).get("vsi.payment_modes", as_date(on)).value)
+
+
+def advance_max_years(on: date | str, params: Parameters | None = None) -> int:
+    return int(params_or_default(params).get("vsi.advance_max_years", as_date(on)).value)
+
+
+def ceiling_multiple(on: date | str, params: Parameters | None = None) -> int:
+    """The income ceiling as a multiple of the base salary / reference level on ``on``."""
+    return int(params_or_default(params).get("vsi.ceiling_multiple", as_date(on)).value)
+
+
+def support_max_months(on: date | str, params: Parameters | None = None) -> int:
+    """How many months of state support a person may receive in all (``vsi.support_max_months``)."""
+    return int(params_or_default(params).get("vsi.support_max_months", as_date(on)).value)

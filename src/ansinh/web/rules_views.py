@@ -109,7 +109,7 @@ def hi_calculator(request):
     if day is not None:
         in_force = {hi.HOUSEHOLD, *hi.subsidised_groups(p, day)}
         try:
-            periods = list(p.get("hi.payment_periods", day).value)
+            periods = hi.payment_periods(day, p)
         except RuleError as e:
             errors["on"] = rule_error_message(e)
     for row in rows:
@@ -243,9 +243,9 @@ def vsi_modes(p: Parameters, day: dt.date | None) -> list[tuple[str, int | None,
     figures for it), the latest figures in force, so that the form still shows its choices."""
     on = day or today()
     try:
-        months, years = p.get("vsi.payment_modes", on).value, p.get("vsi.advance_max_years", on).value
+        months, years = vsi.payment_modes(on, p), vsi.advance_max_years(on, p)
     except RuleError:  # the date is refused on its own field; show today's choices
-        months, years = p.get("vsi.payment_modes", today()).value, p.get("vsi.advance_max_years", today()).value
+        months, years = vsi.payment_modes(today(), p), vsi.advance_max_years(today(), p)
     return [(str(m), m, None) for m in months] + [(f"a{n}", None, n) for n in range(1, years + 1)]
 
 
@@ -262,9 +262,9 @@ def vsi_calculator(request):
     ceiling_multiple = support_max_months = None  # for the hints: the law's figures on the date, not literals
     if day is not None:
         try:
-            floor_default = thousands(p.get("poverty_line_rural", day).value)
-            ceiling_multiple = p.get("vsi.ceiling_multiple", day).value
-            support_max_months = p.get("vsi.support_max_months", day).value
+            floor_default = thousands(vsi.income_floor(day, p))
+            ceiling_multiple = vsi.ceiling_multiple(day, p)
+            support_max_months = vsi.support_max_months(day, p)
         except RuleError as e:
             errors["on"] = rule_error_message(e)
     income_text = g.get("income") or floor_default
