@@ -358,3 +358,10 @@ def targets(on: date | str, params: Parameters | None = None) -> tuple[Fraction,
     p = params_or_default(params)
     day = as_date(on)
     return Fraction(p.get("targets.hi_population", day).value), Fraction(p.get("targets.vsi_labour_force", day).value)
+
+
+def group_first_date(group: str, params: Parameters | None = None) -> date | None:
+    """The first day a subsidised group has a state share (None for a group the parameters do not know)."""
+    p = params_or_default(params)
+    name = f"hi.state_support.{group}"
+    return p.parameter(name).first_date() if p.has(name) else None

@@ -117,7 +117,7 @@ def hi_calculator(request):
         if code not in known:
             row["error"] = _("Unknown group. Choose one from the list.")
         elif day is not None and code not in in_force:
-            first = p.parameter(f"hi.state_support.{code}").first_date()
+            first = hi.group_first_date(code, p)
             row["error"] = _("This group has no state support on this date (it starts on %(day)s).") % {
                 "day": first.strftime("%d/%m/%Y") if first else "?"
             }
