@@ -49,8 +49,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("enrollment.services", "reports.services"): "coverage_periods_rebuild",
     ("enrollment.voids", "reports.services"): "coverage_periods_refresh (the same arrow, split out of services)",
     ("registry.services", "reports.services"): "coverage_periods_rebuild after a move or a death",
-    # the enrollment <-> payments knot: voiding a receipt voids its enrollment, the enrollment issues the receipt
-    ("payments.services", "enrollment.services"): "enrollment_void, province_code",
     # a card prints a coverage (cards reads enrollment), yet the enrollment issues the cards
     ("enrollment.services", "cards.services"): "card_issue, called by the desk flow",
 }

@@ -8,9 +8,8 @@ from ansinh.campaigns.figures import campaign_report
 from ansinh.campaigns.services import activity_create, campaign_create, outcome_record
 from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import HICoverage
-from ansinh.enrollment.services import enrollment_create, participation_flags_refresh
+from ansinh.enrollment.services import enrollment_create, participation_flags_refresh, receipt_void
 from ansinh.payments.models import Receipt
-from ansinh.payments.services import receipt_void
 from factories import make_person, make_point, make_user
 
 

@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansinh.enrollment.models import HICoverage, VSIContribution
-from ansinh.enrollment.services import enrollment_create
+from ansinh.enrollment.services import enrollment_create, receipt_void
 from ansinh.payments.models import Receipt
-from ansinh.payments.services import receipt_void
 from ansinh.registry.services import person_update
 from ansinh.reports.coverage import coverage
 from ansinh.reports.models import CoveragePeriod

@@ -1,8 +1,7 @@
 """The desk's end of day: the page shows the same figures the day close records, and today's cards print."""
 
-from ansinh.enrollment.services import enrollment_create
+from ansinh.enrollment.services import enrollment_create, receipt_void
 from ansinh.payments.models import DayClose, Receipt
-from ansinh.payments.services import receipt_void
 from factories import make_person
 
 

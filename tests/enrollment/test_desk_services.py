@@ -6,9 +6,13 @@ import pytest
 
 from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import Enrollment, HICoverage, Status, VSIContribution
-from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_create, quote_create
+from ansinh.enrollment.services import (
+    enrollment_confirm_payment,
+    enrollment_create,
+    quote_create,
+    receipt_void,
+)
 from ansinh.payments.models import Receipt
-from ansinh.payments.services import receipt_void
 from ansinh.payments.vietqr import parse
 from ansinh.rules import hi
 from factories import make_person, make_point, make_user

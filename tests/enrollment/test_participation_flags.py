@@ -15,9 +15,9 @@ from ansinh.enrollment.services import (
     enrollment_create,
     participation_flags_refresh,
     participation_flags_refresh_all,
+    receipt_void,
 )
 from ansinh.payments.models import Receipt
-from ansinh.payments.services import receipt_void
 from factories import make_person, make_user
 
 PAID = dt.date(2025, 6, 15)  # look-back window 17/03/2025 – 14/06/2025 (VSI months from 03/2025)

@@ -15,10 +15,9 @@ from ansinh.campaigns.services import activity_create, campaign_create, outcome_
 from ansinh.core.errors import ApplicationError
 from ansinh.core.services import token_create
 from ansinh.enrollment.models import HICoverage
-from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_create
+from ansinh.enrollment.services import enrollment_confirm_payment, enrollment_create, receipt_void
 from ansinh.outreach.services import door_outcome_record, target_list_create
 from ansinh.payments.models import Receipt
-from ansinh.payments.services import receipt_void
 from ansinh.records.history import household_cards, person_history
 from ansinh.records.pdf import history_pdf
 from ansinh.registry.services import household_add_member

@@ -8,9 +8,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from ansinh.enrollment.services import enrollment_create
+from ansinh.enrollment.services import enrollment_create, receipt_void
 from ansinh.payments.models import Receipt
-from ansinh.payments.services import receipt_void
 from ansinh.registry.services import household_add_member
 from factories import make_hi_coverage, make_household, make_person, make_point, make_user
 

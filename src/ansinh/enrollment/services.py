@@ -59,7 +59,7 @@ from .quotes import (
     vsi_groups_of,
 )
 from .selectors import remember_written
-from .voids import enrollment_void
+from .voids import enrollment_void, receipt_void
 
 # The app's writes, wherever they are written (the doors and the other apps import them from here).
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "participation_flags_refresh_all",
     "participation_is_new",
     "quote_create",
+    "receipt_void",
     "supported_months_so_far",
     "vsi_groups_of",
 ]

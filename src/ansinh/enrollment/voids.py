@@ -1,9 +1,14 @@
-"""Voiding an enrollment, called by payments.services.receipt_void inside its transaction: its coverage and
-contribution months become void, and what depends on them (new-or-renewal flags, coverage periods) follows."""
+"""Voiding a receipt and what it paid for: the enrollment owns the flow (payments marks the receipt void, then
+the enrollment's coverage and contribution months become void, and what depends on them follows: new-or-renewal
+flags, coverage periods), in one transaction."""
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from ansinh.core.audit import audit_record
+from ansinh.payments.models import Receipt
+from ansinh.payments.services import receipt_mark_void
 from ansinh.registry.models import Person
 from ansinh.reports.services import coverage_periods_refresh
 
@@ -12,7 +17,7 @@ from .participation import participation_flags_refresh
 
 
 def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
-    """Called when the receipt is voided (payments.services.receipt_void), inside its transaction."""
+    """Voids an enrollment whose receipt is voided (receipt_void, below), inside its transaction."""
     enrollment.status = Status.VOID
     enrollment.save(update_fields=["status"])
     HICoverage.objects.filter(enrollment=enrollment).update(is_void=True)
@@ -23,3 +28,13 @@ def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
     )
     audit_record(actor=actor, action="enrollment_void", obj=enrollment, after={"status": Status.VOID})
     return enrollment
+
+
+@transaction.atomic
+def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
+    """Voids a receipt (never deletes it: it keeps its number and shows as void) and the coverage, cards and
+    contribution months it paid for. Voiding twice changes nothing."""
+    receipt, changed = receipt_mark_void(actor=actor, receipt=receipt, reason=reason)
+    if changed:
+        enrollment_void(actor=actor, enrollment=receipt.enrollment)
+    return receipt

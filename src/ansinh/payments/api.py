@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 from ansinh.areas.selectors import area_get_for_user
 from ansinh.core.access import not_found
 from ansinh.core.models import User
+from ansinh.enrollment import services as enrollment_services
 
 from . import selectors, services
 
@@ -29,7 +30,7 @@ def receipt_detail(request, receipt_id: int):
 def receipt_void(request, receipt_id: int, payload: VoidIn):
     receipt = selectors.receipt_get(user=request.user, receipt_id=receipt_id)
     return selectors.receipt_json(
-        services.receipt_void(actor=request.user, receipt=receipt, reason=payload.reason)
+        enrollment_services.receipt_void(actor=request.user, receipt=receipt, reason=payload.reason)
     )
 
 

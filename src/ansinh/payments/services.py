@@ -204,10 +204,11 @@ def receipt_issue(
     return receipt
 
 
-@transaction.atomic
-def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
-    """Voids a receipt (never deletes it): it keeps its number and shows as void; the coverage and cards it
-    paid for are voided with it. Agents may void their own receipts of the day; managers any in their areas."""
+@transaction.atomic(savepoint=False)
+def receipt_mark_void(*, actor, receipt: Receipt, reason: str) -> tuple[Receipt, bool]:
+    """Marks a receipt void (never deletes it): it keeps its number and shows as void. Agents may void their own
+    receipts of the day; managers any in their areas. Returns (receipt, whether it changed). The enrollment owns
+    the flow (``enrollment.services.receipt_void`` voids what the receipt paid for in the same transaction)."""
     receipt = Receipt.objects.select_for_update().select_related("point__area").get(pk=receipt.pk)
     day = timezone.localdate(receipt.issued_at)  # the day in Vietnam, not in UTC
     own_today = (
@@ -226,21 +227,18 @@ def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
             ErrorCode.INVALID, _("Give the reason for voiding the receipt."), field="reason"
         )
     if receipt.voided_at is not None:
-        return receipt  # voiding twice (a double click) changes nothing
+        return receipt, False  # voiding twice (a double click) changes nothing
     receipt.voided_at = timezone.now()
     receipt.voided_by = actor if getattr(actor, "pk", None) else None
     receipt.void_reason = reason[:300]
     receipt.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    from ansinh.enrollment.services import enrollment_void
-
-    enrollment_void(actor=actor, enrollment=receipt.enrollment)
     audit_record(
         actor=actor,
         action="receipt_void",
         obj=receipt,
         after={"number": receipt.display_number, "reason": receipt.void_reason},
     )
-    return receipt
+    return receipt, True
 
 
 @transaction.atomic

@@ -324,7 +324,7 @@ def desk_outcomes(request, enrollment_id: int):
 def desk_void(request, receipt_id: int):
     receipt = payment_selectors.receipt_get(user=request.user, receipt_id=receipt_id)
     try:
-        payment_services.receipt_void(
+        enrollment_services.receipt_void(
             actor=request.user, receipt=receipt, reason=request.POST.get("reason", "")
         )
         messages.success(request, _("Receipt %(n)s is void.") % {"n": receipt.display_number})
