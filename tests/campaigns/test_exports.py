@@ -217,3 +217,17 @@ def test_the_xlsx_carries_the_same_figures_as_numbers(report):
 
 def test_every_figure_of_the_report_has_a_place_and_a_label_in_the_documents():
     assert sorted(ORDER) == sorted(FIGURES) == sorted(FIGURE_VI)
+
+
+def test_a_name_starting_with_equals_is_text_not_a_live_formula(report):
+    """Issue 12: a campaign name or activity title such as '=HYPERLINK(...)' stays text in the XLSX."""
+    from ansinh.campaigns.models import Activity, Campaign
+
+    evil = '=HYPERLINK("http://example.invalid","bấm vào")'
+    Campaign.objects.update(name=evil)
+    Activity.objects.update(title="+1+1")
+    report = campaign_report(Campaign.objects.get())
+    book = load_workbook(io.BytesIO(report_xlsx(report)))  # formulas as written, not computed values
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert evil in [c.value for c in cells] and "+1+1" in [c.value for c in cells]

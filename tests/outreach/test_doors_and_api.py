@@ -144,6 +144,12 @@ def test_split_export_and_outcomes_over_the_api(client, world, communes):
     csv = client.get(f"{url}/export?format=csv", **headers)
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert "Trần Thị Bình" in csv.content.decode()
+    # a name or an address a spreadsheet would run as a formula is written as text (issue 12)
+    from ansinh.outreach.models import TargetHousehold
+
+    TargetHousehold.objects.filter(target_list_id=created["id"]).update(address='=HYPERLINK("http://x.invalid")')
+    text = client.get(f"{url}/export?format=csv", **headers).content.decode()
+    assert "'=HYPERLINK" in text and ',=HYPERLINK' not in text and '"=HYPERLINK' not in text
     rows = client.get(f"{url}/export", **headers).json()["rows"]
     assert {r["full_name"] for r in rows} >= {"Trần Thị Bình", "Vũ Văn Nam"}
     row_id = created["households"][0]["id"]

@@ -20,6 +20,7 @@ from ansinh.areas.offices import office_name
 from ansinh.core.dates import format_date, today
 from ansinh.core.money import format_vnd
 from ansinh.core.numbers import format_int, format_rate
+from ansinh.core.spreadsheets import workbook
 from ansinh.documents.pdf import BLUE, GREY, Document
 
 from .figures import REACH
@@ -417,12 +418,11 @@ def report_pdf(report: dict[str, Any]) -> bytes:
 
 def report_xlsx(report: dict[str, Any]) -> bytes:
     """The campaign report as a workbook; every number is a number cell (sums and charts work in the sheet)."""
-    import xlsxwriter
 
     c = report["campaign"]
     names, _province = area_names(c["area_codes"])
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = workbook(out)
     title = book.add_format({"bold": True, "font_size": 14, "font_color": "#0054A6"})
     bold = book.add_format({"bold": True})
     head = book.add_format(

@@ -9,18 +9,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .headers import STANDARD
+from ansinh.core.spreadsheets import formula_safe as spreadsheet_safe
+from ansinh.core.spreadsheets import workbook as new_workbook
 
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+from .headers import STANDARD
 
 
 def formula_safe(text: Any) -> str:
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(DANGEROUS_START) else text
+    """The cell's text, made inert where a spreadsheet would run it (core.spreadsheets, the one rule)."""
+    return str(spreadsheet_safe("" if text is None else str(text)))
 
 
 def write_error_report(
@@ -29,7 +29,7 @@ def write_error_report(
     directory.mkdir(parents=True, exist_ok=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
     path = directory / f"loi-{stem}-{stamp}.xlsx"
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    workbook = new_workbook(str(path))
     sheet = workbook.add_worksheet(_("Rejected rows")[:31])
     bold = workbook.add_format({"bold": True})
     titles = [_("Line"), *header, _("Column at fault"), _("Reason")]
@@ -85,7 +85,7 @@ def write_template(*, kind: str, path: Path, examples: bool = False) -> Path:
             for row in TEMPLATE_EXAMPLES.get(kind, []) if examples else []:
                 writer.writerow(row)
         return path
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    workbook = new_workbook(str(path))
     sheet = workbook.add_worksheet(kind)
     text = workbook.add_format({"num_format": "@"})  # typed IDs keep their leading zeros
     bold = workbook.add_format({"bold": True, "num_format": "@"})

@@ -28,6 +28,7 @@ from django.db.models import (
 )
 
 from ansinh.core.access import not_found, scope_for
+from ansinh.core.spreadsheets import formula_safe
 from ansinh.enrollment.models import HICoverage, VSIContribution
 from ansinh.registry.models import Household, Membership, Payout, Person
 from ansinh.reports.models import CoveragePeriod, PeriodScheme
@@ -521,5 +522,6 @@ def export_csv(target_list: TargetList) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
-    writer.writerows(export_rows(target_list))
+    for row in export_rows(target_list):  # a name or an address starting with "=" is text, not a formula
+        writer.writerow({key: formula_safe(value) for key, value in row.items()})
     return out.getvalue()

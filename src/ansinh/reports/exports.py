@@ -6,10 +6,9 @@ import datetime as dt
 import io
 from typing import Any
 
-import xlsxwriter
-
 from ansinh.core.dates import format_date
 from ansinh.core.numbers import format_int, format_rate
+from ansinh.core.spreadsheets import workbook
 
 COLUMNS = [
     ("code", "Mã"),
@@ -39,7 +38,7 @@ def _population_source(row: dict[str, Any]) -> str:
 
 def coverage_xlsx(result: dict[str, Any]) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = workbook(out)
     sheet = book.add_worksheet("Bao phủ")
     bold = book.add_format({"bold": True})
     pct = book.add_format({"num_format": "0.0%"})
