@@ -33,12 +33,15 @@ def cli() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(port: int, host: str, threads: int) -> None:
     _setup()
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
     from ansinh.config.wsgi import application
 
-    click.echo(f"ansinh: http://{host}:{port}/")
-    waitress_serve(application, host=host, port=port, threads=threads)
+    server = create_server(application, host=host, port=port, threads=threads)
+    # the address actually bound (with --port 0, the port the system chose): scripts and tests wait for this line
+    click.echo(f"ansinh: http://{host}:{server.effective_port}/")  # type: ignore[union-attr]
+    sys.stdout.flush()
+    server.run()
 
 
 @cli.command(help="Create or update the database schema, then load the official areas if they are missing.")

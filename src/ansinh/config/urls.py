@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ansinh.api.main import api
+from ansinh.web import health
 from ansinh.web.urls import card_urls, coverage_urls, outreach_urls
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

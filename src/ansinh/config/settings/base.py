@@ -89,6 +89,9 @@ def database_from_url(url: str) -> dict[str, Any]:
         # PostgreSQL's JIT compiles the report queries (their look-back subqueries inflate the cost estimates)
         # for longer than they then run: measured up to 1.5 s lost in one statement (docs/benchmarks.md).
         config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # A connection kept between requests is checked before it is used again: after PostgreSQL drops it
+        # (a restart, a failover, pg_terminate_backend) the next request reconnects instead of answering a 500.
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
