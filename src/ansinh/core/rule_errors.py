@@ -93,6 +93,9 @@ def rule_error_message(e: RuleError) -> str:
         return _("This person has already paid the years needed for a pension: nothing is missing.")
     if code == RuleErrorCode.CARD_BAD_DATES:
         return _("The date of birth is after the payment date.")
+    if code == RuleErrorCode.DATE_OUT_OF_RANGE:
+        first, _sep, last = str(limit or "1900-2200").partition("-")
+        return _("Enter a date between the years %(first)s and %(last)s.") % {"first": first, "last": last}
     if code == RuleErrorCode.BAD_INPUT and limit is not None:
         return _("Enter a whole number of at least %(limit)s.") % {"limit": limit}
     return _("This value cannot be used: %(detail)s") % {"detail": e.message}

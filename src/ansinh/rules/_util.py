@@ -10,16 +10,29 @@ from fractions import Fraction
 
 from .errors import RuleError, RuleErrorCode
 
+# The years a rule takes a date from: wide for births and histories, narrow enough that date arithmetic (a period
+# added to a payment day) cannot leave the calendar (9999-12-31 plus 30 days was a crash, not an answer).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
 
 def as_date(x: date | str, field: str = "on") -> date:
     if isinstance(x, date):
-        return x
-    try:
-        return date.fromisoformat(str(x))
-    except ValueError:
+        d = x
+    else:
+        try:
+            d = date.fromisoformat(str(x))
+        except ValueError:
+            raise RuleError(
+                RuleErrorCode.BAD_INPUT, f"{field}: {x!r} is not an ISO date (YYYY-MM-DD)", field=field
+            ) from None
+    if not FIRST_YEAR <= d.year <= LAST_YEAR:
         raise RuleError(
-            RuleErrorCode.BAD_INPUT, f"{field}: {x!r} is not an ISO date (YYYY-MM-DD)", field=field
-        ) from None
+            RuleErrorCode.DATE_OUT_OF_RANGE,
+            f"{field}: {d.isoformat()} is outside the years {FIRST_YEAR}-{LAST_YEAR}",
+            field=field,
+            limit=f"{FIRST_YEAR}-{LAST_YEAR}",
+        )
+    return d
 
 
 def pct(x: Fraction | int) -> str:
@@ -36,6 +49,13 @@ def add_months(d: date, months: int) -> date:
     """``d`` plus ``months`` calendar months, the day clamped to the end of the month."""
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
+    if not 1 <= year <= 9999:  # a date no calendar here holds (e.g. 9999-12-31 plus a year): bad input, not a crash
+        raise RuleError(
+            RuleErrorCode.DATE_OUT_OF_RANGE,
+            f"{d.isoformat()} plus {months} months is outside the calendar",
+            field="on",
+            limit=f"{FIRST_YEAR}-{LAST_YEAR}",
+        )
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 

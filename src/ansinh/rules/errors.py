@@ -33,6 +33,7 @@ class RuleErrorCode(StrEnum):
     CARD_ALREADY_COVERED = "card.already_covered"
     PENSION_BAD_INPUT = "pension.bad_input"
     BAD_INPUT = "input.invalid"
+    DATE_OUT_OF_RANGE = "input.date_out_of_range"
 
 
 class RuleError(ValueError):
