@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.core.text import clean_name, clean_text, fold
+from ansinh.core.text import clean_name, clean_text, fold, has_invisible
 
 from . import sources
 from .models import LEGACY_PREFIX, Area, AreaSuccession, FacilityLevel, HealthFacility, Level
@@ -154,6 +154,10 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
             ErrorCode.NOT_FOUND, _("There is no such commune in your areas."), field="commune"
         )
     name = clean_name(name)
+    if has_invisible(name):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The text holds invisible or control characters; type it again."), field="name"
+        )
     if not name:
         raise ApplicationError(ErrorCode.INVALID, _("A village needs a name."), field="name")
     # Lock the commune row so that two users adding villages at once do not take the same number.
@@ -200,7 +204,7 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
         raise ApplicationError(
             ErrorCode.INVALID, _("A facility code is 1 to 10 letters or digits."), field="code"
         )
-    if not name or len(name) > 200:
+    if not name or len(name) > 200 or has_invisible(name):
         raise ApplicationError(ErrorCode.INVALID, _("A facility needs a name of at most 200 characters."), field="name")
     if level not in FacilityLevel.values:
         raise ApplicationError(

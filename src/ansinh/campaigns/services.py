@@ -15,6 +15,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import MAX_VND, format_vnd
+from ansinh.core.text import has_invisible
 from ansinh.registry.models import Payout, Person
 
 from .figures import FIGURES
@@ -56,7 +57,32 @@ MAX_DAYS = 366  # a campaign, or an activity, lasts at most a year (its report h
 MAX_COUNT = 10**9  # a goal or a reach figure: far above any province's, within every database's integers
 
 
+TITLE_MAX = 200  # a campaign's name, an activity's title (their columns)
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a campaign's dates: no year 0001 or 9999
+
+
+def _check_title(text: str | None, *, field: str, empty: str) -> None:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError(ErrorCode.INVALID, empty, field=field)
+    if len(text) > TITLE_MAX:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Write at most %(n)s characters.") % {"n": TITLE_MAX}, field=field
+        )
+    if has_invisible(text):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("The text holds invisible or control characters; type it again."), field=field
+        )
+
+
 def _dates(starts_on: dt.date, ends_on: dt.date) -> None:
+    for day, field in ((starts_on, "starts_on"), (ends_on, "ends_on")):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("Choose a date between the years %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                field=field,
+            )
     if ends_on < starts_on:
         raise ApplicationError(
             ErrorCode.INVALID, _("The end date is before the start date."), field="ends_on"
@@ -116,8 +142,7 @@ def campaign_create(
     partner_names: list[str] | None = None,
 ) -> Campaign:
     require(actor, "campaigns.manage")
-    if not (name or "").strip():
-        raise ApplicationError(ErrorCode.INVALID, _("Give the campaign a name."), field="name")
+    _check_title(name, field="name", empty=_("Give the campaign a name."))
     if kind not in CampaignKind.values:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the kind of campaign."), field="kind")
     _dates(starts_on, ends_on)
@@ -209,8 +234,7 @@ def activity_create(
     require(actor, "campaigns.manage")
     if kind not in ActivityKind.values:
         raise ApplicationError(ErrorCode.INVALID, _("Unknown kind of activity."), field="kind")
-    if not (title or "").strip():
-        raise ApplicationError(ErrorCode.INVALID, _("Give the activity a title."), field="title")
+    _check_title(title, field="title", empty=_("Give the activity a title."))
     _dates(starts_on, ends_on)
     if starts_on < campaign.starts_on or ends_on > campaign.ends_on:
         raise ApplicationError(

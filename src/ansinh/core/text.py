@@ -25,3 +25,13 @@ def clean_name(text: str) -> str:
 def clean_text(text: str) -> str:
     """A title as stored (a facility's name): NFC, single spaces, the writer's own capitals."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+# Characters a person never types into a name or a title: control characters, zero-width characters and the
+# bidirectional overrides (they defeat search and make a name show as something else) — issue 12.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds a control, zero-width or direction-override character."""
+    return bool(_INVISIBLE.search(text or ""))

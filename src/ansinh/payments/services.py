@@ -71,6 +71,9 @@ def point_assign_agent(*, actor, point: CollectionPoint, agent) -> CollectionPoi
     return point
 
 
+RECEIPT_NUMBER_MAX = 9_999_999  # printed as 7 digits (Receipt.display_number); a database integer holds it
+
+
 @transaction.atomic
 def book_create(
     *, actor, point: CollectionPoint, series: str, first_number: int, last_number: int
@@ -79,6 +82,12 @@ def book_create(
     require(actor, "payments.manage")
     _in_scope(actor, point.area)
     series = series.strip().upper()
+    if last_number > RECEIPT_NUMBER_MAX or first_number > RECEIPT_NUMBER_MAX:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("A receipt number has at most 7 digits (up to %(max)s).") % {"max": RECEIPT_NUMBER_MAX},
+            field="last_number" if last_number > RECEIPT_NUMBER_MAX else "first_number",
+        )
     if not series or first_number < 1 or last_number < first_number:
         raise ApplicationError(
             ErrorCode.INVALID,
@@ -255,6 +264,8 @@ def day_close_create(
     require(actor, "dayclose.create")
     _in_scope(actor, point.area)
     day = day or today()
+    if day.year < 2000:  # no receipt of this system is that old (year 0001 was accepted and stored)
+        raise ApplicationError(ErrorCode.INVALID, _("Choose a day this point worked."), field="day")
     if day > today():  # a day not yet worked cannot be handed over (and would stop today's receipts)
         raise ApplicationError(ErrorCode.INVALID, _("A day can be closed only once it has begun."), field="day")
     if not isinstance(cash_counted, int) or not 0 <= cash_counted <= MAX_VND:

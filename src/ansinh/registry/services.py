@@ -17,7 +17,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
-from ansinh.core.text import clean_name, fold
+from ansinh.core.text import clean_name, fold, has_invisible
 from ansinh.reports.services import coverage_periods_refresh
 
 from .ethnicities import ETHNICITY_NAMES
@@ -116,7 +116,9 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
         return getattr(current, name if name != "village_id" else "village_id")
 
     name = clean_name(str(merged("full_name", "") or ""))
-    if len(name) < 2:
+    if has_invisible(name):
+        errors["full_name"] = _("The name holds invisible or control characters; type it again.")
+    elif len(name) < 2:
         errors["full_name"] = _("Enter the person's full name.")
     elif len(name) > NAME_MAX:
         errors["full_name"] = _("A name has at most %(n)s characters.") % {"n": NAME_MAX}
