@@ -48,6 +48,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("enrollment.services", "reports.models"): "CoveragePeriod",
     ("enrollment.services", "reports.services"): "coverage_periods_rebuild",
     ("enrollment.voids", "reports.services"): "coverage_periods_refresh (the same arrow, split out of services)",
+    ("enrollment.external", "reports.services"): "coverage_periods_refresh (the same arrow, for recorded cards)",
     ("registry.services", "reports.services"): "coverage_periods_rebuild after a move or a death",
     # a card prints a coverage (cards reads enrollment), yet the enrollment issues the cards
     ("enrollment.services", "cards.services"): "card_issue, called by the desk flow",

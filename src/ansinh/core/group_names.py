@@ -23,6 +23,10 @@ HI_GROUP_LABELS = {
     "village_health_worker": gettext_lazy("Village health worker or midwife"),
     "part_time_village_worker": gettext_lazy("Part-time worker of a village"),
     "artisan": gettext_lazy("People's or Meritorious Artisan"),
+    # Recorded from the agency's lists, never sold by ansinh (enrollment.external).
+    "employee": gettext_lazy("Employee (paid with the employer)"),
+    "pension_recipient": gettext_lazy("Pension or benefit recipient"),
+    "other": gettext_lazy("Other group (agency list)"),
 }
 
 VSI_GROUP_LABELS = {

@@ -103,6 +103,16 @@ class EnrollmentMember(models.Model):
         return f"{self.person_id} in #{self.enrollment_id}"
 
 
+class CoverageSource(models.TextChoices):
+    """Where a coverage span came from: sold at ansinh's desk (with its enrollment), or recorded from outside —
+    a card list of the SI agency imported by an office, or a group list (state-paid groups, employers) — without
+    a payment in ansinh."""
+
+    DESK = "desk", _("Desk")
+    IMPORT = "import", _("Imported file")
+    LIST = "list", _("Group list of the SI agency")
+
+
 class HICoverage(models.Model):
     """A health-insurance coverage span. The 15-character card code (Decision 1351/QĐ-BHXH) is kept
     internally; cards since 2021 print only the 10-digit SI number (Decision 1666/QĐ-BHXH)."""
@@ -123,6 +133,7 @@ class HICoverage(models.Model):
         "areas.HealthFacility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_void = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=CoverageSource.choices, default=CoverageSource.DESK)
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

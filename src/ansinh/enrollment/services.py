@@ -38,6 +38,7 @@ from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
 from . import selectors
+from .external import ExternalSpan, coverage_record_external, coverages_record_external
 from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
 from .participation import (
     lookback_window,
@@ -64,9 +65,12 @@ from .voids import enrollment_void, receipt_void
 # The app's writes, wherever they are written (the doors and the other apps import them from here).
 __all__ = [
     "HOUSEHOLD",
+    "ExternalSpan",
     "Quotable",
     "check_eligible",
     "compute_quote",
+    "coverage_record_external",
+    "coverages_record_external",
     "enrollment_confirm_payment",
     "enrollment_create",
     "enrollment_void",
