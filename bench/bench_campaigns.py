@@ -1,4 +1,4 @@
-"""Campaign-report benchmark: ``campaigns.figures.campaign_report`` for a province of 1,000,000 persons with
+"""Campaign-report benchmark: ``reports.campaign_figures.campaign_report`` for a province of 1,000,000 persons with
 100,000 campaign outcomes and 50,000 attributed enrollments, beside the best hand-written SQL for the same figures.
 
 Run: ``python bench/bench_campaigns.py`` (part of ``make bench``). Environment:
@@ -725,7 +725,7 @@ def main() -> None:
     if others:
         log(f"note: other benchmarks running: {others}")
     with fresh_database(database_url("ANSINH_BENCH_CAMPAIGNS_DATABASE_URL", "ansinh_bench_campaigns")) as url:
-        from ansinh.campaigns.figures import campaign_report
+        from ansinh.reports.campaign_figures import campaign_report
 
         data = build(url, persons, outcomes, attributed, per_person)
         campaign = data["campaign"]

@@ -1,4 +1,4 @@
-"""Campaigns over JSON. The report's keys are a contract (docs/api.md); they come from figures.py."""
+"""Campaigns over JSON. The report's keys are a contract (docs/api.md); they come from reports/campaign_figures.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from ninja import Body, Router, Schema, Status
 
 from ansinh.core.access import require
 from ansinh.registry.selectors import person_get
+from ansinh.reports import campaign_exports as exports
+from ansinh.reports import campaign_figures as figures
 
-from . import exports, figures, selectors, services
+from . import selectors, services
 
 router = Router(tags=["campaigns"])
 

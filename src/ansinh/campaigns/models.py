@@ -1,5 +1,5 @@
 """Campaigns, their activities (one model with a kind and kind-specific reach figures), partners, goals and
-outcomes recorded at activities. The figures reported are defined once, in figures.py."""
+outcomes recorded at activities. The figures reported are defined once, in reports/campaign_figures.py."""
 
 from __future__ import annotations
 
@@ -82,6 +82,17 @@ class ActivityKind(models.TextChoices):
     POST_OFFICE_LAUNCH = "post_office_launch", _("post-office launch")
     OTHER = "other", _("other")
 
+
+# The figures a campaign reports and may set goals for (computed in reports/campaign_figures.py).
+FIGURES = (
+    "new_voluntary_si",
+    "new_health_insurance",
+    "renewals_health_insurance",
+    "renewals_voluntary_si",
+    "vssid_installs",
+    "cashless_switches",
+    "consulted",
+)
 
 # Reach figures an activity may report (all whole numbers, never negative).
 REACH_KEYS = (

@@ -18,8 +18,8 @@ from ansinh.core.money import MAX_VND, format_vnd
 from ansinh.core.text import has_invisible
 from ansinh.registry.models import Payout, Person
 
-from .figures import FIGURES
 from .models import (
+    FIGURES,
     REACH_KEYS,
     Activity,
     ActivityKind,
@@ -71,7 +71,9 @@ def _check_title(text: str | None, *, field: str, empty: str) -> None:
         )
     if has_invisible(text):
         raise ApplicationError(
-            ErrorCode.INVALID, _("The text holds invisible or control characters; type it again."), field=field
+            ErrorCode.INVALID,
+            _("The text holds invisible or control characters; type it again."),
+            field=field,
         )
 
 
@@ -80,7 +82,8 @@ def _dates(starts_on: dt.date, ends_on: dt.date) -> None:
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise ApplicationError(
                 ErrorCode.INVALID,
-                _("Choose a date between the years %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                _("Choose a date between the years %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
                 field=field,
             )
     if ends_on < starts_on:

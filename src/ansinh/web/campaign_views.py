@@ -1,7 +1,7 @@
 """Campaign pages: the list, a new campaign with its goals, its activities (plan one, update its reach), the live
 dashboard, and the report as PDF and XLSX.
 
-Every number shown comes from ``ansinh.campaigns.figures.campaign_report`` — the same dict the API returns and the
+Every number shown comes from ``ansinh.reports.campaign_figures.campaign_report`` — the same dict the API returns
 PDF and XLSX print. This module only lays it out: labels, and the coordinates of the inline SVG charts (drawn on
 the server, like the pension chart of the calculators: no JavaScript library, nothing from a CDN)."""
 
@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ansinh.areas.models import Level
-from ansinh.campaigns import exports, figures, selectors, services
+from ansinh.campaigns import selectors, services
 from ansinh.campaigns.models import REACH_KEYS, ActivityKind, CampaignKind
 from ansinh.core.access import has_capability, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+from ansinh.reports import campaign_exports as exports
+from ansinh.reports import campaign_figures as figures
 
 from .charts import coord, day_chart, hbar_chart
 from .forms import read_day, read_whole
