@@ -23,7 +23,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("areas",),
     ("registry",),
     ("campaigns",),  # campaigns, activities, goals and the outcomes the desk records; its figures are reports'
-    ("enrollment", "payments", "cards"),  # the desk
+    ("cards",),  # a card prints a coverage span it is handed; the desk calls down to issue it
+    ("enrollment", "payments"),  # the desk
     ("reports", "outreach"),
     ("imports", "field", "demo", "records"),  # they call services and selectors only; records reads them all
     ("web", "api", "cli", "admin", "config"),  # the doors
@@ -47,8 +48,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("enrollment.voids", "reports.services"): "coverage_periods_refresh (the same arrow, split out of services)",
     ("enrollment.external", "reports.services"): "coverage_periods_refresh (the same arrow, for recorded cards)",
     ("registry.services", "reports.services"): "coverage_periods_rebuild after a move or a death",
-    # a card prints a coverage (cards reads enrollment), yet the enrollment issues the cards
-    ("enrollment.services", "cards.services"): "card_issue, called by the desk flow",
 }
 
 
