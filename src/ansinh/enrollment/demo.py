@@ -25,9 +25,9 @@ from ansinh.core.errors import ApplicationError
 from ansinh.payments.models import CollectionPoint, Receipt, ReceiptBook
 from ansinh.payments.services import book_create, point_create
 from ansinh.registry.models import Household, Membership
-from ansinh.reports.services import coverage_periods_rebuild
 
 from .models import Enrollment, EnrollmentMember, HICoverage, Scheme, VSIContribution
+from .periods import coverage_periods_rebuild
 from .selectors import eligibility
 from .services import enrollment_create, participation_flags_refresh_all
 

@@ -23,12 +23,13 @@ from ansinh.core.audit import audit_batch, audit_record
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.group_names import HI_GROUP_LABELS
-from ansinh.reports.services import coverage_periods_refresh
+from ansinh.registry.models import PeriodScheme
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import FIRST_YEAR, LAST_YEAR
 
 from .models import CoverageSource, HICoverage
 from .participation import participation_flags_refresh
+from .periods import coverage_periods_refresh
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def coverages_record_external(
                 },
             )
     participation_flags_refresh(person_ids=ids)
-    coverage_periods_refresh(persons=[persons[pid] for pid in ids], schemes=["hi"])  # reports.PeriodScheme.HI
+    coverage_periods_refresh(persons=[persons[pid] for pid in ids], schemes=[PeriodScheme.HI])
     return out
 
 

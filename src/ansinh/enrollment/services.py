@@ -30,9 +30,7 @@ from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStat
 from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
 from ansinh.payments.vietqr import parse as parse_vietqr
-from ansinh.registry.models import Payout, Person
-from ansinh.reports.models import PeriodScheme
-from ansinh.reports.services import coverage_periods_refresh
+from ansinh.registry.models import Payout, PeriodScheme, Person
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
@@ -46,6 +44,7 @@ from .participation import (
     participation_flags_refresh_all,
     participation_is_new,
 )
+from .periods import coverage_periods_refresh
 from .policy import RENEWAL_WINDOW_DAYS, TRANSFER_VALIDITY
 from .quotes import (
     HOUSEHOLD,

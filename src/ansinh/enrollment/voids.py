@@ -10,10 +10,10 @@ from ansinh.core.audit import audit_record
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import receipt_mark_void
 from ansinh.registry.models import Person
-from ansinh.reports.services import coverage_periods_refresh
 
 from .models import Enrollment, HICoverage, Status, VSIContribution
 from .participation import participation_flags_refresh
+from .periods import coverage_periods_refresh
 
 
 def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:

@@ -30,8 +30,7 @@ from django.db.models import (
 from ansinh.core.access import not_found, scope_for
 from ansinh.core.spreadsheets import formula_safe
 from ansinh.enrollment.models import HICoverage, VSIContribution
-from ansinh.registry.models import Household, Membership, Payout, Person
-from ansinh.reports.models import CoveragePeriod, PeriodScheme
+from ansinh.registry.models import CoveragePeriod, Household, Membership, Payout, PeriodScheme, Person
 
 from .models import MIXED, PRIORITY, Criterion, DoorStatus, OutboxMessage, TargetHousehold, TargetList, Team
 

@@ -18,7 +18,6 @@ from ansinh.core.dates import parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
 from ansinh.core.text import clean_name, fold, has_invisible
-from ansinh.reports.services import coverage_periods_refresh
 
 from .ethnicities import ETHNICITY_NAMES
 from .models import (
@@ -32,6 +31,7 @@ from .models import (
     Sex,
     SINumberSequence,
 )
+from .periods import periods_follow_person
 
 # Fields a caller may set on a person; anything else is refused, not ignored.
 BOOLEAN_FIELDS = {
@@ -273,9 +273,7 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
             after={k: after[k] for k in changed},
         )
     if changed & {"province_code", "commune", "village", "birth_date", "died_on"}:
-        coverage_periods_refresh(
-            persons=[person]
-        )  # the coverage figures count people where and while they live
+        periods_follow_person(person)  # the coverage figures count people where and while they live
     return person
 
 

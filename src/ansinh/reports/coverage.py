@@ -33,12 +33,12 @@ from ansinh.areas.selectors import area_get_for_user, subtree_q
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import application_error
-from ansinh.registry.models import Employment, Payout, Person
+from ansinh.registry.models import CoveragePeriod, Employment, Payout, PeriodScheme, Person
 from ansinh.rules import hi
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
-from .models import CoveragePeriod, OfficialPopulation, PeriodScheme
+from .models import OfficialPopulation
 
 INFORMAL = (Employment.INFORMAL, Employment.FARMER)
 WORKING_AGE = (15, 60)
