@@ -38,10 +38,8 @@ from .models import (
     TargetMember,
     Team,
 )
-from .selectors import CandidateRow, target_candidates
+from .selectors import MANAGE, RECORD, CandidateRow, target_candidates
 
-MANAGE = "outreach.manage"
-RECORD = "outreach.record"
 MAX_TEAMS = 50
 MAX_DAYS = 3650
 HI_MONTHS = 12  # what a walk list offers: a year's household card, as the desk does by default

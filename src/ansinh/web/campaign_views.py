@@ -101,7 +101,6 @@ def _errors_of(e: ApplicationError) -> dict[str, str]:
 
 @page
 def campaign_list(request):
-    require(request.user, "campaigns.view")
     campaigns = list(selectors.campaigns_for_user(user=request.user).prefetch_related("areas")[:200])
     on = today()
     return render(
@@ -248,7 +247,6 @@ def _read_activity_form(post, kind: str) -> tuple[dict[str, Any], dict[str, str]
 
 @page
 def campaign_activities(request, campaign_id: int):
-    require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     can_manage = has_capability(request.user, "campaigns.manage")
     post = request.POST
@@ -452,7 +450,6 @@ def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
 
 @page
 def campaign_dashboard(request, campaign_id: int):
-    require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     report = figures.campaign_report(campaign)
     context = {
@@ -477,7 +474,6 @@ def _download(content: bytes, content_type: str, filename: str, inline: bool) ->
 
 @page
 def campaign_report_pdf(request, campaign_id: int):
-    require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     content = exports.report_pdf(figures.campaign_report(campaign))
     return _download(content, "application/pdf", exports.report_filename(campaign, "pdf"), inline=True)
@@ -485,7 +481,6 @@ def campaign_report_pdf(request, campaign_id: int):
 
 @page
 def campaign_report_xlsx(request, campaign_id: int):
-    require(request.user, "campaigns.view")
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     content = exports.report_xlsx(figures.campaign_report(campaign))
     return _download(
