@@ -334,7 +334,7 @@ def outcome_record(
     if existing is not None:
         return existing, False
     if kind == OutcomeKind.CASHLESS_SWITCHED and person.payout_method == Payout.ACCOUNT:
-        # field-story.md counts those whose payout changed from cash to an account: nothing changes here
+        # docs/domain.md counts those whose payout changed from cash to an account: nothing changes here
         raise ApplicationError(
             ErrorCode.INVALID,
             _("%(name)s is already paid to an account.") % {"name": person.full_name},

@@ -83,7 +83,7 @@ class EnrollmentMember(models.Model):
     support = models.BigIntegerField()
     payable = models.BigIntegerField()
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
-    # The 90 days before the payment that decide "new" or "renewal" (field-story.md, "What the numbers mean"):
+    # The 90 days before the payment that decide "new" or "renewal" (docs/domain.md, "What the numbers mean"):
     # fixed by the payment date, kept here so that reports compare dates in SQL on every database.
     paid_on = models.DateField()
     lookback_from = models.DateField()  # paid_on - 90 days
