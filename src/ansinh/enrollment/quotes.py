@@ -82,7 +82,7 @@ class Quotable(Protocol):
 def _household_rank_offset(persons: Sequence[Quotable], on: dt.date) -> int:
     """Household members already enrolled through the household scheme this year count before these ones
     (docs/domain.md, "The rules in brief": the reduction counts household-scheme members of one fiscal year): the
-    ``household_rank_offsets`` finds in the first person's household, other than these people. (The desk's
+    holders ``household_rank_offsets`` finds in the first person's household, other than these people. (The desk's
     payment reads the same set in the same query as the coverage ends: ``_coverage_before``.)"""
     from ansinh.registry.models import Membership
 
