@@ -14,7 +14,7 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.text import clean_name, clean_text, fold, has_invisible
 
 from . import sources
-from .models import LEGACY_PREFIX, Area, AreaSuccession, FacilityLevel, HealthFacility, Level
+from .models import LEGACY_PREFIX, Area, AreaSuccession, Audit, FacilityLevel, HealthFacility, Level
 
 Progress = Callable[[str, int], None]
 
@@ -186,7 +186,7 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
         path=f"{commune.path}{code}/",
         province_code=commune.province_code,
     )
-    audit_record(actor=actor, action="village_create", obj=village, after=snapshot(village))
+    audit_record(actor=actor, action=Audit.VILLAGE_CREATE, obj=village, after=snapshot(village))
     return village
 
 
@@ -212,7 +212,7 @@ def area_rename(*, actor, area: Area, name: str, kind: str | None = None) -> Are
         area.kind = kind.strip()[:30]
     area.save(update_fields=["name", "name_folded", "kind"])
     audit_record(
-        actor=actor, action="area_rename", obj=area, before=before, after=snapshot(area, ["name", "kind"])
+        actor=actor, action=Audit.AREA_RENAME, obj=area, before=before, after=snapshot(area, ["name", "kind"])
     )
     return area
 
@@ -254,7 +254,7 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
             code=code, name=name, level=level, area=area, province_code=area.province_code
         )
         audit_record(
-            actor=actor, action="facility_create", obj=facility, after=snapshot(facility, FACILITY_FIELDS)
+            actor=actor, action=Audit.FACILITY_CREATE, obj=facility, after=snapshot(facility, FACILITY_FIELDS)
         )
         return facility, "created"
     before = snapshot(facility, FACILITY_FIELDS)
@@ -268,7 +268,7 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
     if after == before:
         return facility, "unchanged"
     facility.save()
-    audit_record(actor=actor, action="facility_update", obj=facility, before=before, after=after)
+    audit_record(actor=actor, action=Audit.FACILITY_UPDATE, obj=facility, before=before, after=after)
     return facility, "updated"
 
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 
 class CampaignKind(models.TextChoices):
     MONTH_OF_PROMOTION = "month_of_promotion", _("month of promotion")
@@ -163,3 +165,14 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.person_id}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    ACTIVITY_CREATE = "activity_create"
+    ACTIVITY_REACH = "activity_reach"
+    CAMPAIGN_CREATE = "campaign_create"
+    GOALS_SET = "goals_set"
+    OUTCOME_RECORD = "outcome_record"
+    PAYOUT_SWITCHED = "payout_switched"

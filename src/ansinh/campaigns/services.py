@@ -23,6 +23,7 @@ from .models import (
     REACH_KEYS,
     Activity,
     ActivityKind,
+    Audit,
     Campaign,
     CampaignKind,
     Goal,
@@ -168,7 +169,7 @@ def campaign_create(
         campaign.partners.add(partner)
     audit_record(
         actor=actor,
-        action="campaign_create",
+        action=Audit.CAMPAIGN_CREATE,
         obj=campaign,
         after={**snapshot(campaign), "areas": area_codes, "goals": goals},
     )
@@ -192,7 +193,7 @@ def goals_set(*, actor, campaign: Campaign, goals: Any) -> Campaign:
     campaign.goals.all().delete()
     Goal.objects.bulk_create(rows)
     audit_record(
-        actor=actor, action="goals_set", obj=campaign, before={"goals": before}, after={"goals": goals}
+        actor=actor, action=Audit.GOALS_SET, obj=campaign, before={"goals": before}, after={"goals": goals}
     )
     return campaign
 
@@ -279,7 +280,7 @@ def activity_create(
         reach=_clean_reach(reach),
         province_code=area.province_code,
     )
-    audit_record(actor=actor, action="activity_create", obj=activity, after=snapshot(activity))
+    audit_record(actor=actor, action=Audit.ACTIVITY_CREATE, obj=activity, after=snapshot(activity))
     return activity
 
 
@@ -292,7 +293,7 @@ def activity_update_reach(*, actor, activity: Activity, reach: dict) -> Activity
     before = dict(activity.reach)
     activity.reach = {**before, **_clean_reach(reach)}
     activity.save(update_fields=["reach"])
-    audit_record(actor=actor, action="activity_reach", obj=activity, before=before, after=activity.reach)
+    audit_record(actor=actor, action=Audit.ACTIVITY_REACH, obj=activity, before=before, after=activity.reach)
     return activity
 
 
@@ -359,14 +360,14 @@ def outcome_record(
         Person.objects.filter(pk=person.pk).update(payout_method=Payout.ACCOUNT)
         audit_record(
             actor=actor,
-            action="payout_switched",
+            action=Audit.PAYOUT_SWITCHED,
             obj=person,
             before={"payout_method": before},
             after={"payout_method": Payout.ACCOUNT},
         )
     audit_record(
         actor=actor,
-        action="outcome_record",
+        action=Audit.OUTCOME_RECORD,
         obj=outcome,
         after={"kind": kind, "person_id": person.pk, "activity_id": activity.pk, "on": on.isoformat()},
     )

@@ -14,7 +14,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import signing
-from .models import Card
+from .models import Audit, Card
 
 # A card prints a health-insurance coverage span (``enrollment.HICoverage``, the target of ``Card.coverage``). The
 # desk creates the spans and calls down into this app to issue their cards, so cards never imports the enrollment
@@ -55,11 +55,12 @@ def card_issue(*, actor, coverage: Coverage) -> Card:
     card = _new_card(coverage, number)
     card.save(force_insert=True)
     audit_record(
-        actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+        actor=actor, action=Audit.CARD_ISSUE, obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
     )
     return card
 
 
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
 def cards_issue_new(*, actor, coverages: list[Coverage]) -> list[Card]:
     """The cards of coverage spans the caller has just created in its own transaction (the enrollment desk), in
     one INSERT. No other transaction can see those rows yet, so there is no card to look for and nothing to lock
@@ -70,7 +71,7 @@ def cards_issue_new(*, actor, coverages: list[Coverage]) -> list[Card]:
     Card.objects.bulk_create(cards)
     for card in cards:
         audit_record(
-            actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+            actor=actor, action=Audit.CARD_ISSUE, obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
         )
     return cards
 
@@ -120,7 +121,7 @@ def card_mark_printed(*, actor, cards: Iterable[Card]) -> int:
     for card in allowed:
         audit_record(
             actor=actor,
-            action="card_print",
+            action=Audit.CARD_PRINT,
             obj=card,
             before={"printed": card.printed},
             after={"printed": card.printed + 1},

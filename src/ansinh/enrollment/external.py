@@ -21,13 +21,13 @@ from ansinh.areas.models import HealthFacility
 from ansinh.core.access import require
 from ansinh.core.audit import audit_batch, audit_record
 from ansinh.core.dates import format_date
-from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.errors import ApplicationError, Code, ErrorCode
 from ansinh.core.group_names import HI_GROUP_LABELS
 from ansinh.registry.models import PeriodScheme
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import FIRST_YEAR, LAST_YEAR
 
-from .models import CoverageSource, HICoverage
+from .models import Audit, CoverageSource, HICoverage
 from .participation import participation_flags_refresh
 from .periods import coverage_periods_refresh
 
@@ -47,7 +47,7 @@ def external_groups() -> tuple[str, ...]:
     return tuple(HI_GROUP_LABELS)
 
 
-def _error(index: int | None, field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
+def _error(index: int | None, field: str, message: str, code: Code = ErrorCode.INVALID) -> ApplicationError:
     return ApplicationError(code, message, field=field if index is None else f"spans[{index}].{field}")
 
 
@@ -131,7 +131,7 @@ def coverages_record_external(
         for coverage in out:
             audit_record(
                 actor=actor,
-                action="coverage_record_external",
+                action=Audit.COVERAGE_RECORD_EXTERNAL,
                 obj=coverage,
                 after={
                     "person_id": coverage.person_id,

@@ -23,7 +23,7 @@ from ansinh.rules import hi, vsi
 from ansinh.rules.errors import RuleError
 
 from . import selectors
-from .models import HICoverage, Quote, Scheme, VSIContribution
+from .models import Error, HICoverage, Quote, Scheme, VSIContribution
 from .policy import QUOTE_VALIDITY
 
 HOUSEHOLD = "household"
@@ -144,7 +144,7 @@ def check_eligible(
         decision = selectors.eligibility(person=person, on=on, coverage_end=coverage_end).allows(scheme, group)
         if not decision.allowed and decision.reason != "already_covered":
             raise ApplicationError(
-                f"eligibility.{decision.reason}",
+                Error(f"eligibility.{decision.reason}"),
                 eligibility_message(
                     person.full_name, scheme, decision.reason, decision.covered_by, decision.limit
                 ),

@@ -37,7 +37,17 @@ from ansinh.rules.errors import RuleError
 
 from . import selectors
 from .external import ExternalSpan, coverage_record_external, coverages_record_external
-from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
+from .models import (
+    Audit,
+    Enrollment,
+    EnrollmentMember,
+    Error,
+    HICoverage,
+    Quote,
+    Scheme,
+    Status,
+    VSIContribution,
+)
 from .participation import (
     lookback_window,
     participation_flags_refresh,
@@ -150,7 +160,7 @@ def _facilities_for(
         chosen = facility_get(code=facility_code)
         if chosen is None or chosen.province_code != persons[0].province_code:
             raise ApplicationError(
-                "facility.unknown",
+                Error.FACILITY_UNKNOWN,
                 _("There is no health facility %(code)s taking registrations in this province.")
                 % {"code": facility_code},
                 field="facility_code",
@@ -160,7 +170,7 @@ def _facilities_for(
             before = previous.get(person.pk)
             if before is not None and before.pk != chosen.pk and not allowed:
                 raise ApplicationError(
-                    "facility.change_not_allowed",
+                    Error.FACILITY_CHANGE_NOT_ALLOWED,
                     _("%(name)s is registered at %(facility)s; a change of facility is made at the start of a "
                       "quarter (January, April, July, October). Keep the facility, or come back then.")
                     % {"name": person.full_name, "facility": before.name},
@@ -464,7 +474,7 @@ def _enrollment_create(
     )
     audit_record(
         actor=actor,
-        action="enrollment_create",
+        action=Audit.ENROLLMENT_CREATE,
         obj=enrollment,
         after={
             "scheme": scheme,
@@ -681,7 +691,7 @@ def _complete(
         enrollment.completed_at = timezone.now()
         enrollment.save(update_fields=["status", "completed_at"])
     audit_record(
-        actor=actor, action="enrollment_complete", obj=enrollment, after={"status": enrollment.status}
+        actor=actor, action=Audit.ENROLLMENT_COMPLETE, obj=enrollment, after={"status": enrollment.status}
     )
     # The receipt number last: the point's receipt book is locked from here to the commit, and every agent of
     # the point waits on that lock, so nothing slow (signing, card rows) may happen after it.
@@ -765,7 +775,7 @@ def enrollment_confirm_payment(
     with audit_batch():
         audit_record(
             actor=actor,
-            action="payment_confirmed",
+            action=Audit.PAYMENT_CONFIRMED,
             obj=payment,
             before=before,
             after={
@@ -818,7 +828,7 @@ def outcome_flags_set(
     enrollment.save(update_fields=["vssid_install_assisted", "cashless_switched"])
     audit_record(
         actor=actor,
-        action="enrollment_outcomes",
+        action=Audit.ENROLLMENT_OUTCOMES,
         obj=enrollment,
         before=before,
         after={"vssid": enrollment.vssid_install_assisted, "cashless": enrollment.cashless_switched},

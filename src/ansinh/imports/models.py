@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 
 class Kind(models.TextChoices):
     PERSONS = "persons", _("persons and households")
@@ -88,3 +90,11 @@ class SavedMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    IMPORT_MAPPING_SAVE = "import_mapping_save"
+    IMPORT_RUN = "import_run"
+    PERSON_IMPORT = "person_import"

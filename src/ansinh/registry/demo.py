@@ -54,6 +54,7 @@ from ansinh.core.identifiers import CCCD_PROVINCE_CODES
 from ansinh.core.text import fold
 
 from .models import (
+    Audit,
     BirthDatePrecision,
     Employment,
     Household,
@@ -885,7 +886,7 @@ def demo_generate(
             result = _generate(province, persons=persons, seed=seed, step=step, replace=replace)
             audit_record(
                 actor=actor,
-                action="demo_generate",
+                action=Audit.DEMO_GENERATE,
                 obj=province,
                 after={"seed": seed, "replace": replace, **result},
             )

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 from .ethnicities import ETHNICITIES
 
 
@@ -232,3 +234,17 @@ class CoveragePeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.scheme} {self.valid_from}–{self.valid_to}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    DEMO_GENERATE = "demo_generate"
+    HOUSEHOLD_ADD_MEMBER = "household_add_member"
+    HOUSEHOLD_CREATE = "household_create"
+    HOUSEHOLD_HEAD_CLEAR = "household_head_clear"
+    HOUSEHOLD_JOIN = "household_join"
+    HOUSEHOLD_LEAVE = "household_leave"
+    PERSON_CREATE = "person_create"
+    PERSON_UPDATE = "person_update"
+    SI_NUMBER_ASSIGN = "si_number_assign"

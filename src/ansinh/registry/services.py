@@ -21,6 +21,7 @@ from ansinh.core.text import clean_name, fold, has_invisible
 
 from .ethnicities import ETHNICITY_NAMES
 from .models import (
+    Audit,
     Employment,
     Household,
     Membership,
@@ -246,7 +247,7 @@ def person_create(*, actor, data: dict[str, Any]) -> Person:
             person = Person.objects.create(created_by=actor if actor.pk else None, **values)
     except IntegrityError:  # a concurrent registration of the same ID
         raise ValidationFailed({"personal_id": _("Another person already has this personal ID.")}) from None
-    audit_record(actor=actor, action="person_create", obj=person, after=snapshot(person))
+    audit_record(actor=actor, action=Audit.PERSON_CREATE, obj=person, after=snapshot(person))
     return person
 
 
@@ -267,7 +268,7 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
     if changed:
         audit_record(
             actor=actor,
-            action="person_update",
+            action=Audit.PERSON_UPDATE,
             obj=person,
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
@@ -304,7 +305,7 @@ def household_create(
         province_code=head.province_code,
         head=head,
     )
-    audit_record(actor=actor, action="household_create", obj=household, after=snapshot(household))
+    audit_record(actor=actor, action=Audit.HOUSEHOLD_CREATE, obj=household, after=snapshot(household))
     household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
     return household
 
@@ -354,13 +355,13 @@ def household_add_member(
         Household.objects.filter(pk=household.pk).update(head=person)
     audit_record(
         actor=actor,
-        action="household_add_member",
+        action=Audit.HOUSEHOLD_ADD_MEMBER,
         obj=household,
         after={"person_id": person.pk, "relation": relation},
     )
     audit_record(
         actor=actor,
-        action="household_join",
+        action=Audit.HOUSEHOLD_JOIN,
         obj=person,
         after={"household_id": household.pk, "household_code": household.code, "relation": relation},
     )
@@ -384,7 +385,7 @@ def household_move_member(
         current.save(update_fields=["ended_on"])
         audit_record(
             actor=actor,
-            action="household_leave",
+            action=Audit.HOUSEHOLD_LEAVE,
             obj=person,
             before={"household_id": current.household_id},
             after={"ended_on": on.isoformat()},
@@ -395,7 +396,7 @@ def household_move_member(
             Household.objects.filter(pk=left.pk).update(head=None)
             audit_record(
                 actor=actor,
-                action="household_head_clear",
+                action=Audit.HOUSEHOLD_HEAD_CLEAR,
                 obj=left,
                 before={"head": person.pk},
                 after={"head": None},
@@ -412,6 +413,7 @@ def si_number_assign(*, actor, person: Person) -> Person:
     return si_number_assign_locked(actor=actor, person=person)
 
 
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
 def si_number_assign_locked(*, actor, person: Person) -> Person:
     """si_number_assign for a caller that has already locked the person's row in its transaction (SELECT … FOR
     UPDATE) and read it since, as the enrollment desk does: two statements for a new number, none otherwise."""
@@ -426,7 +428,7 @@ def si_number_assign_locked(*, actor, person: Person) -> Person:
         if Person.objects.filter(free, pk=person.pk).update(si_number=candidate, updated_at=now):
             break
     person.si_number, person.updated_at = candidate, now
-    audit_record(actor=actor, action="si_number_assign", obj=person, after={"si_number": candidate})
+    audit_record(actor=actor, action=Audit.SI_NUMBER_ASSIGN, obj=person, after={"si_number": candidate})
     return person
 
 

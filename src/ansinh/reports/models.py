@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ansinh.core.models import AuditAction
+
 
 class OfficialPopulation(models.Model):
     """An official population figure of a commune or a village on a date, with its source (the statistics office,
@@ -23,3 +25,9 @@ class OfficialPopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.on}: {self.population}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    OFFICIAL_POPULATION_SET = "official_population_set"

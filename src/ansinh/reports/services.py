@@ -13,7 +13,7 @@ from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record
 from ansinh.core.errors import ApplicationError, ErrorCode
 
-from .models import OfficialPopulation
+from .models import Audit, OfficialPopulation
 
 
 @transaction.atomic
@@ -42,7 +42,7 @@ def official_population_set(
         )
         audit_record(
             actor=actor,
-            action="official_population_set",
+            action=Audit.OFFICIAL_POPULATION_SET,
             obj=row,
             after={"area": area.code, "on": on.isoformat(), "population": population, "source": source},
         )
@@ -54,7 +54,7 @@ def official_population_set(
     row.save(update_fields=["population", "source", "updated_at"])
     audit_record(
         actor=actor,
-        action="official_population_set",
+        action=Audit.OFFICIAL_POPULATION_SET,
         obj=row,
         before=before,
         after={"population": population, "source": source},
