@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from ansinh.campaigns import selectors as campaigns
 from ansinh.core.errors import ApplicationError
+from ansinh.core.selectors import users_for_user
 from ansinh.outreach import selectors as outreach
 from ansinh.payments import selectors as payments
 from ansinh.reports import coverage
@@ -32,6 +33,7 @@ def test_reads_refuse_whoever_lacks_the_capability(communes):
     )  # lists are for those who knock on doors
     assert denied(lambda: outreach.outbox_for_user(user=agent))  # the reminders' outbox is the office's
     point = make_point(area=communes["a"], agents=[agent])
+    assert denied(lambda: users_for_user(user=agent))  # accounts are the administrators'
     assert denied(lambda: payments.agent_for_point(user=agent, point=point, username=agent.username))
 
 
