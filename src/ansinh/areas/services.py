@@ -144,6 +144,20 @@ def _known_pairs(pairs: Iterable[tuple[str, str]], ids: dict[str, int]) -> list[
 
 
 @transaction.atomic
+def _unit_name(name: str, missing: str) -> str:
+    """A unit's name as typed, cleaned; refused when empty (``missing`` says so) or holding invisible characters."""
+    name = clean_name(name)
+    if has_invisible(name):
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("The text holds invisible or control characters; type it again."),
+            field="name",
+        )
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, missing, field="name")
+    return name
+
+
 def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code: str | None = None) -> Area:
     """A village (thôn, bản, tổ dân phố) under a current commune the actor works in."""
     require(actor, "areas.edit")
@@ -153,15 +167,7 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("There is no such commune in your areas."), field="commune"
         )
-    name = clean_name(name)
-    if has_invisible(name):
-        raise ApplicationError(
-            ErrorCode.INVALID,
-            _("The text holds invisible or control characters; type it again."),
-            field="name",
-        )
-    if not name:
-        raise ApplicationError(ErrorCode.INVALID, _("A village needs a name."), field="name")
+    name = _unit_name(name, _("A village needs a name."))
     # Lock the commune row so that two users adding villages at once do not take the same number.
     Area.objects.select_for_update().filter(pk=commune.pk).first()
     if Area.objects.filter(parent=commune, level=Level.VILLAGE, name_folded=fold(name)).exists():
@@ -197,15 +203,7 @@ def area_rename(*, actor, area: Area, name: str, kind: str | None = None) -> Are
     require(actor, "areas.edit")
     if not scope_for(actor).covers_area(area):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("There is no such area in your areas."), field="area")
-    name = clean_name(name)
-    if has_invisible(name):
-        raise ApplicationError(
-            ErrorCode.INVALID,
-            _("The text holds invisible or control characters; type it again."),
-            field="name",
-        )
-    if not name:
-        raise ApplicationError(ErrorCode.INVALID, _("An area needs a name."), field="name")
+    name = _unit_name(name, _("An area needs a name."))
     before = snapshot(area, ["name", "kind"])
     area.name, area.name_folded = name, fold(name)
     if kind is not None:

@@ -112,7 +112,9 @@ def coverages_record_external(
                     )
             held[span.person_id].append((span.valid_from, span.valid_to))
             person = persons[span.person_id] = si_number_assign_locked(actor=actor, person=person)
-            code, level = card_rules.card_code(span.group, span.valid_from)
+            code, level, card_code = card_rules.full_card_code(
+                span.group, person.province_code, str(person.si_number), span.valid_from
+            )
             coverage = HICoverage(
                 person=person,
                 valid_from=span.valid_from,
@@ -120,7 +122,7 @@ def coverages_record_external(
                 group=span.group,
                 group_code=code,
                 benefit_level=level,
-                card_code=f"{code}{level}{person.province_code[-2:].zfill(2)}{person.si_number}",
+                card_code=card_code,
                 rule="recorded",
                 facility=facility,
                 source=source,

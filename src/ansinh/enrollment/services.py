@@ -615,11 +615,6 @@ def _payment_pending(enrollment: Enrollment, point: CollectionPoint) -> Payment:
     )
 
 
-def _card_code(group: str, province_code: str, si_number: str, on: dt.date) -> tuple[str, int, str]:
-    code, level = card_rules.card_code(group, on)
-    return code, level, f"{code}{level}{province_code[-2:].zfill(2)}{si_number}"
-
-
 def _complete(
     actor,
     enrollment: Enrollment,
@@ -663,7 +658,7 @@ def _complete(
         facilities = facilities or [None] * len(persons)
         for person, member, validity, facility in zip(persons, members, plan, facilities, strict=True):
             person = si_number_assign_locked(actor=actor, person=person)
-            code, level, card_code = _card_code(
+            code, level, card_code = card_rules.full_card_code(
                 member.group, person.province_code, str(person.si_number), enrollment.paid_on
             )
             coverages.append(
