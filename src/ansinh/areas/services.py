@@ -143,7 +143,6 @@ def _known_pairs(pairs: Iterable[tuple[str, str]], ids: dict[str, int]) -> list[
     return [(old, new) for old, new in pairs if LEGACY_PREFIX + old in ids and new in ids]
 
 
-@transaction.atomic
 def _unit_name(name: str, missing: str) -> str:
     """A unit's name as typed, cleaned; refused when empty (``missing`` says so) or holding invisible characters."""
     name = clean_name(name)
@@ -158,6 +157,7 @@ def _unit_name(name: str, missing: str) -> str:
     return name
 
 
+@transaction.atomic
 def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code: str | None = None) -> Area:
     """A village (thôn, bản, tổ dân phố) under a current commune the actor works in."""
     require(actor, "areas.edit")
