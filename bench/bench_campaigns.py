@@ -269,9 +269,9 @@ def insert_enrollments(conn, rng: random.Random, ids: list[int], vsi_people: lis
 
 
 def build(url: str, persons: int, outcomes: int, attributed: int, per_person: float) -> dict:
+    from ansinh.demo.population import demo_generate
     from ansinh.enrollment.models import EnrollmentMember
     from ansinh.enrollment.services import participation_flags_refresh_all
-    from ansinh.registry.demo import demo_generate
 
     migrate()
     start = time.perf_counter()

@@ -245,8 +245,8 @@ def compare(result: dict, ref: dict[int, dict[str, int]]) -> list[str]:
 
 
 def build(url: str, persons: int, on: dt.date, per_person: float) -> dict:
+    from ansinh.demo.population import demo_generate
     from ansinh.enrollment.periods import coverage_periods_rebuild
-    from ansinh.registry.demo import demo_generate
 
     migrate()
     start = time.perf_counter()

@@ -52,8 +52,7 @@ from ansinh.core.audit import audit_record
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.identifiers import CCCD_PROVINCE_CODES
 from ansinh.core.text import fold
-
-from .models import (
+from ansinh.registry.models import (
     Audit,
     BirthDatePrecision,
     Employment,
