@@ -41,7 +41,7 @@ def coverage_page(request):
     error = None
     try:
         result = figures.coverage(user=request.user, area_code=area, on=on, level=level)
-        points = figures.trend(user=request.user, area_code=area, on=on, months=12)
+        points = figures.trend(user=request.user, area_code=area, on=on, months=36)
     except ApplicationError as e:
         if e.code == ErrorCode.NOT_FOUND:
             raise
