@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 WHEELS := $(VENV)/wheels/.downloaded
 PORT ?= 8000
 DEMO_PERSONS ?= 5000
+SERVE_FLAGS ?=
 
 .PHONY: run test bench lint setup migrate demo clean browser messages
 
@@ -33,7 +34,7 @@ demo: migrate
 
 run: demo
 	@echo "ansinh: http://127.0.0.1:$(PORT)/  — sign in as admin / ansinh-demo"
-	$(BIN)/ansinh serve --port $(PORT)
+	$(BIN)/ansinh serve --port $(PORT) $(SERVE_FLAGS)
 
 test: setup
 	$(BIN)/ruff check src tests bench

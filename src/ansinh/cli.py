@@ -7,6 +7,7 @@ file; they take what commands share from ``ansinh.core.commandline``, never from
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -27,19 +28,56 @@ def cli() -> None:
     pass
 
 
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses on its networks (not the loopback): what a phone or tablet on the same Wi-Fi
+    types to reach ansinh served with ``--lan``."""
+    import socket
+
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(str(info[4][0]))
+    except OSError:
+        pass
+    try:  # the address of the route out (no packet is sent by a UDP connect)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            found.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    return sorted(a for a in found if not a.startswith("127."))
+
+
 @cli.command(help="Serve ansinh (waitress, static files included).")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(port: int, host: str, threads: int) -> None:
+@click.option(
+    "--lan",
+    is_flag=True,
+    help="Also serve phones and tablets on this machine's network (binds every address and allows them).",
+)
+def serve(port: int, host: str, threads: int, lan: bool) -> None:
+    import os
+
+    addresses = lan_addresses() if lan else []
+    if lan:
+        host = "0.0.0.0"  # noqa: S104 (asked for: the devices on the same Wi-Fi reach it)
+        allowed = os.environ.get("ANSINH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+        os.environ["ANSINH_ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*allowed, *addresses]))
     _setup()
+    from django.conf import settings
     from waitress import create_server
 
     from ansinh.config.wsgi import application
 
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders too
     server = create_server(application, host=host, port=port, threads=threads)
+    bound = server.effective_port  # type: ignore[union-attr]
     # the address actually bound (with --port 0, the port the system chose): scripts and tests wait for this line
-    click.echo(f"ansinh: http://{host}:{server.effective_port}/")  # type: ignore[union-attr]
+    click.echo(f"ansinh: http://{'127.0.0.1' if lan else host}:{bound}/")
+    for address in addresses:
+        click.echo(f"ansinh on the network: http://{address}:{bound}/")
     sys.stdout.flush()
     server.run()
 

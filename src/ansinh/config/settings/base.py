@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "ninja",  # Swagger UI served from its own static files, not a CDN (offices work offline)
     "axes",
     "ansinh.core",
     "ansinh.areas",
