@@ -248,3 +248,36 @@ def test_an_administrator_sees_and_edits_only_the_accounts_of_their_areas(client
     assert "local-agent" in listing and "hanoi-agent" not in listing
     assert client.get(f"/users/{local.pk}/").status_code == 200
     assert client.get(f"/users/{hanoi.pk}/").status_code == 404  # as if there were no such account
+
+
+def test_registering_a_new_person_from_the_household_page_puts_them_in_that_household(client, setting):
+    owner = setting["users"]["own_area_agent"]
+    client.force_login(owner)
+    household = setting["household"]
+    form = client.get(
+        f"/persons/new/?area={setting['commune'].code}&household={household.pk}"
+    ).content.decode()
+    assert 'name="relation"' in form and household.code in form
+    data = {
+        k: v
+        for k, v in person_data(area_code=setting["commune"].code, full_name="Nguyễn Văn Bé", sex="m").items()
+        if v is not None
+    }
+    response = client.post(
+        f"/persons/new/?area={setting['commune'].code}&household={household.pk}",
+        {**data, "relation": "child"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/households/{household.pk}/"
+    child = Person.objects.get(full_name="Nguyễn Văn Bé")
+    assert Membership.objects.filter(
+        person=child, household=household, relation="child", ended_on=None
+    ).exists()
+    # a refused relation leaves no person behind
+    client.post(
+        f"/persons/new/?area={setting['commune'].code}&household={household.pk}",
+        {**data, "full_name": "Trần Thị Mới", "personal_id": "", "relation": "head"},
+    )
+    assert not Person.objects.filter(full_name="Trần Thị Mới").exists()
+    # another area's household cannot be named
+    client.force_login(setting["users"]["other_area"])
+    assert client.get(f"/persons/new/?household={household.pk}").status_code == 404

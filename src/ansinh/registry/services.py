@@ -369,6 +369,17 @@ def household_add_member(
 
 
 @transaction.atomic
+def household_register_member(*, actor, household: Household, data: dict[str, Any], relation: str) -> Person:
+    """A new person registered straight into a household (from the household's page): the record and the
+    membership are written together, or neither (a refused relation leaves no person behind)."""
+    if relation == Relation.HEAD or relation not in Relation.values:
+        raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
+    person = person_create(actor=actor, data=data)
+    household_add_member(actor=actor, household=household, person=person, relation=relation)
+    return person
+
+
+@transaction.atomic
 def household_move_member(
     *, actor, person: Person, to: Household, relation: str, on: dt.date | None = None
 ) -> Membership:

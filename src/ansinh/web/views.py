@@ -107,20 +107,36 @@ def _apply_errors(form, error: ApplicationError) -> None:
 def person_create(request):
     if not has_capability(request.user, "registry.edit"):
         raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
-    form = _person_form(request, data=request.POST or None, commune_code=request.GET.get("area"))
+    household_id = parse_id(request.GET.get("household"))
+    household = selectors.household_get(user=request.user, household_id=household_id) if household_id else None
+    commune_code = request.GET.get("area") or (household.commune.code if household else None)
+    form = _person_form(request, data=request.POST or None, commune_code=commune_code)
+    relation = request.POST.get("relation", Relation.CHILD)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.person_create(actor=request.user, data=form.service_data())
+            if household is not None:  # registered from the household's page: into that household
+                person = services.household_register_member(
+                    actor=request.user, household=household, data=form.service_data(), relation=relation
+                )
+            else:
+                person = services.person_create(actor=request.user, data=form.service_data())
         except ApplicationError as e:
             _apply_errors(form, e)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": person.full_name})
             if request.GET.get("desk"):
                 return redirect("web:desk_person", person_id=person.pk)
-            if (household := parse_id(request.GET.get("household"))) is not None:
-                return redirect("web:household_detail", household_id=household)
+            if household is not None:
+                return redirect("web:household_detail", household_id=household.pk)
             return redirect("web:person_detail", person_id=person.pk)
-    return render(request, "web/person_form.html", {"form": form, "creating": True})
+    context = {
+        "form": form,
+        "creating": True,
+        "household": household,
+        "relations": [(v, label) for v, label in Relation.choices if v != Relation.HEAD],
+        "relation": relation,
+    }
+    return render(request, "web/person_form.html", context)
 
 
 @page
