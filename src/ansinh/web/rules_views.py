@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +28,7 @@ from .charts import axis_scale, coord
 from .forms import read_day, read_whole
 from .labels import VSI_GROUP_LABELS, hi_group_label, pension_assumption_label
 from .templatetags.humanize_vi import thousands
+from .views import signed_in
 
 PARAMETER_FAMILIES = {
     "base_salary": gettext_lazy("Base salary / reference level"),
@@ -81,7 +81,7 @@ def _basis(v: Value | None) -> str:
 # the consultation calculator (household health insurance)
 
 
-@login_required
+@signed_in
 def hi_calculator(request):
     g = request.GET
     p = default()
@@ -249,7 +249,7 @@ def vsi_modes(p: Parameters, day: dt.date | None) -> list[tuple[str, int | None,
     return [(str(m), m, None) for m in months] + [(f"a{n}", None, n) for n in range(1, years + 1)]
 
 
-@login_required
+@signed_in
 def vsi_calculator(request):
     g = request.GET
     p: Parameters = default()
@@ -384,7 +384,7 @@ def _display(value: Any, unit: str) -> str:
     return str(shown)
 
 
-@login_required
+@signed_in
 def rules_page(request):
     p = default()
     on = today()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,13 +41,54 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+RESTORE_FORM = "ansinh_restore_form"
+
+
+def signed_out(request) -> HttpResponse:
+    """A page asked without a session. A first visit goes to the sign-in page and back. A session that ended while
+    the agent worked — a form sent, or a search typed (htmx) — says so in words, and after the sign-in brings the
+    agent back to the page they were on (not to the address the form was sent to, which a browser cannot open:
+    the "HTTP ERROR 405"), where the form is filled in again as it was (static/ansinh/keep-form.js)."""
+    login = resolve_url(settings.LOGIN_URL)
+    working = request.method == "POST" or getattr(request, "htmx", False)
+    if not working:
+        return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+    back = request.headers.get("HX-Current-URL") or request.META.get("HTTP_REFERER") or ""
+    parts = urlsplit(back)
+    safe = back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+    target = (parts.path + (f"?{parts.query}" if parts.query else "")) if safe and parts.path else "/"
+    request.session[RESTORE_FORM] = parts.path if safe else ""
+    messages.warning(
+        request,
+        _("Your session has ended. Sign in again: you will come back to the same page, with the form as you left it."),
+    )
+    url = f"{login}?{urlencode({'next': target})}"
+    if getattr(request, "htmx", False):  # the search box must not show the sign-in page inside it
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def signed_in(view):
+    """The view for signed-in users; anyone else is told by ``signed_out``."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return signed_out(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def page(view):
     """Login required; 'not found' becomes the 404 page and 'not permitted' the 403 page. Any other refusal a view
     did not show on its own form (a double click on a button, a changed page) is told as a message on the page
     the user came from, after a POST (nothing was written: the service refused in its transaction), or on an
     error page with status 400."""
 
-    @login_required
+    @signed_in
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
