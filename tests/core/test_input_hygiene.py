@@ -85,3 +85,11 @@ def test_a_receipt_book_beyond_seven_digits_and_a_day_close_in_year_one_are_refu
     with pytest.raises(ApplicationError) as e:
         day_close_create(actor=agent, point=point, day=dt.date(1, 1, 1), cash_counted=0, received_by="Kế toán")
     assert e.value.field == "day" and not DayClose.objects.exists()
+
+
+def test_a_file_name_keeps_every_letter_of_a_vietnamese_title():
+    from ansinh.core.text import file_slug
+
+    assert file_slug("Tháng vận động BHXH toàn dân — Đợt 2") == "thang-van-dong-bhxh-toan-dan-dot-2"
+    assert file_slug("=HYPERLINK(\"x\")") == "hyperlink-x"
+    assert len(file_slug("ă" * 200)) == 60

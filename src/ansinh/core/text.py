@@ -16,6 +16,12 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
+def file_slug(text: str, limit: int = 60) -> str:
+    """A Vietnamese title as a file name part: 'Tháng vận động' -> 'thang-van-dong' (đ is d, not dropped)."""
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    return "-".join(words)[:limit].strip("-")
+
+
 def clean_name(text: str) -> str:
     """A person's name as stored: NFC, single spaces, each word capitalised."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()

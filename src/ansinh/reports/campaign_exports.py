@@ -12,7 +12,6 @@ import datetime as dt
 import io
 from typing import Any
 
-from django.utils.text import slugify
 from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 
@@ -21,6 +20,7 @@ from ansinh.core.dates import format_date, today
 from ansinh.core.money import format_vnd
 from ansinh.core.numbers import format_int, format_rate
 from ansinh.core.spreadsheets import workbook
+from ansinh.core.text import file_slug
 from ansinh.documents.pdf import BLUE, GREY, Document
 
 from .campaign_figures import REACH
@@ -30,7 +30,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def report_filename(campaign: Any, ext: str) -> str:
     """The report's file name, the same from the page and the API: ``bao-cao-chien-dich-<id>-<name>.<ext>``."""
-    return f"bao-cao-chien-dich-{campaign.pk}-{slugify(campaign.name)[:60]}.{ext}"
+    return f"bao-cao-chien-dich-{campaign.pk}-{file_slug(campaign.name)}.{ext}"
 
 
 # The order a reader expects: health insurance first, then voluntary SI, then the outcomes.
