@@ -112,9 +112,15 @@ def _draw_card(pdf: Document, f: CardFacts, ox: float, oy: float, qr: tuple[int,
     pdf.text(x, oy + 19.6, f.number)
     pdf.font(5.5, color=GREY)
     pdf.text(x, oy + 23.3, "Họ và tên")
-    size = pdf.fit(f.name.upper(), CARD_W - 27.5, 8.5, bold=True)
+    size, names = pdf.fit_lines(f.name.upper(), CARD_W - 27.5, 8.5, bold=True, minimum=6.0, lines=1)
+    if names[0].endswith("…"):  # two smaller lines in the same band
+        size, names = pdf.fit_lines(f.name.upper(), CARD_W - 27.5, 6.0, bold=True, minimum=4.5)
     pdf.font(size, bold=True)
-    pdf.text(x, oy + 27.0, f.name.upper())
+    if len(names) == 1:
+        pdf.text(x, oy + 27.0, names[0])
+    else:  # two lines between the label and the facts below (never clipped at the card's edge)
+        pdf.text(x, oy + 25.9, names[0])
+        pdf.text(x, oy + 28.5, names[1])
 
     # facts to the left of the QR code
     qx, qy = ox + CARD_W - QR_SIZE - 1.5, oy + CARD_H - QR_SIZE - 1.5

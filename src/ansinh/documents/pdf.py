@@ -70,6 +70,34 @@ class Document(FPDF):
             return size
         return max(minimum, size * width / w)
 
+    def fit_lines(
+        self, text: str, width: float, size: float, bold: bool = False, minimum: float = 5.0, lines: int = 2
+    ) -> tuple[float, list[str]]:
+        """``text`` in ``width``: on one line at the largest size down to ``minimum``; a longer text wraps at its
+        words onto at most ``lines`` lines, at the largest size at which they fit; beyond that the last line ends
+        with an ellipsis. Never wider than ``width``: a long name neither runs off a card nor over an amount."""
+        one = self.fit(text, width, size, bold, minimum)
+        self.set_font(FONT, "B" if bold else "", one)
+        if self.get_string_width(text) <= width:
+            return one, [text]
+        words = text.split()
+        step = (size - minimum) / 6 if size > minimum else 0
+        for candidate in [size - i * step for i in range(7)] if step else [minimum]:
+            self.set_font(FONT, "B" if bold else "", candidate)
+            wrapped: list[str] = []
+            for word in words:
+                if wrapped and self.get_string_width(f"{wrapped[-1]} {word}") <= width:
+                    wrapped[-1] = f"{wrapped[-1]} {word}"
+                else:
+                    wrapped.append(word)
+            if len(wrapped) <= lines and all(self.get_string_width(w) <= width for w in wrapped):
+                return candidate, wrapped
+        kept = wrapped[: lines - 1]
+        rest = " ".join(wrapped[lines - 1 :])
+        while rest and self.get_string_width(rest + "…") > width:
+            rest = rest[:-1]
+        return minimum, [*kept, rest.rstrip() + "…"]
+
     def qr(
         self, token: str, x: float, y: float, size: float, prepared: tuple[int, str] | None = None
     ) -> None:

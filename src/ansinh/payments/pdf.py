@@ -109,10 +109,11 @@ def _draw_receipt(pdf: Document, receipt, paper: str, lines: list[_ReceiptLine],
         pdf.font(base, color=GREY)
         pdf.text(left, y + lh * 0.8, label)
         lw = pdf.get_string_width(label + " ")
-        size = pdf.fit(value, inner - lw, base, bold=bold, minimum=base * 0.6)
+        size, parts = pdf.fit_lines(value, inner - lw, base, bold=bold, minimum=base * 0.7)
         pdf.font(size, bold=bold)
-        pdf.text(left + lw, y + lh * 0.8, value)
-        y += lh
+        for part in parts:  # a long name wraps under itself
+            pdf.text(left + lw, y + lh * 0.8, part)
+            y += lh if part is parts[-1] else lh * 0.8
 
     field("Người nộp:", receipt.payer_name, bold=True)
     field("Điểm thu:", receipt.point.name)
@@ -128,10 +129,11 @@ def _draw_receipt(pdf: Document, receipt, paper: str, lines: list[_ReceiptLine],
         aw = pdf.get_string_width(amount)
         pdf.text_right(right, y + lh * 0.8, amount)
         name = f"{i}. {line.name}"
-        size = pdf.fit(name, inner - aw - 3, base, bold=True, minimum=base * 0.6)
+        size, parts = pdf.fit_lines(name, inner - aw - 3, base, bold=True, minimum=base * 0.7)
         pdf.font(size, bold=True)
-        pdf.text(left, y + lh * 0.8, name)
-        y += lh
+        for part in parts:  # a long name wraps beside the amount, never over it
+            pdf.text(left, y + lh * 0.8, part)
+            y += lh if part is parts[-1] else lh * 0.8
         pdf.font(base * 0.85, color=GREY)
         detail = f"{line.scheme} · {line.period}"
         if compact and pdf.get_string_width(detail) > inner - 3:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, cast
 
 from ansinh.core.dates import format_date
 from ansinh.core.numbers import format_int, format_rate
@@ -110,9 +110,17 @@ def coverage_pdf(result: dict[str, Any]) -> bytes:
     keys = [k for k, _t in shown]
     titles = [t for _k, t in shown]
     pdf.font(8, bold=True)
+    # The headers wrap inside their column (they overlapped when cut to one line), every cell as tall as the tallest.
+    lines = [
+        pdf.multi_cell(w, 4, title, dry_run=True, output="LINES")
+        for w, title in zip(widths, titles, strict=True)
+    ]
+    height = 4 * max(len(cast(list, cell)) for cell in lines) + 2
+    left, top = pdf.get_x(), pdf.get_y()
     for w, title in zip(widths, titles, strict=True):
-        pdf.cell(w, 7, title[:22], border=1)
-    pdf.ln()
+        pdf.rect(pdf.get_x(), top, w, height)
+        pdf.multi_cell(w, 4, title, new_x="RIGHT", new_y="TOP", padding=(1, 1), align="L")
+    pdf.set_xy(left, top + height)
     pdf.font(8)
     for row in [{"code": "", "name": "Tổng", **result["total"]}, *result["rows"]]:
         for w, key in zip(widths, keys, strict=True):
