@@ -112,7 +112,7 @@ def _draw_card(pdf: Document, f: CardFacts, ox: float, oy: float, qr: tuple[int,
     pdf.text(x, oy + 19.6, f.number)
     pdf.font(5.5, color=GREY)
     pdf.text(x, oy + 23.3, "Họ và tên")
-    size, names = pdf.fit_lines(f.name.upper(), CARD_W - 27.5, 8.5, bold=True, minimum=6.0, lines=1)
+    size, names = pdf.fit_lines(f.name.upper(), CARD_W - 27.5, 8.5, bold=True, minimum=5.0, lines=1)
     if names[0].endswith("…"):  # two smaller lines in the same band
         size, names = pdf.fit_lines(f.name.upper(), CARD_W - 27.5, 6.0, bold=True, minimum=4.5)
     pdf.font(size, bold=True)
