@@ -19,7 +19,8 @@ def _fail(message: str, field: str | None = None) -> None:
 
 @click.group(
     "import",
-    help="Bring an office's data in from CSV or XLSX files: persons and households, official population.",
+    help="Bring an office's data in from CSV or XLSX files: persons and households, HI cards, pension "
+    "recipients, official population.",
 )
 def import_group() -> None:
     pass
@@ -53,7 +54,7 @@ def _import_command(kind: str, help_text: str):
 
         from . import services
 
-        run = services.import_persons if kind == "persons" else services.import_population
+        run = services.IMPORTS[kind]
         try:
             outcome = run(
                 actor=SystemActor(),
@@ -92,6 +93,17 @@ persons = _import_command(
     "Persons and households from FILE (CSV in UTF-8, Windows-1258, TCVN3 or VNI, or XLSX). Each row keeps its "
     "source and key (ma_nguon): the same file again changes nothing.\n\n" + JSON_HELP,
 )
+cards = _import_command(
+    "cards",
+    "Health-insurance cards from FILE (ma_nguon, so_dinh_danh or ma_so_bhxh or ma_nguon_nguoi, ma_the, nhom, "
+    "gia_tri_tu, gia_tri_den, noi_kcb), recorded as coverage from outside the desk; an overlapping card is "
+    "rejected with the card it meets.\n\n" + JSON_HELP,
+)
+pensions = _import_command(
+    "pensions",
+    "Pension and benefit recipients and their payout method from FILE (ma_nguon, so_dinh_danh or ma_so_bhxh, "
+    "huong_luong_huu, hinh_thuc_nhan).\n\n" + JSON_HELP,
+)
 population = _import_command(
     "population",
     "Official population by commune or village and date from FILE (ma_xa, thon, ngay, dan_so, nguon): the "
@@ -102,7 +114,7 @@ population = _import_command(
 @import_group.command(
     "template", help="Write the template file with the standard headers (XLSX, or CSV by name)."
 )
-@click.argument("kind", type=click.Choice(["persons", "population"]))
+@click.argument("kind", type=click.Choice(["persons", "cards", "pensions", "population"]))
 @click.option(
     "--output",
     "-o",
@@ -128,7 +140,12 @@ def mapping() -> None:
 
 @mapping.command("save", help="Save a mapping: --column 'Header in the file=standard_field' (repeat).")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["persons", "population"]), default="persons", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["persons", "cards", "pensions", "population"]),
+    default="persons",
+    show_default=True,
+)
 @click.option("--column", "columns", multiple=True, required=True)
 def mapping_save_cmd(name: str, kind: str, columns: tuple[str, ...]) -> None:
     from ansinh.core.commandline import setup_django as _setup

@@ -10,7 +10,21 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     PERSONS = "persons", _("persons and households")
+    CARDS = "cards", _("health-insurance cards")
+    PENSIONS = "pensions", _("pension recipients and payout method")
     POPULATION = "population", _("official population")
+
+
+class JobStatus(models.TextChoices):
+    """An import run as a background job (ADR 0014); a run made at once has no job status ("")."""
+
+    NONE = "", _("run at once")
+    QUEUED = "queued", _("waiting")
+    RUNNING = "running", _("running")
+    STOPPING = "stopping", _("stopping")
+    STOPPED = "stopped", _("stopped")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
 
 
 class ImportRun(models.Model):
@@ -32,6 +46,18 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # As a background job (ADR 0014): the file kept under VAR_DIR, what was asked, and how far it got. Work is
+    # committed a chunk of units (households, rows) at a time; ``units_done`` is where a resume starts.
+    status = models.CharField(max_length=10, choices=JobStatus.choices, blank=True, default="")
+    stored_path = models.CharField(max_length=500, blank=True)
+    encoding_asked = models.CharField(max_length=10, default="auto")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    units_done = models.PositiveIntegerField(default=0)
+    rejected_rows = models.JSONField(default=list, blank=True)  # [{line, cells, column, reason}]
+    message = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -44,6 +70,8 @@ class ImportRun(models.Model):
 class Entity(models.TextChoices):
     PERSON = "person", _("person")
     HOUSEHOLD = "household", _("household")
+    CARD = "card", _("health-insurance card")
+    PENSION = "pension", _("pension record")
 
 
 class SourceLink(models.Model):
@@ -59,6 +87,9 @@ class SourceLink(models.Model):
     )
     household = models.ForeignKey(
         "registry.Household", null=True, blank=True, on_delete=models.CASCADE, related_name="source_links"
+    )
+    coverage = models.ForeignKey(
+        "enrollment.HICoverage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     fingerprint = models.CharField(max_length=64, blank=True)
     last_run = models.ForeignKey(
