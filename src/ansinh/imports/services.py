@@ -1202,13 +1202,13 @@ def import_pensions(
     )
 
 
-PLANS = {
+PLANS: dict[str, Callable[..., Plan]] = {
     Kind.PERSONS: _plan_persons,
     Kind.CARDS: _plan_cards,
     Kind.PENSIONS: _plan_pensions,
     Kind.POPULATION: _plan_population,
 }
-IMPORTS = {
+IMPORTS: dict[str, Callable[..., Outcome]] = {
     Kind.PERSONS: import_persons,
     Kind.CARDS: import_cards,
     Kind.PENSIONS: import_pensions,
