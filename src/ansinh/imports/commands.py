@@ -37,6 +37,12 @@ def _import_command(kind: str, help_text: str):
     @click.option("--dry-run", is_flag=True, help="Count what would happen; write nothing.")
     @click.option("--errors-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option(
+        "--job",
+        is_flag=True,
+        help="Run as a background job, committed a chunk at a time, with a progress bar: Ctrl-C stops it and "
+        "'ansinh import resume ID' goes on from there.",
+    )
     def command(
         file: Path,
         encoding: str,
@@ -45,6 +51,7 @@ def _import_command(kind: str, help_text: str):
         dry_run: bool,
         errors_dir: Path | None,
         as_json: bool,
+        job: bool,
     ) -> None:
         from ansinh.core.commandline import setup_django as _setup
 
@@ -53,6 +60,24 @@ def _import_command(kind: str, help_text: str):
         from ansinh.core.errors import ApplicationError
 
         from . import services
+
+        if job and not dry_run:
+            from .jobs import import_job_create
+
+            try:
+                created = import_job_create(
+                    actor=SystemActor(),
+                    kind=kind,
+                    path=file,
+                    encoding=encoding,
+                    mapping=mapping,
+                    source=source,
+                )
+            except ApplicationError as e:
+                _fail(e.message, e.field)
+                return
+            _run_job(created.pk, as_json)
+            return
 
         run = services.IMPORTS[kind]
         try:
@@ -83,6 +108,52 @@ def _import_command(kind: str, help_text: str):
             click.echo(f"rejected rows: {data['errors_file']}")
 
     return command
+
+
+def _run_job(job_id: int, as_json: bool) -> None:
+    """Runs a waiting job here with a progress bar (on a terminal), and prints it as it ended."""
+    from ansinh.core.errors import ApplicationError
+
+    from .jobs import import_job_run, job_json
+    from .models import ImportRun, JobStatus
+
+    total = ImportRun.objects.get(pk=job_id).rows_total
+    bar = click.progressbar(length=total, label=f"import {job_id}", show_pos=True, file=sys.stderr)
+    shown = {"n": ImportRun.objects.get(pk=job_id).rows_done}
+    bar.update(shown["n"])
+
+    def progress(run) -> None:
+        bar.update(run.rows_done - shown["n"])
+        shown["n"] = run.rows_done
+
+    try:
+        with bar:
+            run = import_job_run(job_id=job_id, on_progress=progress)
+    except KeyboardInterrupt:
+        ImportRun.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(status=JobStatus.STOPPED)
+        click.echo(f"stopped; go on with: ansinh import resume {job_id}", err=True)
+        sys.exit(130)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    _print_job(job_json(run), as_json)
+
+
+def _print_job(data: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"import {data['id']} ({data['kind']}, {data['status']}): {data['rows_done']}/{data['rows']} rows, "
+        f"{data['created']} created, {data['updated']} updated, {data['unchanged']} unchanged, "
+        f"{data['rejected']} rejected"
+    )
+    for r in data["first_rejected"]:
+        click.echo(f"  line {r['line']}: {r['column']}: {r['reason']}")
+    if data["errors_file"]:
+        click.echo(f"rejected rows: {data['errors_file']}")
+    if data["message"]:
+        click.echo(data["message"])
 
 
 JSON_HELP = (
@@ -169,6 +240,86 @@ def mapping_save_cmd(name: str, kind: str, columns: tuple[str, ...]) -> None:
         _fail(e.message, e.field)
         return
     click.echo(f"saved {saved.name}: {len(saved.columns)} columns")
+
+
+@import_group.command("jobs", help="The latest imports and jobs with their progress.")
+@click.option("--json", "as_json", is_flag=True)
+def jobs_cmd(as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+
+    from .jobs import job_json
+    from .selectors import import_runs_for_user
+
+    data = [job_json(r) for r in import_runs_for_user(user=SystemActor())[:20]]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for d in data:
+        click.echo(
+            f"{d['id']:>6} {d['kind']:<10} {d['status'] or 'done':<9} {d['rows_done']:>8}/{d['rows']:<8} "
+            f"{d['file_name']}"
+        )
+
+
+def _job_command(name: str, help_text: str):
+    @import_group.command(name, help=help_text)
+    @click.argument("job_id", type=int)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--run", "run_now", is_flag=True, help="(resume) Run it here now, with a progress bar.")
+    def command(job_id: int, as_json: bool, run_now: bool) -> None:
+        from ansinh.core.commandline import setup_django as _setup
+
+        _setup()
+        from ansinh.core.access import SystemActor
+        from ansinh.core.errors import ApplicationError
+
+        from . import jobs
+        from .selectors import import_job_get
+
+        actor = SystemActor()
+        try:
+            if name == "stop":
+                run = jobs.import_job_stop(actor=actor, job_id=job_id)
+            elif name == "resume":
+                run = jobs.import_job_resume(actor=actor, job_id=job_id)
+                if run_now:
+                    _run_job(run.pk, as_json)
+                    return
+            else:
+                run = import_job_get(user=actor, job_id=job_id)
+        except ApplicationError as e:
+            _fail(e.message, e.field)
+            return
+        _print_job(jobs.job_json(run), as_json)
+
+    return command
+
+
+status_cmd = _job_command("status", "An import job's progress and counts.")
+stop_cmd = _job_command("stop", "Stop an import job (after the chunk it is writing).")
+resume_cmd = _job_command("resume", "Resume a stopped, failed or killed import job from where it stopped.")
+
+
+@import_group.command("worker", help="Run waiting import jobs (the page's imports); --once for one pass.")
+@click.option("--once", is_flag=True)
+@click.option("--interval", type=int, default=5, show_default=True, help="Seconds between passes.")
+def worker_cmd(once: bool, interval: int) -> None:
+    import time
+
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from .jobs import import_jobs_work
+
+    while True:
+        for run in import_jobs_work():
+            click.echo(f"import {run.pk}: {run.status} ({run.rows_done}/{run.rows_total} rows)")
+        if once:
+            return
+        time.sleep(interval)
 
 
 def register(cli: click.Group) -> None:

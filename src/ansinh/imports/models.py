@@ -54,9 +54,9 @@ class ImportRun(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     units_done = models.PositiveIntegerField(default=0)
-    rejected_rows = models.JSONField(default=list, blank=True)  # [{line, cells, column, reason}]
     message = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the last chunk committed
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -65,6 +65,23 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source} {self.file_name}"
+
+
+class RejectedRow(models.Model):
+    """A row a job rejected, kept as it was with the column at fault (a standard field) and the reason, until the
+    job writes its error report (a job's rows are committed a chunk at a time, ADR 0014)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
+    line = models.PositiveIntegerField()
+    cells = models.JSONField(default=list)
+    column = models.CharField(max_length=40, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "line"], name="import_rejected_line_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.line}"
 
 
 class Entity(models.TextChoices):
