@@ -199,3 +199,17 @@ def validate_mapping(columns: dict[str, str], *, kind: str) -> dict[str, str]:
     if not clean:
         raise ApplicationError(ErrorCode.INVALID, _("The mapping names no column."), field="columns")
     return clean
+
+
+def guess_columns(header: list[str], *, kind: str, saved: dict[str, str] | None = None) -> list[str]:
+    """For each column of the file, the standard field it is taken for ("" for none): what the page shows for
+    the user to check and change. Unlike ``map_headers`` it refuses nothing; a field is given to its first
+    column only."""
+    lookup = _lookup(kind)
+    by_key = {header_key(k): v for k, v in (saved or {}).items()}
+    out: list[str] = []
+    for text in header:
+        key = header_key(text)
+        field = by_key.get(key) or lookup.get(key) or ""
+        out.append("" if field in out else field)
+    return out

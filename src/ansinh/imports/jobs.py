@@ -52,6 +52,7 @@ def _plan(run: ImportRun, actor) -> Plan:
         encoding=run.encoding_asked,
         mapping=run.mapping or None,
         source=run.source,
+        columns=run.columns or None,
     )
 
 
@@ -68,6 +69,7 @@ def import_job_create(
     mapping: str | None = None,
     source: str | None = None,
     file_name: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportRun:
     """A waiting job for a file. The file is read and its columns checked now (a file the import cannot read is
     refused here, not later in the worker) and kept under VAR_DIR until the job is done."""
@@ -91,6 +93,7 @@ def import_job_create(
             file_sha256=hashlib.sha256(stored.read_bytes()).hexdigest(),
             encoding=plan.table.encoding,
             encoding_asked=encoding,
+            columns=columns or {},
             mapping=mapping or "",
             created_by=actor if getattr(actor, "pk", None) else None,
             status=JobStatus.QUEUED,

@@ -51,6 +51,9 @@ class ImportRun(models.Model):
     status = models.CharField(max_length=10, choices=JobStatus.choices, blank=True, default="")
     stored_path = models.CharField(max_length=500, blank=True)
     encoding_asked = models.CharField(max_length=10, default="auto")
+    columns = models.JSONField(
+        default=dict, blank=True
+    )  # the mapping as edited on the page (header -> field)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     units_done = models.PositiveIntegerField(default=0)

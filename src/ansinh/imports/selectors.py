@@ -35,3 +35,39 @@ def import_job_get(*, user, job_id: int) -> ImportRun:
 
 def mappings_for_kind(*, kind: str) -> QuerySet[SavedMapping]:
     return SavedMapping.objects.filter(kind=kind).order_by("name")
+
+
+def file_preview(*, path, kind: str, encoding: str = "auto", mapping: str | None = None) -> dict:
+    """What the page shows before a dry run: the encoding found, the file's columns with the field each is taken
+    for (from the saved mapping, else the standard names), the standard fields and the first rows."""
+    from pathlib import Path
+
+    from ansinh.core.errors import ApplicationError, ErrorCode
+
+    from .headers import REQUIRED, STANDARD, guess_columns
+    from .readers import read_table
+
+    if kind not in STANDARD:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Unknown kind of file: %(kind)s.") % {"kind": kind}, field="kind"
+        )
+    saved = None
+    if mapping:
+        found = SavedMapping.objects.filter(name=mapping, kind=kind).first()
+        if found is None:
+            raise ApplicationError(
+                ErrorCode.NOT_FOUND,
+                _("There is no saved mapping called %(name)s.") % {"name": mapping},
+                field="mapping",
+            )
+        saved = dict(found.columns)
+    table = read_table(Path(path), encoding=encoding)
+    fields = guess_columns(table.header, kind=kind, saved=saved)
+    return {
+        "encoding": table.encoding,
+        "rows": len(table.rows) + len(table.problems),
+        "columns": [{"header": h, "field": f} for h, f in zip(table.header, fields, strict=True)],
+        "fields": list(STANDARD[kind]),
+        "required": list(REQUIRED[kind]),
+        "sample": [cells for _line, cells in table.rows[:3]],
+    }

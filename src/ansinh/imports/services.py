@@ -504,11 +504,21 @@ class Plan:
     apply: Callable[[list[Row], ImportRun], None]
 
 
-def _plan_persons(*, actor, path: Path, encoding: str, mapping: str | None, source: str | None) -> Plan:
+def _plan_persons(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    columns: dict[str, str] | None = None,
+) -> Plan:
     require(actor, "registry.edit")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.PERSONS, saved=_saved_columns(mapping, Kind.PERSONS))
+    columns = map_headers(
+        table.header, kind=Kind.PERSONS, saved=columns or _saved_columns(mapping, Kind.PERSONS)
+    )
     rejected = _problems(table)
     rows = _rows(table, columns, rejected)
 
@@ -579,10 +589,13 @@ def import_persons(
     source: str | None = None,
     dry_run: bool = False,
     errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Outcome:
     """Persons and households from a CSV or XLSX file (issue 13). Valid rows are kept, rejected rows are listed
     in an XLSX error report (rejected row as it was, the column at fault, the reason)."""
-    plan = _plan_persons(actor=actor, path=path, encoding=encoding, mapping=mapping, source=source)
+    plan = _plan_persons(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+    )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
     )
@@ -715,11 +728,21 @@ def _population_row(row: Row, areas: _Areas, source: str) -> tuple[Area, dt.date
     return area, day, number, (v.get("nguon") or source).strip()
 
 
-def _plan_population(*, actor, path: Path, encoding: str, mapping: str | None, source: str | None) -> Plan:
+def _plan_population(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    columns: dict[str, str] | None = None,
+) -> Plan:
     require(actor, "areas.edit")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.POPULATION, saved=_saved_columns(mapping, Kind.POPULATION))
+    columns = map_headers(
+        table.header, kind=Kind.POPULATION, saved=columns or _saved_columns(mapping, Kind.POPULATION)
+    )
     areas = _Areas()
     seen: dict[tuple[int, dt.date], int] = {}
     units = [
@@ -762,11 +785,14 @@ def import_population(
     source: str | None = None,
     dry_run: bool = False,
     errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Outcome:
     """Official population by commune or village and date (columns ma_xa, thon, ngay, dan_so, nguon). One figure
     per area and date: the same file again changes nothing, a new figure for a date replaces the old one. The
     coverage figures divide by them where loaded (reports.coverage, ADR 0017)."""
-    plan = _plan_population(actor=actor, path=path, encoding=encoding, mapping=mapping, source=source)
+    plan = _plan_population(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+    )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
     )
@@ -975,11 +1001,19 @@ def _card_eligible(row: Row, person: Person) -> None:
         )
 
 
-def _plan_cards(*, actor, path: Path, encoding: str, mapping: str | None, source: str | None) -> Plan:
+def _plan_cards(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    columns: dict[str, str] | None = None,
+) -> Plan:
     require(actor, "enrollment.create")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.CARDS, saved=_saved_columns(mapping, Kind.CARDS))
+    columns = map_headers(table.header, kind=Kind.CARDS, saved=columns or _saved_columns(mapping, Kind.CARDS))
     rejected = _problems(table)
     rows: list[Row] = []
     seen: dict[str, int] = {}
@@ -1093,12 +1127,15 @@ def import_cards(
     source: str | None = None,
     dry_run: bool = False,
     errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Outcome:
     """Health-insurance cards held through the agency's lists (ma_nguon, so_dinh_danh / ma_so_bhxh /
     ma_nguon_nguoi, ma_the, nhom, gia_tri_tu, gia_tri_den, noi_kcb), recorded by the enrollment's
     ``coverages_record_external``: an overlapping card, an unknown facility, a person outside the actor's areas
     is a rejected row with its reason; the same file again changes nothing."""
-    plan = _plan_cards(actor=actor, path=path, encoding=encoding, mapping=mapping, source=source)
+    plan = _plan_cards(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+    )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
     )
@@ -1124,11 +1161,21 @@ def _parse_pension(row: Row) -> None:
     row.data = {"pension_recipient": recipient, "payout_method": payout}
 
 
-def _plan_pensions(*, actor, path: Path, encoding: str, mapping: str | None, source: str | None) -> Plan:
+def _plan_pensions(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    columns: dict[str, str] | None = None,
+) -> Plan:
     require(actor, "registry.edit")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.PENSIONS, saved=_saved_columns(mapping, Kind.PENSIONS))
+    columns = map_headers(
+        table.header, kind=Kind.PENSIONS, saved=columns or _saved_columns(mapping, Kind.PENSIONS)
+    )
     rejected = _problems(table)
     units: list[list[Row]] = []
     seen: dict[str, int] = {}
@@ -1192,11 +1239,14 @@ def import_pensions(
     source: str | None = None,
     dry_run: bool = False,
     errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Outcome:
     """Pension and benefit recipients and how they are paid (ma_nguon, so_dinh_danh / ma_so_bhxh /
     ma_nguon_nguoi, huong_luong_huu có/không, hinh_thuc_nhan tiền mặt/tài khoản), through the registry's
     ``person_update``; a recipient is then refused voluntary SI by the eligibility rule."""
-    plan = _plan_pensions(actor=actor, path=path, encoding=encoding, mapping=mapping, source=source)
+    plan = _plan_pensions(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+    )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
     )
