@@ -52,7 +52,7 @@ def _plan(run: ImportRun, actor) -> Plan:
         encoding=run.encoding_asked,
         mapping=run.mapping or None,
         source=run.source,
-        columns=run.columns or None,
+        edited=run.columns or None,
     )
 
 
@@ -293,3 +293,28 @@ def job_json(run: ImportRun) -> dict[str, Any]:
             for r in run.rejected_rows.order_by("line", "pk")[:10]
         ],
     }
+
+
+def job_start_in_background(job_id: int) -> None:
+    """Starts a waiting job in a thread of this process when ``IMPORTS_RUN_IN_THREAD`` (the default: an office's
+    one server needs no separate worker). Off, the job waits for ``ansinh import worker``. Either way a job that
+    dies with its process is resumed from its last chunk (ADR 0014)."""
+    import threading
+
+    from django.db import connection
+
+    if not getattr(settings, "IMPORTS_RUN_IN_THREAD", True):
+        return
+
+    def work() -> None:
+        try:
+            import_job_run(job_id=job_id)
+        except ApplicationError:
+            pass  # claimed by a worker meanwhile
+        except Exception as e:  # the job says why, the page shows it
+            ImportRun.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=str(e)[:500])
+            raise
+        finally:
+            connection.close()
+
+    transaction.on_commit(lambda: threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start())

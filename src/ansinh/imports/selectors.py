@@ -71,3 +71,16 @@ def file_preview(*, path, kind: str, encoding: str = "auto", mapping: str | None
         "required": list(REQUIRED[kind]),
         "sample": [cells for _line, cells in table.rows[:3]],
     }
+
+
+def report_path(name: str):
+    """A dry run's error report under VAR_DIR/imports, by the bare name the dry run gave (never a path)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = Path(settings.VAR_DIR) / "imports" / name
+    if not re.match(r"^loi-[\w.\-]+\.xlsx$", name) or not path.is_file():
+        raise not_found(_("No such report."))
+    return path

@@ -511,13 +511,13 @@ def _plan_persons(
     encoding: str,
     mapping: str | None,
     source: str | None,
-    columns: dict[str, str] | None = None,
+    edited: dict[str, str] | None = None,
 ) -> Plan:
     require(actor, "registry.edit")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
     columns = map_headers(
-        table.header, kind=Kind.PERSONS, saved=columns or _saved_columns(mapping, Kind.PERSONS)
+        table.header, kind=Kind.PERSONS, saved=edited or _saved_columns(mapping, Kind.PERSONS)
     )
     rejected = _problems(table)
     rows = _rows(table, columns, rejected)
@@ -594,7 +594,7 @@ def import_persons(
     """Persons and households from a CSV or XLSX file (issue 13). Valid rows are kept, rejected rows are listed
     in an XLSX error report (rejected row as it was, the column at fault, the reason)."""
     plan = _plan_persons(
-        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
     )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
@@ -735,13 +735,13 @@ def _plan_population(
     encoding: str,
     mapping: str | None,
     source: str | None,
-    columns: dict[str, str] | None = None,
+    edited: dict[str, str] | None = None,
 ) -> Plan:
     require(actor, "areas.edit")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
     columns = map_headers(
-        table.header, kind=Kind.POPULATION, saved=columns or _saved_columns(mapping, Kind.POPULATION)
+        table.header, kind=Kind.POPULATION, saved=edited or _saved_columns(mapping, Kind.POPULATION)
     )
     areas = _Areas()
     seen: dict[tuple[int, dt.date], int] = {}
@@ -791,7 +791,7 @@ def import_population(
     per area and date: the same file again changes nothing, a new figure for a date replaces the old one. The
     coverage figures divide by them where loaded (reports.coverage, ADR 0017)."""
     plan = _plan_population(
-        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
     )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
@@ -1008,12 +1008,12 @@ def _plan_cards(
     encoding: str,
     mapping: str | None,
     source: str | None,
-    columns: dict[str, str] | None = None,
+    edited: dict[str, str] | None = None,
 ) -> Plan:
     require(actor, "enrollment.create")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.CARDS, saved=columns or _saved_columns(mapping, Kind.CARDS))
+    columns = map_headers(table.header, kind=Kind.CARDS, saved=edited or _saved_columns(mapping, Kind.CARDS))
     rejected = _problems(table)
     rows: list[Row] = []
     seen: dict[str, int] = {}
@@ -1134,7 +1134,7 @@ def import_cards(
     ``coverages_record_external``: an overlapping card, an unknown facility, a person outside the actor's areas
     is a rejected row with its reason; the same file again changes nothing."""
     plan = _plan_cards(
-        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
     )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
@@ -1168,13 +1168,13 @@ def _plan_pensions(
     encoding: str,
     mapping: str | None,
     source: str | None,
-    columns: dict[str, str] | None = None,
+    edited: dict[str, str] | None = None,
 ) -> Plan:
     require(actor, "registry.edit")
     name = _source_name(source, mapping, path)
     table = read_table(path, encoding=encoding)
     columns = map_headers(
-        table.header, kind=Kind.PENSIONS, saved=columns or _saved_columns(mapping, Kind.PENSIONS)
+        table.header, kind=Kind.PENSIONS, saved=edited or _saved_columns(mapping, Kind.PENSIONS)
     )
     rejected = _problems(table)
     units: list[list[Row]] = []
@@ -1245,7 +1245,7 @@ def import_pensions(
     ma_nguon_nguoi, huong_luong_huu có/không, hinh_thuc_nhan tiền mặt/tài khoản), through the registry's
     ``person_update``; a recipient is then refused voluntary SI by the eligibility rule."""
     plan = _plan_pensions(
-        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, columns=columns
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
     )
     return _run_direct(
         actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
