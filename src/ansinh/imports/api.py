@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ansinh.core.access import require
@@ -108,7 +108,7 @@ def import_start(
             )
             data = outcome.as_dict()
             data["errors_file"] = Path(outcome.errors_file).name if outcome.errors_file else None
-            return 200, data
+            return Status(200, data)
         run = jobs.import_job_create(
             actor=request.user,
             kind=kind,
@@ -122,7 +122,7 @@ def import_start(
     finally:
         path.unlink(missing_ok=True)
     jobs.job_start_in_background(run.pk)
-    return 202, _job(run)
+    return Status(202, _job(run))
 
 
 def _job(run) -> dict[str, Any]:

@@ -63,10 +63,14 @@ def file_preview(*, path, kind: str, encoding: str = "auto", mapping: str | None
         saved = dict(found.columns)
     table = read_table(Path(path), encoding=encoding)
     fields = guess_columns(table.header, kind=kind, saved=saved)
+    first = table.rows[0][1] if table.rows else []
     return {
         "encoding": table.encoding,
         "rows": len(table.rows) + len(table.problems),
-        "columns": [{"header": h, "field": f} for h, f in zip(table.header, fields, strict=True)],
+        "columns": [
+            {"header": h, "field": f, "example": first[i] if i < len(first) else ""}
+            for i, (h, f) in enumerate(zip(table.header, fields, strict=True))
+        ],
         "fields": list(STANDARD[kind]),
         "required": list(REQUIRED[kind]),
         "sample": [cells for _line, cells in table.rows[:3]],
