@@ -322,5 +322,110 @@ def worker_cmd(once: bool, interval: int) -> None:
         time.sleep(interval)
 
 
+@click.group("dedup", help="The same person twice: candidate pairs of an area, the review queue.")
+def dedup_group() -> None:
+    pass
+
+
+@dedup_group.command("run", help="Find the candidate pairs of an area and queue them for review.")
+@click.option("--area", "area", required=True, help="Area code (province or commune).")
+@click.option("--auto-merge", is_flag=True, help="Merge the clear pairs at once (probability >= 0.999).")
+@click.option("--json", "as_json", is_flag=True)
+def dedup_run_cmd(area: str, auto_merge: bool, as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import dedup_run
+
+    try:
+        out = dedup_run(actor=SystemActor(), area_code=area, auto_merge=auto_merge or None)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    click.echo(
+        json.dumps(out)
+        if as_json
+        else f"{out['candidates']} candidate pairs, {out['auto_merged']} merged, {out['to_review']} to review"
+    )
+
+
+@dedup_group.command("pairs", help="The pairs of an area waiting for review, the most likely first.")
+@click.option("--area", "area", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def dedup_pairs_cmd(area: str, as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import dedup_pairs, pair_json
+
+    try:
+        data = [pair_json(p) for p in dedup_pairs(user=SystemActor(), area_code=area)]
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for d in data:
+        click.echo(
+            f"{d['id']:>6} {d['probability']:.3f}  {d['a']['id']} {d['a']['full_name']} {d['a']['birth_date']}  ~  "
+            f"{d['b']['id']} {d['b']['full_name']} {d['b']['birth_date']}"
+        )
+
+
+@click.command(
+    "merge", help="Merge DROP_ID into KEEP_ID (every row moves to the kept record); undo with unmerge."
+)
+@click.argument("keep_id", type=int)
+@click.argument("drop_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def person_merge_cmd(keep_id: int, drop_id: int, as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import persons_merge
+
+    try:
+        merge = persons_merge(actor=SystemActor(), keep_id=keep_id, drop_id=drop_id, reason="command line")
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    data = {"merge_id": merge.pk, "kept": merge.kept_id, "dropped": merge.dropped_id, "moved": merge.moved}
+    click.echo(json.dumps(data) if as_json else f"merge {merge.pk}: {drop_id} -> {keep_id}")
+
+
+@click.command("unmerge", help="Undo a merge: every row it moved goes back.")
+@click.argument("merge_id", type=int)
+def person_unmerge_cmd(merge_id: int) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import persons_unmerge
+
+    try:
+        merge = persons_unmerge(actor=SystemActor(), merge_id=merge_id)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    click.echo(f"merge {merge.pk} undone: {merge.dropped_id} is a record of its own again")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(import_group)
+    cli.add_command(dedup_group)
+    person = cli.commands.get("person")
+    if isinstance(person, click.Group):  # ansinh person merge / unmerge beside person find
+        person.add_command(person_merge_cmd)
+        person.add_command(person_unmerge_cmd)

@@ -139,3 +139,35 @@ class SavedMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PairStatus(models.TextChoices):
+    TO_REVIEW = "to_review", _("to review")
+    MERGED = "merged", _("merged")
+    NOT_SAME = "not_same", _("not the same person")
+
+
+class DedupPair(models.Model):
+    """Two records that may be one person, found by ``dedup.dedup_run``, with the evidence and the match
+    probability; a reviewer merges them or marks them not the same (which keeps them out of later runs)."""
+
+    a = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.TO_REVIEW)
+    merge = models.ForeignKey(
+        "registry.PersonMerge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    province_code = models.CharField(max_length=16, db_index=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["a", "b"], name="dedup_pair_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.a_id}~{self.b_id} {self.probability:.2f}"
