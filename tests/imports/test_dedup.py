@@ -111,3 +111,30 @@ def test_cli_contract(registry):
     undone = CliRunner().invoke(cli, ["person", "unmerge", str(merge_id)])
     assert undone.exit_code == 0, undone.output
     assert Person.objects.get(pk=registry["twin"].pk).merged_into_id is None
+
+
+def test_review_page_and_api(client, registry):
+    m, area = registry["manager"], registry["area"]
+    client.force_login(m)
+    page = client.post("/imports/dedup/", {"area": area, "action": "run"})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="dedup-counts"' in html and "LO THI MAI" in html.upper()
+    pair = DedupPair.objects.get()
+    merged = client.post(
+        "/imports/dedup/", {"area": area, "action": "merge", "pair": pair.pk, "keep": registry["kept"].pk}
+    )
+    assert 'id="merged"' in merged.content.decode()
+    merge_id = DedupPair.objects.get().merge_id
+    undone = client.post(f"/api/v1/dedup/merges/{merge_id}/undo")
+    assert undone.status_code == 200 and undone.json()["undone"] is True
+    listed = client.get(f"/api/v1/dedup/pairs?area={area}").json()
+    assert listed[0]["id"] == pair.pk and listed[0]["probability"] >= dedup.REVIEW_THRESHOLD
+    not_same = client.post(f"/api/v1/dedup/pairs/{pair.pk}/not-same")
+    assert not_same.json()["status"] == "not_same"
+    again = client.post(f"/api/v1/dedup/pairs/{pair.pk}/not-same")
+    assert again.status_code == 409 and again.json()["field"] == "status"
+    run = client.post("/api/v1/dedup/run", {"area": area}, content_type="application/json")
+    assert run.json() == {"candidates": 1, "auto_merged": 0, "to_review": 0}
+    viewer = make_user(role="viewer", areas=["15"])
+    client.force_login(viewer)
+    assert client.get("/imports/dedup/").status_code == 403

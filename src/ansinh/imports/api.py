@@ -223,3 +223,68 @@ def mapping_save(request, payload: MappingIn):
         actor=request.user, name=payload.name, kind=payload.kind, columns=payload.columns
     )
     return {"name": saved.name, "kind": saved.kind, "columns": saved.columns}
+
+
+# --- the same person twice: /api/v1/dedup -------------------------------------------------------------------------
+
+
+class DedupRunIn(Schema):
+    area: str
+    auto_merge: bool = False
+
+
+class MergeIn(Schema):
+    keep: int
+
+
+class PersonsMergeIn(Schema):
+    keep: int
+    drop: int
+
+
+@router.post("/dedup/run", response=dict)
+def dedup_run(request, payload: DedupRunIn):
+    from .dedup import dedup_run as run
+
+    return run(actor=request.user, area_code=payload.area, auto_merge=payload.auto_merge or None)
+
+
+@router.get("/dedup/pairs", response=list[dict])
+def dedup_pairs(request, area: str):
+    from .dedup import dedup_pairs as pairs
+    from .dedup import pair_json
+
+    require(request.user, "registry.edit")
+    return [pair_json(p) for p in pairs(user=request.user, area_code=area)]
+
+
+@router.post("/dedup/pairs/{pair_id}/merge", response=dict)
+def dedup_pair_merge(request, pair_id: int, payload: MergeIn):
+    from .dedup import dedup_pair_merge as merge
+
+    done = merge(actor=request.user, pair_id=pair_id, keep_id=payload.keep)
+    return {"merge_id": done.pk, "kept": done.kept_id, "dropped": done.dropped_id, "moved": done.moved}
+
+
+@router.post("/dedup/pairs/{pair_id}/not-same", response=dict)
+def dedup_pair_not_same(request, pair_id: int):
+    from .dedup import dedup_pair_not_same as not_same
+    from .dedup import pair_json
+
+    return pair_json(not_same(actor=request.user, pair_id=pair_id))
+
+
+@router.post("/dedup/merges", response=dict)
+def dedup_merge(request, payload: PersonsMergeIn):
+    from .dedup import persons_merge
+
+    done = persons_merge(actor=request.user, keep_id=payload.keep, drop_id=payload.drop)
+    return {"merge_id": done.pk, "kept": done.kept_id, "dropped": done.dropped_id, "moved": done.moved}
+
+
+@router.post("/dedup/merges/{merge_id}/undo", response=dict)
+def dedup_merge_undo(request, merge_id: int):
+    from .dedup import persons_unmerge
+
+    done = persons_unmerge(actor=request.user, merge_id=merge_id)
+    return {"merge_id": done.pk, "kept": done.kept_id, "dropped": done.dropped_id, "undone": True}

@@ -218,3 +218,40 @@ def import_template(request, kind: str):
         kind=kind, path=Path(settings.VAR_DIR) / "imports" / "templates" / f"mau-{kind}.xlsx", examples=True
     )
     return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+
+
+@page
+def dedup_review(request):
+    """The review queue of an area: each pair side by side with its evidence and probability; merge (keeping
+    either record) or "not the same"; and a new run."""
+    from ansinh.imports import dedup
+
+    require(request.user, "registry.edit")
+    area = (request.POST.get("area") or request.GET.get("area") or "").strip()
+    context: dict = {"area": area}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "run":
+                context["run"] = dedup.dedup_run(actor=request.user, area_code=area)
+            elif action == "merge":
+                merge = dedup.dedup_pair_merge(
+                    actor=request.user,
+                    pair_id=int(request.POST.get("pair", "0") or 0),
+                    keep_id=int(request.POST.get("keep", "0") or 0),
+                )
+                context["merged"] = merge
+            elif action == "not_same":
+                dedup.dedup_pair_not_same(actor=request.user, pair_id=int(request.POST.get("pair", "0") or 0))
+            elif action == "undo":
+                dedup.persons_unmerge(actor=request.user, merge_id=int(request.POST.get("merge", "0") or 0))
+        except (ApplicationError, ValueError) as e:
+            context["error"] = getattr(e, "message", str(e))
+    if area:
+        try:
+            context["pairs"] = [
+                dedup.pair_json(p) for p in dedup.dedup_pairs(user=request.user, area_code=area)[:50]
+            ]
+        except ApplicationError as e:
+            context["error"] = e.message
+    return render(request, "imports/dedup.html", context)

@@ -62,6 +62,7 @@ urlpatterns = [
     path("households/<int:household_id>/members/", views.household_add_member, name="household_add_member"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
     path("imports/", imports_views.imports_home, name="imports"),
+    path("imports/dedup/", imports_views.dedup_review, name="dedup_review"),
     path("imports/<int:job_id>/", imports_views.import_job, name="import_job"),
     path("imports/<int:job_id>/stop/", imports_views.import_job_stop, name="import_job_stop"),
     path("imports/<int:job_id>/resume/", imports_views.import_job_resume, name="import_job_resume"),
