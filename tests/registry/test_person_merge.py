@@ -133,3 +133,14 @@ def test_two_personal_ids_are_two_people_and_scope_holds(twins, communes):
         person_merge(actor=stranger, keep=twins["kept"], drop=twins["dropped"])
     assert e.value.status == 404
     assert Person.objects.filter(merged_into__isnull=False).count() == 0
+
+
+def test_a_merged_record_is_not_counted_twice_in_coverage(twins):
+    from ansinh.reports.coverage import coverage
+
+    agent, commune = twins["agent"], twins["kept"].commune
+    before = coverage(user=agent, area_code=commune.code)["total"]["population"]
+    merge = person_merge(actor=agent, keep=twins["kept"], drop=twins["dropped"])
+    assert coverage(user=agent, area_code=commune.code)["total"]["population"] == before - 1
+    person_merge_undo(actor=agent, merge=merge)
+    assert coverage(user=agent, area_code=commune.code)["total"]["population"] == before
