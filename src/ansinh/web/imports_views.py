@@ -220,6 +220,34 @@ def import_template(request, kind: str):
     return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
 
 
+def _evidence_words(levels: dict[str, str]) -> list[str]:
+    """A pair's evidence in the reader's words: 'Name: the same without Thị/Văn'."""
+    fields = {
+        "name": _("Name"),
+        "birth": _("Date of birth"),
+        "sex": _("Sex"),
+        "commune": _("Commune"),
+        "village": _("Village"),
+        "household": _("Household"),
+        "phone": _("Phone"),
+        "personal_id": _("Personal ID"),
+        "si_number": _("SI number"),
+    }
+    words = {
+        "exact": _("the same"),
+        "same": _("the same"),
+        "same_without_middle": _("the same without Thị/Văn"),
+        "close": _("one letter apart"),
+        "similar": _("similar"),
+        "different": _("different"),
+        "day_month_swapped": _("day and month swapped"),
+        "same_year_partial": _("the same year (one date is partial)"),
+        "same_year": _("the same year only"),
+        "unknown": _("not known on both"),
+    }
+    return [f"{fields.get(f, f)}: {words.get(level, level)}" for f, level in levels.items()]
+
+
 @page
 def dedup_review(request):
     """The review queue of an area: each pair side by side with its evidence and probability; merge (keeping
@@ -250,7 +278,8 @@ def dedup_review(request):
     if area:
         try:
             context["pairs"] = [
-                dedup.pair_json(p) for p in dedup.dedup_pairs(user=request.user, area_code=area)[:50]
+                {**dedup.pair_json(p), "words": _evidence_words(p.evidence.get("levels", {}))}
+                for p in dedup.dedup_pairs(user=request.user, area_code=area)[:50]
             ]
         except ApplicationError as e:
             context["error"] = e.message
