@@ -100,25 +100,25 @@ def _names(full_name: str) -> tuple[str, str, str]:
 
 def _records(persons: Iterable[Any]) -> list[Rec]:
     out = []
-    for p in persons:
-        folded, core, given = _names(p["full_name"])
+    for row in persons:
+        folded, core, given = _names(row["full_name"])
         out.append(
             Rec(
-                p["pk"],
-                p["full_name"],
+                row["pk"],
+                row["full_name"],
                 folded,
                 core,
                 given,
-                p["birth_date"],
-                p["birth_date_precision"],
-                p["sex"],
-                p["personal_id"],
-                p["si_number"],
-                p["phone"] or "",
-                p["commune_id"],
-                p["village_id"],
-                p.get("household_id"),
-                p["province_code"],
+                row["birth_date"],
+                row["birth_date_precision"],
+                row["sex"],
+                row["personal_id"],
+                row["si_number"],
+                row["phone"] or "",
+                row["commune_id"],
+                row["village_id"],
+                row.get("household_id"),
+                row["province_code"],
             )
         )
     return out

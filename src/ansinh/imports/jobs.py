@@ -32,6 +32,7 @@ from .reports import write_error_report
 from .services import PLANS, Plan, Row
 
 CHUNK_UNITS = 50  # units written per transaction: a kill loses at most this much work
+BUSY_RETRIES, BUSY_WAIT = 40, 0.25  # SQLite's one writer: a thread's job waits for the lock and goes on
 STALE_AFTER = dt.timedelta(minutes=5)  # a running job silent this long is taken as killed: it may be resumed
 CAPABILITY: dict[str, str] = {
     Kind.PERSONS: "registry.edit",
@@ -299,18 +300,32 @@ def job_start_in_background(job_id: int) -> None:
     """Starts a waiting job in a thread of this process when ``IMPORTS_RUN_IN_THREAD`` (the default: an office's
     one server needs no separate worker). Off, the job waits for ``ansinh import worker``. Either way a job that
     dies with its process is resumed from its last chunk (ADR 0014)."""
+    import contextlib
     import threading
+    import time
 
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     if not getattr(settings, "IMPORTS_RUN_IN_THREAD", True):
         return
 
     def work() -> None:
         try:
-            import_job_run(job_id=job_id)
-        except ApplicationError:
-            pass  # claimed by a worker meanwhile
+            for _attempt in range(BUSY_RETRIES):
+                try:
+                    import_job_run(job_id=job_id)
+                    return
+                except ApplicationError:
+                    return  # claimed by a worker meanwhile
+                except OperationalError:  # SQLite busy: the chunk was rolled back; go on from units_done
+                    time.sleep(BUSY_WAIT)
+                    with contextlib.suppress(OperationalError):
+                        ImportRun.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+                            status=JobStatus.QUEUED
+                        )
+            ImportRun.objects.filter(pk=job_id).update(
+                status=JobStatus.FAILED, message="the database stayed busy; resume the import"
+            )
         except Exception as e:  # the job says why, the page shows it
             ImportRun.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=str(e)[:500])
             raise
