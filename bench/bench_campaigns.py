@@ -1,4 +1,4 @@
-"""Campaign-report benchmark: ``campaigns.figures.campaign_report`` for a province of 1,000,000 persons with
+"""Campaign-report benchmark: ``reports.campaign_figures.campaign_report`` for a province of 1,000,000 persons with
 100,000 campaign outcomes and 50,000 attributed enrollments, beside the best hand-written SQL for the same figures.
 
 Run: ``python bench/bench_campaigns.py`` (part of ``make bench``). Environment:
@@ -269,9 +269,9 @@ def insert_enrollments(conn, rng: random.Random, ids: list[int], vsi_people: lis
 
 
 def build(url: str, persons: int, outcomes: int, attributed: int, per_person: float) -> dict:
+    from ansinh.demo.population import demo_generate
     from ansinh.enrollment.models import EnrollmentMember
     from ansinh.enrollment.services import participation_flags_refresh_all
-    from ansinh.registry.demo import demo_generate
 
     migrate()
     start = time.perf_counter()
@@ -725,7 +725,7 @@ def main() -> None:
     if others:
         log(f"note: other benchmarks running: {others}")
     with fresh_database(database_url("ANSINH_BENCH_CAMPAIGNS_DATABASE_URL", "ansinh_bench_campaigns")) as url:
-        from ansinh.campaigns.figures import campaign_report
+        from ansinh.reports.campaign_figures import campaign_report
 
         data = build(url, persons, outcomes, attributed, per_person)
         campaign = data["campaign"]

@@ -245,8 +245,8 @@ def compare(result: dict, ref: dict[int, dict[str, int]]) -> list[str]:
 
 
 def build(url: str, persons: int, on: dt.date, per_person: float) -> dict:
-    from ansinh.registry.demo import demo_generate
-    from ansinh.reports.services import coverage_periods_rebuild
+    from ansinh.demo.population import demo_generate
+    from ansinh.enrollment.periods import coverage_periods_rebuild
 
     migrate()
     start = time.perf_counter()
@@ -513,7 +513,7 @@ def report(on: dt.date, sizes: list[dict], repeat: int, others: list[str]) -> st
         "(chains of 12-, 6-, 3-month and 3–5-year cards per person, back to back, overlapping or with gaps; 3 % void; "
         "most people's latest card valid on the date), voluntary-SI contribution runs (about 5 % of informal and "
         "farming working-age people, each run with its enrollment); then the coverage periods built from those rows "
-        "by `reports.services.coverage_periods_rebuild` (as an import that writes coverage in bulk does; "
+        "by `enrollment.periods.coverage_periods_rebuild` (as an import that writes coverage in bulk does; "
         + ", ".join(
             f"{s['periods']:,} periods in {s['periods_seconds']:.0f} s at {s['persons']:,} persons"
             for s in sizes

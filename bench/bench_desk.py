@@ -972,7 +972,7 @@ def main() -> None:
         with fresh_database(url, ANSINH_KEYS_DIR=str(keys_dir), ANSINH_VAR_DIR=str(var_dir)):
             from django.db import connections
 
-            from ansinh.registry.demo import demo_generate
+            from ansinh.demo.population import demo_generate
 
             env = server_env(url, keys_dir, var_dir)
             migrate()

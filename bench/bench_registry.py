@@ -52,7 +52,7 @@ SECTION = "## Registry"
 
 
 def bench_generation(persons: int) -> dict:
-    from ansinh.registry.demo import demo_generate
+    from ansinh.demo.population import demo_generate
 
     done = {"n": 0, "next": 0}
     step_size = max(persons // 20, 1)

@@ -85,8 +85,8 @@ def make_hi_coverage(person, start, end, *, group: str = "household", void: bool
     what a service writing coverage keeps in step: the participation flags (ADR 0008) and the person's coverage
     periods (ADR 0010)."""
     from ansinh.enrollment.models import HICoverage
+    from ansinh.enrollment.periods import coverage_periods_refresh
     from ansinh.enrollment.services import participation_flags_refresh
-    from ansinh.reports.services import coverage_periods_refresh
 
     coverage = HICoverage.objects.create(
         person=person,

@@ -131,10 +131,10 @@ def demo(
     as_json: bool,
 ) -> None:
     _setup()
-    from ansinh.campaigns.demo import MAX_UNITS, demo_campaign, demo_campaign_delete
     from ansinh.core.errors import ApplicationError
-    from ansinh.enrollment.demo import demo_history, demo_history_delete
-    from ansinh.registry.demo import demo_generate
+    from ansinh.demo.campaign import MAX_UNITS, demo_campaign, demo_campaign_delete
+    from ansinh.demo.history import demo_history, demo_history_delete
+    from ansinh.demo.population import demo_generate
     from ansinh.registry.models import Person
 
     result: dict = {}

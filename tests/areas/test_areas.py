@@ -53,3 +53,24 @@ def test_a_village_is_created_under_a_commune_in_the_users_areas(communes):
     with pytest.raises(ApplicationError):
         village_create(actor=agent, commune=communes["other"], name="Thôn 1")  # not their commune
     assert Area.objects.filter(level=Level.VILLAGE).count() == 1
+
+
+def test_a_unit_renamed_in_the_admin_goes_through_the_service_and_is_audited(client, communes):
+    from ansinh.core.models import AuditEvent
+    from factories import make_user
+
+    admin = make_user(role="administrator", areas=["15"])
+    client.force_login(admin)
+    commune = communes["a"]
+    url = f"/admin/areas/area/{commune.pk}/change/"
+    response = client.post(url, {"name": "Xã Bản Mới", "kind": "xa"})
+    assert response.status_code == 302
+    commune.refresh_from_db()
+    assert commune.name == "Xã Bản Mới" and commune.name_folded == "xa ban moi"
+    event = AuditEvent.objects.get(action="area_rename", object_id=str(commune.pk))
+    assert event.after["name"] == "Xã Bản Mới" and event.actor == admin
+    refused = client.post(url, {"name": "Xã\u202eBản", "kind": "xa"})
+    assert refused.status_code == 302 and refused["Location"] == url  # back to the form, nothing written
+    commune.refresh_from_db()
+    assert commune.name == "Xã Bản Mới"
+    assert AuditEvent.objects.filter(action="area_rename").count() == 1

@@ -1,4 +1,4 @@
-"""The coverage periods the coverage figures count (reports.models.CoveragePeriod) follow every change of the
+"""The coverage periods the coverage figures count (registry.models.CoveragePeriod) follow every change of the
 coverage rows and of the people: desk enrollments, voided receipts, moves, deaths, a rebuild from scratch."""
 
 import datetime as dt
@@ -7,12 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansinh.enrollment.models import HICoverage, VSIContribution
+from ansinh.enrollment.periods import coverage_periods_rebuild, merge
 from ansinh.enrollment.services import enrollment_create, receipt_void
 from ansinh.payments.models import Receipt
+from ansinh.registry.models import CoveragePeriod
 from ansinh.registry.services import person_update
 from ansinh.reports.coverage import coverage
-from ansinh.reports.models import CoveragePeriod
-from ansinh.reports.services import coverage_periods_rebuild, merge
 from factories import make_user
 
 TODAY = dt.date.today()
@@ -20,7 +20,9 @@ DAY = dt.timedelta(days=1)
 
 
 def periods(person=None):
-    rows = CoveragePeriod.objects.all() if person is None else CoveragePeriod.objects.filter(person=person)
+    """The periods that count (a span the person was alive on no day of is kept, with no valid days)."""
+    rows = CoveragePeriod.objects.filter(valid_from__isnull=False)
+    rows = rows if person is None else rows.filter(person=person)
     return sorted((p.person_id, p.scheme, p.valid_from, p.valid_to, p.commune_id, p.village_id) for p in rows)
 
 
@@ -81,6 +83,11 @@ def test_a_move_and_a_death_move_and_cut_the_periods(desk, communes):
     assert span.valid_from > death
     assert insured(communes["b"], span.valid_from) == (1, 0)
     assert insured(desk["commune"], span.valid_from) == (1, 0)  # the head only
+    # The death was recorded for the wrong person: taken back, the card counts again — the registry cuts the
+    # period again from its span, without reading the coverage rows.
+    person_update(actor=admin, person=died, data={"died_on": None})
+    assert periods(died) == [(died.pk, "hi", span.valid_from, span.valid_to, desk["commune"].pk, None)]
+    assert insured(desk["commune"], span.valid_from) == (2, 0)
 
 
 def test_a_rebuild_from_the_rows_gives_the_same_periods(desk, communes):

@@ -15,7 +15,7 @@ from ansinh.enrollment.services import (
     coverages_record_external,
     enrollment_create,
 )
-from ansinh.reports.models import CoveragePeriod
+from ansinh.registry.models import CoveragePeriod
 from factories import make_person, make_user
 
 D = dt.date

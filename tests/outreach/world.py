@@ -8,9 +8,9 @@ import datetime as dt
 import itertools
 
 from ansinh.enrollment.models import Enrollment, HICoverage, VSIContribution
+from ansinh.enrollment.periods import coverage_periods_refresh
 from ansinh.enrollment.services import participation_flags_refresh
 from ansinh.registry.services import household_add_member
-from ansinh.reports.services import coverage_periods_refresh
 from ansinh.rules._util import add_months
 from factories import make_hi_coverage, make_household, make_person
 

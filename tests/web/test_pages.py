@@ -237,3 +237,14 @@ def test_a_very_long_search_and_a_person_without_an_id_do_not_break_the_search_p
     assert client.get("/persons/", {"q": " ".join(["nguyen"] * 1100)}).status_code == 200
     page = client.get("/persons/", {"q": "lo van xin"}).content.decode()
     assert "Lò Văn Xin" in page and "None" not in page
+
+
+def test_an_administrator_sees_and_edits_only_the_accounts_of_their_areas(client, setting, communes):
+    admin = make_user(role="administrator", areas=["15"])
+    local = make_user(role="collection_agent", areas=[communes["a"].code], username="local-agent")
+    hanoi = make_user(role="collection_agent", areas=[communes["other"].code], username="hanoi-agent")
+    client.force_login(admin)
+    listing = client.get("/users/").content.decode()
+    assert "local-agent" in listing and "hanoi-agent" not in listing
+    assert client.get(f"/users/{local.pk}/").status_code == 200
+    assert client.get(f"/users/{hanoi.pk}/").status_code == 404  # as if there were no such account

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ansinh.core.area_tree import LEGACY_PREFIX as LEGACY_PREFIX
 from ansinh.core.area_tree import PATH_END as PATH_END
 from ansinh.core.area_tree import Level as Level
+from ansinh.core.models import AuditAction
 
 CURRENT_LEVELS = (Level.PROVINCE, Level.COMMUNE, Level.VILLAGE)
 
@@ -95,3 +96,12 @@ class HealthFacility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    AREA_RENAME = "area_rename"
+    FACILITY_CREATE = "facility_create"
+    FACILITY_UPDATE = "facility_update"
+    VILLAGE_CREATE = "village_create"

@@ -14,7 +14,7 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.text import clean_name, clean_text, fold, has_invisible
 
 from . import sources
-from .models import LEGACY_PREFIX, Area, AreaSuccession, FacilityLevel, HealthFacility, Level
+from .models import LEGACY_PREFIX, Area, AreaSuccession, Audit, FacilityLevel, HealthFacility, Level
 
 Progress = Callable[[str, int], None]
 
@@ -143,6 +143,20 @@ def _known_pairs(pairs: Iterable[tuple[str, str]], ids: dict[str, int]) -> list[
     return [(old, new) for old, new in pairs if LEGACY_PREFIX + old in ids and new in ids]
 
 
+def _unit_name(name: str, missing: str) -> str:
+    """A unit's name as typed, cleaned; refused when empty (``missing`` says so) or holding invisible characters."""
+    name = clean_name(name)
+    if has_invisible(name):
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("The text holds invisible or control characters; type it again."),
+            field="name",
+        )
+    if not name:
+        raise ApplicationError(ErrorCode.INVALID, missing, field="name")
+    return name
+
+
 @transaction.atomic
 def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code: str | None = None) -> Area:
     """A village (thôn, bản, tổ dân phố) under a current commune the actor works in."""
@@ -153,13 +167,7 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("There is no such commune in your areas."), field="commune"
         )
-    name = clean_name(name)
-    if has_invisible(name):
-        raise ApplicationError(
-            ErrorCode.INVALID, _("The text holds invisible or control characters; type it again."), field="name"
-        )
-    if not name:
-        raise ApplicationError(ErrorCode.INVALID, _("A village needs a name."), field="name")
+    name = _unit_name(name, _("A village needs a name."))
     # Lock the commune row so that two users adding villages at once do not take the same number.
     Area.objects.select_for_update().filter(pk=commune.pk).first()
     if Area.objects.filter(parent=commune, level=Level.VILLAGE, name_folded=fold(name)).exists():
@@ -184,8 +192,27 @@ def village_create(*, actor, commune: Area, name: str, kind: str = "thon", code:
         path=f"{commune.path}{code}/",
         province_code=commune.province_code,
     )
-    audit_record(actor=actor, action="village_create", obj=village, after=snapshot(village))
+    audit_record(actor=actor, action=Audit.VILLAGE_CREATE, obj=village, after=snapshot(village))
     return village
+
+
+@transaction.atomic
+def area_rename(*, actor, area: Area, name: str, kind: str | None = None) -> Area:
+    """A unit's name (and kind) corrected by an administrator: the folded name follows, an audit event keeps the
+    old and the new. Codes, levels and the tree are the official lists' and never edited."""
+    require(actor, "areas.edit")
+    if not scope_for(actor).covers_area(area):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("There is no such area in your areas."), field="area")
+    name = _unit_name(name, _("An area needs a name."))
+    before = snapshot(area, ["name", "kind"])
+    area.name, area.name_folded = name, fold(name)
+    if kind is not None:
+        area.kind = kind.strip()[:30]
+    area.save(update_fields=["name", "name_folded", "kind"])
+    audit_record(
+        actor=actor, action=Audit.AREA_RENAME, obj=area, before=before, after=snapshot(area, ["name", "kind"])
+    )
+    return area
 
 
 # ---- health facilities (nơi đăng ký khám chữa bệnh ban đầu) ------------------------------------------------
@@ -205,7 +232,9 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
             ErrorCode.INVALID, _("A facility code is 1 to 10 letters or digits."), field="code"
         )
     if not name or len(name) > 200 or has_invisible(name):
-        raise ApplicationError(ErrorCode.INVALID, _("A facility needs a name of at most 200 characters."), field="name")
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A facility needs a name of at most 200 characters."), field="name"
+        )
     if level not in FacilityLevel.values:
         raise ApplicationError(
             ErrorCode.INVALID, _("Unknown facility level %(level)s.") % {"level": level}, field="level"
@@ -223,7 +252,7 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
             code=code, name=name, level=level, area=area, province_code=area.province_code
         )
         audit_record(
-            actor=actor, action="facility_create", obj=facility, after=snapshot(facility, FACILITY_FIELDS)
+            actor=actor, action=Audit.FACILITY_CREATE, obj=facility, after=snapshot(facility, FACILITY_FIELDS)
         )
         return facility, "created"
     before = snapshot(facility, FACILITY_FIELDS)
@@ -237,7 +266,7 @@ def facility_upsert(*, actor, code: str, name: str, level: str, area_code: str) 
     if after == before:
         return facility, "unchanged"
     facility.save()
-    audit_record(actor=actor, action="facility_update", obj=facility, before=before, after=after)
+    audit_record(actor=actor, action=Audit.FACILITY_UPDATE, obj=facility, before=before, after=after)
     return facility, "updated"
 
 

@@ -1,11 +1,13 @@
 """Campaigns, their activities (one model with a kind and kind-specific reach figures), partners, goals and
-outcomes recorded at activities. The figures reported are defined once, in figures.py."""
+outcomes recorded at activities. The figures reported are defined once, in reports/campaign_figures.py."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ansinh.core.models import AuditAction
 
 
 class CampaignKind(models.TextChoices):
@@ -83,6 +85,17 @@ class ActivityKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# The figures a campaign reports and may set goals for (computed in reports/campaign_figures.py).
+FIGURES = (
+    "new_voluntary_si",
+    "new_health_insurance",
+    "renewals_health_insurance",
+    "renewals_voluntary_si",
+    "vssid_installs",
+    "cashless_switches",
+    "consulted",
+)
+
 # Reach figures an activity may report (all whole numbers, never negative).
 REACH_KEYS = (
     "views",
@@ -152,3 +165,14 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.person_id}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    ACTIVITY_CREATE = "activity_create"
+    ACTIVITY_REACH = "activity_reach"
+    CAMPAIGN_CREATE = "campaign_create"
+    GOALS_SET = "goals_set"
+    OUTCOME_RECORD = "outcome_record"
+    PAYOUT_SWITCHED = "payout_switched"

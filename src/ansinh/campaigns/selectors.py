@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import ancestor_paths, subtree_q
-from ansinh.core.access import not_found, scope_for
+from ansinh.core.access import not_found, require, scope_for
 
 from .models import Activity, Campaign
 
@@ -17,7 +17,12 @@ def _visible_area_q(user, prefix: str) -> Q:
     return scope.areas_q(prefix=prefix) | Q(**{f"{prefix}path__in": ancestor_paths(scope.paths)})
 
 
+# Campaigns and activities are read by whoever may see campaigns (every role today): decided here, for every door.
+VIEW = "campaigns.view"
+
+
 def campaigns_for_user(*, user) -> QuerySet[Campaign]:
+    require(user, VIEW)
     return Campaign.objects.filter(_visible_area_q(user, "areas__")).distinct().order_by("-starts_on", "-pk")
 
 
@@ -29,6 +34,7 @@ def campaign_get(*, user, campaign_id: int) -> Campaign:
 
 
 def activities_for_user(*, user) -> QuerySet[Activity]:
+    require(user, VIEW)
     return Activity.objects.filter(_visible_area_q(user, "area__")).select_related("campaign", "area")
 
 

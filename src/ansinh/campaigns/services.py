@@ -18,11 +18,12 @@ from ansinh.core.money import MAX_VND, format_vnd
 from ansinh.core.text import has_invisible
 from ansinh.registry.models import Payout, Person
 
-from .figures import FIGURES
 from .models import (
+    FIGURES,
     REACH_KEYS,
     Activity,
     ActivityKind,
+    Audit,
     Campaign,
     CampaignKind,
     Goal,
@@ -71,7 +72,9 @@ def _check_title(text: str | None, *, field: str, empty: str) -> None:
         )
     if has_invisible(text):
         raise ApplicationError(
-            ErrorCode.INVALID, _("The text holds invisible or control characters; type it again."), field=field
+            ErrorCode.INVALID,
+            _("The text holds invisible or control characters; type it again."),
+            field=field,
         )
 
 
@@ -80,7 +83,8 @@ def _dates(starts_on: dt.date, ends_on: dt.date) -> None:
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise ApplicationError(
                 ErrorCode.INVALID,
-                _("Choose a date between the years %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                _("Choose a date between the years %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
                 field=field,
             )
     if ends_on < starts_on:
@@ -165,7 +169,7 @@ def campaign_create(
         campaign.partners.add(partner)
     audit_record(
         actor=actor,
-        action="campaign_create",
+        action=Audit.CAMPAIGN_CREATE,
         obj=campaign,
         after={**snapshot(campaign), "areas": area_codes, "goals": goals},
     )
@@ -189,7 +193,7 @@ def goals_set(*, actor, campaign: Campaign, goals: Any) -> Campaign:
     campaign.goals.all().delete()
     Goal.objects.bulk_create(rows)
     audit_record(
-        actor=actor, action="goals_set", obj=campaign, before={"goals": before}, after={"goals": goals}
+        actor=actor, action=Audit.GOALS_SET, obj=campaign, before={"goals": before}, after={"goals": goals}
     )
     return campaign
 
@@ -276,7 +280,7 @@ def activity_create(
         reach=_clean_reach(reach),
         province_code=area.province_code,
     )
-    audit_record(actor=actor, action="activity_create", obj=activity, after=snapshot(activity))
+    audit_record(actor=actor, action=Audit.ACTIVITY_CREATE, obj=activity, after=snapshot(activity))
     return activity
 
 
@@ -289,7 +293,7 @@ def activity_update_reach(*, actor, activity: Activity, reach: dict) -> Activity
     before = dict(activity.reach)
     activity.reach = {**before, **_clean_reach(reach)}
     activity.save(update_fields=["reach"])
-    audit_record(actor=actor, action="activity_reach", obj=activity, before=before, after=activity.reach)
+    audit_record(actor=actor, action=Audit.ACTIVITY_REACH, obj=activity, before=before, after=activity.reach)
     return activity
 
 
@@ -331,7 +335,7 @@ def outcome_record(
     if existing is not None:
         return existing, False
     if kind == OutcomeKind.CASHLESS_SWITCHED and person.payout_method == Payout.ACCOUNT:
-        # field-story.md counts those whose payout changed from cash to an account: nothing changes here
+        # docs/domain.md counts those whose payout changed from cash to an account: nothing changes here
         raise ApplicationError(
             ErrorCode.INVALID,
             _("%(name)s is already paid to an account.") % {"name": person.full_name},
@@ -356,14 +360,14 @@ def outcome_record(
         Person.objects.filter(pk=person.pk).update(payout_method=Payout.ACCOUNT)
         audit_record(
             actor=actor,
-            action="payout_switched",
+            action=Audit.PAYOUT_SWITCHED,
             obj=person,
             before={"payout_method": before},
             after={"payout_method": Payout.ACCOUNT},
         )
     audit_record(
         actor=actor,
-        action="outcome_record",
+        action=Audit.OUTCOME_RECORD,
         obj=outcome,
         after={"kind": kind, "person_id": person.pk, "activity_id": activity.pk, "on": on.isoformat()},
     )

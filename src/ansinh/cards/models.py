@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ansinh.core.models import AuditAction
+
 
 class Card(models.Model):
     coverage = models.OneToOneField("enrollment.HICoverage", on_delete=models.PROTECT, related_name="card")
@@ -20,3 +22,10 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    CARD_ISSUE = "card_issue"
+    CARD_PRINT = "card_print"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -11,13 +12,17 @@ from django.utils.translation import gettext as _
 from ansinh.core.access import not_found, require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.enrollment.models import HICoverage
 
 from . import signing
-from .models import Card
+from .models import Audit, Card
+
+# A card prints a health-insurance coverage span (``enrollment.HICoverage``, the target of ``Card.coverage``). The
+# desk creates the spans and calls down into this app to issue their cards, so cards never imports the enrollment
+# (docs/architecture.md, Floors): a coverage is whatever object the caller hands over, with the span's fields.
+Coverage = Any
 
 
-def _card_number(actor, coverage: HICoverage) -> str:
+def _card_number(actor, coverage: Coverage) -> str:
     """The number printed on the card is the person's 10-digit SI number (Decision 1666/QĐ-BHXH); a person
     enrolled here for the first time is given one."""
     person = coverage.person
@@ -30,12 +35,12 @@ def _card_number(actor, coverage: HICoverage) -> str:
 
 
 @transaction.atomic
-def card_issue(*, actor, coverage: HICoverage) -> Card:
+def card_issue(*, actor, coverage: Coverage) -> Card:
     """The card of a health-insurance coverage span, with its signed token. Idempotent: a coverage has one
     card, and a second call returns it unchanged (the coverage row is locked, so two desks cannot make two)."""
     require(actor, "registry.edit")
     coverage = (
-        HICoverage.objects.select_for_update(of=("self",))
+        Card._meta.get_field("coverage").related_model._default_manager.select_for_update(of=("self",))
         .select_related("person", "person__commune", "facility")
         .get(pk=coverage.pk)
     )
@@ -50,12 +55,13 @@ def card_issue(*, actor, coverage: HICoverage) -> Card:
     card = _new_card(coverage, number)
     card.save(force_insert=True)
     audit_record(
-        actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+        actor=actor, action=Audit.CARD_ISSUE, obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
     )
     return card
 
 
-def cards_issue_new(*, actor, coverages: list[HICoverage]) -> list[Card]:
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
+def cards_issue_new(*, actor, coverages: list[Coverage]) -> list[Card]:
     """The cards of coverage spans the caller has just created in its own transaction (the enrollment desk), in
     one INSERT. No other transaction can see those rows yet, so there is no card to look for and nothing to lock
     (card_issue does both for coverage that already existed). Each ``coverage.person`` already has its SI number
@@ -65,12 +71,12 @@ def cards_issue_new(*, actor, coverages: list[HICoverage]) -> list[Card]:
     Card.objects.bulk_create(cards)
     for card in cards:
         audit_record(
-            actor=actor, action="card_issue", obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+            actor=actor, action=Audit.CARD_ISSUE, obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
         )
     return cards
 
 
-def _new_card(coverage: HICoverage, number: str) -> Card:
+def _new_card(coverage: Coverage, number: str) -> Card:
     """The card row, unsaved: its signed token, and the token's QR code drawn once for every later printing."""
     from ansinh.documents.pdf import qr_path
 
@@ -115,7 +121,7 @@ def card_mark_printed(*, actor, cards: Iterable[Card]) -> int:
     for card in allowed:
         audit_record(
             actor=actor,
-            action="card_print",
+            action=Audit.CARD_PRINT,
             obj=card,
             before={"printed": card.printed},
             after={"printed": card.printed + 1},

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
-from .models import ApiToken, AuditEvent, User
+from .models import ApiToken, Audit, AuditEvent, User
 
 
 @admin.register(User)
@@ -39,7 +39,7 @@ class UserAdmin(BaseUserAdmin):
         user = form.instance
         audit_record(
             actor=request.user,
-            action="user_update" if change else "user_create",
+            action=Audit.USER_UPDATE if change else Audit.USER_CREATE,
             obj=user,
             after={
                 "username": user.username,

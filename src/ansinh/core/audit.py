@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent
 
 # The events of an open audit_batch(), or None: recorded ones wait there and are written in one INSERT.
 _batch: ContextVar[list[AuditEvent] | None] = ContextVar("ansinh_audit_batch", default=None)
@@ -30,7 +30,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 
 
 def audit_record(
-    *, actor, action: str, obj: models.Model, before: dict | None = None, after: dict | None = None
+    *, actor, action: AuditAction, obj: models.Model, before: dict | None = None, after: dict | None = None
 ) -> AuditEvent:
     event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,

@@ -5,7 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class ErrorCode(StrEnum):
+class Code(StrEnum):
+    """An error code of the API (``{code, message, field}``): the four shared ones below (``ErrorCode``), and the
+    codes an app adds for a refusal a client acts on, listed as a subclass in that app (for example
+    ``enrollment.models.Error``). ``ApplicationError`` takes nothing else, so every code is declared once."""
+
+
+class ErrorCode(Code):
     INVALID = "invalid"
     NOT_FOUND = "not_found"  # also used for "not permitted" so that the registry does not leak
     CONFLICT = "conflict"
@@ -15,7 +21,7 @@ class ErrorCode(StrEnum):
 class ApplicationError(Exception):
     """An error the user can act on. ``message`` is already translated (gettext) where it is raised."""
 
-    def __init__(self, code: str, message: str, field: str | None = None, status: int | None = None):
+    def __init__(self, code: Code, message: str, field: str | None = None, status: int | None = None):
         super().__init__(message)
         self.code = str(code)
         self.message = str(message)

@@ -16,7 +16,7 @@ from .access import area_table, forget_scope, require
 from .area_tree import Level, normalize_code
 from .audit import audit_record
 from .errors import ApplicationError, ErrorCode
-from .models import ApiToken, Role, User
+from .models import ApiToken, Audit, Role, User
 
 TOKEN_PREFIX = "ans_"
 
@@ -86,7 +86,7 @@ def user_create(
     user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
     user.save()
     user.areas.set(areas)
-    audit_record(actor=actor, action="user_create", obj=user, after=_user_snapshot(user))
+    audit_record(actor=actor, action=Audit.USER_CREATE, obj=user, after=_user_snapshot(user))
     return user
 
 
@@ -128,7 +128,7 @@ def user_update(
         user.areas.set(areas)
     forget_scope(user)
     after = _user_snapshot(user)
-    audit_record(actor=actor, action="user_update", obj=user, before=before, after=after)
+    audit_record(actor=actor, action=Audit.USER_UPDATE, obj=user, before=before, after=after)
     return user
 
 
@@ -144,7 +144,10 @@ def token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=_digest(raw))
     audit_record(
-        actor=actor, action="token_create", obj=token, after={"user": user.username, "prefix": token.prefix}
+        actor=actor,
+        action=Audit.TOKEN_CREATE,
+        obj=token,
+        after={"user": user.username, "prefix": token.prefix},
     )
     return token, raw
 
@@ -156,7 +159,7 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="token_revoke", obj=token, after={"prefix": token.prefix})
+        audit_record(actor=actor, action=Audit.TOKEN_REVOKE, obj=token, after={"prefix": token.prefix})
     return token
 
 

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.models import CollectionPoint
+from ansinh.payments.selectors import point_get
 
 from . import selectors, services
 
@@ -97,12 +98,12 @@ class EnrollmentIn(Schema):
 def _point(request, point_id: int | None) -> CollectionPoint | None:
     if point_id is None:
         return None
-    point = CollectionPoint.objects.filter(pk=point_id).first()
-    if point is None:
+    try:
+        return point_get(user=request.user, point_id=point_id)
+    except ApplicationError:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("You do not work at this collection point."), field="point_id"
-        )
-    return point
+        ) from None
 
 
 @router.post("/enrollments", response={201: dict, 200: dict})

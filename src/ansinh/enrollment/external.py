@@ -21,14 +21,15 @@ from ansinh.areas.models import HealthFacility
 from ansinh.core.access import require
 from ansinh.core.audit import audit_batch, audit_record
 from ansinh.core.dates import format_date
-from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.errors import ApplicationError, Code, ErrorCode
 from ansinh.core.group_names import HI_GROUP_LABELS
-from ansinh.reports.services import coverage_periods_refresh
+from ansinh.registry.models import PeriodScheme
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import FIRST_YEAR, LAST_YEAR
 
-from .models import CoverageSource, HICoverage
+from .models import Audit, CoverageSource, HICoverage
 from .participation import participation_flags_refresh
+from .periods import coverage_periods_refresh
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def external_groups() -> tuple[str, ...]:
     return tuple(HI_GROUP_LABELS)
 
 
-def _error(index: int | None, field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
+def _error(index: int | None, field: str, message: str, code: Code = ErrorCode.INVALID) -> ApplicationError:
     return ApplicationError(code, message, field=field if index is None else f"spans[{index}].{field}")
 
 
@@ -111,7 +112,9 @@ def coverages_record_external(
                     )
             held[span.person_id].append((span.valid_from, span.valid_to))
             person = persons[span.person_id] = si_number_assign_locked(actor=actor, person=person)
-            code, level = card_rules.card_code(span.group, span.valid_from)
+            code, level, card_code = card_rules.full_card_code(
+                span.group, person.province_code, str(person.si_number), span.valid_from
+            )
             coverage = HICoverage(
                 person=person,
                 valid_from=span.valid_from,
@@ -119,7 +122,7 @@ def coverages_record_external(
                 group=span.group,
                 group_code=code,
                 benefit_level=level,
-                card_code=f"{code}{level}{person.province_code[-2:].zfill(2)}{person.si_number}",
+                card_code=card_code,
                 rule="recorded",
                 facility=facility,
                 source=source,
@@ -130,7 +133,7 @@ def coverages_record_external(
         for coverage in out:
             audit_record(
                 actor=actor,
-                action="coverage_record_external",
+                action=Audit.COVERAGE_RECORD_EXTERNAL,
                 obj=coverage,
                 after={
                     "person_id": coverage.person_id,
@@ -141,7 +144,7 @@ def coverages_record_external(
                 },
             )
     participation_flags_refresh(person_ids=ids)
-    coverage_periods_refresh(persons=[persons[pid] for pid in ids], schemes=["hi"])  # reports.PeriodScheme.HI
+    coverage_periods_refresh(persons=[persons[pid] for pid in ids], schemes=[PeriodScheme.HI])
     return out
 
 

@@ -7,6 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.errors import Code
+from ansinh.core.models import AuditAction
+
 
 class Scheme(models.TextChoices):
     HI_HOUSEHOLD = "hi_household", _("household health insurance")
@@ -83,7 +86,7 @@ class EnrollmentMember(models.Model):
     support = models.BigIntegerField()
     payable = models.BigIntegerField()
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
-    # The 90 days before the payment that decide "new" or "renewal" (field-story.md, "What the numbers mean"):
+    # The 90 days before the payment that decide "new" or "renewal" (docs/domain.md, "What the numbers mean"):
     # fixed by the payment date, kept here so that reports compare dates in SQL on every database.
     paid_on = models.DateField()
     lookback_from = models.DateField()  # paid_on - 90 days
@@ -168,3 +171,30 @@ class VSIContribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.first_month}+{self.months}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    COVERAGE_RECORD_EXTERNAL = "coverage_record_external"
+    ENROLLMENT_COMPLETE = "enrollment_complete"
+    ENROLLMENT_CREATE = "enrollment_create"
+    ENROLLMENT_OUTCOMES = "enrollment_outcomes"
+    ENROLLMENT_VOID = "enrollment_void"
+    PAYMENT_CONFIRMED = "payment_confirmed"
+
+
+class Error(Code):
+    """The enrollment's own error codes (beside ``core.errors.ErrorCode``): a refusal by the eligibility rule,
+    ``eligibility.<reason>`` with the reasons of ``ansinh.rules.eligibility``, and the facility's."""
+
+    ELIGIBILITY_DECEASED = "eligibility.deceased"
+    ELIGIBILITY_EMPLOYEE = "eligibility.employee"
+    ELIGIBILITY_PENSION_RECIPIENT = "eligibility.pension_recipient"
+    ELIGIBILITY_STATE_PAID_GROUP = "eligibility.state_paid_group"
+    ELIGIBILITY_STATE_SUPPORTED_GROUP = "eligibility.state_supported_group"
+    ELIGIBILITY_NOT_IN_GROUP = "eligibility.not_in_group"
+    ELIGIBILITY_TOO_YOUNG = "eligibility.too_young"
+    ELIGIBILITY_NOT_IN_FORCE = "eligibility.not_in_force"
+    FACILITY_UNKNOWN = "facility.unknown"
+    FACILITY_CHANGE_NOT_ALLOWED = "facility.change_not_allowed"

@@ -24,7 +24,7 @@ def lookback_window(paid_on: dt.date) -> dict[str, dt.date]:
 
 
 def participation_is_new() -> Any:
-    """The expression that decides, for a member row, whether its participation is **new** (field-story.md,
+    """The expression that decides, for a member row, whether its participation is **new** (docs/domain.md,
     "What the numbers mean"): the person had no non-void coverage of that scheme family on any day of the row's
     look-back window (the 90 days before the payment) — any health-insurance span for household or group HI,
     whoever paid it; for voluntary SI any contribution month touching the window. The row's own enrollment is

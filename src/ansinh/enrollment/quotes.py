@@ -23,7 +23,7 @@ from ansinh.rules import hi, vsi
 from ansinh.rules.errors import RuleError
 
 from . import selectors
-from .models import HICoverage, Quote, Scheme, VSIContribution
+from .models import Error, HICoverage, Quote, Scheme, VSIContribution
 from .policy import QUOTE_VALIDITY
 
 HOUSEHOLD = "household"
@@ -81,8 +81,8 @@ class Quotable(Protocol):
 
 def _household_rank_offset(persons: Sequence[Quotable], on: dt.date) -> int:
     """Household members already enrolled through the household scheme this year count before these ones
-    (rules-vn.md §2: the reduction counts household-scheme members of the same fiscal year): the holders
-    ``household_rank_offsets`` finds in the first person's household, other than these people. (The desk's
+    (docs/domain.md, "The rules in brief": the reduction counts household-scheme members of one fiscal year): the
+    holders ``household_rank_offsets`` finds in the first person's household, other than these people. (The desk's
     payment reads the same set in the same query as the coverage ends: ``_coverage_before``.)"""
     from ansinh.registry.models import Membership
 
@@ -144,7 +144,7 @@ def check_eligible(
         decision = selectors.eligibility(person=person, on=on, coverage_end=coverage_end).allows(scheme, group)
         if not decision.allowed and decision.reason != "already_covered":
             raise ApplicationError(
-                f"eligibility.{decision.reason}",
+                Error(f"eligibility.{decision.reason}"),
                 eligibility_message(
                     person.full_name, scheme, decision.reason, decision.covered_by, decision.limit
                 ),

@@ -30,22 +30,31 @@ from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStat
 from ansinh.payments.services import receipt_issue
 from ansinh.payments.vietqr import VietQR, VietQRError
 from ansinh.payments.vietqr import parse as parse_vietqr
-from ansinh.registry.models import Payout, Person
-from ansinh.reports.models import PeriodScheme
-from ansinh.reports.services import coverage_periods_refresh
+from ansinh.registry.models import Payout, PeriodScheme, Person
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
 from . import selectors
 from .external import ExternalSpan, coverage_record_external, coverages_record_external
-from .models import Enrollment, EnrollmentMember, HICoverage, Quote, Scheme, Status, VSIContribution
+from .models import (
+    Audit,
+    Enrollment,
+    EnrollmentMember,
+    Error,
+    HICoverage,
+    Quote,
+    Scheme,
+    Status,
+    VSIContribution,
+)
 from .participation import (
     lookback_window,
     participation_flags_refresh,
     participation_flags_refresh_all,
     participation_is_new,
 )
+from .periods import coverage_periods_refresh
 from .policy import RENEWAL_WINDOW_DAYS, TRANSFER_VALIDITY
 from .quotes import (
     HOUSEHOLD,
@@ -151,7 +160,7 @@ def _facilities_for(
         chosen = facility_get(code=facility_code)
         if chosen is None or chosen.province_code != persons[0].province_code:
             raise ApplicationError(
-                "facility.unknown",
+                Error.FACILITY_UNKNOWN,
                 _("There is no health facility %(code)s taking registrations in this province.")
                 % {"code": facility_code},
                 field="facility_code",
@@ -161,7 +170,7 @@ def _facilities_for(
             before = previous.get(person.pk)
             if before is not None and before.pk != chosen.pk and not allowed:
                 raise ApplicationError(
-                    "facility.change_not_allowed",
+                    Error.FACILITY_CHANGE_NOT_ALLOWED,
                     _("%(name)s is registered at %(facility)s; a change of facility is made at the start of a "
                       "quarter (January, April, July, October). Keep the facility, or come back then.")
                     % {"name": person.full_name, "facility": before.name},
@@ -465,7 +474,7 @@ def _enrollment_create(
     )
     audit_record(
         actor=actor,
-        action="enrollment_create",
+        action=Audit.ENROLLMENT_CREATE,
         obj=enrollment,
         after={
             "scheme": scheme,
@@ -606,11 +615,6 @@ def _payment_pending(enrollment: Enrollment, point: CollectionPoint) -> Payment:
     )
 
 
-def _card_code(group: str, province_code: str, si_number: str, on: dt.date) -> tuple[str, int, str]:
-    code, level = card_rules.card_code(group, on)
-    return code, level, f"{code}{level}{province_code[-2:].zfill(2)}{si_number}"
-
-
 def _complete(
     actor,
     enrollment: Enrollment,
@@ -654,7 +658,7 @@ def _complete(
         facilities = facilities or [None] * len(persons)
         for person, member, validity, facility in zip(persons, members, plan, facilities, strict=True):
             person = si_number_assign_locked(actor=actor, person=person)
-            code, level, card_code = _card_code(
+            code, level, card_code = card_rules.full_card_code(
                 member.group, person.province_code, str(person.si_number), enrollment.paid_on
             )
             coverages.append(
@@ -682,7 +686,7 @@ def _complete(
         enrollment.completed_at = timezone.now()
         enrollment.save(update_fields=["status", "completed_at"])
     audit_record(
-        actor=actor, action="enrollment_complete", obj=enrollment, after={"status": enrollment.status}
+        actor=actor, action=Audit.ENROLLMENT_COMPLETE, obj=enrollment, after={"status": enrollment.status}
     )
     # The receipt number last: the point's receipt book is locked from here to the commit, and every agent of
     # the point waits on that lock, so nothing slow (signing, card rows) may happen after it.
@@ -766,7 +770,7 @@ def enrollment_confirm_payment(
     with audit_batch():
         audit_record(
             actor=actor,
-            action="payment_confirmed",
+            action=Audit.PAYMENT_CONFIRMED,
             obj=payment,
             before=before,
             after={
@@ -819,7 +823,7 @@ def outcome_flags_set(
     enrollment.save(update_fields=["vssid_install_assisted", "cashless_switched"])
     audit_record(
         actor=actor,
-        action="enrollment_outcomes",
+        action=Audit.ENROLLMENT_OUTCOMES,
         obj=enrollment,
         before=before,
         after={"vssid": enrollment.vssid_install_assisted, "cashless": enrollment.cashless_switched},

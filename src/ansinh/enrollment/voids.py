@@ -10,12 +10,13 @@ from ansinh.core.audit import audit_record
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import receipt_mark_void
 from ansinh.registry.models import Person
-from ansinh.reports.services import coverage_periods_refresh
 
-from .models import Enrollment, HICoverage, Status, VSIContribution
+from .models import Audit, Enrollment, HICoverage, Status, VSIContribution
 from .participation import participation_flags_refresh
+from .periods import coverage_periods_refresh
 
 
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
 def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
     """Voids an enrollment whose receipt is voided (receipt_void, below), inside its transaction."""
     enrollment.status = Status.VOID
@@ -26,7 +27,7 @@ def enrollment_void(*, actor, enrollment: Enrollment) -> Enrollment:
     coverage_periods_refresh(  # coverage figures (ADR 0010)
         persons=Person.objects.filter(pk__in=enrollment.members.values("person_id")).order_by("pk")
     )
-    audit_record(actor=actor, action="enrollment_void", obj=enrollment, after={"status": Status.VOID})
+    audit_record(actor=actor, action=Audit.ENROLLMENT_VOID, obj=enrollment, after={"status": Status.VOID})
     return enrollment
 
 

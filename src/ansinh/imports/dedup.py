@@ -37,7 +37,7 @@ from ansinh.registry.models import Membership, Person, PersonMerge
 from ansinh.registry.selectors import persons_for_user
 from ansinh.registry.services import person_merge, person_merge_undo
 
-from .models import DedupPair, PairStatus
+from .models import Audit, DedupPair, PairStatus
 
 REVIEW_THRESHOLD = 0.80  # pairs at or above go to the review queue
 AUTO_THRESHOLD = 0.999  # with settings.DEDUP_AUTO_MERGE, pairs at or above are merged without review
@@ -289,7 +289,7 @@ def dedup_run(*, actor, area_code: str, auto_merge: bool | None = None) -> dict[
     ).count()
     audit_record(
         actor=actor,
-        action="dedup_run",
+        action=Audit.DEDUP_RUN,
         obj=_area(area_code),
         after={"area": area_code, "candidates": len(pairs), "auto_merged": merged, "to_review": to_review},
     )
@@ -349,8 +349,12 @@ def _pair_for(actor, pair_id: int) -> DedupPair:
 
 
 def _refresh_flags(person_ids: list[int]) -> None:
+    """What the floors above the registry derive from a person's spans: the coverage periods (ADR 0010) and the
+    renewal flags (ADR 0008), for both records."""
     from ansinh.enrollment.participation import participation_flags_refresh
+    from ansinh.enrollment.periods import coverage_periods_refresh
 
+    coverage_periods_refresh(persons=list(Person.objects.filter(pk__in=person_ids)))
     participation_flags_refresh(person_ids=person_ids)
 
 
@@ -382,7 +386,9 @@ def dedup_pair_not_same(*, actor, pair_id: int) -> DedupPair:
         timezone.now(),
     )
     pair.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_record(actor=actor, action="dedup_pair_not_same", obj=pair, after={"a": pair.a_id, "b": pair.b_id})
+    audit_record(
+        actor=actor, action=Audit.DEDUP_PAIR_NOT_SAME, obj=pair, after={"a": pair.a_id, "b": pair.b_id}
+    )
     return pair
 
 
@@ -394,7 +400,7 @@ def persons_merge(*, actor, keep_id: int, drop_id: int, reason: str = "") -> Per
     if keep_id not in people or drop_id not in people:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     merge = person_merge(actor=actor, keep=people[keep_id], drop=people[drop_id], reason=reason)
-    _refresh_flags([keep_id])
+    _refresh_flags([keep_id, drop_id])
     return merge
 
 

@@ -27,7 +27,7 @@ from ansinh.core.access import SystemActor, require
 from ansinh.core.audit import audit_record
 from ansinh.core.errors import ApplicationError, ErrorCode
 
-from .models import ImportRun, JobStatus, Kind, RejectedRow
+from .models import Audit, ImportRun, JobStatus, Kind, RejectedRow
 from .reports import write_error_report
 from .services import PLANS, Plan, Row
 
@@ -103,7 +103,7 @@ def import_job_create(
         )
         audit_record(
             actor=actor,
-            action="import_job_create",
+            action=Audit.IMPORT_JOB_CREATE,
             obj=run,
             after={"kind": kind, "source": run.source, "file_name": run.file_name, "rows": run.rows_total},
         )
@@ -130,7 +130,7 @@ def import_job_stop(*, actor, job_id: int) -> ImportRun:
     else:
         raise ApplicationError(ErrorCode.CONFLICT, _("This import is not running."), field="status")
     run.save(update_fields=["status"])
-    audit_record(actor=actor, action="import_job_stop", obj=run, after={"status": run.status})
+    audit_record(actor=actor, action=Audit.IMPORT_JOB_STOP, obj=run, after={"status": run.status})
     return run
 
 
@@ -150,7 +150,7 @@ def import_job_resume(*, actor, job_id: int, now: dt.datetime | None = None) -> 
         )
     run.status, run.message = JobStatus.QUEUED, ""
     run.save(update_fields=["status", "message"])
-    audit_record(actor=actor, action="import_job_resume", obj=run, after={"units_done": run.units_done})
+    audit_record(actor=actor, action=Audit.IMPORT_JOB_RESUME, obj=run, after={"units_done": run.units_done})
     return run
 
 
@@ -252,7 +252,7 @@ def _job_finish(job_id: int, plan: Plan, actor) -> ImportRun:
     run.status = JobStatus.DONE
     run.finished_at = timezone.now()
     run.save()
-    audit_record(actor=actor, action="import_run", obj=run, after=job_json(run))
+    audit_record(actor=actor, action=Audit.IMPORT_RUN, obj=run, after=job_json(run))
     return run
 
 

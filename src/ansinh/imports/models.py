@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 
 class Kind(models.TextChoices):
     PERSONS = "persons", _("persons and households")
@@ -171,3 +173,18 @@ class DedupPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.a_id}~{self.b_id} {self.probability:.2f}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    COVERAGE_IMPORT = "coverage_import"
+    DEDUP_PAIR_NOT_SAME = "dedup_pair_not_same"
+    DEDUP_RUN = "dedup_run"
+    IMPORT_JOB_CREATE = "import_job_create"
+    IMPORT_JOB_RESUME = "import_job_resume"
+    IMPORT_JOB_STOP = "import_job_stop"
+    IMPORT_MAPPING_SAVE = "import_mapping_save"
+    IMPORT_RUN = "import_run"
+    PENSION_IMPORT = "pension_import"
+    PERSON_IMPORT = "person_import"

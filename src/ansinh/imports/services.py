@@ -45,7 +45,7 @@ from ansinh.registry.services import (
 from ansinh.reports.services import official_population_set
 
 from .headers import map_headers, validate_mapping
-from .models import Entity, ImportRun, Kind, SavedMapping, SourceLink
+from .models import Audit, Entity, ImportRun, Kind, SavedMapping, SourceLink
 from .readers import Table, read_table
 from .reports import write_error_report
 
@@ -367,7 +367,7 @@ def _person_for(*, actor, row: Row, source: str, run: ImportRun) -> tuple[Person
     if result != "unchanged":
         audit_record(
             actor=actor,
-            action="person_import",
+            action=Audit.PERSON_IMPORT,
             obj=person,
             after={
                 "import_id": run.pk,
@@ -683,7 +683,7 @@ def mapping_save(*, actor, name: str, kind: str, columns: dict[str, str]) -> Sav
         saved.save(update_fields=["kind", "columns", "updated_at"])
     audit_record(
         actor=actor,
-        action="import_mapping_save",
+        action=Audit.IMPORT_MAPPING_SAVE,
         obj=saved,
         before=before,
         after={"kind": kind, "columns": clean},
@@ -832,7 +832,7 @@ def _finish(outcome, run, table, columns, done, rejected, *, actor, path, errors
         errors_file=outcome.errors_file or "",
     )
     outcome.import_id = run.pk
-    audit_record(actor=actor, action="import_run", obj=run, after=outcome.as_dict())
+    audit_record(actor=actor, action=Audit.IMPORT_RUN, obj=run, after=outcome.as_dict())
 
 
 # --- health-insurance cards and pension recipients ---------------------------------------------------------------
@@ -1101,7 +1101,7 @@ def _apply_cards(*, actor, rows: list[Row], source: str, run: ImportRun) -> None
                         SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
                     audit_record(
                         actor=actor,
-                        action="coverage_import",
+                        action=Audit.COVERAGE_IMPORT,
                         obj=coverage,
                         after={"import_id": run.pk, "source": source, "ma_nguon": row.values["ma_nguon"]},
                     )
@@ -1224,7 +1224,7 @@ def _apply_pension(*, actor, row: Row, source: str, run: ImportRun) -> None:
     if changed:
         audit_record(
             actor=actor,
-            action="pension_import",
+            action=Audit.PENSION_IMPORT,
             obj=person,
             after={"import_id": run.pk, "source": source, "ma_nguon": key, **row.data},
         )

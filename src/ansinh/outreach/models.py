@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 
 class Criterion(models.TextChoices):
     """Why a person is on a target list. The order of ``PRIORITY`` (below) decides who is visited first."""
@@ -228,3 +230,12 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_run_on}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    DOOR_OUTCOME_RECORDED = "door_outcome_recorded"
+    OUTBOX_RETRY = "outbox_retry"
+    TARGET_LIST_CREATED = "target_list_created"
+    TARGET_LIST_SPLIT = "target_list_split"

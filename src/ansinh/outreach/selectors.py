@@ -27,13 +27,22 @@ from django.db.models import (
     When,
 )
 
-from ansinh.core.access import not_found, scope_for
+from ansinh.core.access import not_found, require, scope_for
 from ansinh.core.spreadsheets import formula_safe
 from ansinh.enrollment.models import HICoverage, VSIContribution
-from ansinh.registry.models import Household, Membership, Payout, Person
-from ansinh.reports.models import CoveragePeriod, PeriodScheme
+from ansinh.registry.models import CoveragePeriod, Household, Membership, Payout, PeriodScheme, Person
 
-from .models import MIXED, PRIORITY, Criterion, DoorStatus, OutboxMessage, TargetHousehold, TargetList, Team
+from .models import (
+    MIXED,
+    PRIORITY,
+    Criterion,
+    DoorOutcome,
+    DoorStatus,
+    OutboxMessage,
+    TargetHousehold,
+    TargetList,
+    Team,
+)
 
 
 @dataclass(slots=True)
@@ -292,8 +301,15 @@ def _row_order(row: CandidateRow):
     return (row.priority, village or 0, address, row.key)
 
 
+# Who may read what (decided here for every door, as the services decide for writes): the lists and their
+# households by those who record door outcomes; the reminders' outbox by those who manage outreach.
+MANAGE = "outreach.manage"
+RECORD = "outreach.record"
+
+
 def target_lists_for_user(*, user) -> QuerySet[TargetList]:
     """Lists whose every area lies within the user's areas (a list over another office's villages is hidden)."""
+    require(user, RECORD)
     scope = scope_for(user)
     if scope.empty:
         return TargetList.objects.none()
@@ -379,7 +395,13 @@ def target_household_get(*, user, list_id: int, row_id: int) -> TargetHousehold:
     return row
 
 
+def door_outcomes(*, target_list: TargetList) -> QuerySet[DoorOutcome]:
+    """The door outcomes recorded on a list (read through ``target_list_get``, which checked the reader)."""
+    return DoorOutcome.objects.filter(target_household__target_list=target_list).order_by("pk")
+
+
 def outbox_for_user(*, user) -> QuerySet[OutboxMessage]:
+    require(user, MANAGE)
     return OutboxMessage.objects.filter(scope_for(user).residents_q("person__")).select_related("person")
 
 

@@ -28,6 +28,7 @@ from ansinh.enrollment.selectors import eligibility
 from ansinh.enrollment.services import compute_quote, household_rank_offsets, vsi_groups_of
 
 from .models import (
+    Audit,
     Criterion,
     DoorOutcome,
     DoorStatus,
@@ -38,10 +39,8 @@ from .models import (
     TargetMember,
     Team,
 )
-from .selectors import CandidateRow, target_candidates
+from .selectors import MANAGE, RECORD, CandidateRow, target_candidates
 
-MANAGE = "outreach.manage"
-RECORD = "outreach.record"
 MAX_TEAMS = 50
 MAX_DAYS = 3650
 HI_MONTHS = 12  # what a walk list offers: a year's household card, as the desk does by default
@@ -487,7 +486,7 @@ def target_list_create(
         )
         audit_record(
             actor=actor,
-            action="target_list_created",
+            action=Audit.TARGET_LIST_CREATED,
             obj=target_list,
             after={**snapshot(target_list), "area_codes": [a.code for a in areas], "households": len(priced)},
         )
@@ -518,7 +517,7 @@ def target_list_split(
         _assign_teams(target_list, teams, names)
         audit_record(
             actor=actor,
-            action="target_list_split",
+            action=Audit.TARGET_LIST_SPLIT,
             obj=target_list,
             before={"teams": before},
             after={"teams": teams},
@@ -621,7 +620,7 @@ def door_outcome_record(
         row.save(update_fields=["status", "follow_up_on"])
         audit_record(
             actor=actor,
-            action="door_outcome_recorded",
+            action=Audit.DOOR_OUTCOME_RECORDED,
             obj=row,
             before=before,
             after={
@@ -655,7 +654,7 @@ def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
         message.save(update_fields=["status", "attempts", "next_attempt_at"])
         audit_record(
             actor=actor,
-            action="outbox_retry",
+            action=Audit.OUTBOX_RETRY,
             obj=message,
             before=before,
             after={"status": message.status, "attempts": 0},

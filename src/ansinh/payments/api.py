@@ -8,8 +8,6 @@ from typing import Literal
 from ninja import Router, Schema, Status
 
 from ansinh.areas.selectors import area_get_for_user
-from ansinh.core.access import not_found
-from ansinh.core.models import User
 from ansinh.enrollment import services as enrollment_services
 
 from . import selectors, services
@@ -109,9 +107,7 @@ class AgentIn(Schema):
 @router.post("/collection-points/{point_id}/agents", response=dict)
 def point_agent(request, point_id: int, payload: AgentIn):
     point = selectors.point_get(user=request.user, point_id=point_id)
-    agent = User.objects.filter(username=payload.username).first()
-    if agent is None:
-        raise not_found()
+    agent = selectors.agent_for_point(user=request.user, point=point, username=payload.username)
     return point_json(services.point_assign_agent(actor=request.user, point=point, agent=agent))
 
 

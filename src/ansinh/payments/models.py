@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 
 class PointKind(models.TextChoices):
     SI_OFFICE = "si_office", _("SI office desk")
@@ -164,3 +166,15 @@ class DayClose(models.Model):
     @property
     def difference(self) -> int:
         return self.cash_counted - self.cash_expected
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    BOOK_CLOSE = "book_close"
+    BOOK_CREATE = "book_create"
+    DAY_CLOSE = "day_close"
+    POINT_ASSIGN_AGENT = "point_assign_agent"
+    POINT_CREATE = "point_create"
+    RECEIPT_ISSUE = "receipt_issue"
+    RECEIPT_VOID = "receipt_void"

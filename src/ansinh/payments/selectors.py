@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ansinh.core.access import not_found, require, scope_for
@@ -27,6 +27,27 @@ def point_get(*, user, point_id: int) -> CollectionPoint:
     if point is None:
         raise not_found()
     return point
+
+
+def agent_for_point(*, user, point: CollectionPoint, username: str):
+    """The user named ``username`` whom ``user`` may assign to ``point``: only a manager of payments asks, and
+    only a user who works in the point's area or in an area of the manager's scope is found — anyone else, and a
+    name nobody has, is the same "not found", so the answer does not tell which usernames exist."""
+    from ansinh.core.models import User
+
+    require(user, "payments.manage")
+    scope = scope_for(user)
+    if not scope.covers_area(point.area):
+        raise not_found()
+    agent = (
+        User.objects.filter(username=username, is_active=True)
+        .filter(scope.areas_q(prefix="areas__") | Q(areas__path__startswith=point.area.path))
+        .distinct()
+        .first()
+    )
+    if agent is None:
+        raise not_found()
+    return agent
 
 
 def receipts_for_user(*, user) -> QuerySet[Receipt]:

@@ -16,7 +16,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.money import MAX_VND
 
-from .models import CollectionPoint, DayClose, Method, PointKind, Receipt, ReceiptBook
+from .models import Audit, CollectionPoint, DayClose, Method, PointKind, Receipt, ReceiptBook
 
 
 def _in_scope(actor, area: Area) -> None:
@@ -58,7 +58,7 @@ def point_create(
         bank_account=bank_account,
         bank_account_name=bank_account_name,
     )
-    audit_record(actor=actor, action="point_create", obj=point, after=snapshot(point))
+    audit_record(actor=actor, action=Audit.POINT_CREATE, obj=point, after=snapshot(point))
     return point
 
 
@@ -67,7 +67,7 @@ def point_assign_agent(*, actor, point: CollectionPoint, agent) -> CollectionPoi
     require(actor, "payments.manage")
     _in_scope(actor, point.area)
     point.agents.add(agent)
-    audit_record(actor=actor, action="point_assign_agent", obj=point, after={"agent": agent.username})
+    audit_record(actor=actor, action=Audit.POINT_ASSIGN_AGENT, obj=point, after={"agent": agent.username})
     return point
 
 
@@ -111,7 +111,7 @@ def book_create(
         next_number=first_number,
         province_code=point.province_code,
     )
-    audit_record(actor=actor, action="book_create", obj=book, after=snapshot(book))
+    audit_record(actor=actor, action=Audit.BOOK_CREATE, obj=book, after=snapshot(book))
     return book
 
 
@@ -123,7 +123,7 @@ def book_close(*, actor, book: ReceiptBook) -> ReceiptBook:
         book.closed_at = timezone.now()
         book.save(update_fields=["closed_at"])
         audit_record(
-            actor=actor, action="book_close", obj=book, after={"closed_at": book.closed_at.isoformat()}
+            actor=actor, action=Audit.BOOK_CLOSE, obj=book, after={"closed_at": book.closed_at.isoformat()}
         )
     return book
 
@@ -176,6 +176,7 @@ def _take_number_locked(point: CollectionPoint) -> tuple[int, str, int]:
     return book.pk, book.series, number
 
 
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
 def receipt_issue(
     *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str, tendered: int | None = None
 ) -> Receipt:
@@ -206,7 +207,7 @@ def receipt_issue(
     )
     audit_record(
         actor=actor,
-        action="receipt_issue",
+        action=Audit.RECEIPT_ISSUE,
         obj=receipt,
         after={"number": receipt.display_number, "amount": amount, "method": method, "tendered": receipt.tendered},
     )
@@ -243,7 +244,7 @@ def receipt_mark_void(*, actor, receipt: Receipt, reason: str) -> tuple[Receipt,
     receipt.save(update_fields=["voided_at", "voided_by", "void_reason"])
     audit_record(
         actor=actor,
-        action="receipt_void",
+        action=Audit.RECEIPT_VOID,
         obj=receipt,
         after={"number": receipt.display_number, "reason": receipt.void_reason},
     )
@@ -294,5 +295,5 @@ def day_close_create(
             )
     except IntegrityError:  # a second click that reached the database at the same moment
         raise ApplicationError(ErrorCode.CONFLICT, _("This day is already closed."), field="day") from None
-    audit_record(actor=actor, action="day_close", obj=close, after=snapshot(close))
+    audit_record(actor=actor, action=Audit.DAY_CLOSE, obj=close, after=snapshot(close))
     return close

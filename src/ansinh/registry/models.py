@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import AuditAction
+
 from .ethnicities import ETHNICITIES
 
 
@@ -193,6 +195,66 @@ class SINumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_code}: {self.next_serial}"
+
+
+class PeriodScheme(models.TextChoices):
+    HI = "hi", "health insurance"
+    VSI = "vsi", "voluntary social insurance"
+
+
+class CoveragePeriod(models.Model):
+    """A person's continuous coverage under one scheme: the non-void health-insurance spans (or voluntary-SI
+    contribution months, from the first day of the first month to the last day of the last) merged where they
+    overlap or touch (``span_from``–``span_to``), cut to the days the person was alive (``valid_from``–
+    ``valid_to``; both empty when the person was alive on none of them), and placed where the person lives now.
+
+    It is derived, never edited (ADR 0010): the enrollment rebuilds a person's periods from their spans
+    (``enrollment.periods``) in the same transaction as every service that creates or voids coverage or
+    contribution months, and the registry re-cuts and re-places them (``periods_follow_person``) when a person
+    moves, or their birth or death is recorded — without reading the spans, so the registry never calls up into
+    the desk. One person's periods of a scheme never overlap, so "insured on a date" is a plain count of the
+    periods containing it — no DISTINCT, and no join to the persons. The coverage figures read it
+    (``reports/coverage.py``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    scheme = models.CharField(max_length=3, choices=PeriodScheme.choices)
+    span_from = models.DateField()
+    span_to = models.DateField()
+    valid_from = models.DateField(null=True)
+    valid_to = models.DateField(null=True)
+    province_code = models.CharField(max_length=16)
+    commune = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    village = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    class Meta:
+        db_table = "reports_coverageperiod"  # made by the reports app, moved here with its rows (ADR 0010)
+        indexes = [
+            models.Index(fields=["province_code", "valid_to", "valid_from"], name="period_area_dates_idx"),
+            models.Index(fields=["commune", "valid_to"], name="period_commune_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.scheme} {self.valid_from}–{self.valid_to}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    DEMO_GENERATE = "demo_generate"
+    HOUSEHOLD_ADD_MEMBER = "household_add_member"
+    HOUSEHOLD_CREATE = "household_create"
+    HOUSEHOLD_HEAD_CLEAR = "household_head_clear"
+    HOUSEHOLD_JOIN = "household_join"
+    HOUSEHOLD_LEAVE = "household_leave"
+    PERSON_CREATE = "person_create"
+    PERSON_MERGE = "person_merge"
+    PERSON_MERGE_UNDO = "person_merge_undo"
+    PERSON_UPDATE = "person_update"
+    SI_NUMBER_ASSIGN = "si_number_assign"
 
 
 class PersonMerge(models.Model):

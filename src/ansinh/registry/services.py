@@ -18,10 +18,11 @@ from ansinh.core.dates import parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
 from ansinh.core.text import clean_name, fold, has_invisible
-from ansinh.reports.services import coverage_periods_refresh
 
 from .ethnicities import ETHNICITY_NAMES
 from .models import (
+    Audit,
+    CoveragePeriod,
     Employment,
     Household,
     Membership,
@@ -33,6 +34,7 @@ from .models import (
     Sex,
     SINumberSequence,
 )
+from .periods import periods_follow_person
 
 # Fields a caller may set on a person; anything else is refused, not ignored.
 BOOLEAN_FIELDS = {
@@ -247,7 +249,7 @@ def person_create(*, actor, data: dict[str, Any]) -> Person:
             person = Person.objects.create(created_by=actor if actor.pk else None, **values)
     except IntegrityError:  # a concurrent registration of the same ID
         raise ValidationFailed({"personal_id": _("Another person already has this personal ID.")}) from None
-    audit_record(actor=actor, action="person_create", obj=person, after=snapshot(person))
+    audit_record(actor=actor, action=Audit.PERSON_CREATE, obj=person, after=snapshot(person))
     return person
 
 
@@ -268,15 +270,13 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
     if changed:
         audit_record(
             actor=actor,
-            action="person_update",
+            action=Audit.PERSON_UPDATE,
             obj=person,
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
         )
     if changed & {"province_code", "commune", "village", "birth_date", "died_on"}:
-        coverage_periods_refresh(
-            persons=[person]
-        )  # the coverage figures count people where and while they live
+        periods_follow_person(person)  # the coverage figures count people where and while they live
     return person
 
 
@@ -307,7 +307,7 @@ def household_create(
         province_code=head.province_code,
         head=head,
     )
-    audit_record(actor=actor, action="household_create", obj=household, after=snapshot(household))
+    audit_record(actor=actor, action=Audit.HOUSEHOLD_CREATE, obj=household, after=snapshot(household))
     household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
     return household
 
@@ -357,13 +357,13 @@ def household_add_member(
         Household.objects.filter(pk=household.pk).update(head=person)
     audit_record(
         actor=actor,
-        action="household_add_member",
+        action=Audit.HOUSEHOLD_ADD_MEMBER,
         obj=household,
         after={"person_id": person.pk, "relation": relation},
     )
     audit_record(
         actor=actor,
-        action="household_join",
+        action=Audit.HOUSEHOLD_JOIN,
         obj=person,
         after={"household_id": household.pk, "household_code": household.code, "relation": relation},
     )
@@ -387,7 +387,7 @@ def household_move_member(
         current.save(update_fields=["ended_on"])
         audit_record(
             actor=actor,
-            action="household_leave",
+            action=Audit.HOUSEHOLD_LEAVE,
             obj=person,
             before={"household_id": current.household_id},
             after={"ended_on": on.isoformat()},
@@ -398,7 +398,7 @@ def household_move_member(
             Household.objects.filter(pk=left.pk).update(head=None)
             audit_record(
                 actor=actor,
-                action="household_head_clear",
+                action=Audit.HOUSEHOLD_HEAD_CLEAR,
                 obj=left,
                 before={"head": person.pk},
                 after={"head": None},
@@ -415,6 +415,7 @@ def si_number_assign(*, actor, person: Person) -> Person:
     return si_number_assign_locked(actor=actor, person=person)
 
 
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
 def si_number_assign_locked(*, actor, person: Person) -> Person:
     """si_number_assign for a caller that has already locked the person's row in its transaction (SELECT … FOR
     UPDATE) and read it since, as the enrollment desk does: two statements for a new number, none otherwise."""
@@ -429,7 +430,7 @@ def si_number_assign_locked(*, actor, person: Person) -> Person:
         if Person.objects.filter(free, pk=person.pk).update(si_number=candidate, updated_at=now):
             break
     person.si_number, person.updated_at = candidate, now
-    audit_record(actor=actor, action="si_number_assign", obj=person, after={"si_number": candidate})
+    audit_record(actor=actor, action=Audit.SI_NUMBER_ASSIGN, obj=person, after={"si_number": candidate})
     return person
 
 
@@ -467,8 +468,8 @@ def _person_links():
         if not isinstance(f, ForeignObjectRel) or not (f.one_to_many or f.one_to_one):
             continue
         model = f.related_model
-        if model is PersonMerge or (model is Person and f.field.name == "merged_into"):
-            continue
+        if model in (PersonMerge, CoveragePeriod) or (model is Person and f.field.name == "merged_into"):
+            continue  # the merge's own bookkeeping; coverage periods are derived: the caller rebuilds them
         out.append((model, f.field.name))
     return sorted(out, key=lambda m: (m[0]._meta.label, m[1]))
 
@@ -479,7 +480,9 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
     enrollments, coverage, contributions, receipts' members, outcomes, list rows, source links, a household's
     head) moves to ``keep``; ``keep`` takes the identifiers it lacks; ``drop`` is kept, marked merged, and holds
     its old identifiers only as aliases in the merge. One transaction, one audit event; undone by
-    ``person_merge_undo``. Two different personal IDs or SI numbers are two people: refused."""
+    ``person_merge_undo``. The coverage periods (derived from the spans, ADR 0010) are not moved: the caller
+    rebuilds both persons' (``imports.dedup.persons_merge`` does, through ``enrollment.periods``). Two different
+    personal IDs or SI numbers are two people: refused."""
     require(actor, "registry.edit")
     if keep.pk == drop.pk:
         raise ApplicationError(ErrorCode.INVALID, _("A person cannot be merged with themself."), field="drop")
@@ -543,7 +546,7 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
     )
     audit_record(
         actor=actor,
-        action="person_merge",
+        action=Audit.PERSON_MERGE,
         obj=merge,
         after={
             "kept": keep.pk,
@@ -553,7 +556,6 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
         },
     )
     keep.refresh_from_db()
-    coverage_periods_refresh(persons=[keep])
     return merge
 
 
@@ -583,7 +585,6 @@ def person_merge_undo(*, actor, merge: PersonMerge) -> PersonMerge:
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     audit_record(
-        actor=actor, action="person_merge_undo", obj=merge, after={"kept": keep.pk, "dropped": drop.pk}
+        actor=actor, action=Audit.PERSON_MERGE_UNDO, obj=merge, after={"kept": keep.pk, "dropped": drop.pk}
     )
-    coverage_periods_refresh(persons=[keep, drop])
     return merge

@@ -30,16 +30,19 @@ from django.utils.translation import gettext as _
 
 from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import area_get_for_user, subtree_q
+from ansinh.core.access import require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import application_error
-from ansinh.registry.models import Employment, Payout, Person
+from ansinh.registry.models import CoveragePeriod, Employment, Payout, PeriodScheme, Person
 from ansinh.rules import hi
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
-from .models import CoveragePeriod, OfficialPopulation, PeriodScheme
+from .models import OfficialPopulation
 
+# Coverage is read by whoever may read the registry (every role today): decided here, for every door.
+VIEW = "registry.view"
 INFORMAL = (Employment.INFORMAL, Employment.FARMER)
 WORKING_AGE = (15, 60)
 MAX_FUTURE = dt.timedelta(days=366)
@@ -212,6 +215,7 @@ def _year_before(on: dt.date) -> dt.date:
 def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "commune") -> dict[str, Any]:
     """Coverage of an area on a date, with one row per unit below it (communes of a province, villages of a
     commune), the same date a year before, and the national targets in force."""
+    require(user, VIEW)
     on = on or today()
     _check_date(on)
     if level not in ("commune", "village"):
@@ -269,6 +273,7 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
 def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) -> list[dict[str, Any]]:
     """The coverage rate at the end of each of the last ``months`` months (the last one: ``on``): two statements
     for the whole series — persons alive on each day, and health-insurance periods containing each day."""
+    require(user, VIEW)
     on = on or today()
     _check_date(on)
     scope = _scope(area_get_for_user(user=user, code=area_code))

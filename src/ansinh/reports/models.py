@@ -1,45 +1,11 @@
-"""Derived data kept for the coverage figures (docs/adr/0010-coverage-periods.md)."""
+"""The official population figures the coverage divides by (the coverage periods it counts are the registry's:
+``registry.models.CoveragePeriod``, ADR 0010)."""
 
 from __future__ import annotations
 
 from django.db import models
 
-
-class PeriodScheme(models.TextChoices):
-    HI = "hi", "health insurance"
-    VSI = "vsi", "voluntary social insurance"
-
-
-class CoveragePeriod(models.Model):
-    """A person's continuous coverage under one scheme: the non-void health-insurance spans (or voluntary-SI
-    contribution months, from the first day of the first month to the last day of the last) merged where they
-    overlap or touch, cut to the days the person was alive, and placed where the person lives now.
-
-    It is derived, never edited: ``reports.services.coverage_periods_refresh`` rebuilds a person's periods in the
-    same transaction as every service that creates or voids coverage or changes where a person lives, their birth
-    date or their death. Because one person's periods of a scheme never overlap, "insured on a date" is a plain
-    count of the periods containing it — no DISTINCT, and no join to the persons."""
-
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
-    scheme = models.CharField(max_length=3, choices=PeriodScheme.choices)
-    valid_from = models.DateField()
-    valid_to = models.DateField()
-    province_code = models.CharField(max_length=16)
-    commune = models.ForeignKey(
-        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    village = models.ForeignKey(
-        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["province_code", "valid_to", "valid_from"], name="period_area_dates_idx"),
-            models.Index(fields=["commune", "valid_to"], name="period_commune_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.scheme} {self.valid_from}–{self.valid_to}"
+from ansinh.core.models import AuditAction
 
 
 class OfficialPopulation(models.Model):
@@ -59,3 +25,9 @@ class OfficialPopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.on}: {self.population}"
+
+
+class Audit(AuditAction):
+    """The audit events this app records."""
+
+    OFFICIAL_POPULATION_SET = "official_population_set"

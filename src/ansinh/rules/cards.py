@@ -156,6 +156,15 @@ def child_months(on: date | str, params: Parameters | None = None) -> int:
     return int(params_or_default(params).get("cards.rules.child_months", as_date(on)).value)
 
 
+def full_card_code(
+    group: str, province_code: str, si_number: str, on: date | str, params: Parameters | None = None
+) -> tuple[str, int, str]:
+    """The group code, the benefit level and the 15-character card code: code + level + the province's 2 digits +
+    the 10-digit SI number (Decision 1351/QĐ-BHXH)."""
+    code, level = card_code(group, on, params)
+    return code, level, f"{code}{level}{province_code[-2:].zfill(2)}{si_number}"
+
+
 def card_code(group: str, on: date | str, params: Parameters | None = None) -> tuple[str, int]:
     """The group's two-letter code and benefit level printed in the card code on ``on`` (``cards.card_codes``;
     a group without its own code takes ``other``'s)."""

@@ -64,7 +64,6 @@ def _build_form_context(request, data=None):
 
 @page
 def home(request):
-    require(request.user, services.RECORD)
     context = {
         "lists": selectors.target_lists_counted(user=request.user)[:100],
         "can_manage": has_capability(request.user, services.MANAGE),
@@ -108,7 +107,6 @@ def home(request):
 
 @page
 def list_detail(request, list_id: int):
-    require(request.user, services.RECORD)
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     if request.method == "POST":
         try:
@@ -137,7 +135,6 @@ def list_detail(request, list_id: int):
 
 def _walk_list(request, list_id: int, number: int) -> tuple[TargetList, Team | None, list[TargetHousehold]]:
     """The list, the team (None for number 0: all teams) and its households in walking order."""
-    require(request.user, services.RECORD)
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     team = None
     if number != 0:
@@ -206,7 +203,6 @@ def door(request, list_id: int, row_id: int):
 
 @page
 def export_csv(request, list_id: int):
-    require(request.user, services.RECORD)
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     response = HttpResponse(
         "\ufeff" + selectors.export_csv(target_list), content_type="text/csv; charset=utf-8"
@@ -217,7 +213,6 @@ def export_csv(request, list_id: int):
 
 @page
 def outbox(request):
-    require(request.user, services.MANAGE)
     status = request.GET.get("status", "")
     found = selectors.outbox_for_user(user=request.user)
     if status:

@@ -19,8 +19,9 @@ from ansinh.areas import services as area_services
 from ansinh.areas.models import Level
 from ansinh.core.access import has_capability, scope_for
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
-from ansinh.core.models import User
 from ansinh.core.numbers import parse_id
+from ansinh.core.selectors import MANAGE as MANAGE_USERS
+from ansinh.core.selectors import user_get, users_for_user
 from ansinh.core.services import user_create, user_update
 from ansinh.records import history
 from ansinh.registry import selectors, services
@@ -299,24 +300,17 @@ def area_detail(request, code: str | None = None):
     )
 
 
-def _require_admin(request):
-    if not has_capability(request.user, "users.manage"):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
-
-
 @page
 def user_list(request):
-    _require_admin(request)
-    users = User.objects.prefetch_related("areas").order_by("username")
+    users = users_for_user(user=request.user)
     return render(request, "web/user_list.html", {"users": users})
 
 
 @page
 def user_edit(request, user_id: int | None = None):
-    _require_admin(request)
-    target = User.objects.filter(pk=user_id).first() if user_id else None
-    if user_id and target is None:
-        raise Http404
+    if not has_capability(request.user, MANAGE_USERS):
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
+    target = user_get(user=request.user, user_id=user_id) if user_id else None
     initial = {}
     if target:
         initial = {

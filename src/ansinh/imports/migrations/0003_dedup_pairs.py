@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('imports', '0002_import_jobs_cards_pensions'),
-        ('registry', '0004_person_merge'),
+        ('registry', '0005_person_merge'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,9 +10,16 @@ def fill(apps, schema_editor):
     import datetime as dt
     from collections import defaultdict
 
-    from ansinh.reports.services import merge
-
     day = dt.timedelta(days=1)
+
+    def merge(ranges):  # the ranges merged where they overlap or touch (a copy: migrations stand alone)
+        out = []
+        for start, end in sorted(ranges):
+            if out and start <= out[-1][1] + day:
+                out[-1][1] = max(out[-1][1], end)
+            else:
+                out.append([start, end])
+        return out
     Person = apps.get_model("registry", "Person")
     HICoverage = apps.get_model("enrollment", "HICoverage")
     VSIContribution = apps.get_model("enrollment", "VSIContribution")

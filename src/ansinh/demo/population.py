@@ -52,8 +52,8 @@ from ansinh.core.audit import audit_record
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.identifiers import CCCD_PROVINCE_CODES
 from ansinh.core.text import fold
-
-from .models import (
+from ansinh.registry.models import (
+    Audit,
     BirthDatePrecision,
     Employment,
     Household,
@@ -885,7 +885,7 @@ def demo_generate(
             result = _generate(province, persons=persons, seed=seed, step=step, replace=replace)
             audit_record(
                 actor=actor,
-                action="demo_generate",
+                action=Audit.DEMO_GENERATE,
                 obj=province,
                 after={"seed": seed, "replace": replace, **result},
             )

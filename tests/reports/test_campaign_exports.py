@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from ansinh.campaigns.exports import FIGURE_VI, FUNNEL_VI, ORDER, REACH_VI, n, report_pdf, report_xlsx
-from ansinh.campaigns.figures import FIGURES, REACH, campaign_report
 from ansinh.campaigns.services import activity_create, campaign_create, outcome_record
 from ansinh.enrollment.services import enrollment_create
+from ansinh.reports.campaign_exports import FIGURE_VI, FUNNEL_VI, ORDER, REACH_VI, n, report_pdf, report_xlsx
+from ansinh.reports.campaign_figures import FIGURES, REACH, campaign_report
 from factories import make_person, make_point, make_user
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0003_sinumbersequence'),
+        ('registry', '0004_coverage_period'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

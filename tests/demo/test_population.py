@@ -10,7 +10,7 @@ from ansinh.areas.models import Area, Level
 from ansinh.core.errors import ApplicationError
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
 from ansinh.core.text import fold
-from ansinh.registry.demo import DEMO_PREFIX, demo_generate
+from ansinh.demo.population import DEMO_PREFIX, demo_generate
 from ansinh.registry.models import BirthDatePrecision, Household, Membership, Person, Relation
 from factories import make_household, make_person, make_user
 

@@ -23,7 +23,7 @@ from ansinh.core.numbers import format_int, format_rate
 from ansinh.core.spreadsheets import workbook
 from ansinh.documents.pdf import BLUE, GREY, Document
 
-from .figures import REACH
+from .campaign_figures import REACH
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -591,7 +591,7 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     s.set_column(1, 1, 30)
     s.set_column(2, 2, 44)
     s.set_column(3, 5, 12)
-    from .models import REACH_KEYS
+    from ansinh.campaigns.models import REACH_KEYS
 
     header(
         s,

@@ -41,20 +41,10 @@ from typing import Any, cast
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
 from ansinh.areas.models import Area, Level
+from ansinh.campaigns.models import FIGURES, Activity, ActivityKind, Campaign, Outcome, OutcomeKind
 from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Status
 from ansinh.rules.rounding import round_vnd
 
-from .models import Activity, ActivityKind, Campaign, Outcome, OutcomeKind
-
-FIGURES = (
-    "new_voluntary_si",
-    "new_health_insurance",
-    "renewals_health_insurance",
-    "renewals_voluntary_si",
-    "vssid_installs",
-    "cashless_switches",
-    "consulted",
-)
 REACH = ("livestream_views", "livestream_interactions", "booth_visitors", "audience", "banners")
 HI_SCHEMES = (Scheme.HI_HOUSEHOLD, Scheme.HI_GROUP)
 OUTCOME_FIGURES = {

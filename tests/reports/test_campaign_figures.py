@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from ansinh.campaigns.figures import campaign_report
 from ansinh.campaigns.services import activity_create, campaign_create, outcome_record
 from ansinh.core.errors import ApplicationError
 from ansinh.enrollment.models import HICoverage
 from ansinh.enrollment.services import enrollment_create, participation_flags_refresh, receipt_void
 from ansinh.payments.models import Receipt
+from ansinh.reports.campaign_figures import campaign_report
 from factories import make_person, make_point, make_user
 
 

@@ -3,14 +3,14 @@
 
 import pytest
 
-from ansinh.campaigns.demo import campaign_dates, demo_campaign
-from ansinh.campaigns.figures import FIGURES, REACH, campaign_report
 from ansinh.campaigns.models import ActivityKind, Campaign, Outcome
 from ansinh.core.dates import today
-from ansinh.enrollment.demo import demo_history
+from ansinh.demo.campaign import campaign_dates, demo_campaign
+from ansinh.demo.history import demo_history
+from ansinh.demo.population import demo_generate
 from ansinh.enrollment.models import Enrollment, EnrollmentMember
 from ansinh.enrollment.services import participation_flags_refresh_all
-from ansinh.registry.demo import demo_generate
+from ansinh.reports.campaign_figures import FIGURES, REACH, campaign_report
 
 
 @pytest.fixture

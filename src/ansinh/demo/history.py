@@ -1,0 +1,309 @@
+"""The demo province's participation history since January 2019, simulated year by year through the services.
+
+A real province holds about 93–95 % of its people insured all year; what moves is who buys, renews, lapses and
+returns. The history follows the law's groups, each person decided by the one eligibility rule
+(``enrollment.selectors.eligibility``) on each date that matters:
+
+- **Lists** (``enrollment.external.coverages_record_external``, source ``list``): state-paid groups (children
+  under 6 from birth to the day of 72 months, the poor, social assistance, ATK communes, ethnic minorities of
+  listed communes) every calendar year; state-supported groups paying part (pupils and students through their
+  school, the near-poor, agricultural households) most years; employees (their employer) and pension recipients
+  (the fund) every year. Nobody buys those at a desk, so the demo does not either.
+- **Household cards** (the household scheme, for people in no group): a household buys once a year on its own
+  anniversary, renews with a chance, lapses, and some lapsed households come back. Before the office went live
+  on ansinh (``go_live``, 1 January of last year) the cards are recorded as imported from its earlier system
+  (``source=import``, their validity by ``rules.cards.card_validity`` as the desk would have given it); since then
+  they are paid at the desk (``enrollment_create``, back-dated), so receipts, numbers, cards and each
+  participation's new/renewal flag are exactly what the desk makes.
+- **Voluntary SI**: a few percent of the working-age informal workers and farmers pay at the desk since go-live,
+  monthly, quarterly, half-yearly or yearly, some stopping.
+
+Statuses are today's (a person employed today is taken as employed since 2019); ages, births and the dated rules
+(base salaries, groups' first dates) move with the date. docs/demo.md shows the calibration and ADR 0026 why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import transaction
+
+from ansinh.areas.models import Area, Level
+from ansinh.areas.services import facilities_seed_demo
+from ansinh.core.access import SystemActor
+from ansinh.core.dates import today
+from ansinh.core.errors import ApplicationError
+from ansinh.enrollment.models import Enrollment, EnrollmentMember, HICoverage, Scheme, VSIContribution
+from ansinh.enrollment.periods import coverage_periods_rebuild
+from ansinh.enrollment.policy import RENEWAL_WINDOW_DAYS
+from ansinh.enrollment.selectors import eligibility
+from ansinh.enrollment.services import (
+    ExternalSpan,
+    coverages_record_external,
+    enrollment_create,
+    participation_flags_refresh_all,
+)
+from ansinh.payments.models import CollectionPoint, Receipt, ReceiptBook
+from ansinh.payments.services import book_create, point_create
+from ansinh.registry.models import Membership, Person
+from ansinh.rules import cards as card_rules
+from ansinh.rules._util import add_months
+
+Progress = Callable[[str, int], None]
+FIRST_YEAR = 2019
+DAY = dt.timedelta(days=1)
+STATE_PAID = {"child_under_6", "poor", "social_assistance", "atk_commune", "ethnic_minority_listed_commune"}
+# Yearly take-up of the groups that pay part of the premium (the state pays the rest): a share of the year's
+# lists; calibrated with the household scheme so that the province holds 90–96 % (docs/demo.md).
+SUPPORTED_TAKE_UP = {"student": 0.95, "near_poor": 0.92, "agricultural_average": 0.88}
+HOUSEHOLD_START = 0.8  # households holding a card in 2019
+HOUSEHOLD_RENEW = 0.88  # a household with a card renews it
+HOUSEHOLD_RETURN = 0.4  # a lapsed household comes back within the year
+VSI_SHARE = 0.035  # of working-age informal workers and farmers who may join
+VSI_KEEP = 0.93  # a contributor pays the next period
+VSI_MODES = ((1, 0.2), (3, 0.3), (6, 0.25), (12, 0.25))
+VSI_INCOMES = (1_500_000, 1_500_000, 2_000_000, 3_000_000)
+
+
+def _points(province: Area) -> list[CollectionPoint]:
+    """One event desk and one post office per district-sized cluster of communes (a few for the demo)."""
+    actor = SystemActor()
+    points = list(CollectionPoint.objects.filter(province_code=province.code, code__startswith="DEMO-"))
+    points = [p for p in points if not p.code.startswith(f"DEMO-{province.code}-CD")]
+    if points:
+        return points
+    communes = list(Area.objects.filter(parent=province, level=Level.COMMUNE).order_by("code")[:3])
+    for i, commune in enumerate(communes):
+        point = point_create(
+            actor=actor,
+            code=f"DEMO-{province.code}-{i + 1}",
+            name=f"Điểm thu {commune.name}",
+            kind="event_desk" if i == 0 else "post_office",
+            area=commune,
+            bank_bin="970436",
+            bank_account=f"00110043{i:02d}",
+            bank_account_name=f"BHXH TINH {province.name}".upper()[:100],
+        )
+        book_create(
+            actor=actor, point=point, series=f"D{province.code}{i + 1}", first_number=1, last_number=9_999_999
+        )
+        points.append(point)
+    return points
+
+
+def demo_history_delete(*, province_code: str) -> None:
+    """Removes the demo history of a province (before the demo people are replaced)."""
+    points = CollectionPoint.objects.filter(province_code=province_code, code__startswith="DEMO-")
+    enrollments = Enrollment.objects.filter(point__in=points)
+    from ansinh.cards.models import Card
+
+    recorded = HICoverage.objects.filter(
+        province_code=province_code,
+        enrollment__isnull=True,
+        person__memberships__household__code__startswith="DEMO-",
+    )
+    Card.objects.filter(coverage__enrollment__in=enrollments).delete()
+    HICoverage.objects.filter(enrollment__in=enrollments).delete()
+    HICoverage.objects.filter(pk__in=recorded.values("pk")).delete()
+    VSIContribution.objects.filter(enrollment__in=enrollments).delete()
+    Receipt.objects.filter(enrollment__in=enrollments).delete()
+    EnrollmentMember.objects.filter(enrollment__in=enrollments).delete()
+    enrollments.delete()
+    ReceiptBook.objects.filter(point__in=points).delete()
+    points.delete()
+    coverage_periods_rebuild(province_code=province_code)  # the figures' periods follow the coverage rows
+    participation_flags_refresh_all(province_code=province_code)  # other rows' new/renewal (ADR 0008)
+
+
+class _Decisions:
+    """The eligibility rule's answer for a person on a date, asked once (the history asks the same often)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, dt.date], object] = {}
+
+    def __call__(self, person: Person, on: dt.date):
+        key = (person.pk, on)
+        if key not in self._seen:
+            self._seen[key] = eligibility(person=person, on=on, coverage_end=None)
+        return self._seen[key]
+
+
+def _list_group(decided) -> str | None:
+    """The group a person's card comes through on a list, or None (household scheme or nothing)."""
+    if decided.hi_household.allowed:
+        return None
+    if decided.hi_group.allowed and decided.hi_groups:
+        return decided.hi_groups[0]
+    if decided.hi_household.reason in ("employee", "pension_recipient"):
+        return decided.hi_household.reason
+    return None
+
+
+def _list_spans(
+    persons: list[Person], on: dt.date, rng: random.Random, decide: _Decisions
+) -> list[ExternalSpan]:
+    """Each person's list cards, calendar year by calendar year; a child's card runs from birth to the day of 72
+    months (the rule's), and the year goes on through the group the rule gives after it."""
+    spans = []
+    for person in persons:
+        born = person.birth_date
+        for year in range(max(FIRST_YEAR, born.year), on.year + 1):
+            start, end = max(dt.date(year, 1, 1), born), dt.date(year, 12, 31)
+            while start <= end:
+                decided = decide(person, start)
+                group = _list_group(decided)
+                stop = end
+                if group == "child_under_6":
+                    stop = min(end, card_rules.card_validity(start, 12, born=born).valid_to)
+                elif group in SUPPORTED_TAKE_UP and rng.random() >= SUPPORTED_TAKE_UP[group]:
+                    group = None  # did not pay their part this year
+                if group is not None:
+                    spans.append(ExternalSpan(person.pk, start, stop, group))
+                start = stop + DAY
+    return spans
+
+
+def _one_at_a_time(spans: list[ExternalSpan]) -> list[ExternalSpan]:
+    """A person holds one card at a time: a span that would start inside the one before starts after it (a list
+    takes over when the household card ends), or is left out when nothing remains of it."""
+    out: list[ExternalSpan] = []
+    last: dict[int, dt.date] = {}
+    for span in sorted(spans, key=lambda s: (s.person_id, s.valid_from)):
+        end = last.get(span.person_id)
+        start = span.valid_from if end is None or span.valid_from > end else end + DAY
+        if start <= span.valid_to:
+            out.append(ExternalSpan(span.person_id, start, span.valid_to, span.group))
+            last[span.person_id] = span.valid_to
+    return out
+
+
+def _household_cycles(
+    members: list[Person], on: dt.date, go_live: dt.date, rng: random.Random, decide: _Decisions
+) -> tuple[list[ExternalSpan], list[tuple[dt.date, list[int]]]]:
+    """A household's yearly purchases: imported spans before go-live, desk payments (day, buyers) after."""
+    imported: list[ExternalSpan] = []
+    desk: list[tuple[dt.date, list[int]]] = []
+    anniversary = rng.randint(1, 365)
+    holding = rng.random() < HOUSEHOLD_START
+    ends: dict[int, dt.date] = {}  # each buyer's latest card end (imported)
+    for year in range(FIRST_YEAR, on.year + 1):
+        day = dt.date(year, 1, 1) + dt.timedelta(days=anniversary - 1 - (year % 4 == 0 and anniversary > 59))
+        holding = rng.random() < (HOUSEHOLD_RENEW if holding else HOUSEHOLD_RETURN)
+        if not holding or day > on:
+            continue
+        buyers = [p for p in members if p.birth_date <= day and decide(p, day).hi_household.allowed]
+        if not buyers:
+            continue
+        if day < go_live:
+            for person in buyers:
+                before = ends.get(person.pk)
+                previous = before if before is not None and before >= day - dt.timedelta(days=90) else None
+                if previous is not None and previous > day + dt.timedelta(days=RENEWAL_WINDOW_DAYS):
+                    continue  # still covered beyond the renewal window: the desk would refuse
+                validity = card_rules.card_validity(day, 12, previous_valid_to=previous)
+                imported.append(ExternalSpan(person.pk, validity.valid_from, validity.valid_to, "household"))
+                ends[person.pk] = validity.valid_to
+        else:
+            desk.append((day, [p.pk for p in buyers]))
+    return imported, desk
+
+
+def _vsi_payments(
+    persons: list[Person], on: dt.date, go_live: dt.date, rng: random.Random, decide: _Decisions
+) -> list[tuple[dt.date, int, int, int]]:
+    """(day, person id, months, monthly income) of voluntary-SI payments since go-live."""
+    payments = []
+    for person in persons:
+        if person.employment not in ("informal", "farmer") or rng.random() >= VSI_SHARE:
+            continue
+        start = go_live + dt.timedelta(days=rng.randint(0, max(1, (on - go_live).days - 30)))
+        if not (15 <= person.age_on(start) < 60) or not decide(person, start).vsi.allowed:
+            continue
+        months = rng.choices([m for m, _ in VSI_MODES], [w for _, w in VSI_MODES])[0]
+        income = rng.choice(VSI_INCOMES)
+        day = start
+        while day <= on:
+            payments.append((day, person.pk, months, income))
+            if rng.random() >= VSI_KEEP:
+                break
+            day = add_months(day, months) - dt.timedelta(days=rng.randint(0, 10))
+    return payments
+
+
+def demo_history(
+    *,
+    province_code: str = "15",
+    seed: int = 1,
+    progress: Progress | None = None,
+    go_live: dt.date | None = None,
+) -> dict:
+    step = progress or (lambda label, n: None)
+    province = Area.objects.get(code=province_code, level=Level.PROVINCE)
+    if HICoverage.objects.filter(province_code=province.code, source="list").exists():
+        return {"enrollments": 0}
+    rng = random.Random(f"history-{seed}")
+    actor = SystemActor()
+    on = today()
+    go_live = go_live or dt.date(on.year - 1, 1, 1)
+    with transaction.atomic():
+        points = _points(province)
+        facilities_seed_demo(actor=actor, province=province)  # where the cards are registered
+    decide = _Decisions()
+    persons = list(Person.objects.filter(province_code=province.code, died_on__isnull=True).order_by("pk"))
+    by_pk = {p.pk: p for p in persons}
+    households: dict[int, list[Person]] = defaultdict(list)
+    for person_id, household_id in Membership.objects.filter(
+        person__in=persons, ended_on__isnull=True
+    ).values_list("person_id", "household_id"):
+        households[household_id].append(by_pk[person_id])
+
+    counts = {"list_cards": 0, "imported_cards": 0, "enrollments": 0, "refused": 0}
+    # 1. The lists, then the household cards bought before go-live: recorded in chunks of persons.
+    chunk = 1000
+    desk_plan: list[tuple[dt.date, int, list[int]]] = []
+    ordered = sorted(households.items())
+    for i in range(0, len(ordered), chunk // 3):
+        part = ordered[i : i + chunk // 3]
+        members = [p for _, people in part for p in people]
+        spans = _list_spans(members, on, rng, decide)
+        for household_id, people in part:
+            imported, desk = _household_cycles(people, on, go_live, rng, decide)
+            spans += imported
+            desk_plan += [(day, household_id, ids) for day, ids in desk]
+        spans = _one_at_a_time(spans)
+        lists = [s for s in spans if s.group != "household"]
+        counts["list_cards"] += len(lists)
+        counts["imported_cards"] += len(spans) - len(lists)
+        coverages_record_external(actor=actor, spans=lists, source="list")
+        coverages_record_external(
+            actor=actor, spans=[s for s in spans if s.group == "household"], source="import"
+        )
+        step("history", len(members))
+
+    # 2. Since go-live the desk: household cards and voluntary SI, in the order they were paid.
+    vsi = _vsi_payments(persons, on, go_live, rng, decide)
+    plan: list[tuple[dt.date, str, int, list[int], int, int | None]]
+    plan = [(day, "hh", hid, ids, 12, None) for day, hid, ids in desk_plan]
+    plan += [(day, "vsi", pid, [pid], months, income) for day, pid, months, income in vsi]
+    plan.sort(key=lambda row: (row[0], row[1], row[2]))
+    for n, (day, kind, key, ids, months, income) in enumerate(plan):
+        try:
+            with transaction.atomic():
+                enrollment_create(
+                    actor=actor,
+                    idempotency_key=f"demo-{seed}-{kind}-{key}-{day.isoformat()}",
+                    scheme=Scheme.VSI if kind == "vsi" else Scheme.HI_HOUSEHOLD,
+                    person_ids=ids,
+                    months=months,
+                    income=income,
+                    paid_on=day,
+                    point=points[n % len(points)],
+                )
+            counts["enrollments"] += 1
+        except ApplicationError:
+            counts["refused"] += 1  # e.g. a card still runs beyond the renewal window: the desk refuses
+    counts["vsi_payments"] = len(vsi)
+    return counts
