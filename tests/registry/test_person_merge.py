@@ -144,3 +144,25 @@ def test_a_merged_record_is_not_counted_twice_in_coverage(twins):
     assert coverage(user=agent, area_code=commune.code)["total"]["population"] == before - 1
     person_merge_undo(actor=agent, merge=merge)
     assert coverage(user=agent, area_code=commune.code)["total"]["population"] == before
+
+
+def test_the_merge_through_imports_rebuilds_both_persons_coverage_periods(twins):
+    from ansinh.imports.dedup import persons_merge, persons_unmerge
+    from ansinh.registry.models import CoveragePeriod
+
+    agent, kept, dropped = twins["agent"], twins["kept"], twins["dropped"]
+    spans_before = sorted(
+        CoveragePeriod.objects.filter(person=dropped).values_list("scheme", "span_from", "span_to")
+    )
+    assert spans_before and not CoveragePeriod.objects.filter(person=kept).exists()
+    merge = persons_merge(actor=agent, keep_id=kept.pk, drop_id=dropped.pk)
+    assert not CoveragePeriod.objects.filter(person=dropped).exists()  # counted once, on the kept record
+    assert sorted(
+        CoveragePeriod.objects.filter(person=kept).values_list("scheme", "span_from", "span_to")
+    ) == (spans_before)
+    persons_unmerge(actor=agent, merge_id=merge.pk)
+    assert not CoveragePeriod.objects.filter(person=kept).exists()
+    assert (
+        sorted(CoveragePeriod.objects.filter(person=dropped).values_list("scheme", "span_from", "span_to"))
+        == spans_before
+    )
