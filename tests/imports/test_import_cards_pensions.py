@@ -176,3 +176,54 @@ def test_cli_imports_cards_and_writes_templates(tmp_path, people):
         result = CliRunner().invoke(cli, ["import", "template", kind, "-o", str(out)])
         assert result.exit_code == 0, result.output
         assert out.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(header)
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258"])
+def test_a_pension_list_typed_before_unicode_with_vietnamese_headers(tmp_path, people, encoding):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "encodings_tests", Path(__file__).with_name("test_encodings.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _inverse_encoders = module._inverse_encoders
+
+    a, b = people["a"], people["b"]
+    Person.objects.filter(pk=b.pk).update(
+        personal_id=personal_id_for(sex="f", year=1990, province="015", serial=9)
+    )
+    b.refresh_from_db()
+    text = (
+        "Mã nguồn,Họ và tên,Số CCCD,Hưởng lương hưu,Hình thức nhận\n"
+        f"L1,Lò Văn Sáng,{a.personal_id},có,tài khoản\n"
+        f"L2,Vàng Thị Mai,{b.personal_id},có,tiền mặt\n"
+    )
+    path = tmp_path / f"luong-huu-{encoding}.csv"
+    path.write_bytes(_inverse_encoders()[encoding](text))
+    out = import_pensions(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert out.encoding == encoding and (out.created, out.rejected) == (2, 0), out.rejected_rows
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.payout_method, b.payout_method) == ("account", "cash")
+
+
+def test_a_card_list_in_xlsx_with_a_formula_cell(tmp_path, people):
+    import xlsxwriter
+
+    a = people["a"]
+    path = tmp_path / "the.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for c, h in enumerate(["Mã nguồn", "Số CCCD", "Nhóm đối tượng", "Giá trị từ", "Giá trị đến", "Mã KCB"]):
+        sheet.write_string(0, c, h)
+    for c, v in enumerate(["T1", a.personal_id, "household", "01/01/2025", "31/12/2025", ""]):
+        sheet.write_string(1, c, v)
+    sheet.write_string(2, 0, "T2")
+    sheet.write_formula(2, 1, '=HYPERLINK("http://x","y")', None, "=HYPERLINK")
+    for c, v in enumerate(["household", "01/01/2025", "31/12/2025", ""], start=2):
+        sheet.write_string(2, c, v)
+    book.close()
+    out = import_cards(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (out.created, out.rejected) == (1, 1)
+    assert out.rejected_rows[0]["line"] == 3
