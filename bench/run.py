@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_rules.py", "bench_registry.py", "bench_desk.py", "bench_coverage.py", "bench_campaigns.py"]
+BENCHES = [
+    "bench_rules.py",
+    "bench_registry.py",
+    "bench_desk.py",
+    "bench_coverage.py",
+    "bench_campaigns.py",
+    "bench_imports.py",
+]
 
 if __name__ == "__main__":
     failed = []

@@ -79,6 +79,7 @@ def _register() -> None:
     from ansinh.campaigns.api import router as campaigns_router
     from ansinh.cards.api import router as cards_router
     from ansinh.enrollment.api import router as enrollment_router
+    from ansinh.imports.api import router as imports_router
     from ansinh.outreach.api import router as outreach_router
     from ansinh.payments.api import router as payments_router
     from ansinh.records.api import router as records_router
@@ -95,6 +96,7 @@ def _register() -> None:
     api.add_router("/", reports_router)
     api.add_router("/", records_router)
     api.add_router("/", outreach_router)
+    api.add_router("/", imports_router)
 
 
 _register()

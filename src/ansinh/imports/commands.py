@@ -19,7 +19,8 @@ def _fail(message: str, field: str | None = None) -> None:
 
 @click.group(
     "import",
-    help="Bring an office's data in from CSV or XLSX files: persons and households, official population.",
+    help="Bring an office's data in from CSV or XLSX files: persons and households, HI cards, pension "
+    "recipients, official population.",
 )
 def import_group() -> None:
     pass
@@ -36,6 +37,12 @@ def _import_command(kind: str, help_text: str):
     @click.option("--dry-run", is_flag=True, help="Count what would happen; write nothing.")
     @click.option("--errors-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option(
+        "--job",
+        is_flag=True,
+        help="Run as a background job, committed a chunk at a time, with a progress bar: Ctrl-C stops it and "
+        "'ansinh import resume ID' goes on from there.",
+    )
     def command(
         file: Path,
         encoding: str,
@@ -44,6 +51,7 @@ def _import_command(kind: str, help_text: str):
         dry_run: bool,
         errors_dir: Path | None,
         as_json: bool,
+        job: bool,
     ) -> None:
         from ansinh.core.commandline import setup_django as _setup
 
@@ -53,7 +61,25 @@ def _import_command(kind: str, help_text: str):
 
         from . import services
 
-        run = services.import_persons if kind == "persons" else services.import_population
+        if job and not dry_run:
+            from .jobs import import_job_create
+
+            try:
+                created = import_job_create(
+                    actor=SystemActor(),
+                    kind=kind,
+                    path=file,
+                    encoding=encoding,
+                    mapping=mapping,
+                    source=source,
+                )
+            except ApplicationError as e:
+                _fail(e.message, e.field)
+                return
+            _run_job(created.pk, as_json)
+            return
+
+        run = services.IMPORTS[kind]
         try:
             outcome = run(
                 actor=SystemActor(),
@@ -84,6 +110,52 @@ def _import_command(kind: str, help_text: str):
     return command
 
 
+def _run_job(job_id: int, as_json: bool) -> None:
+    """Runs a waiting job here with a progress bar (on a terminal), and prints it as it ended."""
+    from ansinh.core.errors import ApplicationError
+
+    from .jobs import import_job_run, job_json
+    from .models import ImportRun, JobStatus
+
+    total = ImportRun.objects.get(pk=job_id).rows_total
+    bar = click.progressbar(length=total, label=f"import {job_id}", show_pos=True, file=sys.stderr)
+    shown = {"n": ImportRun.objects.get(pk=job_id).rows_done}
+    bar.update(shown["n"])
+
+    def progress(run) -> None:
+        bar.update(run.rows_done - shown["n"])
+        shown["n"] = run.rows_done
+
+    try:
+        with bar:
+            run = import_job_run(job_id=job_id, on_progress=progress)
+    except KeyboardInterrupt:
+        ImportRun.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(status=JobStatus.STOPPED)
+        click.echo(f"stopped; go on with: ansinh import resume {job_id}", err=True)
+        sys.exit(130)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    _print_job(job_json(run), as_json)
+
+
+def _print_job(data: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"import {data['id']} ({data['kind']}, {data['status']}): {data['rows_done']}/{data['rows']} rows, "
+        f"{data['created']} created, {data['updated']} updated, {data['unchanged']} unchanged, "
+        f"{data['rejected']} rejected"
+    )
+    for r in data["first_rejected"]:
+        click.echo(f"  line {r['line']}: {r['column']}: {r['reason']}")
+    if data["errors_file"]:
+        click.echo(f"rejected rows: {data['errors_file']}")
+    if data["message"]:
+        click.echo(data["message"])
+
+
 JSON_HELP = (
     "JSON: rows, created, updated, unchanged, rejected, errors_file (an XLSX of the rejected rows, or null)."
 )
@@ -91,6 +163,17 @@ persons = _import_command(
     "persons",
     "Persons and households from FILE (CSV in UTF-8, Windows-1258, TCVN3 or VNI, or XLSX). Each row keeps its "
     "source and key (ma_nguon): the same file again changes nothing.\n\n" + JSON_HELP,
+)
+cards = _import_command(
+    "cards",
+    "Health-insurance cards from FILE (ma_nguon, so_dinh_danh or ma_so_bhxh or ma_nguon_nguoi, ma_the, nhom, "
+    "gia_tri_tu, gia_tri_den, noi_kcb), recorded as coverage from outside the desk; an overlapping card is "
+    "rejected with the card it meets.\n\n" + JSON_HELP,
+)
+pensions = _import_command(
+    "pensions",
+    "Pension and benefit recipients and their payout method from FILE (ma_nguon, so_dinh_danh or ma_so_bhxh, "
+    "huong_luong_huu, hinh_thuc_nhan).\n\n" + JSON_HELP,
 )
 population = _import_command(
     "population",
@@ -102,7 +185,7 @@ population = _import_command(
 @import_group.command(
     "template", help="Write the template file with the standard headers (XLSX, or CSV by name)."
 )
-@click.argument("kind", type=click.Choice(["persons", "population"]))
+@click.argument("kind", type=click.Choice(["persons", "cards", "pensions", "population"]))
 @click.option(
     "--output",
     "-o",
@@ -128,7 +211,12 @@ def mapping() -> None:
 
 @mapping.command("save", help="Save a mapping: --column 'Header in the file=standard_field' (repeat).")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["persons", "population"]), default="persons", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["persons", "cards", "pensions", "population"]),
+    default="persons",
+    show_default=True,
+)
 @click.option("--column", "columns", multiple=True, required=True)
 def mapping_save_cmd(name: str, kind: str, columns: tuple[str, ...]) -> None:
     from ansinh.core.commandline import setup_django as _setup
@@ -154,5 +242,190 @@ def mapping_save_cmd(name: str, kind: str, columns: tuple[str, ...]) -> None:
     click.echo(f"saved {saved.name}: {len(saved.columns)} columns")
 
 
+@import_group.command("jobs", help="The latest imports and jobs with their progress.")
+@click.option("--json", "as_json", is_flag=True)
+def jobs_cmd(as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+
+    from .jobs import job_json
+    from .selectors import import_runs_for_user
+
+    data = [job_json(r) for r in import_runs_for_user(user=SystemActor())[:20]]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for d in data:
+        click.echo(
+            f"{d['id']:>6} {d['kind']:<10} {d['status'] or 'done':<9} {d['rows_done']:>8}/{d['rows']:<8} "
+            f"{d['file_name']}"
+        )
+
+
+def _job_command(name: str, help_text: str):
+    @import_group.command(name, help=help_text)
+    @click.argument("job_id", type=int)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--run", "run_now", is_flag=True, help="(resume) Run it here now, with a progress bar.")
+    def command(job_id: int, as_json: bool, run_now: bool) -> None:
+        from ansinh.core.commandline import setup_django as _setup
+
+        _setup()
+        from ansinh.core.access import SystemActor
+        from ansinh.core.errors import ApplicationError
+
+        from . import jobs
+        from .selectors import import_job_get
+
+        actor = SystemActor()
+        try:
+            if name == "stop":
+                run = jobs.import_job_stop(actor=actor, job_id=job_id)
+            elif name == "resume":
+                run = jobs.import_job_resume(actor=actor, job_id=job_id)
+                if run_now:
+                    _run_job(run.pk, as_json)
+                    return
+            else:
+                run = import_job_get(user=actor, job_id=job_id)
+        except ApplicationError as e:
+            _fail(e.message, e.field)
+            return
+        _print_job(jobs.job_json(run), as_json)
+
+    return command
+
+
+status_cmd = _job_command("status", "An import job's progress and counts.")
+stop_cmd = _job_command("stop", "Stop an import job (after the chunk it is writing).")
+resume_cmd = _job_command("resume", "Resume a stopped, failed or killed import job from where it stopped.")
+
+
+@import_group.command("worker", help="Run waiting import jobs (the page's imports); --once for one pass.")
+@click.option("--once", is_flag=True)
+@click.option("--interval", type=int, default=5, show_default=True, help="Seconds between passes.")
+def worker_cmd(once: bool, interval: int) -> None:
+    import time
+
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from .jobs import import_jobs_work
+
+    while True:
+        for run in import_jobs_work():
+            click.echo(f"import {run.pk}: {run.status} ({run.rows_done}/{run.rows_total} rows)")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@click.group("dedup", help="The same person twice: candidate pairs of an area, the review queue.")
+def dedup_group() -> None:
+    pass
+
+
+@dedup_group.command("run", help="Find the candidate pairs of an area and queue them for review.")
+@click.option("--area", "area", required=True, help="Area code (province or commune).")
+@click.option("--auto-merge", is_flag=True, help="Merge the clear pairs at once (probability >= 0.999).")
+@click.option("--json", "as_json", is_flag=True)
+def dedup_run_cmd(area: str, auto_merge: bool, as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import dedup_run
+
+    try:
+        out = dedup_run(actor=SystemActor(), area_code=area, auto_merge=auto_merge or None)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    click.echo(
+        json.dumps(out)
+        if as_json
+        else f"{out['candidates']} candidate pairs, {out['auto_merged']} merged, {out['to_review']} to review"
+    )
+
+
+@dedup_group.command("pairs", help="The pairs of an area waiting for review, the most likely first.")
+@click.option("--area", "area", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def dedup_pairs_cmd(area: str, as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import dedup_pairs, pair_json
+
+    try:
+        data = [pair_json(p) for p in dedup_pairs(user=SystemActor(), area_code=area)]
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for d in data:
+        click.echo(
+            f"{d['id']:>6} {d['probability']:.3f}  {d['a']['id']} {d['a']['full_name']} {d['a']['birth_date']}  ~  "
+            f"{d['b']['id']} {d['b']['full_name']} {d['b']['birth_date']}"
+        )
+
+
+@click.command(
+    "merge", help="Merge DROP_ID into KEEP_ID (every row moves to the kept record); undo with unmerge."
+)
+@click.argument("keep_id", type=int)
+@click.argument("drop_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def person_merge_cmd(keep_id: int, drop_id: int, as_json: bool) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import persons_merge
+
+    try:
+        merge = persons_merge(actor=SystemActor(), keep_id=keep_id, drop_id=drop_id, reason="command line")
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    data = {"merge_id": merge.pk, "kept": merge.kept_id, "dropped": merge.dropped_id, "moved": merge.moved}
+    click.echo(json.dumps(data) if as_json else f"merge {merge.pk}: {drop_id} -> {keep_id}")
+
+
+@click.command("unmerge", help="Undo a merge: every row it moved goes back.")
+@click.argument("merge_id", type=int)
+def person_unmerge_cmd(merge_id: int) -> None:
+    from ansinh.core.commandline import setup_django as _setup
+
+    _setup()
+    from ansinh.core.access import SystemActor
+    from ansinh.core.errors import ApplicationError
+
+    from .dedup import persons_unmerge
+
+    try:
+        merge = persons_unmerge(actor=SystemActor(), merge_id=merge_id)
+    except ApplicationError as e:
+        _fail(e.message, e.field)
+        return
+    click.echo(f"merge {merge.pk} undone: {merge.dropped_id} is a record of its own again")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(import_group)
+    cli.add_command(dedup_group)
+    person = cli.commands.get("person")
+    if isinstance(person, click.Group):  # ansinh person merge / unmerge beside person find
+        person.add_command(person_merge_cmd)
+        person.add_command(person_unmerge_cmd)

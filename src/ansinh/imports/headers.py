@@ -25,9 +25,25 @@ PERSONS = (
     "dan_toc",
 )
 POPULATION = ("ma_xa", "thon", "ngay", "dan_so", "nguon")
-STANDARD = {"persons": PERSONS, "population": POPULATION}
+# A card or a pension row names its person by personal ID, SI number, or the person's key in the persons file of
+# the same source (ma_nguon_nguoi); a card's SI number may also be read from its 15-character code.
+CARDS = (
+    "ma_nguon",
+    "so_dinh_danh",
+    "ma_so_bhxh",
+    "ma_nguon_nguoi",
+    "ma_the",
+    "nhom",
+    "gia_tri_tu",
+    "gia_tri_den",
+    "noi_kcb",
+)
+PENSIONS = ("ma_nguon", "so_dinh_danh", "ma_so_bhxh", "ma_nguon_nguoi", "huong_luong_huu", "hinh_thuc_nhan")
+STANDARD = {"persons": PERSONS, "cards": CARDS, "pensions": PENSIONS, "population": POPULATION}
 REQUIRED = {
     "persons": ("ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa"),
+    "cards": ("ma_nguon", "gia_tri_tu", "gia_tri_den"),
+    "pensions": ("ma_nguon",),
     "population": ("ma_xa", "ngay", "dan_so"),
 }
 
@@ -83,6 +99,28 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ngay": ("ngay", "ngay so lieu", "thoi diem", "tai ngay", "date"),
     "dan_so": ("dan so", "so dan", "tong dan so", "so nhan khau", "tong so nhan khau", "population"),
     "nguon": ("nguon", "nguon so lieu", "source"),
+    "ma_nguon_nguoi": ("ma nguon nguoi", "ma nguoi tham gia", "person key"),
+    "ma_the": ("ma the", "ma the bhyt", "so the", "so the bhyt", "card code", "card number"),
+    "nhom": ("nhom", "nhom doi tuong", "doi tuong", "group"),
+    "gia_tri_tu": ("gia tri tu", "tu ngay", "hieu luc tu", "gt tu", "han the tu", "valid from"),
+    "gia_tri_den": ("gia tri den", "den ngay", "hieu luc den", "gt den", "han the den", "valid to"),
+    "noi_kcb": (
+        "noi kcb",
+        "ma noi kcb",
+        "noi dang ky kcb",
+        "noi dang ky kcb ban dau",
+        "ma kcb",
+        "ma cskcb",
+        "facility code",
+    ),
+    "huong_luong_huu": ("huong luong huu", "luong huu", "dang huong", "huong che do", "pension recipient"),
+    "hinh_thuc_nhan": (
+        "hinh thuc nhan",
+        "hinh thuc chi tra",
+        "phuong thuc nhan",
+        "phuong thuc chi tra",
+        "payout method",
+    ),
 }
 
 _PUNCT = re.compile(r"[^0-9a-z]+")
@@ -161,3 +199,17 @@ def validate_mapping(columns: dict[str, str], *, kind: str) -> dict[str, str]:
     if not clean:
         raise ApplicationError(ErrorCode.INVALID, _("The mapping names no column."), field="columns")
     return clean
+
+
+def guess_columns(header: list[str], *, kind: str, saved: dict[str, str] | None = None) -> list[str]:
+    """For each column of the file, the standard field it is taken for ("" for none): what the page shows for
+    the user to check and change. Unlike ``map_headers`` it refuses nothing; a field is given to its first
+    column only."""
+    lookup = _lookup(kind)
+    by_key = {header_key(k): v for k, v in (saved or {}).items()}
+    out: list[str] = []
+    for text in header:
+        key = header_key(text)
+        field = by_key.get(key) or lookup.get(key) or ""
+        out.append("" if field in out else field)
+    return out

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -488,6 +489,97 @@ def _saved_columns(mapping: str | None, kind: str) -> dict[str, str] | None:
     return dict(saved.columns)
 
 
+@dataclass
+class Plan:
+    """A file read and checked, split into units that succeed or fail whole (a household's rows, one row, a chunk
+    of card rows). ``apply(unit, run)`` writes one unit inside the caller's transaction and sets each row's
+    result; a rejected row gets its column and reason. The same plan runs at once or as a job (ADR 0014)."""
+
+    kind: str
+    source: str
+    table: Table
+    columns: dict[str, int]
+    units: list[list[Row]]
+    rejected: list[Row]
+    apply: Callable[[list[Row], ImportRun], None]
+
+
+def _plan_persons(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    edited: dict[str, str] | None = None,
+) -> Plan:
+    require(actor, "registry.edit")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(
+        table.header, kind=Kind.PERSONS, saved=edited or _saved_columns(mapping, Kind.PERSONS)
+    )
+    rejected = _problems(table)
+    rows = _rows(table, columns, rejected)
+
+    def apply(group: list[Row], run: ImportRun) -> None:
+        try:
+            with transaction.atomic(), audit_batch():
+                _import_group(actor=actor, rows=group, source=name, run=run)
+        except RowError as e:
+            _reject_group(group, e)
+        except IntegrityError:  # the same key linked meanwhile by another import of this source
+            message = _(
+                "Another import of the same source wrote this row at the same time; import the file again."
+            )
+            _reject_group(group, RowError("ma_nguon", message))
+
+    return Plan(Kind.PERSONS, name, table, columns, _groups(rows), rejected, apply)
+
+
+def _problems(table: Table) -> list[Row]:
+    return [Row(line=ln, cells=c, values={}, result="rejected", reason=m) for ln, m, c in table.problems]
+
+
+def _new_run(*, actor, plan: Plan, path: Path, mapping: str | None, **extra) -> ImportRun:
+    return ImportRun.objects.create(
+        kind=plan.kind,
+        source=plan.source,
+        file_name=path.name[:300],
+        file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        encoding=plan.table.encoding,
+        mapping=mapping or "",
+        created_by=actor if getattr(actor, "pk", None) else None,
+        **extra,
+    )
+
+
+def _run_direct(
+    *, actor, plan: Plan, path: Path, mapping: str | None, dry_run: bool, errors_dir: Path | None
+) -> Outcome:
+    """The whole plan in one transaction (rolled back for a dry run, whose counts are then the real run's)."""
+    outcome = Outcome(source=plan.source, encoding=plan.table.encoding, dry_run=dry_run)
+    with transaction.atomic():
+        run = _new_run(actor=actor, plan=plan, path=path, mapping=mapping)
+        for unit in plan.units:
+            plan.apply(unit, run)
+        rows = [r for unit in plan.units for r in unit]
+        done = [r for r in rows if r.result != "rejected"]
+        rejected = plan.rejected + [r for r in rows if r.result == "rejected"]
+        _finish(
+            outcome,
+            run,
+            plan.table,
+            plan.columns,
+            done,
+            rejected,
+            actor=actor,
+            path=path,
+            errors_dir=errors_dir,
+        )
+    return outcome
+
+
 def import_persons(
     *,
     actor,
@@ -497,47 +589,16 @@ def import_persons(
     source: str | None = None,
     dry_run: bool = False,
     errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Outcome:
     """Persons and households from a CSV or XLSX file (issue 13). Valid rows are kept, rejected rows are listed
     in an XLSX error report (rejected row as it was, the column at fault, the reason)."""
-    require(actor, "registry.edit")
-    name = _source_name(source, mapping, path)
-    table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.PERSONS, saved=_saved_columns(mapping, Kind.PERSONS))
-    outcome = Outcome(source=name, encoding=table.encoding, dry_run=dry_run)
-    rejected: list[Row] = []
-    for line, message, cells in table.problems:
-        rejected.append(Row(line=line, cells=cells, values={}, result="rejected", column="", reason=message))
-
-    rows = _rows(table, columns, rejected)
-    groups = _groups(rows)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    with transaction.atomic():
-        run = ImportRun.objects.create(
-            kind=Kind.PERSONS,
-            source=name,
-            file_name=path.name[:300],
-            file_sha256=digest,
-            encoding=table.encoding,
-            mapping=mapping or "",
-            created_by=actor if getattr(actor, "pk", None) else None,
-        )
-        for group in groups:
-            try:
-                with transaction.atomic(), audit_batch():
-                    _import_group(actor=actor, rows=group, source=name, run=run)
-            except RowError as e:
-                _reject_group(group, e)
-                rejected.extend(group)
-            except IntegrityError:  # the same key linked meanwhile by another import of this source
-                message = _(
-                    "Another import of the same source wrote this row at the same time; import the file again."
-                )
-                _reject_group(group, RowError("ma_nguon", message))
-                rejected.extend(group)
-        done = [r for g in groups for r in g if r.result != "rejected"]
-        _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
-    return outcome
+    plan = _plan_persons(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
+    )
+    return _run_direct(
+        actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
+    )
 
 
 def _column_label(header: list[str], columns: dict[str, int], name: str) -> str:
@@ -667,6 +728,54 @@ def _population_row(row: Row, areas: _Areas, source: str) -> tuple[Area, dt.date
     return area, day, number, (v.get("nguon") or source).strip()
 
 
+def _plan_population(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    edited: dict[str, str] | None = None,
+) -> Plan:
+    require(actor, "areas.edit")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(
+        table.header, kind=Kind.POPULATION, saved=edited or _saved_columns(mapping, Kind.POPULATION)
+    )
+    areas = _Areas()
+    seen: dict[tuple[int, dt.date], int] = {}
+    units = [
+        [Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})]
+        for line, cells in table.rows
+    ]
+
+    def apply(unit: list[Row], run: ImportRun) -> None:
+        row = unit[0]
+        try:
+            area, day, number, figure_source = _population_row(row, areas, name)
+            if (area.pk, day) in seen and seen[area.pk, day] != row.line:
+                raise RowError(
+                    "ngay",
+                    _("This area's figure for this date is already on line %(line)s.")
+                    % {"line": seen[area.pk, day]},
+                )
+            seen[area.pk, day] = row.line
+            with transaction.atomic():
+                _figure, row.result = official_population_set(
+                    actor=actor, area=area, on=day, population=number, source=figure_source
+                )
+        except RowError as e:
+            row.result, row.column, row.reason = "rejected", e.column, e.message
+        except ApplicationError as e:
+            field = {"area_code": "ma_xa", "population": "dan_so", "source": "nguon"}.get(
+                e.field or "", "ma_xa"
+            )
+            row.result, row.column, row.reason = "rejected", field, e.message
+
+    return Plan(Kind.POPULATION, name, table, columns, units, _problems(table), apply)
+
+
 def import_population(
     *,
     actor,
@@ -676,54 +785,17 @@ def import_population(
     source: str | None = None,
     dry_run: bool = False,
     errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Outcome:
     """Official population by commune or village and date (columns ma_xa, thon, ngay, dan_so, nguon). One figure
     per area and date: the same file again changes nothing, a new figure for a date replaces the old one. The
     coverage figures divide by them where loaded (reports.coverage, ADR 0017)."""
-    require(actor, "areas.edit")
-    name = _source_name(source, mapping, path)
-    table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.POPULATION, saved=_saved_columns(mapping, Kind.POPULATION))
-    outcome = Outcome(source=name, encoding=table.encoding, dry_run=dry_run)
-    rejected = [Row(line=ln, cells=c, values={}, result="rejected", reason=m) for ln, m, c in table.problems]
-    areas = _Areas()
-    seen: dict[tuple[int, dt.date], int] = {}
-    done: list[Row] = []
-    with transaction.atomic():
-        run = ImportRun.objects.create(
-            kind=Kind.POPULATION,
-            source=name,
-            file_name=path.name[:300],
-            file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-            encoding=table.encoding,
-            mapping=mapping or "",
-            created_by=actor if getattr(actor, "pk", None) else None,
-        )
-        for line, cells in table.rows:
-            row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
-            try:
-                area, day, number, figure_source = _population_row(row, areas, name)
-                if (area.pk, day) in seen:
-                    raise RowError(
-                        "ngay",
-                        _("This area's figure for this date is already on line %(line)s.")
-                        % {"line": seen[area.pk, day]},
-                    )
-                seen[area.pk, day] = line
-                with transaction.atomic():
-                    _figure, row.result = official_population_set(
-                        actor=actor, area=area, on=day, population=number, source=figure_source
-                    )
-            except RowError as e:
-                row.result, row.column, row.reason = "rejected", e.column, e.message
-            except ApplicationError as e:
-                field = {"area_code": "ma_xa", "population": "dan_so", "source": "nguon"}.get(
-                    e.field or "", "ma_xa"
-                )
-                row.result, row.column, row.reason = "rejected", field, e.message
-            (rejected if row.result == "rejected" else done).append(row)
-        _finish(outcome, run, table, columns, done, rejected, actor=actor, path=path, errors_dir=errors_dir)
-    return outcome
+    plan = _plan_population(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
+    )
+    return _run_direct(
+        actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
+    )
 
 
 def _finish(outcome, run, table, columns, done, rejected, *, actor, path, errors_dir) -> None:
@@ -761,3 +833,434 @@ def _finish(outcome, run, table, columns, done, rejected, *, actor, path, errors
     )
     outcome.import_id = run.pk
     audit_record(actor=actor, action=Audit.IMPORT_RUN, obj=run, after=outcome.as_dict())
+
+
+# --- health-insurance cards and pension recipients ---------------------------------------------------------------
+
+CARD_UNIT = 100  # card rows recorded in one call of the enrollment's service
+CARD_FIELD = {  # the service's field names, by the file's standard header
+    "person_id": "so_dinh_danh",
+    "valid_from": "gia_tri_tu",
+    "valid_to": "gia_tri_den",
+    "group": "nhom",
+    "facility_code": "noi_kcb",
+    "source": "ma_nguon",
+}
+_SPAN_FIELD = re.compile(r"^spans\[(\d+)\]\.(\w+)$")
+_CARD_CODE = re.compile(r"^[A-Z]{2}\d{13}$")
+PAYOUT_WORDS = {
+    "tien mat": "cash",
+    "tm": "cash",
+    "cash": "cash",
+    "tai khoan": "account",
+    "chuyen khoan": "account",
+    "tai khoan ngan hang": "account",
+    "qua tai khoan": "account",
+    "atm": "account",
+    "account": "account",
+    "": "",
+}
+YES_WORDS = {"co": True, "x": True, "1": True, "yes": True, "dang huong": True, "": True}
+NO_WORDS = {"khong": False, "0": False, "no": False, "thoi huong": False, "da thoi": False}
+
+
+def _formula_check(row: Row) -> None:
+    for name, text in row.values.items():
+        if text.startswith(FORMULA_START) and name not in ("gia_tri_tu", "gia_tri_den"):
+            raise RowError(name, _("This cell looks like a spreadsheet formula; write the value itself."))
+
+
+def _source_key(row: Row, seen: dict[str, int]) -> str:
+    key = row.values.get("ma_nguon", "")
+    if not key:
+        raise RowError("ma_nguon", _("Give each row its key in the source (ma_nguon)."))
+    if len(key) > KEY_MAX:
+        raise RowError("ma_nguon", _("A source key has at most %(n)s characters.") % {"n": KEY_MAX})
+    if key in seen:
+        raise RowError(
+            "ma_nguon", _("The key %(key)s is already on line %(line)s.") % {"key": key, "line": seen[key]}
+        )
+    seen[key] = row.line
+    return key
+
+
+def _day(row: Row, name: str) -> dt.date:
+    text = row.values.get(name, "")
+    if not text:
+        raise RowError(name, _("Give the date as dd/mm/yyyy."))
+    try:
+        day, precision = parse_partial_date(text, field=name)
+    except ApplicationError as e:
+        raise RowError(name, e.message) from None
+    if precision != "d":
+        raise RowError(name, _("Give the date as dd/mm/yyyy."))
+    return day
+
+
+def _group_of_code(code: str, on: dt.date) -> str | None:
+    """The group a card's two letters stand for on a day (the rules' card codes); None if no group has them or
+    several do."""
+    from ansinh.enrollment.external import external_groups
+    from ansinh.rules import cards as card_rules
+
+    found = {g for g in external_groups() if card_rules.card_code(g, on)[0] == code}
+    if len(found) > 1:
+        found -= {"other"}
+    return found.pop() if len(found) == 1 else None
+
+
+def _parse_card(row: Row) -> None:
+    """Dates, group and card code of a card row; the person is found when it is written."""
+    from ansinh.enrollment.external import external_groups
+
+    _formula_check(row)
+    v = row.values
+    data: dict[str, Any] = {"valid_from": _day(row, "gia_tri_tu"), "valid_to": _day(row, "gia_tri_den")}
+    if data["valid_to"] < data["valid_from"]:
+        raise RowError("gia_tri_den", _("The card ends before it starts."))
+    card = re.sub(r"[\s.\-]", "", v.get("ma_the", "")).upper()
+    if card and not _CARD_CODE.match(card):
+        raise RowError("ma_the", _("A card code has 2 letters and 13 digits, e.g. HG4010123456789."))
+    data["card"] = card
+    group = v.get("nhom", "").strip()
+    if group:
+        labels = {_key(str(label)): code for code, label in _hi_group_labels().items()}
+        group = group if group in external_groups() else labels.get(_key(group), "")
+        if not group:
+            raise RowError("nhom", _("%(name)s is not a health-insurance group.") % {"name": v["nhom"]})
+    elif card:
+        group = _group_of_code(card[:2], data["valid_from"]) or ""
+        if not group:
+            raise RowError(
+                "ma_the",
+                _("The card code's letters %(code)s name no single group; add a column nhom.")
+                % {"code": card[:2]},
+            )
+    else:
+        raise RowError("nhom", _("Give the card code (ma_the) or the group (nhom)."))
+    data["group"] = group
+    facility = v.get("noi_kcb", "").strip()
+    data["facility_code"] = facility or None
+    if not (v.get("so_dinh_danh") or v.get("ma_so_bhxh") or v.get("ma_nguon_nguoi") or card):
+        raise RowError("so_dinh_danh", _("Give the person's personal ID, SI number or card code."))
+    row.data = data
+
+
+def _hi_group_labels() -> dict[str, Any]:
+    from ansinh.core.group_names import HI_GROUP_LABELS
+
+    return HI_GROUP_LABELS
+
+
+def _find_person(*, actor, row: Row, source: str, card: str = "") -> Person:
+    """The row's person by personal ID, SI number, the person's key in the same source, or the SI number in the
+    card code; each given identifier must name the same person, and the person must be in the actor's areas."""
+    from ansinh.registry.selectors import persons_for_user
+
+    persons = persons_for_user(user=actor, details=False)
+    v = row.values
+    found: list[tuple[str, Person | None]] = []
+    pid = re.sub(r"[\s.]", "", v.get("so_dinh_danh", ""))
+    if pid:
+        found.append(("so_dinh_danh", persons.filter(personal_id=pid).first()))
+    si = re.sub(r"[\s.]", "", v.get("ma_so_bhxh", ""))
+    if si:
+        found.append(("ma_so_bhxh", persons.filter(si_number=si).first()))
+    if v.get("ma_nguon_nguoi"):
+        link = SourceLink.objects.filter(source=source, entity=Entity.PERSON, key=v["ma_nguon_nguoi"]).first()
+        person = persons.filter(pk=link.person_id).first() if link and link.person_id else None
+        found.append(("ma_nguon_nguoi", person))
+    if card and not found:
+        found.append(("ma_the", persons.filter(si_number=card[-10:]).first()))
+    for column, person in found:
+        if person is None:
+            raise RowError(column, _("No person with this identifier in the registry of your areas."))
+    people = {p.pk for _c, p in found if p is not None}
+    if len(people) > 1:
+        raise RowError(found[1][0], _("The identifiers of this row name different persons."))
+    person = found[0][1]
+    assert person is not None
+    return person
+
+
+def _card_eligible(row: Row, person: Person) -> None:
+    """A household-scheme card is one the person could have bought: the eligibility rule (ADR 0013) on the card's
+    first day. Other groups come from the agency's own lists, which the register cannot second-guess."""
+    from ansinh.core.rule_errors import eligibility_message
+    from ansinh.enrollment.selectors import eligibility
+
+    if row.data["group"] != "household":
+        return
+    decision = eligibility(person=person, on=row.data["valid_from"], coverage_end=None).hi_household
+    if not decision.allowed:
+        raise RowError(
+            "nhom",
+            eligibility_message(
+                person.full_name, "hi_household", decision.reason, decision.covered_by, decision.limit
+            ),
+        )
+
+
+def _plan_cards(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    edited: dict[str, str] | None = None,
+) -> Plan:
+    require(actor, "enrollment.create")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(table.header, kind=Kind.CARDS, saved=edited or _saved_columns(mapping, Kind.CARDS))
+    rejected = _problems(table)
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for line, cells in table.rows:
+        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+        try:
+            _source_key(row, seen)
+            _parse_card(row)
+        except RowError as e:
+            row.result, row.column, row.reason = "rejected", e.column, e.message
+            rejected.append(row)
+            continue
+        rows.append(row)
+
+    def apply(unit: list[Row], run: ImportRun) -> None:
+        _apply_cards(actor=actor, rows=unit, source=name, run=run)
+
+    units = [rows[i : i + CARD_UNIT] for i in range(0, len(rows), CARD_UNIT)]
+    return Plan(Kind.CARDS, name, table, columns, units, rejected, apply)
+
+
+def _reject(row: Row, column: str, reason: str) -> None:
+    row.result, row.column, row.reason = "rejected", column, reason
+
+
+def _apply_cards(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
+    """Card rows through ``enrollment.external.coverages_record_external`` (the desk's checks: scope, group, no
+    overlap, facility), all or none per call: a refused span names its index, that row is rejected with the
+    service's reason and the others are recorded again without it."""
+    from ansinh.enrollment.external import ExternalSpan, coverages_record_external
+    from ansinh.enrollment.models import CoverageSource
+
+    pending: list[tuple[Row, ExternalSpan, SourceLink | None, str]] = []
+    for row in rows:
+        key = row.values["ma_nguon"]
+        fp = _fingerprint(row)
+        link = SourceLink.objects.filter(source=source, entity=Entity.CARD, key=key).first()
+        if link is not None and link.coverage_id is not None:
+            if link.fingerprint == fp:
+                row.result = "unchanged"
+            else:
+                _reject(
+                    row,
+                    "ma_nguon",
+                    _(
+                        "This card (%(key)s) was recorded before with other values; a recorded card is corrected "
+                        "at the desk, not by a new file."
+                    )
+                    % {"key": key},
+                )
+            continue
+        try:
+            person = _find_person(actor=actor, row=row, source=source, card=row.data["card"])
+            _card_eligible(row, person)
+        except RowError as e:
+            _reject(row, e.column, e.message)
+            continue
+        span = ExternalSpan(
+            person.pk,
+            row.data["valid_from"],
+            row.data["valid_to"],
+            row.data["group"],
+            row.data["facility_code"],
+        )
+        pending.append((row, span, link, fp))
+    while pending:
+        try:
+            with transaction.atomic(), audit_batch():
+                coverages = coverages_record_external(
+                    actor=actor, spans=[p[1] for p in pending], source=CoverageSource.IMPORT
+                )
+                for (row, _span, link, fp), coverage in zip(pending, coverages, strict=True):
+                    values = {
+                        "coverage": coverage,
+                        "person_id": coverage.person_id,
+                        "fingerprint": fp,
+                        "last_run": run,
+                        "province_code": coverage.province_code,
+                    }
+                    if link is None:
+                        SourceLink.objects.create(
+                            source=source, entity=Entity.CARD, key=row.values["ma_nguon"], **values
+                        )
+                    else:
+                        SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+                    audit_record(
+                        actor=actor,
+                        action=Audit.COVERAGE_IMPORT,
+                        obj=coverage,
+                        after={"import_id": run.pk, "source": source, "ma_nguon": row.values["ma_nguon"]},
+                    )
+                    row.result = "created"
+            return
+        except ApplicationError as e:
+            m = _SPAN_FIELD.match(e.field or "")
+            if m is None and len(pending) > 1:  # refused whole: every row gets the reason
+                for row, *_rest in pending:
+                    _reject(row, CARD_FIELD.get(e.field or "", "ma_nguon"), e.message)
+                return
+            index, name = (int(m.group(1)), m.group(2)) if m else (0, e.field or "")
+            row = pending.pop(index)[0]
+            _reject(row, CARD_FIELD.get(name, "ma_nguon"), e.message)
+
+
+def import_cards(
+    *,
+    actor,
+    path: Path,
+    encoding: str = "auto",
+    mapping: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
+) -> Outcome:
+    """Health-insurance cards held through the agency's lists (ma_nguon, so_dinh_danh / ma_so_bhxh /
+    ma_nguon_nguoi, ma_the, nhom, gia_tri_tu, gia_tri_den, noi_kcb), recorded by the enrollment's
+    ``coverages_record_external``: an overlapping card, an unknown facility, a person outside the actor's areas
+    is a rejected row with its reason; the same file again changes nothing."""
+    plan = _plan_cards(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
+    )
+    return _run_direct(
+        actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
+    )
+
+
+def _parse_pension(row: Row) -> None:
+    _formula_check(row)
+    v = row.values
+    words = _key(v.get("huong_luong_huu", ""))
+    if words in YES_WORDS:
+        recipient = YES_WORDS[words]
+    elif words in NO_WORDS:
+        recipient = False
+    else:
+        raise RowError("huong_luong_huu", _("Write có or không."))
+    payout = PAYOUT_WORDS.get(_key(v.get("hinh_thuc_nhan", "")))
+    if payout is None:
+        raise RowError("hinh_thuc_nhan", _("Write the payout method as tiền mặt or tài khoản."))
+    if payout and not recipient:
+        raise RowError("hinh_thuc_nhan", _("Only a pension or benefit recipient has a payout method."))
+    if not (v.get("so_dinh_danh") or v.get("ma_so_bhxh") or v.get("ma_nguon_nguoi")):
+        raise RowError("so_dinh_danh", _("Give the person's personal ID or SI number."))
+    row.data = {"pension_recipient": recipient, "payout_method": payout}
+
+
+def _plan_pensions(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    edited: dict[str, str] | None = None,
+) -> Plan:
+    require(actor, "registry.edit")
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    columns = map_headers(
+        table.header, kind=Kind.PENSIONS, saved=edited or _saved_columns(mapping, Kind.PENSIONS)
+    )
+    rejected = _problems(table)
+    units: list[list[Row]] = []
+    seen: dict[str, int] = {}
+    for line, cells in table.rows:
+        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+        try:
+            _source_key(row, seen)
+            _parse_pension(row)
+        except RowError as e:
+            _reject(row, e.column, e.message)
+            rejected.append(row)
+            continue
+        units.append([row])
+
+    def apply(unit: list[Row], run: ImportRun) -> None:
+        row = unit[0]
+        try:
+            with transaction.atomic(), audit_batch():
+                _apply_pension(actor=actor, row=row, source=name, run=run)
+        except RowError as e:
+            _reject(row, e.column, e.message)
+        except ApplicationError as e:
+            _reject(row, {"payout_method": "hinh_thuc_nhan"}.get(e.field or "", "huong_luong_huu"), e.message)
+
+    return Plan(Kind.PENSIONS, name, table, columns, units, rejected, apply)
+
+
+def _apply_pension(*, actor, row: Row, source: str, run: ImportRun) -> None:
+    """One person's pension status and payout method through the registry's ``person_update``."""
+    key = row.values["ma_nguon"]
+    fp = _fingerprint(row)
+    link = SourceLink.objects.filter(source=source, entity=Entity.PENSION, key=key).first()
+    if link is not None and link.fingerprint == fp:
+        row.result = "unchanged"
+        return
+    person = _find_person(actor=actor, row=row, source=source)
+    before = (person.pension_recipient, person.payout_method)
+    person = person_update(actor=actor, person=person, data=row.data)
+    changed = before != (person.pension_recipient, person.payout_method)
+    values = {"person": person, "fingerprint": fp, "last_run": run, "province_code": person.province_code}
+    if link is None:
+        SourceLink.objects.create(source=source, entity=Entity.PENSION, key=key, **values)
+    else:
+        SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+    row.result = ("updated" if link is not None else "created") if changed else "unchanged"
+    if changed:
+        audit_record(
+            actor=actor,
+            action=Audit.PENSION_IMPORT,
+            obj=person,
+            after={"import_id": run.pk, "source": source, "ma_nguon": key, **row.data},
+        )
+
+
+def import_pensions(
+    *,
+    actor,
+    path: Path,
+    encoding: str = "auto",
+    mapping: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
+) -> Outcome:
+    """Pension and benefit recipients and how they are paid (ma_nguon, so_dinh_danh / ma_so_bhxh /
+    ma_nguon_nguoi, huong_luong_huu có/không, hinh_thuc_nhan tiền mặt/tài khoản), through the registry's
+    ``person_update``; a recipient is then refused voluntary SI by the eligibility rule."""
+    plan = _plan_pensions(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
+    )
+    return _run_direct(
+        actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
+    )
+
+
+PLANS: dict[str, Callable[..., Plan]] = {
+    Kind.PERSONS: _plan_persons,
+    Kind.CARDS: _plan_cards,
+    Kind.PENSIONS: _plan_pensions,
+    Kind.POPULATION: _plan_population,
+}
+IMPORTS: dict[str, Callable[..., Outcome]] = {
+    Kind.PERSONS: import_persons,
+    Kind.CARDS: import_cards,
+    Kind.PENSIONS: import_pensions,
+    Kind.POPULATION: import_population,
+}

@@ -212,7 +212,7 @@ def target_candidates(
     )
     month = on.replace(day=1)
     people = (
-        Person.objects.filter(area, died_on__isnull=True)
+        Person.objects.filter(area, died_on__isnull=True, merged_into__isnull=True)
         .annotate(
             household_id=Subquery(open_membership.values("household_id")[:1]),
             vsi_last_month=Subquery(last_vsi.values("last_month")[:1]),

@@ -111,6 +111,11 @@ class Person(models.Model):
     payout_method = models.CharField(_("payout method"), max_length=8, choices=Payout.choices, blank=True)
     do_not_contact = models.BooleanField(_("asked not to be contacted"), default=False)
     died_on = models.DateField(_("date of death"), null=True, blank=True)
+    # Set when this record was found to be the same person as another and merged into it (PersonMerge); such a
+    # record holds nothing any more and is left out of the registry's reads.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -246,5 +251,29 @@ class Audit(AuditAction):
     HOUSEHOLD_JOIN = "household_join"
     HOUSEHOLD_LEAVE = "household_leave"
     PERSON_CREATE = "person_create"
+    PERSON_MERGE = "person_merge"
+    PERSON_MERGE_UNDO = "person_merge_undo"
     PERSON_UPDATE = "person_update"
     SI_NUMBER_ASSIGN = "si_number_assign"
+
+
+class PersonMerge(models.Model):
+    """Two records of the same person made one (issue 13): every row that pointed at ``dropped`` was moved to
+    ``kept``; ``moved`` lists them (model label -> primary keys) and ``before`` the identifiers the two held, so
+    that ``person_merge_undo`` puts everything back. ``aliases``: the dropped record's name and identifiers."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    dropped = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField(default=dict)
+    before = models.JSONField(default=dict)
+    aliases = models.JSONField(default=dict)
+    reason = models.CharField(max_length=200, blank=True)
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.dropped_id} -> {self.kept_id}"

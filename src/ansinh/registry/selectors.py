@@ -21,7 +21,7 @@ SEARCH_LIMIT = 50
 def persons_for_user(*, user, details: bool = True) -> QuerySet[Person]:
     """The persons in the user's areas; with ``details`` (pages, the API) their commune, village and current
     ``household_id`` come along. Without, just the rows (the desk, which needs them fast)."""
-    persons = Person.objects.filter(scope_for(user).residents_q())
+    persons = Person.objects.filter(scope_for(user).residents_q(), merged_into__isnull=True)
     if not details:
         return persons
     open_membership = Membership.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)

@@ -22,11 +22,13 @@ from ansinh.core.text import clean_name, fold, has_invisible
 from .ethnicities import ETHNICITY_NAMES
 from .models import (
     Audit,
+    CoveragePeriod,
     Employment,
     Household,
     Membership,
     Payout,
     Person,
+    PersonMerge,
     Poverty,
     Relation,
     Sex,
@@ -460,3 +462,140 @@ def _next_serial(prefix: str) -> int:
             return int(row[0])
         SINumberSequence.objects.get_or_create(province_code=prefix)  # the province's first number
     raise RuntimeError(f"no SI number sequence for {prefix}")
+
+
+# --- two records of the same person -----------------------------------------------------------------------------
+
+MERGE_IDENTIFIERS = ("personal_id", "si_number", "phone")
+
+
+def _person_links():
+    """Every foreign key to Person in any app ((model, field name)), found from the model registry so that the
+    registry imports nothing above it; the merge bookkeeping itself is left out."""
+    out = []
+    from django.db.models import ForeignObjectRel
+
+    for f in Person._meta.get_fields(include_hidden=True):
+        if not isinstance(f, ForeignObjectRel) or not (f.one_to_many or f.one_to_one):
+            continue
+        model = f.related_model
+        if model in (PersonMerge, CoveragePeriod) or (model is Person and f.field.name == "merged_into"):
+            continue  # the merge's own bookkeeping; coverage periods are derived: the caller rebuilds them
+        out.append((model, f.field.name))
+    return sorted(out, key=lambda m: (m[0]._meta.label, m[1]))
+
+
+@transaction.atomic
+def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> PersonMerge:
+    """Makes two records of one person one: every row of every app that points at ``drop`` (memberships,
+    enrollments, coverage, contributions, receipts' members, outcomes, list rows, source links, a household's
+    head) moves to ``keep``; ``keep`` takes the identifiers it lacks; ``drop`` is kept, marked merged, and holds
+    its old identifiers only as aliases in the merge. One transaction, one audit event; undone by
+    ``person_merge_undo``. The coverage periods (derived from the spans, ADR 0010) are not moved: the caller
+    rebuilds both persons' (``imports.dedup.persons_merge`` does, through ``enrollment.periods``). Two different
+    personal IDs or SI numbers are two people: refused."""
+    require(actor, "registry.edit")
+    if keep.pk == drop.pk:
+        raise ApplicationError(ErrorCode.INVALID, _("A person cannot be merged with themself."), field="drop")
+    rows = {
+        p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, drop.pk]).order_by("pk")
+    }
+    scope = scope_for(actor)
+    if len(rows) != 2 or not all(scope.covers_resident(p) for p in rows.values()):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+    keep, drop = rows[keep.pk], rows[drop.pk]
+    if keep.merged_into_id or drop.merged_into_id:
+        raise ApplicationError(ErrorCode.CONFLICT, _("This record was already merged."), field="drop")
+    for name in ("personal_id", "si_number"):
+        a, b = getattr(keep, name), getattr(drop, name)
+        if a and b and a != b:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                _("The two records have different %(what)s: they are two people.")
+                % {"what": _("personal IDs") if name == "personal_id" else _("SI numbers")},
+                field=name,
+            )
+    before: dict[str, Any] = {
+        "kept": {n: getattr(keep, n) for n in MERGE_IDENTIFIERS},
+        "dropped": {n: getattr(drop, n) for n in MERGE_IDENTIFIERS},
+        "closed_membership": None,
+    }
+    aliases = {"full_name": drop.full_name, **before["dropped"]}
+    take = {n: getattr(drop, n) for n in MERGE_IDENTIFIERS if getattr(drop, n) and not getattr(keep, n)}
+    Person.objects.filter(pk=drop.pk).update(personal_id=None, si_number=None, merged_into=keep)
+    if take:
+        Person.objects.filter(pk=keep.pk).update(**take)
+    open_drop = Membership.objects.filter(person=drop, ended_on__isnull=True).first()
+    if open_drop is not None and Membership.objects.filter(person=keep, ended_on__isnull=True).exists():
+        Membership.objects.filter(pk=open_drop.pk).update(ended_on=today())
+        before["closed_membership"] = open_drop.pk
+    moved: dict[str, list] = {}
+    for model, name in _person_links():
+        ids = list(model.objects.filter(**{name: drop.pk}).values_list("pk", flat=True))
+        if not ids:
+            continue
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk__in=ids).update(**{name: keep.pk})
+        except IntegrityError:
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                _("Both records are in the same %(what)s; remove one of them from it first.")
+                % {"what": model._meta.verbose_name},
+                field="drop",
+            ) from None
+        moved[f"{model._meta.label}.{name}"] = ids
+    merge = PersonMerge.objects.create(
+        kept=keep,
+        dropped=drop,
+        moved=moved,
+        before=before,
+        aliases=aliases,
+        reason=(reason or "")[:200],
+        province_code=keep.province_code,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action=Audit.PERSON_MERGE,
+        obj=merge,
+        after={
+            "kept": keep.pk,
+            "dropped": drop.pk,
+            "moved": {k: len(v) for k, v in moved.items()},
+            "reason": reason,
+        },
+    )
+    keep.refresh_from_db()
+    return merge
+
+
+@transaction.atomic
+def person_merge_undo(*, actor, merge: PersonMerge) -> PersonMerge:
+    """Puts back what ``person_merge`` moved: the rows it moved point at the dropped record again, the two
+    records' identifiers are those they had, the closed membership is open again. Rows written for the kept
+    person after the merge stay with it."""
+    from django.apps import apps
+
+    require(actor, "registry.edit")
+    merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ApplicationError(ErrorCode.CONFLICT, _("This merge was already undone."), field="merge")
+    keep = Person.objects.select_for_update().get(pk=merge.kept_id)
+    drop = Person.objects.select_for_update().get(pk=merge.dropped_id)
+    if not scope_for(actor).covers_resident(keep):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+    for key, ids in merge.moved.items():
+        label, name = key.rsplit(".", 1)
+        apps.get_model(label).objects.filter(pk__in=ids, **{name: keep.pk}).update(**{name: drop.pk})
+    Person.objects.filter(pk=keep.pk).update(personal_id=None, si_number=None)
+    Person.objects.filter(pk=drop.pk).update(merged_into=None, **merge.before["dropped"])
+    Person.objects.filter(pk=keep.pk).update(**merge.before["kept"])
+    if merge.before.get("closed_membership"):
+        Membership.objects.filter(pk=merge.before["closed_membership"]).update(ended_on=None)
+    merge.undone_at = timezone.now()
+    merge.save(update_fields=["undone_at"])
+    audit_record(
+        actor=actor, action=Audit.PERSON_MERGE_UNDO, obj=merge, after={"kept": keep.pk, "dropped": drop.pk}
+    )
+    return merge

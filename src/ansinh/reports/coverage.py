@@ -118,7 +118,7 @@ def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, 
     )
     alive, pension = _alive(on), Q(pension_recipient=True)
     for r in (
-        Person.objects.filter(scope.q(), birth_date__lte=on)
+        Person.objects.filter(scope.q(), birth_date__lte=on, merged_into__isnull=True)
         .values(key)
         .annotate(
             population=Count("pk", filter=alive),
@@ -281,7 +281,7 @@ def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) 
     while len(days) < months:
         days.append(days[-1].replace(day=1) - dt.timedelta(days=1))
     days.reverse()
-    population = Person.objects.filter(scope.q(), birth_date__lte=on).aggregate(
+    population = Person.objects.filter(scope.q(), birth_date__lte=on, merged_into__isnull=True).aggregate(
         **{f"d{i}": Count("pk", filter=_alive(day)) for i, day in enumerate(days)}
     )
     insured = CoveragePeriod.objects.filter(

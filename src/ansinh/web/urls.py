@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import campaign_views, card_views, coverage_views, desk, outreach_views, rules_views, views
+from . import (
+    campaign_views,
+    card_views,
+    coverage_views,
+    desk,
+    imports_views,
+    outreach_views,
+    rules_views,
+    views,
+)
 
 # Every page of ansinh is routed here (ADR 0020: pages live in web/). The card and outreach pages keep their
 # own URL namespaces ("cards:verify", "outreach:walk"), the coverage pages none; config/urls.py mounts the four.
@@ -52,6 +61,14 @@ urlpatterns = [
     path("households/<int:household_id>/", views.household_detail, name="household_detail"),
     path("households/<int:household_id>/members/", views.household_add_member, name="household_add_member"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
+    path("imports/", imports_views.imports_home, name="imports"),
+    path("imports/dedup/", imports_views.dedup_review, name="dedup_review"),
+    path("imports/<int:job_id>/", imports_views.import_job, name="import_job"),
+    path("imports/<int:job_id>/stop/", imports_views.import_job_stop, name="import_job_stop"),
+    path("imports/<int:job_id>/resume/", imports_views.import_job_resume, name="import_job_resume"),
+    path("imports/<int:job_id>/errors.xlsx", imports_views.import_job_errors, name="import_job_errors"),
+    path("imports/reports/<str:name>", imports_views.import_report, name="import_report"),
+    path("imports/templates/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),

@@ -1,0 +1,229 @@
+"""HI cards and pension recipients from a file: recorded through the enrollment's and the registry's services,
+each rejected row with its reason (overlap, unknown person, eligibility), dry run counts, idempotent re-import,
+audit events naming the import, and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from django.utils import translation
+
+from ansinh.cli import cli
+from ansinh.core.models import AuditEvent
+from ansinh.enrollment.models import HICoverage
+from ansinh.enrollment.selectors import eligibility
+from ansinh.imports.headers import CARDS, PENSIONS
+from ansinh.imports.models import ImportRun, SourceLink
+from ansinh.imports.services import import_cards, import_pensions
+from ansinh.registry.models import Person
+from factories import make_person, make_user, personal_id_for
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    with translation.override("vi"):
+        yield
+
+
+@pytest.fixture
+def people(communes):
+    manager = make_user(role="manager", areas=["15"])
+    c = communes["a"].code
+    a = make_person(
+        manager,
+        area_code=c,
+        full_name="Lò Văn Sáng",
+        sex="m",
+        birth_date="1980-01-01",
+        personal_id=personal_id_for(sex="m", year=1980, province="015", serial=111),
+    )
+    b = make_person(manager, area_code=c, full_name="Vàng Thị Mai", sex="f", birth_date="1990-02-02")
+    employee = make_person(
+        manager,
+        area_code=c,
+        full_name="Giàng A Pao",
+        sex="m",
+        birth_date="1985-03-03",
+        employment="formal",
+        personal_id=personal_id_for(sex="m", year=1985, province="015", serial=222),
+    )
+    return {"manager": manager, "a": a, "b": b, "employee": employee}
+
+
+def write(tmp_path: Path, name: str, header: tuple[str, ...], lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text(",".join(header) + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def card_file(tmp_path: Path, people) -> Path:
+    a, b, employee = people["a"], people["b"], people["employee"]
+    return write(
+        tmp_path,
+        "the.csv",
+        CARDS,
+        [
+            f"T1,{a.personal_id},,,,household,01/01/2025,31/12/2025,",  # recorded
+            f"T2,{a.personal_id},,,,household,01/06/2025,31/05/2026,",  # overlaps T1
+            "T3,015099999999,,,,household,01/01/2025,31/12/2025,",  # nobody
+            f"T4,{employee.personal_id},,,,household,01/01/2025,31/12/2025,",  # an employee: not eligible
+            f"T5,{employee.personal_id},,,,employee,01/01/2025,31/12/2025,",  # the employer's card: fine
+            "T6,,,,,household,31/02/2025,31/12/2025,",  # no such day
+            f"T7,,,{b.pk},,household,01/01/2025,31/12/2025,",  # a person key that the source does not know
+        ],
+    )
+
+
+def test_cards_are_recorded_through_the_service_with_a_reason_per_rejected_row(tmp_path, people):
+    path = card_file(tmp_path, people)
+    dry = import_cards(actor=people["manager"], path=path, dry_run=True, errors_dir=tmp_path)
+    assert (dry.created, dry.rejected, dry.unchanged) == (2, 5, 0)
+    assert not HICoverage.objects.exists() and not ImportRun.objects.exists()
+
+    out = import_cards(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (out.rows, out.created, out.updated, out.unchanged, out.rejected) == (7, 2, 0, 0, 5)
+    spans = HICoverage.objects.filter(source="import")
+    assert {(s.person_id, s.group) for s in spans} == {
+        (people["a"].pk, "household"),
+        (people["employee"].pk, "employee"),
+    }
+    reasons = {r["line"]: (r["column"], r["reason"]) for r in out.rejected_rows}
+    assert reasons[3][0] == "gia_tri_tu" and "31/12/2025" in reasons[3][1]  # the card it meets
+    assert reasons[4][0] == "so_dinh_danh"
+    assert reasons[5][0] == "nhom" and "Giàng A Pao" in reasons[5][1]  # the eligibility rule, in words
+    assert reasons[7][0] == "gia_tri_tu"
+    assert reasons[8][0] == "ma_nguon_nguoi"
+    assert out.errors_file and Path(out.errors_file).exists()
+    for span in spans:
+        event = AuditEvent.objects.get(action="coverage_import", object_id=str(span.pk))
+        assert event.after["import_id"] == out.import_id
+        assert AuditEvent.objects.filter(action="coverage_record_external", object_id=str(span.pk)).exists()
+
+    again = import_cards(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (again.created, again.unchanged, again.rejected) == (0, 2, 5)
+    assert HICoverage.objects.count() == 2
+
+
+def test_a_card_found_by_its_code_and_the_group_read_from_its_letters(tmp_path, people):
+    from ansinh.rules import cards as card_rules
+
+    a = people["a"]
+    Person.objects.filter(pk=a.pk).update(si_number="1512345678")
+    letters, level = card_rules.card_code("household", dt.date(2025, 1, 1))
+    code = f"{letters}{level}15" + "1512345678"
+    path = write(tmp_path, "c.csv", CARDS, [f"K1,,,,{code},,01/01/2025,31/12/2025,"])
+    out = import_cards(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert out.created == 1, out.rejected_rows
+    assert HICoverage.objects.get().group == "household"
+
+
+def test_a_changed_card_row_is_refused_not_silently_rewritten(tmp_path, people):
+    a = people["a"]
+    first = write(tmp_path, "c1.csv", CARDS, [f"T1,{a.personal_id},,,,household,01/01/2025,31/12/2025,"])
+    import_cards(actor=people["manager"], path=first, source="agency")
+    second = write(tmp_path, "c2.csv", CARDS, [f"T1,{a.personal_id},,,,household,01/01/2025,30/06/2025,"])
+    out = import_cards(actor=people["manager"], path=second, source="agency", errors_dir=tmp_path)
+    assert out.rejected == 1 and out.rejected_rows[0]["column"] == "ma_nguon"
+    assert HICoverage.objects.get().valid_to == dt.date(2025, 12, 31)
+
+
+def test_pensions_update_the_person_and_the_eligibility_follows(tmp_path, people):
+    a, b = people["a"], people["b"]
+    assert eligibility(person=a, on=dt.date(2025, 1, 1)).vsi.allowed
+    path = write(
+        tmp_path,
+        "luong-huu.csv",
+        PENSIONS,
+        [
+            f"L1,{a.personal_id},,,có,tài khoản",
+            "L2,015099999999,,,có,tiền mặt",  # nobody
+            f"L3,{a.personal_id},,,không,tiền mặt",  # a payout without a pension (and a duplicate person)
+            "L4,,,,có,bưu điện",
+        ],
+    )
+    out = import_pensions(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (out.created, out.rejected) == (1, 3)
+    a.refresh_from_db()
+    assert a.pension_recipient and a.payout_method == "account"
+    assert not eligibility(person=a, on=dt.date(2025, 1, 1)).vsi.allowed
+    assert AuditEvent.objects.filter(action="pension_import", object_id=str(a.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="person_update", object_id=str(a.pk)).count() == 1
+    assert SourceLink.objects.filter(entity="pension").count() == 1
+    again = import_pensions(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    nxt = write(tmp_path, "thang-sau.csv", PENSIONS, [f"L1,{a.personal_id},,,có,tiền mặt"])
+    out = import_pensions(actor=people["manager"], path=nxt, source="luong-huu")
+    assert out.updated == 1
+    a.refresh_from_db()
+    assert a.payout_method == "cash"
+    assert not Person.objects.filter(pk=b.pk, pension_recipient=True).exists()
+
+
+def test_cli_imports_cards_and_writes_templates(tmp_path, people):
+    path = card_file(tmp_path, people)
+    result = CliRunner().invoke(
+        cli, ["import", "cards", str(path), "--dry-run", "--json", "--errors-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {k: data[k] for k in ("rows", "created", "rejected")} == {"rows": 7, "created": 2, "rejected": 5}
+    for kind, header in (("cards", CARDS), ("pensions", PENSIONS)):
+        out = tmp_path / f"mau-{kind}.csv"
+        result = CliRunner().invoke(cli, ["import", "template", kind, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(header)
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258"])
+def test_a_pension_list_typed_before_unicode_with_vietnamese_headers(tmp_path, people, encoding):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "encodings_tests", Path(__file__).with_name("test_encodings.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _inverse_encoders = module._inverse_encoders
+
+    a, b = people["a"], people["b"]
+    Person.objects.filter(pk=b.pk).update(
+        personal_id=personal_id_for(sex="f", year=1990, province="015", serial=9)
+    )
+    b.refresh_from_db()
+    text = (
+        "Mã nguồn,Họ và tên,Số CCCD,Hưởng lương hưu,Hình thức nhận\n"
+        f"L1,Lò Văn Sáng,{a.personal_id},có,tài khoản\n"
+        f"L2,Vàng Thị Mai,{b.personal_id},có,tiền mặt\n"
+    )
+    path = tmp_path / f"luong-huu-{encoding}.csv"
+    path.write_bytes(_inverse_encoders()[encoding](text))
+    out = import_pensions(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert out.encoding == encoding and (out.created, out.rejected) == (2, 0), out.rejected_rows
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.payout_method, b.payout_method) == ("account", "cash")
+
+
+def test_a_card_list_in_xlsx_with_a_formula_cell(tmp_path, people):
+    import xlsxwriter
+
+    a = people["a"]
+    path = tmp_path / "the.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for c, h in enumerate(["Mã nguồn", "Số CCCD", "Nhóm đối tượng", "Giá trị từ", "Giá trị đến", "Mã KCB"]):
+        sheet.write_string(0, c, h)
+    for c, v in enumerate(["T1", a.personal_id, "household", "01/01/2025", "31/12/2025", ""]):
+        sheet.write_string(1, c, v)
+    sheet.write_string(2, 0, "T2")
+    sheet.write_formula(2, 1, '=HYPERLINK("http://x","y")', None, "=HYPERLINK")
+    for c, v in enumerate(["household", "01/01/2025", "31/12/2025", ""], start=2):
+        sheet.write_string(2, c, v)
+    book.close()
+    out = import_cards(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (out.created, out.rejected) == (1, 1)
+    assert out.rejected_rows[0]["line"] == 3
