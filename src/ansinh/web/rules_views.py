@@ -10,12 +10,13 @@ import datetime as dt
 from typing import Any
 
 from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ansinh.areas.selectors import default_province_code, province_choices
 from ansinh.core.dates import parse_partial_date, today
 from ansinh.core.errors import ApplicationError
+from ansinh.core.legal_titles import parameter_title, title_in, unit_in
 from ansinh.core.money import format_vnd
 from ansinh.core.numbers import parse_id, parse_whole
 from ansinh.core.rule_errors import or_list, rule_error_message
@@ -38,6 +39,7 @@ PARAMETER_FAMILIES = {
     "vsi": gettext_lazy("Voluntary social insurance"),
     "pension": gettext_lazy("Pensions"),
     "provinces": gettext_lazy("Provincial top-ups"),
+    "targets": gettext_lazy("National targets"),
 }
 
 MAX_MEMBERS = 20
@@ -73,7 +75,7 @@ def _refs(values: tuple[Value, ...] | list[Value]) -> list[dict[str, Any]]:
 def _basis(v: Value | None) -> str:
     if v is None:
         return ""
-    text = "; ".join(r.title for r in v.references)
+    text = "; ".join(dict.fromkeys(title_in(get_language(), r.title) for r in v.references))
     return text + (" — " + _("unconfirmed") if v.unconfirmed else "")
 
 
@@ -411,8 +413,8 @@ def rules_page(request):
         entry = {
             "name": name,
             "anchor": name.replace(".", "-"),
-            "description": param.description,
-            "unit": param.unit,
+            "description": parameter_title(get_language(), name, param.description),
+            "unit": unit_in(get_language(), param.unit),
             "last_checked": param.last_checked,
             "note": param.note,
             "values": values,

@@ -57,3 +57,25 @@ def split(value: str) -> list[str]:
 @register.filter
 def field(form, name: str):
     return form[name]
+
+
+@register.filter
+def legal(title) -> str:
+    """A legal reference's title in the page's language (core.legal_titles)."""
+    from django.utils.translation import get_language
+
+    from ansinh.core.legal_titles import title_in
+
+    return title_in(get_language(), str(title or ""))
+
+
+@register.filter
+def legal_basis(references) -> list[dict]:
+    """References as a quote lists them: each text once, in the page's language, marked when unconfirmed."""
+    out: dict[str, dict] = {}
+    for ref in references or []:
+        get = ref.get if isinstance(ref, dict) else lambda k, ref=ref: getattr(ref, k, None)
+        title = legal(get("title"))
+        entry = out.setdefault(title, {"title": title, "href": get("href"), "unconfirmed": False})
+        entry["unconfirmed"] = entry["unconfirmed"] or bool(get("unconfirmed"))
+    return list(out.values())
