@@ -281,3 +281,15 @@ def test_registering_a_new_person_from_the_household_page_puts_them_in_that_hous
     # another area's household cannot be named
     client.force_login(setting["users"]["other_area"])
     assert client.get(f"/persons/new/?household={household.pk}").status_code == 404
+
+
+def test_a_move_in_the_history_names_the_communes_not_their_ids(client, communes):
+    from ansinh.registry.services import person_update
+
+    admin = make_user(role="administrator", areas=["15"])
+    person = make_person(admin, area_code=communes["a"].code, full_name="Lò Văn Chuyển", sex="m")
+    person_update(actor=admin, person=person, data={"area_code": communes["b"].code})
+    client.force_login(admin)
+    page = client.get(f"/persons/{person.pk}/").content.decode()
+    assert communes["a"].name in page and communes["b"].name in page
+    assert f">{communes['a'].pk}<" not in page and f">{communes['b'].pk}<" not in page

@@ -97,10 +97,14 @@ def history_in_words(obj) -> list[dict]:
                 changes.append((name, _history_value(old) if old is not None else None, _history_value(new)))
                 continue
             choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
+            related = field.related_model if getattr(field, "many_to_one", False) else None
 
-            def word(value, choices=choices):
+            def word(value, choices=choices, related=related):
                 if value is None:
                     return None
+                if related is not None:  # 'commune: 313' -> the commune's name
+                    found = related._default_manager.filter(pk=value).first()
+                    return str(getattr(found, "name", found)) if found is not None else _history_value(value)
                 return (
                     choices[value]
                     if isinstance(value, str | int) and value in choices
