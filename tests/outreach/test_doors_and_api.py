@@ -144,6 +144,9 @@ def test_split_export_and_outcomes_over_the_api(client, world, communes):
     csv = client.get(f"{url}/export?format=csv", **headers)
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert "Trần Thị Bình" in csv.content.decode()
+    header = csv.content.decode().splitlines()[0]
+    assert header.startswith("STT,Tổ,Ưu tiên") and "Họ và tên" in header and "full_name" not in header
+    assert "uninsured" not in csv.content.decode()  # the reasons in words, not codes
     # a name or an address a spreadsheet would run as a formula is written as text (issue 12)
     from ansinh.outreach.models import TargetHousehold
 

@@ -11,28 +11,8 @@ from ansinh.areas.offices import office_name
 from ansinh.core.money import format_vnd
 from ansinh.documents.pdf import BLUE, DARK, GREY, Document
 
-REASONS = {
-    "uninsured": "chưa có thẻ BHYT",
-    "lapsed": "thẻ hết hạn lâu",
-    "expiring": "thẻ sắp hết hạn",
-    "vsi_due": "đến kỳ đóng BHXH TN",
-    "cash_pension": "nhận lương hưu tiền mặt",
-}
-OFFERS = {
-    "hi_household": "BHYT hộ gia đình",
-    "hi_renewal": "Gia hạn BHYT",
-    "hi_group": "BHYT theo nhóm được hỗ trợ",
-    "vsi": "BHXH tự nguyện",
-    "cashless": "Nhận lương hưu qua tài khoản",
-}
-PRIORITIES = {
-    1: "Hộ có người chưa có thẻ",
-    2: "Thẻ hết hạn",
-    3: "Chưa có thẻ",
-    4: "Thẻ sắp hết hạn",
-    5: "Đến kỳ đóng BHXH TN",
-    6: "Lương hưu tiền mặt",
-}
+from .words import OFFERS, PRIORITIES, REASONS
+
 BOXES = ["Đã đến", "Vắng nhà", "Đã tư vấn", "Đã tham gia", "Từ chối: ..........", "Hẹn lại: ..../..../......"]
 MARGIN = 12
 WIDTH = 210 - 2 * MARGIN

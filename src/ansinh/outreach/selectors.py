@@ -8,6 +8,7 @@ elsewhere where a household's mix is in doubt) whatever the size of the area.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -507,13 +508,16 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_rows(target_list: TargetList):
-    """One line per target member (the household's offers repeated), for spreadsheets."""
+def export_rows(target_list: TargetList, offer_words: dict[str, str] | None = None):
+    """One line per target member (the household's offers repeated), for spreadsheets; the offers by their code,
+    or in ``offer_words``."""
     from ansinh.core.money import format_vnd
 
+    words = offer_words or {}
     for row in target_households(target_list=target_list):
         offers = "; ".join(
-            f"{o['kind']}{': ' + format_vnd(o['total_payable']) if o.get('total_payable') is not None else ''}"
+            f"{words.get(o['kind'], o['kind'])}"
+            f"{': ' + format_vnd(o['total_payable']) if o.get('total_payable') is not None else ''}"
             for o in row.offers
         )
         for m in row.members.all():
@@ -541,9 +545,21 @@ def export_csv(target_list: TargetList) -> str:
     import csv
     import io
 
+    from ansinh.core.dates import format_date
+
+    from .words import CSV_HEADERS, OFFERS, PRIORITIES, REASONS, STATUSES
+
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in export_rows(target_list):  # a name or an address starting with "=" is text, not a formula
-        writer.writerow({key: formula_safe(value) for key, value in row.items()})
+    writer = csv.writer(out)
+    writer.writerow([CSV_HEADERS[c] for c in EXPORT_COLUMNS])  # in Vietnamese, codes in words, dates dd/mm/yyyy
+    for row in export_rows(target_list, offer_words=OFFERS):
+        row = dict(row)
+        row["priority"] = PRIORITIES.get(row["priority"], row["priority"])
+        row["reasons"] = ", ".join(REASONS.get(r, r) for r in row["reasons"].split())
+        row["do_not_contact"] = "có" if row["do_not_contact"] else ""
+        row["status"] = STATUSES.get(row["status"], row["status"])
+        for key in ("birth_date", "follow_up_on"):
+            with contextlib.suppress(ValueError):  # a birth year alone stays as it is
+                row[key] = format_date(dt.date.fromisoformat(row[key])) if row[key] else ""
+        writer.writerow([formula_safe(row[c]) for c in EXPORT_COLUMNS])  # "=..." is text, not a formula
     return out.getvalue()
