@@ -63,6 +63,7 @@ def _refs(values: tuple[Value, ...] | list[Value]) -> list[dict[str, Any]]:
         out.append(
             {
                 "parameter": v.name,
+                "title": parameter_title(get_language(), v.name, None),
                 "since": v.since,
                 "references": v.references,
                 "unconfirmed": v.unconfirmed,
