@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from ansinh.cli import cli
 from ansinh.core.errors import ApplicationError
+from ansinh.core.text import fold
 from ansinh.enrollment.models import HICoverage
 from ansinh.registry.models import Person
 from ansinh.registry.services import person_update
@@ -218,3 +219,16 @@ def test_a_year_before_29_february_is_28_february():
 
     assert _year_before(dt.date(2024, 2, 29)) == dt.date(2023, 2, 28)
     assert _year_before(dt.date(2025, 3, 1)) == dt.date(2024, 3, 1)
+
+
+def test_the_page_picks_an_area_by_name_and_compares_a_period_with_the_one_before(client, registry, communes):
+    client.force_login(registry["admin"])
+    html = client.get("/coverage/", {"area": "15", "on": ON.isoformat()}).content.decode()
+    commune = communes["a"]
+    assert f'value="{commune.code}" label="{commune.name}' in html  # the picker offers the communes by name
+    assert fold(commune.name) in html  # and finds them typed without accents
+    month = client.get("/coverage/", {"area": "15", "on": ON.isoformat(), "period": "month"}).content.decode()
+    assert 'id="previous-period"' in month
+    last_of_previous = (ON.replace(day=1) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    assert last_of_previous in month
+    assert client.get("/coverage/export.csv", {"area": "15"}).status_code == 404  # not a PDF under another name

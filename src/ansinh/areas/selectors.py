@@ -65,6 +65,21 @@ def areas_for_user(*, user) -> QuerySet[Area]:
     return Area.objects.filter(scope_for(user).areas_q())
 
 
+def area_choices(*, user) -> list[Area]:
+    """What a manager may pick to report on, in tree order: the provinces and communes they work in (and the
+    provinces above their communes), then the units before 1 July 2025 (provinces, districts, communes) that map
+    into them. Villages are reached from a commune (the rows "by village")."""
+    scope = scope_for(user)
+    current = Area.objects.filter(
+        scope.areas_q() | Q(path__in=ancestor_paths(scope.paths)), level__in=[Level.PROVINCE, Level.COMMUNE]
+    )
+    legacy = Area.objects.filter(
+        successors__current__in=Area.objects.filter(scope.areas_q()),
+        level__in=[Level.LEGACY_PROVINCE, Level.LEGACY_DISTRICT, Level.LEGACY_COMMUNE],
+    )
+    return list(current.order_by("path")) + list(legacy.distinct().order_by("path"))
+
+
 def communes_for_user(*, user) -> QuerySet[Area]:
     """The communes a user works in, and the communes of the villages they work in (a village's agent registers
     people of their village in its commune)."""
