@@ -40,7 +40,8 @@ def card_issue(*, actor, coverage: Coverage) -> Card:
     card, and a second call returns it unchanged (the coverage row is locked, so two desks cannot make two)."""
     require(actor, "registry.edit")
     coverage = (
-        Card._meta.get_field("coverage").related_model._default_manager.select_for_update(of=("self",))
+        Card._meta.get_field("coverage")
+        .related_model._default_manager.select_for_update(of=("self",))
         .select_related("person", "person__commune", "facility")
         .get(pk=coverage.pk)
     )
@@ -71,7 +72,10 @@ def cards_issue_new(*, actor, coverages: list[Coverage]) -> list[Card]:
     Card.objects.bulk_create(cards)
     for card in cards:
         audit_record(
-            actor=actor, action=Audit.CARD_ISSUE, obj=card, after=snapshot(card, ["coverage", "number", "key_id"])
+            actor=actor,
+            action=Audit.CARD_ISSUE,
+            obj=card,
+            after=snapshot(card, ["coverage", "number", "key_id"]),
         )
     return cards
 
@@ -81,7 +85,17 @@ def _new_card(coverage: Coverage, number: str) -> Card:
     from ansinh.documents.pdf import qr_path
 
     person = coverage.person
-    private_key, key_id = signing.signing_key()
+    try:
+        private_key, key_id = signing.signing_key()
+    except FileNotFoundError:  # production never makes a key by itself (settings.production)
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _(
+                "This office has no card-signing key yet: the administrator installs it (ansinh keys init). "
+                "Nothing was recorded."
+            ),
+            status=503,
+        ) from None
     token = signing.sign_card(
         signing.card_payload(
             number=number,

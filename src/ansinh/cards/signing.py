@@ -142,8 +142,13 @@ def _stamp(path: Path) -> tuple:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
-def signing_key(*, create: bool = True) -> tuple[Ed25519PrivateKey, str]:
-    """The office's private key and its id. With ``create``, a missing key is generated (first run) and logged."""
+def signing_key(*, create: bool | None = None) -> tuple[Ed25519PrivateKey, str]:
+    """The office's private key and its id. With ``create`` (by default the setting ANSINH_CREATE_SIGNING_KEY: on a
+    laptop, not in production), a missing key is generated (first run) and logged."""
+    if create is None:
+        from django.conf import settings
+
+        create = getattr(settings, "ANSINH_CREATE_SIGNING_KEY", True)
     directory = keys_dir()
     path = directory / PRIVATE_NAME
     if not path.exists():

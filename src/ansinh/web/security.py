@@ -26,3 +26,19 @@ class ContentSecurityPolicyMiddleware:
         if html and self.policy and not request.path.startswith(EXEMPT):
             response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+def client_ip(request) -> str:
+    """The client's address (django-axes' AXES_CLIENT_IP_CALLABLE). Behind the reverse proxies named in
+    ANSINH_TRUSTED_PROXIES, the right-most address of X-Forwarded-For that is not one of them — what the last
+    trusted proxy saw; the header is believed only when the request came from a trusted proxy, so a client cannot
+    pretend to be someone else by sending it."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", []) or [])
+    if remote not in trusted:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if address not in trusted:
+            return address
+    return remote

@@ -129,6 +129,13 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+# Behind a reverse proxy every request comes from the proxy's address: name the proxies (ANSINH_TRUSTED_PROXIES,
+# comma-separated addresses) and the client's own address is read from X-Forwarded-For, trusted only when the
+# request came through one of them — else anyone could lock anyone out, all sharing the proxy's address.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ANSINH_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "ansinh.web.security.client_ip"
+# A missing card-signing key is made on first use on a laptop or a test machine; production refuses instead.
+ANSINH_CREATE_SIGNING_KEY = True
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
