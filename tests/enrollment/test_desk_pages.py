@@ -44,9 +44,15 @@ def test_todays_cards_of_the_point_print_as_one_pdf(client, desk):
     )
     client.force_login(desk["agent"])
     home = client.get("/desk/").content.decode()
-    link = home.split('href="/cards/batch.pdf?')[1].split('"')[0].replace("&amp;", "&")
-    pdf = client.get(f"/cards/batch.pdf?{link}")
-    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    link = home.split('action="/cards/batch.pdf?')[1].split('"')[0].replace("&amp;", "&")
+    from ansinh.core.models import AuditEvent
+
+    looked = client.get(f"/cards/batch.pdf?{link}")  # opening the PDF is not printing it
+    assert looked.status_code == 200 and looked.content[:5] == b"%PDF-"
+    assert not AuditEvent.objects.filter(action="card_print").exists()
+    printed = client.post(f"/cards/batch.pdf?{link}")
+    assert printed.status_code == 200 and printed.content[:5] == b"%PDF-"
+    assert AuditEvent.objects.filter(action="card_print").count() == 3
 
 
 def test_the_desk_home_totals_the_days_receipts_without_the_void_ones(client, desk):

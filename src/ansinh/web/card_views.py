@@ -40,7 +40,8 @@ def verify(request):
 def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)
     content = pdf.card_pdf([card])
-    services.card_mark_printed(actor=request.user, cards=[card])
+    if request.method == "POST":  # printed from the page's button; opening the PDF (GET) is only looking
+        services.card_mark_printed(actor=request.user, cards=[card])
     return pdf_response(content, f"the-bhyt-{card.number}.pdf")
 
 
@@ -63,5 +64,6 @@ def batch_pdf(request):
     if not cards:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
     content = pdf.cards_pdf_a4(cards)
-    services.card_mark_printed(actor=request.user, cards=cards)
+    if request.method == "POST":
+        services.card_mark_printed(actor=request.user, cards=cards)
     return pdf_response(content, f"the-bhyt-{len(cards)}.pdf")

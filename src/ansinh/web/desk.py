@@ -359,7 +359,8 @@ def desk_cards_pdf(request, enrollment_id: int):
     if not cards:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No cards to print."))
     content = card_pdf(cards)
-    card_services.card_mark_printed(actor=request.user, cards=cards)
+    if request.method == "POST":  # the "print the cards" button; a GET of the PDF is only looking at it
+        card_services.card_mark_printed(actor=request.user, cards=cards)
     return pdf_response(content, f"the-bhyt-{enrollment.pk}.pdf")
 
 
