@@ -88,3 +88,10 @@ def test_without_its_signing_key_production_refuses_to_issue_a_card_and_records_
     assert exc.value.status == 503 and "ansinh keys init" in exc.value.message
     assert not Enrollment.objects.exists()
     assert not (tmp_path / "no-keys").exists() or not any((tmp_path / "no-keys").iterdir())
+
+
+def test_a_session_ends_after_an_hour_without_a_request_and_each_request_renews_it(client, communes, settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE == 3600
+    client.force_login(make_user(role="viewer", areas=[communes["a"].code]))
+    response = client.get("/")
+    assert response.cookies["sessionid"]["max-age"] == 3600  # sent again with every page

@@ -152,7 +152,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# A session ends after this long without a request (each request starts the count again): a laptop left open at a
+# village table is not left signed in. The agent who comes back signs in and finds the form as it was.
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("ANSINH_SESSION_IDLE_MINUTES", "60"))
+SESSION_SAVE_EVERY_REQUEST = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
