@@ -94,6 +94,15 @@ def test_a_viewer_sees_personal_ids_masked(client, people, as_role):
     )
 
 
+def test_a_viewer_sees_phone_numbers_masked_and_an_agent_sees_them_whole(client, people, as_role):
+    from ansinh.registry.models import Person
+
+    Person.objects.filter(pk=people["person"].pk).update(phone="0912345678")
+    url = f"/api/v1/persons/{people['person'].pk}"
+    assert client.get(url, **as_role("own_area_viewer")).json()["phone"] == "091••••678"
+    assert client.get(url, **as_role("own_area_agent")).json()["phone"] == "0912345678"
+
+
 @pytest.mark.parametrize(
     "kind, status",
     [("anonymous", 401), ("other_area", 404), ("own_area_viewer", 403), ("own_area_agent", 200)],

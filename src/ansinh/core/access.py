@@ -143,6 +143,13 @@ def mask_personal_id(user, value: str | None) -> str | None:
     return value[:3] + "•" * 6 + value[-3:]
 
 
+def mask_phone(user, value: str | None) -> str | None:
+    """A phone number as a viewer sees it (ADR 0022): the first three and last three digits, like a personal ID."""
+    if not value or has_capability(user, "personal_id.view"):
+        return value
+    return value[:3] + "•" * max(0, len(value) - 6) + value[-3:]
+
+
 class SystemActor:
     """The operator at the command line: works everywhere, audited as 'system' (actor = None)."""
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
-from ansinh.core.access import mask_personal_id
+from ansinh.core.access import mask_personal_id, mask_phone
 from ansinh.core.errors import ApplicationError
 
 from . import selectors, services
@@ -107,7 +107,7 @@ def person_json(person: Person, user) -> dict:
         "ethnicity": person.ethnicity,
         "personal_id": mask_personal_id(user, person.personal_id),
         "si_number": person.si_number,
-        "phone": person.phone,
+        "phone": mask_phone(user, person.phone),
         "area_code": person.commune.code,
         "village_id": person.village_id,
         "household_id": household_id,
