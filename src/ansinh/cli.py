@@ -82,6 +82,38 @@ def serve(port: int, host: str, threads: int, lan: bool) -> None:
     server.run()
 
 
+@cli.command(help="Back the database up into a folder (SQLite online backup, or pg_dump).")
+@click.option("--out", "out", default=None, help="Folder; default var/backups.")
+@click.option("--json", "as_json", is_flag=True)
+def backup(out: str | None, as_json: bool) -> None:
+    _setup()
+    from django.conf import settings
+
+    from ansinh.core.backup import BackupError
+    from ansinh.core.backup import backup as make_backup
+
+    try:
+        path = make_backup(Path(out) if out else Path(settings.VAR_DIR) / "backups")
+    except BackupError as e:
+        _fail(e)
+    _emit({"backup": str(path), "bytes": path.stat().st_size}, as_json, lambda d: click.echo(d["backup"]))
+
+
+@cli.command(help="Restore a backup into an empty database: a new SQLite file, or an empty PostgreSQL database.")
+@click.argument("source")
+@click.option("--into", required=True, help="The new SQLite file, or the name of the empty PostgreSQL database.")
+def restore(source: str, into: str) -> None:
+    _setup()
+    from ansinh.core.backup import BackupError
+    from ansinh.core.backup import restore as restore_backup
+
+    try:
+        restore_backup(Path(source), into=into)
+    except BackupError as e:
+        _fail(e)
+    click.echo(f"restored {source} into {into}")
+
+
 @cli.command(help="Create or update the database schema, then load the official areas if they are missing.")
 @click.option("--no-areas", is_flag=True, help="Do not load the official areas.")
 def migrate(no_areas: bool) -> None:
