@@ -504,6 +504,25 @@ class Plan:
     apply: Callable[[list[Row], ImportRun], None]
 
 
+def _open(
+    *,
+    actor,
+    capability: str,
+    kind: str,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    edited: dict[str, str] | None,
+) -> tuple[str, Table, dict[str, int]]:
+    """What every kind of import does first: the actor's right, the source's name, the file read, its columns
+    mapped (as edited on the page, else as saved under the mapping's name)."""
+    require(actor, capability)
+    name = _source_name(source, mapping, path)
+    table = read_table(path, encoding=encoding)
+    return name, table, map_headers(table.header, kind=kind, saved=edited or _saved_columns(mapping, kind))
+
+
 def _plan_persons(
     *,
     actor,
@@ -513,11 +532,15 @@ def _plan_persons(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    require(actor, "registry.edit")
-    name = _source_name(source, mapping, path)
-    table = read_table(path, encoding=encoding)
-    columns = map_headers(
-        table.header, kind=Kind.PERSONS, saved=edited or _saved_columns(mapping, Kind.PERSONS)
+    name, table, columns = _open(
+        actor=actor,
+        capability="registry.edit",
+        kind=Kind.PERSONS,
+        path=path,
+        encoding=encoding,
+        mapping=mapping,
+        source=source,
+        edited=edited,
     )
     rejected = _problems(table)
     rows = _rows(table, columns, rejected)
@@ -737,11 +760,15 @@ def _plan_population(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    require(actor, "areas.edit")
-    name = _source_name(source, mapping, path)
-    table = read_table(path, encoding=encoding)
-    columns = map_headers(
-        table.header, kind=Kind.POPULATION, saved=edited or _saved_columns(mapping, Kind.POPULATION)
+    name, table, columns = _open(
+        actor=actor,
+        capability="areas.edit",
+        kind=Kind.POPULATION,
+        path=path,
+        encoding=encoding,
+        mapping=mapping,
+        source=source,
+        edited=edited,
     )
     areas = _Areas()
     seen: dict[tuple[int, dt.date], int] = {}
@@ -1010,10 +1037,16 @@ def _plan_cards(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    require(actor, "enrollment.create")
-    name = _source_name(source, mapping, path)
-    table = read_table(path, encoding=encoding)
-    columns = map_headers(table.header, kind=Kind.CARDS, saved=edited or _saved_columns(mapping, Kind.CARDS))
+    name, table, columns = _open(
+        actor=actor,
+        capability="enrollment.create",
+        kind=Kind.CARDS,
+        path=path,
+        encoding=encoding,
+        mapping=mapping,
+        source=source,
+        edited=edited,
+    )
     rejected = _problems(table)
     rows: list[Row] = []
     seen: dict[str, int] = {}
@@ -1170,11 +1203,15 @@ def _plan_pensions(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    require(actor, "registry.edit")
-    name = _source_name(source, mapping, path)
-    table = read_table(path, encoding=encoding)
-    columns = map_headers(
-        table.header, kind=Kind.PENSIONS, saved=edited or _saved_columns(mapping, Kind.PENSIONS)
+    name, table, columns = _open(
+        actor=actor,
+        capability="registry.edit",
+        kind=Kind.PENSIONS,
+        path=path,
+        encoding=encoding,
+        mapping=mapping,
+        source=source,
+        edited=edited,
     )
     rejected = _problems(table)
     units: list[list[Row]] = []
