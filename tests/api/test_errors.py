@@ -101,3 +101,15 @@ def test_absurd_dates_and_counts_in_the_rules_api_are_refused_in_words(client, a
     response = client.get(url, **bearer(agent))
     assert response.status_code == 422, response.content
     assert shape(response)["code"] in ("input.date_out_of_range", "hi.too_many_members")
+
+
+def test_the_openapi_document_states_every_error_each_operation_may_answer(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {"code", "message", "field"}
+    operations = [op for methods in schema["paths"].values() for op in methods.values()]
+    assert len(operations) > 50
+    for op in operations:
+        for status in ("401", "403", "404", "422", "500"):
+            assert op["responses"][status]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }, (op.get("operationId"), status)

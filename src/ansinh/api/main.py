@@ -23,7 +23,50 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "field"],
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "invalid, not_found, conflict, permission_denied, "
+            "unauthenticated, or an app's own code (eligibility.<reason>, facility.*, input.*)",
+        },
+        "message": {"type": "string", "description": "what is wrong, in the user's language"},
+        "field": {"type": ["string", "null"], "description": "the input at fault, where there is one"},
+    },
+}
+# Every operation can answer these, always as {code, message, field} (core/input_guard.py and the handlers below).
+ERRORS = {
+    "400": "The request cannot be read (a NUL byte or half a character).",
+    "401": "Not signed in and no valid API token.",
+    "403": "Signed in, but the role may not do this.",
+    "404": "Not found, or not in your areas (the same answer).",
+    "405": "The method is not allowed here.",
+    "409": "A conflict with what is recorded (a double submission with other content, an overlap).",
+    "413": "The body is over the size limit.",
+    "422": "Invalid input: the message says what, the field where.",
+    "500": "An error of ansinh's own: the message carries an error id found in the server's log.",
+}
+
+
+class DocumentedAPI(NinjaAPI):
+    """The OpenAPI document also states the errors every operation may answer, with their one shape."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERRORS.items():
+                    responses.setdefault(status, {"description": description, **reference})
+        return schema
+
+
+api = DocumentedAPI(
     title="ansinh API",
     version="1",
     urls_namespace="api",
@@ -51,7 +94,9 @@ def validation_error(request, exc: NinjaValidationError):
     loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload")]
     field = ".".join(loc) or None
     # pydantic's own words stay in "errors" (English, technical); the message is in the user's language
-    message = _("%(field)s has a value that cannot be used.") % {"field": field} if field else _("Invalid input.")
+    message = (
+        _("%(field)s has a value that cannot be used.") % {"field": field} if field else _("Invalid input.")
+    )
     return api.create_response(
         request,
         {
