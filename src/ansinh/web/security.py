@@ -4,6 +4,8 @@ could not run. Styles may be inline (the templates' small style blocks and progr
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 
 POLICY = (
@@ -42,3 +44,22 @@ def client_ip(request) -> str:
         if address not in trusted:
             return address
     return remote
+
+
+class IdleSessionMiddleware:
+    """A session ends after SESSION_COOKIE_AGE without a request: each request renews it, written at most once every
+    five minutes (a write on every request — every htmx poll — fought with the day's other writes for the
+    database, and a session write that lost was a "Bad Request")."""
+
+    RENEW_SECONDS = 300
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - int(session.get("_renewed", 0)) >= self.RENEW_SECONDS:
+                session["_renewed"] = now  # saved with the response, with a new expiry
+        return self.get_response(request)

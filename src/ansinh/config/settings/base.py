@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ansinh.web.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ansinh.web.security.ContentSecurityPolicyMiddleware",
@@ -154,8 +155,7 @@ WHITENOISE_USE_FINDERS = True
 
 # A session ends after this long without a request (each request starts the count again): a laptop left open at a
 # village table is not left signed in. The agent who comes back signs in and finds the form as it was.
-SESSION_COOKIE_AGE = 60 * int(os.environ.get("ANSINH_SESSION_IDLE_MINUTES", "60"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("ANSINH_SESSION_IDLE_MINUTES", "60"))  # web.security.IdleSession…
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
