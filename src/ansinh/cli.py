@@ -16,6 +16,7 @@ from ansinh.core.commandline import Progress as _Progress
 from ansinh.core.commandline import emit as _emit
 from ansinh.core.commandline import fail as _fail
 from ansinh.core.commandline import setup_django as _setup
+from ansinh.field.commands import register as register_field_commands
 from ansinh.imports.commands import register as register_import_commands
 from ansinh.outreach.commands import register as register_outreach_commands
 from ansinh.registry.commands import register as register_registry_commands
@@ -442,6 +443,7 @@ register_card_commands(cli)  # keys init, card verify
 register_report_commands(cli)  # coverage
 register_outreach_commands(cli)  # remind, worker
 register_import_commands(cli)  # import persons, import template
+register_field_commands(cli)  # field checkout, serve, sync, status
 
 
 def main() -> None:

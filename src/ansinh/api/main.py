@@ -124,6 +124,7 @@ def _register() -> None:
     from ansinh.campaigns.api import router as campaigns_router
     from ansinh.cards.api import router as cards_router
     from ansinh.enrollment.api import router as enrollment_router
+    from ansinh.field.api import router as field_router
     from ansinh.imports.api import router as imports_router
     from ansinh.outreach.api import router as outreach_router
     from ansinh.payments.api import router as payments_router
@@ -142,6 +143,7 @@ def _register() -> None:
     api.add_router("/", records_router)
     api.add_router("/", outreach_router)
     api.add_router("/", imports_router)
+    api.add_router("/", field_router)
 
 
 _register()

@@ -14,6 +14,7 @@ from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.journal import journal
 from ansinh.core.money import MAX_VND, format_vnd
 from ansinh.core.text import has_invisible
 from ansinh.registry.models import Payout, Person
@@ -371,4 +372,5 @@ def outcome_record(
         obj=outcome,
         after={"kind": kind, "person_id": person.pk, "activity_id": activity.pk, "on": on.isoformat()},
     )
+    journal("outcome.record", outcome)
     return outcome, True

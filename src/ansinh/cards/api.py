@@ -25,6 +25,10 @@ def reason_message(reason: str) -> str:
         "unknown_key": _("The card was signed with a key this office does not know."),
         "bad_signature": _("The signature does not match: the card was altered or forged."),
         "revoked": _("The card was cancelled (its payment was voided)."),
+        "outside_certificate": _(
+            "The card was signed by a field kit outside the days its key was certified for."
+        ),
+        "revoked_kit": _("The card was signed by a field kit after the kit was revoked."),
     }
     return messages.get(reason, REASONS.get(reason, reason))
 
@@ -41,9 +45,12 @@ class VerifyOut(Schema):
     key_id: str | None = None
     in_force_today: bool | None = None
     state: str | None = Field(
-        None, description="in_force, not_yet_in_force, expired, void (cancelled), tampered (signature, key, format)"
+        None,
+        description="in_force, not_yet_in_force, expired, void (cancelled), tampered (signature, key, format)",
     )
-    state_since: str | None = Field(None, description="not yet in force: from this day; expired: since this day")
+    state_since: str | None = Field(
+        None, description="not yet in force: from this day; expired: since this day"
+    )
     facility_code: str | None = Field(None, description="the registered primary-care facility (in the QR)")
     facility_name: str | None = Field(None, description="its name, where this server knows the facility")
 

@@ -69,6 +69,15 @@ def card_verify(*, token) -> dict:
     except DatabaseError:
         issued = []
     void = any(c.token == token.strip() and c.coverage.is_void for c in issued)
+    kit = result.get("kit")
+    # a revoked kit's card is valid only if it reached this office (synced); any other was signed after, or lost
+    if (
+        kit is not None
+        and _kit_revoked(kit, result["key_id"])
+        and not any(c.token == token.strip() for c in issued)
+    ):
+        facts = {k: v for k, v in result.items() if k != "valid"}
+        return {**facts, "valid": False, "reason": "revoked_kit", "state": TAMPERED}
     day = timezone.localdate()
     state = card_rules.coverage_state(result["valid_from"], result["valid_to"], day, void=void)
     if state == card_rules.VOID:
@@ -82,6 +91,16 @@ def card_verify(*, token) -> dict:
     elif state == card_rules.EXPIRED:
         result["state_since"] = (dt.date.fromisoformat(result["valid_to"]) + dt.timedelta(days=1)).isoformat()
     return result
+
+
+def _kit_revoked(kit: int, key_id: str) -> bool:
+    """Whether this office revoked the field kit's key (a database here; offline, nothing is known)."""
+    from .models import KitKey
+
+    try:
+        return KitKey.objects.filter(kit=kit, key_id=key_id, revoked_at__isnull=False).exists()
+    except DatabaseError:
+        return False
 
 
 def _facility_name(code: str | None) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.core.access import not_found, require, scope_for
@@ -14,7 +15,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import signing
-from .models import Audit, Card
+from .models import Audit, Card, KitKey
 
 # A card prints a health-insurance coverage span (``enrollment.HICoverage``, the target of ``Card.coverage``). The
 # desk creates the spans and calls down into this app to issue their cards, so cards never imports the enrollment
@@ -106,6 +107,8 @@ def _new_card(coverage: Coverage, number: str) -> Card:
             facility=coverage.facility.code if coverage.facility is not None else None,
         ),
         private_key=private_key,
+        certificate=signing.kit_certificate(),  # a field kit's key carries the office's certificate (ADR 0027)
+        signed_on=timezone.localdate().isoformat(),
     )
     modules, path = qr_path(token)
     return Card(
@@ -141,3 +144,95 @@ def card_mark_printed(*, actor, cards: Iterable[Card]) -> int:
             after={"printed": card.printed + 1},
         )
     return len(allowed)
+
+
+@transaction.atomic
+def kit_key_certify(*, actor, kit: int, public_key: str, areas: list[str], valid_from, valid_to) -> KitKey:
+    """Certifies a field kit's public key with the office key (ADR 0027): the kit signs cards offline, and they
+    verify anywhere with the office's public key. A kit has one key: certifying it again replaces the first."""
+    require(actor, "payments.manage")
+    try:
+        private_key, _key_id = signing.signing_key()
+        certificate = signing.certify(
+            kit=kit,
+            public_key=public_key,
+            areas=areas,
+            valid_from=valid_from.isoformat(),
+            valid_to=valid_to.isoformat(),
+            private_key=private_key,
+        )
+    except FileNotFoundError:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("This office has no card-signing key yet: the administrator installs it (ansinh keys init)."),
+            status=503,
+        ) from None
+    except ValueError:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("This is not a kit's public key."), field="public_key"
+        ) from None
+    key_id = signing.key_id_of(signing.Ed25519PublicKey.from_public_bytes(signing._b64d(public_key)))
+    row, _created = KitKey.objects.update_or_create(
+        kit=kit,
+        defaults={
+            "key_id": key_id,
+            "public_key": public_key,
+            "areas": list(areas),
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "certificate": certificate,
+            "revoked_at": None,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=Audit.KIT_KEY_CERTIFY,
+        obj=row,
+        after={"kit": kit, "key_id": key_id, "valid_to": valid_to.isoformat()},
+    )
+    return row
+
+
+@transaction.atomic
+def kit_key_revoke(*, actor, kit: int) -> KitKey | None:
+    """From now on, a card the kit signed is valid only if it reached this office before (ADR 0027)."""
+    require(actor, "payments.manage")
+    row = KitKey.objects.select_for_update().filter(kit=kit).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action=Audit.KIT_KEY_REVOKE, obj=row, after={"kit": kit})
+    return row
+
+
+@transaction.atomic(
+    savepoint=False
+)  # joins the caller's transaction (a kit's enrollment applied at the office)
+def cards_keep_kit_tokens(*, actor, cards: list[Card], tokens: list[str], kit: int) -> int:
+    """The cards a field kit printed offline are the cards people hold (ADR 0027): each card the office has just
+    made for the same coverage takes the kit's token, if that token is the kit's own (its certified key) and says
+    what the office's card says (number, name, birth date, validity, facility). Otherwise the office's token stays,
+    and the card shows as one to reprint. Returns how many cards took the kit's token."""
+    require(actor, "registry.edit")
+    from ansinh.documents.pdf import qr_path
+
+    by_number = {}
+    for token in tokens:
+        checked = signing.verify_token(token)
+        if checked.get("valid") and checked.get("kit") == kit:
+            by_number[checked["number"]] = (token, checked)
+    kept = 0
+    for card in cards:
+        found = by_number.get(card.number)
+        ours = signing.verify_token(card.token)
+        if found is None or not ours.get("valid"):
+            continue
+        token, theirs = found
+        facts = ("number", "name", "birth_date", "valid_from", "valid_to", "facility_code")
+        if any(theirs.get(k) != ours.get(k) for k in facts):
+            continue
+        card.token, card.key_id = token, theirs["key_id"]
+        card.qr_modules, card.qr_path = qr_path(token)
+        card.save(update_fields=["token", "key_id", "qr_modules", "qr_path"])
+        kept += 1
+    return kept

@@ -11,6 +11,23 @@ both without padding. Payload keys are one or two letters to keep the QR small (
     t   valid to, ISO date
     kcb the registered primary-care facility's code (nơi đăng ký KCB ban đầu); absent on cards made before it
     k   key id: the first 8 hex digits of SHA-256 of the raw 32-byte public key
+    i   the day the card was signed, ISO date (only on cards a field kit signed, below)
+
+A card signed by a field kit (a laptop working offline, ADR 0027) is signed with the kit's own key, which the
+office certified. Its token carries that certificate after the signature, so that whoever holds only the office's
+public key can check it: ``body.signature.certificate-body.certificate-signature``. The certificate's body is
+compact JSON signed with the office key:
+
+    v   format version (1)
+    kit the kit's number at the office
+    p   the kit's raw 32-byte public key, base64url
+    a   the area codes the kit was issued for
+    f   valid from, ISO date
+    t   valid to, ISO date
+    k   the office key's id
+
+The kit key's private half lives in the kit's keys directory as ``card-signing.key``, beside its certificate
+``card-signing.cert``: a kit signs with its own key and attaches the certificate by itself.
 
 The private key never enters the database: it lives in the keys directory (``ANSINH_KEYS_DIR``, else
 ``settings.ANSINH_KEYS_DIR``, else ``VAR_DIR/keys``) as ``card-signing.key`` (PEM, mode 0600) beside
@@ -39,7 +56,7 @@ logger = logging.getLogger(__name__)
 PRIVATE_NAME = "card-signing.key"
 PUBLIC_NAME = "card-signing.pub"
 VERSION = 1
-MAX_TOKEN_LENGTH = 2000  # anything longer is not one of ours; refuse before decoding
+MAX_TOKEN_LENGTH = 2000  # anything longer is not one of ours (a kit's card with its certificate: ~700)
 
 # reason code -> English text (the doors translate it; see views.py / api.py)
 REASONS = {
@@ -48,7 +65,10 @@ REASONS = {
     "unknown_key": "The card was signed with a key this office does not know.",
     "bad_signature": "The signature does not match: the card was altered or forged.",
     "revoked": "The card was cancelled (its payment was voided).",
+    "outside_certificate": "The card was signed by a field kit outside the days its key was certified for.",
+    "revoked_kit": "The card was signed by a field kit after the kit was revoked.",
 }
+CERTIFICATE_NAME = "card-signing.cert"
 
 
 class KeyExistsError(Exception):
@@ -72,7 +92,7 @@ def key_id_of(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:8]
 
 
-def _public_pem(public_key: Ed25519PublicKey) -> bytes:
+def public_pem(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -89,7 +109,7 @@ def keys_init(directory: Path | str | None = None, *, force: bool = False) -> st
     if private_path.exists():
         try:
             old = _load_private(private_path)
-            (directory / f"{key_id_of(old.public_key())}.pub").write_bytes(_public_pem(old.public_key()))
+            (directory / f"{key_id_of(old.public_key())}.pub").write_bytes(public_pem(old.public_key()))
         except (ValueError, TypeError):
             logger.warning("the old signing key in %s could not be read; it is replaced", directory)
     key = Ed25519PrivateKey.generate()
@@ -111,7 +131,7 @@ def keys_init(directory: Path | str | None = None, *, force: bool = False) -> st
             os.unlink(tmp)
             raise KeyExistsError(f"a signing key already exists in {directory}") from None
         os.unlink(tmp)
-    public_path.write_bytes(_public_pem(key.public_key()))
+    public_path.write_bytes(public_pem(key.public_key()))
     _cache.clear()
     return key_id_of(key.public_key())
 
@@ -227,14 +247,100 @@ def card_payload(
     return payload
 
 
-def sign_card(payload: dict, *, private_key: Ed25519PrivateKey | None = None) -> str:
-    """Sign a card payload (keys as in the module docstring; ``v`` and ``k`` are filled in)."""
+def sign_card(
+    payload: dict,
+    *,
+    private_key: Ed25519PrivateKey | None = None,
+    certificate: str | None = None,
+    signed_on: str | None = None,
+) -> str:
+    """Sign a card payload (keys as in the module docstring; ``v`` and ``k`` are filled in). With no key given,
+    the keys directory's key signs, and its certificate (a field kit's) is attached when there is one."""
     if private_key is None:
         private_key, key_id = signing_key()
+        certificate = kit_certificate()
     else:
         key_id = key_id_of(private_key.public_key())
-    body = _canonical({**payload, "v": VERSION, "k": key_id})
+    body_fields = {**payload, "v": VERSION, "k": key_id}
+    if certificate:
+        if signed_on is None:
+            import datetime as dt
+
+            signed_on = dt.date.today().isoformat()
+        body_fields["i"] = signed_on
+    body = _canonical(body_fields)
+    token = f"{_b64e(body)}.{_b64e(private_key.sign(body))}"
+    return f"{token}.{certificate}" if certificate else token
+
+
+def kit_certificate(directory: Path | None = None) -> str | None:
+    """The certificate of this machine's key when it is a field kit's, else None."""
+    path = (directory or keys_dir()) / CERTIFICATE_NAME
+    stamp = ("certificate", *_stamp(path))
+    if stamp not in _cache:
+        _cache[stamp] = path.read_text().strip() if path.exists() else None
+    return _cache[stamp]  # type: ignore[return-value]
+
+
+def raw_public_key(public_key: Ed25519PublicKey) -> str:
+    return _b64e(public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def certify(
+    *,
+    kit: int,
+    public_key: str,
+    areas: list[str],
+    valid_from: str,
+    valid_to: str,
+    private_key: Ed25519PrivateKey | None = None,
+) -> str:
+    """The office's certificate of a field kit's public key (``public_key``: raw, base64url), signed with the
+    office key. Raises ValueError when ``public_key`` is not an Ed25519 public key."""
+    try:
+        raw = _b64d(public_key)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (ValueError, TypeError):
+        raise ValueError("not an Ed25519 public key") from None
+    if private_key is None:
+        private_key, office_key_id = signing_key()
+    else:
+        office_key_id = key_id_of(private_key.public_key())
+    body = _canonical(
+        {
+            "v": VERSION,
+            "kit": kit,
+            "p": public_key,
+            "a": list(areas),
+            "f": valid_from,
+            "t": valid_to,
+            "k": office_key_id,
+        }
+    )
     return f"{_b64e(body)}.{_b64e(private_key.sign(body))}"
+
+
+def certificate_read(certificate: str, known: dict[str, Ed25519PublicKey]) -> dict | None:
+    """The certificate's fields when an office key in ``known`` signed it, else None (never raises)."""
+    try:
+        body_text, signature_text = certificate.split(".")
+        body, signature = _b64d(body_text), _b64d(signature_text)
+        fields = json.loads(body.decode("utf-8"))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(fields, dict) or fields.get("v") != VERSION or len(signature) != 64:
+        return None
+    office = known.get(fields.get("k")) if isinstance(fields.get("k"), str) else None
+    if office is None:
+        return None
+    try:
+        office.verify(signature, body)
+        key = Ed25519PublicKey.from_public_bytes(_b64d(fields["p"]))
+    except (InvalidSignature, KeyError, ValueError, TypeError):
+        return None
+    if not (isinstance(fields.get("kit"), int) and all(isinstance(fields.get(k), str) for k in ("f", "t"))):
+        return None
+    return {**fields, "key": key}
 
 
 def _invalid(reason: str) -> dict:
@@ -250,9 +356,9 @@ def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None
     if not isinstance(token, str):
         return _invalid("malformed")
     token = token.strip()
-    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+    if len(token) > MAX_TOKEN_LENGTH or token.count(".") not in (1, 3):
         return _invalid("malformed")
-    body_text, signature_text = token.split(".")
+    body_text, signature_text, *certificate_parts = token.split(".")
     try:
         body, signature = _b64d(body_text), _b64d(signature_text)
         payload = json.loads(body.decode("utf-8"))
@@ -282,7 +388,16 @@ def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None
             known = public_keys()
         except OSError:
             known = {}
-    found = known.get(payload["k"])
+    kit = None
+    if certificate_parts:  # signed by a field kit: its key comes from the certificate the office signed
+        certificate = certificate_read(".".join(certificate_parts), known)
+        if certificate is None:
+            return _invalid("unknown_key")
+        if key_id_of(certificate["key"]) != payload["k"] or not isinstance(payload.get("i"), str):
+            return _invalid("bad_signature")
+        found, kit = certificate["key"], certificate
+    else:
+        found = known.get(payload["k"])
     if found is None:
         return _invalid("unknown_key")
     key = found
@@ -290,7 +405,11 @@ def verify_token(token, public_key: Ed25519PublicKey | bytes | str | None = None
         key.verify(signature, body)
     except InvalidSignature:
         return _invalid("bad_signature")
+    if kit is not None and not kit["f"] <= payload["i"] <= kit["t"]:
+        return _invalid("outside_certificate")
+    extra = {} if kit is None else {"kit": kit["kit"], "signed_on": payload["i"]}
     return {
+        **extra,
         "valid": True,
         "number": payload["n"],
         "name": payload["nm"],

@@ -48,6 +48,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {"registry.view", "registry.edit", "personal_id.view", "audit.view", "campaigns.view"} | _DESK
     ),
     Role.VIEWER: frozenset({"registry.view", "campaigns.view"}),
+    # A field kit's account (ADR 0027): its operations reach the office days later (backdated) and it voids only
+    # the receipts of its own book (field.apply checks).
+    Role.FIELD_KIT: frozenset(
+        {
+            "registry.view",
+            "registry.edit",
+            "personal_id.view",
+            "campaigns.view",
+            "enrollment.backdate",
+            "receipt.void",
+        }
+        | _DESK
+    ),
 }
 
 

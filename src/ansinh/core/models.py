@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     COMMUNICATION_OFFICER = "communication_officer", _("communication officer")
     COLLECTION_AGENT = "collection_agent", _("collection agent")
     VIEWER = "viewer", _("viewer")
+    FIELD_KIT = "field_kit", _("field kit")  # a kit's own account: the office applies its operations as it
 
 
 class User(AbstractUser):

@@ -24,6 +24,7 @@ from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_batch, audit_record, snapshot
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.journal import journal, quiet
 from ansinh.core.money import MAX_VND, format_vnd
 from ansinh.core.rule_errors import application_error
 from ansinh.payments.models import CollectionPoint, Method, Payment, PaymentStatus
@@ -171,8 +172,10 @@ def _facilities_for(
             if before is not None and before.pk != chosen.pk and not allowed:
                 raise ApplicationError(
                     Error.FACILITY_CHANGE_NOT_ALLOWED,
-                    _("%(name)s is registered at %(facility)s; a change of facility is made at the start of a "
-                      "quarter (January, April, July, October). Keep the facility, or come back then.")
+                    _(
+                        "%(name)s is registered at %(facility)s; a change of facility is made at the start of a "
+                        "quarter (January, April, July, October). Keep the facility, or come back then."
+                    )
                     % {"name": person.full_name, "facility": before.name},
                     field="facility_code",
                 )
@@ -262,9 +265,11 @@ def enrollment_create(
     cashless_switched: bool = False,
     tendered: int | None = None,
     facility_code: str | None = None,
+    receipt_numbered: tuple[Any, int] | None = None,
 ) -> tuple[Enrollment, bool]:
     """Enrolls people and takes the payment; returns (enrollment, created). A repeated key returns the first
-    enrollment unchanged; the same key with different content is refused."""
+    enrollment unchanged; the same key with different content is refused. ``receipt_numbered``: (book, number)
+    of a receipt a field kit wrote offline (ADR 0027), kept with its number."""
     require(actor, "enrollment.create")
     key = (idempotency_key or "").strip()
     if not 8 <= len(key) <= 100:
@@ -290,6 +295,8 @@ def enrollment_create(
         request["tendered"] = tendered
     if facility_code:
         request["facility_code"] = facility_code
+    if receipt_numbered is not None:
+        request["receipt"] = [receipt_numbered[0].pk, receipt_numbered[1]]
     fingerprint = _fingerprint(request)
     for attempt in range(3):
         # Most keys are new: the first turn goes straight to the writes, and a key already used shows as the
@@ -310,26 +317,29 @@ def enrollment_create(
             return existing, False
         try:
             with transaction.atomic(), audit_batch():
-                enrollment = _enrollment_create(
-                    actor=actor,
-                    key=key,
-                    fingerprint=fingerprint,
-                    scheme=scheme,
-                    person_ids=list(person_ids),
-                    months=months,
-                    group=group,
-                    income=income,
-                    paid_on=paid_on,
-                    point=point,
-                    activity_id=activity_id,
-                    method=method,
-                    amount=amount,
-                    quote_id=quote_id,
-                    vssid=vssid_install_assisted,
-                    cashless=cashless_switched,
-                    tendered=tendered,
-                    facility_code=facility_code,
-                )
+                with quiet():  # its outcomes are part of it
+                    enrollment = _enrollment_create(
+                        actor=actor,
+                        key=key,
+                        fingerprint=fingerprint,
+                        scheme=scheme,
+                        person_ids=list(person_ids),
+                        months=months,
+                        group=group,
+                        income=income,
+                        paid_on=paid_on,
+                        point=point,
+                        activity_id=activity_id,
+                        method=method,
+                        amount=amount,
+                        quote_id=quote_id,
+                        vssid=vssid_install_assisted,
+                        cashless=cashless_switched,
+                        tendered=tendered,
+                        facility_code=facility_code,
+                        numbered=receipt_numbered,
+                    )
+                journal("enrollment.create", enrollment)  # a field kit's record of it (ADR 0027)
             return enrollment, True
         except IntegrityError:
             # The key is taken: a repeat, or the same key committed by a concurrent request (a double click
@@ -364,6 +374,7 @@ def _enrollment_create(
     cashless,
     tendered=None,
     facility_code=None,
+    numbered=None,
 ) -> Enrollment:
     paid_on, backdated = _paid_on(actor, paid_on)
     # People before the point: an outsider learns nothing more than "not found". They are locked as they are
@@ -502,7 +513,15 @@ def _enrollment_create(
             confirmed_by=actor if getattr(actor, "pk", None) else None,
         )
         _complete(
-            actor, enrollment, persons, plan, Method.CASH, members, tendered=tendered, facilities=facilities
+            actor,
+            enrollment,
+            persons,
+            plan,
+            Method.CASH,
+            members,
+            tendered=tendered,
+            facilities=facilities,
+            numbered=numbered,
         )
     return enrollment
 
@@ -601,7 +620,9 @@ def _payment_pending(enrollment: Enrollment, point: CollectionPoint) -> Payment:
     except VietQRError:  # the point's bank details as entered cannot make a VietQR code
         raise ApplicationError(
             ErrorCode.INVALID,
-            _("This collection point's bank account cannot make a VietQR code; take cash and tell the office."),
+            _(
+                "This collection point's bank account cannot make a VietQR code; take cash and tell the office."
+            ),
             field="payment.method",
         ) from None
     return Payment.objects.create(
@@ -625,6 +646,7 @@ def _complete(
     *,
     tendered: int | None = None,
     facilities: list[HealthFacility | None] | None = None,
+    numbered=None,
 ) -> Enrollment:
     """The money is in: coverage or contribution months, cards, then the receipt. ``persons`` are locked by the
     caller and read since the lock (their SI numbers are current); ``members`` are the enrollment's member rows
@@ -700,6 +722,7 @@ def _complete(
             paid_on=enrollment.paid_on,
             payer_name=persons[0].full_name,
             tendered=tendered,
+            numbered=numbered,
         )
     remember_written(enrollment, receipt=receipt, hi_coverage=coverages, vsi_contributions=contributions)
     return enrollment

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from ansinh.core.audit import audit_record
+from ansinh.core.journal import journal
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import receipt_mark_void
 from ansinh.registry.models import Person
@@ -38,4 +39,5 @@ def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
     receipt, changed = receipt_mark_void(actor=actor, receipt=receipt, reason=reason)
     if changed:
         enrollment_void(actor=actor, enrollment=receipt.enrollment)
+        journal("receipt.void", receipt, reason=reason)
     return receipt

@@ -50,6 +50,9 @@ class ReceiptBook(models.Model):
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Issued to a field kit (ADR 0027): the kit numbers its receipts from it offline, and the office's desk never
+    # takes a number from it; the kit's receipts are written here with the numbers the kit gave them.
+    held_by_kit = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("receipt book")

@@ -14,6 +14,7 @@ from ansinh.core.access import has_capability, require, scope_for
 from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.journal import journal
 from ansinh.core.money import MAX_VND
 
 from .models import Audit, CollectionPoint, DayClose, Method, PointKind, Receipt, ReceiptBook
@@ -76,9 +77,16 @@ RECEIPT_NUMBER_MAX = 9_999_999  # printed as 7 digits (Receipt.display_number); 
 
 @transaction.atomic
 def book_create(
-    *, actor, point: CollectionPoint, series: str, first_number: int, last_number: int
+    *,
+    actor,
+    point: CollectionPoint,
+    series: str,
+    first_number: int,
+    last_number: int,
+    held_by_kit: int | None = None,
 ) -> ReceiptBook:
-    """A receipt book: a range of numbers of a series. Ranges of one series never overlap."""
+    """A receipt book: a range of numbers of a series. Ranges of one series never overlap. ``held_by_kit``: the
+    book is a field kit's (ADR 0027), out of the office desk's reach."""
     require(actor, "payments.manage")
     _in_scope(actor, point.area)
     series = series.strip().upper()
@@ -110,6 +118,7 @@ def book_create(
         last_number=last_number,
         next_number=first_number,
         province_code=point.province_code,
+        held_by_kit=held_by_kit,
     )
     audit_record(actor=actor, action=Audit.BOOK_CREATE, obj=book, after=snapshot(book))
     return book
@@ -136,7 +145,7 @@ def _take_number(point: CollectionPoint) -> tuple[int, str, int]:
     one round trip, and the enrollment services run it last, just before the commit."""
     qn = connection.ops.quote_name
     table, now = qn(ReceiptBook._meta.db_table), connection.ops.adapt_datetimefield_value(timezone.now())
-    open_book = "closed_at IS NULL AND next_number <= last_number"
+    open_book = "closed_at IS NULL AND next_number <= last_number AND held_by_kit IS NULL"
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET next_number = next_number + 1,"  # noqa: S608 (names from the model)
@@ -156,7 +165,9 @@ def _take_number(point: CollectionPoint) -> tuple[int, str, int]:
 def _take_number_locked(point: CollectionPoint) -> tuple[int, str, int]:
     book = (
         ReceiptBook.objects.select_for_update()
-        .filter(point=point, closed_at__isnull=True, next_number__lte=F("last_number"))
+        .filter(
+            point=point, closed_at__isnull=True, next_number__lte=F("last_number"), held_by_kit__isnull=True
+        )
         .order_by("opened_at", "first_number")
         .first()
     )
@@ -176,13 +187,47 @@ def _take_number_locked(point: CollectionPoint) -> tuple[int, str, int]:
     return book.pk, book.series, number
 
 
+@transaction.atomic(savepoint=False)
+def receipt_number_hold(*, book: ReceiptBook, number: int) -> None:
+    """A number a field kit gave to money whose recording waits on a manager's decision (a conflict, ADR 0027):
+    the kit's book moves past it, so that it is never given again; the receipt is written with it when decided."""
+    ReceiptBook.objects.filter(pk=book.pk, next_number__lte=number).update(next_number=number + 1)
+
+
+def _place_number(point: CollectionPoint, book: ReceiptBook, number: int) -> tuple[int, str, int]:
+    """A number a field kit gave a receipt from the book it holds: it must be the kit's book at this point and in
+    its range; the unique (book, number) refuses it twice. The book's next number moves past it."""
+    book = ReceiptBook.objects.select_for_update().get(pk=book.pk)
+    if (
+        book.point_id != point.pk
+        or book.held_by_kit is None
+        or not book.first_number <= number <= book.last_number
+    ):
+        raise ApplicationError(
+            ErrorCode.CONFLICT, _("This receipt number is not in the field kit's book."), field="receipt"
+        )
+    if number >= book.next_number:
+        book.next_number = number + 1
+        book.save(update_fields=["next_number"])
+    return book.pk, book.series, number
+
+
 @transaction.atomic(savepoint=False)  # joins the caller's transaction; its own when called alone
 def receipt_issue(
-    *, actor, enrollment, method: str, amount: int, paid_on: dt.date, payer_name: str, tendered: int | None = None
+    *,
+    actor,
+    enrollment,
+    method: str,
+    amount: int,
+    paid_on: dt.date,
+    payer_name: str,
+    tendered: int | None = None,
+    numbered: tuple[ReceiptBook, int] | None = None,
 ) -> Receipt:
     """Called by the enrollment services inside their transaction, once the money is in, as their last write
     but the audit events: the book row stays locked from here to the commit. Refused once the agent has closed
-    the day at the point: that money would be in no handover."""
+    the day at the point: that money would be in no handover. ``numbered``: a receipt a field kit already wrote
+    with a number of its own book (ADR 0027), recorded with that number."""
     agent_id = getattr(actor, "pk", None)
     if DayClose.objects.filter(point=enrollment.point, agent_id=agent_id, day=timezone.localdate()).exists():
         raise ApplicationError(
@@ -190,7 +235,9 @@ def receipt_issue(
             _("You have closed the day at this collection point: money taken now would be in no handover."),
             field="point_id",
         )
-    book_id, series, number = _take_number(enrollment.point)
+    book_id, series, number = (
+        _take_number(enrollment.point) if numbered is None else _place_number(enrollment.point, *numbered)
+    )
     receipt = Receipt.objects.create(
         book_id=book_id,
         series=series,
@@ -209,7 +256,12 @@ def receipt_issue(
         actor=actor,
         action=Audit.RECEIPT_ISSUE,
         obj=receipt,
-        after={"number": receipt.display_number, "amount": amount, "method": method, "tendered": receipt.tendered},
+        after={
+            "number": receipt.display_number,
+            "amount": amount,
+            "method": method,
+            "tendered": receipt.tendered,
+        },
     )
     return receipt
 
@@ -268,7 +320,9 @@ def day_close_create(
     if day.year < 2000:  # no receipt of this system is that old (year 0001 was accepted and stored)
         raise ApplicationError(ErrorCode.INVALID, _("Choose a day this point worked."), field="day")
     if day > today():  # a day not yet worked cannot be handed over (and would stop today's receipts)
-        raise ApplicationError(ErrorCode.INVALID, _("A day can be closed only once it has begun."), field="day")
+        raise ApplicationError(
+            ErrorCode.INVALID, _("A day can be closed only once it has begun."), field="day"
+        )
     if not isinstance(cash_counted, int) or not 0 <= cash_counted <= MAX_VND:
         raise ApplicationError(ErrorCode.INVALID, _("Enter the cash counted in đồng."), field="cash_counted")
     if not received_by.strip():
@@ -296,4 +350,5 @@ def day_close_create(
     except IntegrityError:  # a second click that reached the database at the same moment
         raise ApplicationError(ErrorCode.CONFLICT, _("This day is already closed."), field="day") from None
     audit_record(actor=actor, action=Audit.DAY_CLOSE, obj=close, after=snapshot(close))
+    journal("dayclose.create", close)
     return close

@@ -17,6 +17,7 @@ from ansinh.core.audit import audit_record, snapshot
 from ansinh.core.dates import parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
+from ansinh.core.journal import journal, quiet
 from ansinh.core.text import clean_name, fold, has_invisible
 
 from .ethnicities import ETHNICITY_NAMES
@@ -250,6 +251,7 @@ def person_create(*, actor, data: dict[str, Any]) -> Person:
     except IntegrityError:  # a concurrent registration of the same ID
         raise ValidationFailed({"personal_id": _("Another person already has this personal ID.")}) from None
     audit_record(actor=actor, action=Audit.PERSON_CREATE, obj=person, after=snapshot(person))
+    journal("person.create", person, data=data)
     return person
 
 
@@ -275,6 +277,7 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
         )
+        journal("person.update", person, data=data)
     if changed & {"province_code", "commune", "village", "birth_date", "died_on"}:
         periods_follow_person(person)  # the coverage figures count people where and while they live
     return person
@@ -308,7 +311,9 @@ def household_create(
         head=head,
     )
     audit_record(actor=actor, action=Audit.HOUSEHOLD_CREATE, obj=household, after=snapshot(household))
-    household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
+    with quiet():  # the head's membership is part of the household's creation
+        household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
+    journal("household.create", household, head=head.pk, address=address, on=on)
     return household
 
 
@@ -367,6 +372,7 @@ def household_add_member(
         obj=person,
         after={"household_id": household.pk, "household_code": household.code, "relation": relation},
     )
+    journal("household.add_member", membership, on=on)
     return membership
 
 
@@ -443,6 +449,23 @@ def si_number_assign_locked(*, actor, person: Person) -> Person:
     person.si_number, person.updated_at = candidate, now
     audit_record(actor=actor, action=Audit.SI_NUMBER_ASSIGN, obj=person, after={"si_number": candidate})
     return person
+
+
+@transaction.atomic
+def si_serials_reserve(*, actor, province_code: str, count: int) -> tuple[int, int]:
+    """Sets aside ``count`` SI serials of a province for a field kit (ADR 0027), which gives them to people new in
+    the field while offline: (first, last). The office's desk goes on after them."""
+    require(actor, "registry.edit")
+    prefix = province_code[-2:].zfill(2)
+    first = _next_serial(prefix)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(SINumberSequence._meta.db_table)} SET next_serial = next_serial + %s"  # noqa: S608
+            " WHERE province_code = %s",
+            [count - 1, prefix],
+        )
+    return first, first + count - 1
 
 
 def _next_serial(prefix: str) -> int:

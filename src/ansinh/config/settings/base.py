@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ansinh.reports",
     "ansinh.outreach",
     "ansinh.imports",
+    "ansinh.field",
     "ansinh.web",
 ]
 
@@ -137,6 +138,8 @@ TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ANSINH_TRUSTED_PROXIES", "
 AXES_CLIENT_IP_CALLABLE = "ansinh.web.security.client_ip"
 # A missing card-signing key is made on first use on a laptop or a test machine; production refuses instead.
 ANSINH_CREATE_SIGNING_KEY = True
+# This machine is a field kit (ADR 0027): `ansinh field …` sets it; the desk's writes are journaled for the office.
+ANSINH_FIELD_KIT = os.environ.get("ANSINH_FIELD_KIT", "0") == "1"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -155,7 +158,9 @@ WHITENOISE_USE_FINDERS = True
 
 # A session ends after this long without a request (each request starts the count again): a laptop left open at a
 # village table is not left signed in. The agent who comes back signs in and finds the form as it was.
-SESSION_COOKIE_AGE = 60 * int(os.environ.get("ANSINH_SESSION_IDLE_MINUTES", "60"))  # web.security.IdleSession…
+SESSION_COOKIE_AGE = 60 * int(
+    os.environ.get("ANSINH_SESSION_IDLE_MINUTES", "60")
+)  # web.security.IdleSession…
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,112 @@
+"""``ansinh field …``: the laptop's commands (ADR 0027). Each works on the kit folder given by ``--dir``: its
+SQLite database, its keys and its backups live there, apart from any office database on the same machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ansinh.core.commandline import emit, fail
+from ansinh.core.commandline import setup_django as _setup
+
+
+def _kit_setup(directory: str) -> Path:
+    path = Path(directory).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["ANSINH_VAR_DIR"] = str(path)
+    os.environ.pop("ANSINH_DATABASE_URL", None)  # a kit's database is its own SQLite file in the folder
+    os.environ.pop("ANSINH_KEYS_DIR", None)
+    os.environ["ANSINH_FIELD_KIT"] = "1"
+    _setup()
+    return path
+
+
+def _status_text(data: dict) -> None:
+    click.echo(f"pending operations: {data['pending']}")
+    click.echo(f"last sync: {data['last_sync'] or '-'}")
+    click.echo(f"receipt numbers left: {data['receipts_left']}")
+    click.echo(f"signing key valid to: {data['key_valid_to']}")
+
+
+@click.group("field", help="The field kit: a laptop that works offline, then syncs with the office.")
+def field() -> None:
+    pass
+
+
+@field.command("checkout", help="Make a folder this laptop's kit, with the office's one-time check-out code.")
+@click.option("--server", required=True, help="The office's address, https://…")
+@click.option("--token", required=True, help="The check-out code the office gave for this kit.")
+@click.option("--dir", "directory", required=True, help="The kit's folder (its database, keys and backups).")
+@click.option("--json", "as_json", is_flag=True)
+def checkout(server: str, token: str, directory: str, as_json: bool) -> None:
+    _kit_setup(directory)
+    from django.core.management import call_command
+
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
+    call_command("migrate", verbosity=0, interactive=False)
+    try:
+        data = client.checkout(server=server, token=token)
+    except ApplicationError as exc:
+        fail(exc)
+    emit(
+        data,
+        as_json,
+        lambda d: (click.echo(f"kit {d['kit']} ({d['name']}): {d['pulled']} rows"), _status_text(d)),
+    )
+
+
+@field.command("sync", help="Send the kit's journal to the office, then take the office's rows.")
+@click.option("--dir", "directory", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def sync(directory: str, as_json: bool) -> None:
+    _kit_setup(directory)
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
+    try:
+        data = client.sync()
+    except ApplicationError as exc:
+        fail(exc)
+    emit(data, as_json, lambda d: click.echo(", ".join(f"{k}: {v}" for k, v in d.items())))
+
+
+@field.command(
+    "status", help="What the kit holds: operations not yet sent, receipt numbers left, key validity."
+)
+@click.option("--dir", "directory", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def status(directory: str, as_json: bool) -> None:
+    _kit_setup(directory)
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
+    try:
+        data = client.status()
+    except ApplicationError as exc:
+        fail(exc)
+    emit(data, as_json, _status_text)
+
+
+@field.command("serve", help="Serve the kit's desk on this laptop (and, with --lan, to phones on its Wi-Fi).")
+@click.option("--dir", "directory", required=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--lan", is_flag=True)
+@click.pass_context
+def serve(ctx: click.Context, directory: str, port: int, lan: bool) -> None:
+    _kit_setup(directory)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    root = ctx.find_root().command
+    ctx.invoke(root.commands["serve"], port=port, host="127.0.0.1", threads=4, lan=lan)  # type: ignore[attr-defined]
+
+
+def register(cli_group: click.Group) -> None:
+    cli_group.add_command(field)

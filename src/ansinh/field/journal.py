@@ -1,0 +1,138 @@
+"""The kit's journal (ADR 0027): every write the desk makes on a kit, described so that the office can make the
+same write with its own services. Recorded in the write's own transaction (core.journal calls ``record``).
+
+An operation names the rows it works on by reference: ``{"id": n}`` for a row the office sent (it has the same
+id there), ``{"op": uuid}`` for a row an earlier operation of this kit made (the office finds what that
+operation made). Rows made here have ids from ``replica.LOCAL_BASE`` up, which tells the two apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from .models import JournalEntry
+from .replica import LOCAL_BASE
+
+CREATED_BY = {"person": "person.create", "household": "household.create", "enrollment": "enrollment.create"}
+
+
+@cache
+def rules_version() -> str:
+    """The legal parameters this machine quotes with: a digest of the parameter files (the office compares it)."""
+    from ansinh import rules
+
+    root = Path(rules.__file__).parent / "parameters"
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ref(kind: str, pk: int | None) -> dict | None:
+    if pk is None:
+        return None
+    if pk < LOCAL_BASE:
+        return {"id": pk}
+    entry = JournalEntry.objects.filter(kind=CREATED_BY[kind], obj_id=pk).order_by("-pk").first()
+    if entry is None:  # cannot happen: every row made here was journaled in its own transaction
+        raise LookupError(f"{kind} {pk} was made on this kit but not journaled")
+    return {"op": str(entry.op_id)}
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _by(obj) -> str:
+    for name in ("created_by", "recorded_by", "agent", "voided_by", "issued_by"):
+        user = getattr(obj, name, None)
+        if user is not None:
+            return user.get_username()
+    return ""
+
+
+def _describe(kind: str, obj, details: dict) -> tuple[dict, str]:
+    if kind == "person.create":
+        return {"data": details["data"]}, _by(obj)
+    if kind == "person.update":
+        return {"person": ref("person", obj.pk), "data": details["data"]}, ""
+    if kind == "household.create":
+        return {
+            "head": ref("person", details["head"]),
+            "address": details.get("address") or "",
+            "on": details.get("on"),
+        }, ""
+    if kind == "household.add_member":
+        return {
+            "household": ref("household", obj.household_id),
+            "person": ref("person", obj.person_id),
+            "relation": obj.relation,
+            "on": details.get("on"),
+        }, ""
+    if kind == "enrollment.create":
+        return _enrollment(obj), _by(obj)
+    if kind == "receipt.void":
+        return {"enrollment": ref("enrollment", obj.enrollment_id), "reason": details["reason"]}, _by(obj)
+    if kind == "outcome.record":
+        return {
+            "activity": obj.activity_id,
+            "person": ref("person", obj.person_id),
+            "kind": obj.kind,
+            "on": obj.on,
+            "follow_up_on": obj.follow_up_on,
+            "note": obj.note,
+        }, _by(obj)
+    if kind == "dayclose.create":
+        return {
+            "day": obj.day,
+            "cash_counted": obj.cash_counted,
+            "received_by": obj.received_by,
+            "note": obj.note,
+        }, _by(obj)
+    raise ValueError(f"no journal description for {kind}")
+
+
+def _enrollment(enrollment) -> dict:
+    from ansinh.cards.models import Card
+    from ansinh.payments.models import Receipt
+
+    members = list(enrollment.members.select_related("person").order_by("position"))
+    receipt = Receipt.objects.filter(enrollment=enrollment).first()
+    return {
+        "scheme": enrollment.scheme,
+        "persons": [ref("person", m.person_id) for m in members],
+        "si_numbers": [m.person.si_number for m in members],
+        "months": enrollment.months,
+        "group": enrollment.group or None,
+        "income": enrollment.income,
+        "paid_on": enrollment.paid_on,
+        "activity_id": enrollment.activity_id,
+        "method": enrollment.payment.method,
+        "amount": enrollment.total_payable,
+        "tendered": receipt.tendered if receipt else None,
+        "facility_code": (enrollment.quote or {}).get("facility_code"),
+        "vssid": enrollment.vssid_install_assisted,
+        "cashless": enrollment.cashless_switched,
+        "receipt": None if receipt is None else {"book": receipt.book_id, "number": receipt.number},
+        "cards": list(Card.objects.filter(coverage__enrollment=enrollment).values_list("token", flat=True)),
+    }
+
+
+def record(kind: str, obj, details: dict) -> None:
+    payload, by = _describe(kind, obj, details)
+    JournalEntry.objects.create(
+        kind=kind,
+        obj_id=obj.pk if kind in CREATED_BY.values() else None,
+        payload=_plain(payload),
+        by=by,
+        clock=timezone.now(),
+        rules_version=rules_version(),
+    )

@@ -1,0 +1,218 @@
+"""The replica a kit carries (ADR 0027): the rows of its communes, read at the office and written on the kit.
+
+``replica_rows(kit)`` (office) answers ``{table label: [row, ...]}`` with every row the kit's desk reads: the
+area tree and facilities, the kit's point with its agents, the persons and households of its areas with their
+memberships, enrollments, coverage, contribution months, cards, payments and receipts, the day closes of its
+point and the campaign activities held in its areas. A foreign key to a row the replica does not carry is
+emptied where it may be (a person's "created by"), and a row that needs one is left out (an enrollment of a
+household that lives elsewhere): the kit's database stays whole, which SQLite checks when the load commits.
+
+``replica_load(rows)`` (kit) replaces the replicated tables in one transaction. Rows keep their office ids; rows
+the kit writes get ids from ``LOCAL_BASE`` up, so an id tells which side made it (journal.ref).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.models import Model, Q
+
+from ansinh.core.access import scope_for
+
+LOCAL_BASE = 10**12
+
+# (label, model path or (model path, m2m field)), in an order that loads parents first
+TABLES: tuple[tuple[str, str | tuple[str, str]], ...] = (
+    ("area", "areas.Area"),
+    ("succession", "areas.AreaSuccession"),
+    ("facility", "areas.HealthFacility"),
+    ("user", "core.User"),
+    ("user_areas", ("core.User", "areas")),
+    ("point", "payments.CollectionPoint"),
+    ("point_agents", ("payments.CollectionPoint", "agents")),
+    ("book", "payments.ReceiptBook"),
+    ("person", "registry.Person"),
+    ("household", "registry.Household"),
+    ("membership", "registry.Membership"),
+    ("si_sequence", "registry.SINumberSequence"),
+    ("enrollment", "enrollment.Enrollment"),
+    ("member", "enrollment.EnrollmentMember"),
+    ("coverage", "enrollment.HICoverage"),
+    ("contribution", "enrollment.VSIContribution"),
+    ("payment", "payments.Payment"),
+    ("receipt", "payments.Receipt"),
+    ("card", "cards.Card"),
+    ("day_close", "payments.DayClose"),
+    ("partner", "campaigns.Partner"),
+    ("campaign", "campaigns.Campaign"),
+    ("campaign_areas", ("campaigns.Campaign", "areas")),
+    ("activity", "campaigns.Activity"),
+    ("outcome", "campaigns.Outcome"),
+)
+# Rows the kit derives or keeps for itself, emptied with the replica (they point at replicated rows).
+DERIVED = ("registry.CoveragePeriod", "enrollment.Quote", "core.ApiToken")
+
+
+def model_of(spec: str | tuple[str, str]) -> type[Model]:
+    if isinstance(spec, tuple):
+        return getattr(apps.get_model(spec[0]), spec[1]).through
+    return apps.get_model(spec)
+
+
+def _querysets(kit) -> dict[str, Any]:
+    from ansinh.campaigns.models import Activity, Campaign, Outcome, Partner
+    from ansinh.cards.models import Card
+    from ansinh.core.models import User
+    from ansinh.enrollment.models import Enrollment, EnrollmentMember, HICoverage, VSIContribution
+    from ansinh.payments.models import CollectionPoint, DayClose, Payment, Receipt, ReceiptBook
+    from ansinh.registry.models import Household, Membership, Person
+
+    scope = scope_for(kit.account)
+    persons = Person.objects.filter(scope.residents_q(), merged_into__isnull=True)
+    person_ids = persons.values("pk")
+    enrollment_ids = EnrollmentMember.objects.filter(person_id__in=person_ids).values("enrollment_id")
+    users = User.objects.filter(Q(pk=kit.account_id) | Q(collection_points=kit.point_id)).distinct()
+    activities = Activity.objects.filter(scope.areas_q("area__"))
+    m2m = {label: model_of(spec) for label, spec in TABLES if isinstance(spec, tuple)}
+    # the kit's province, and the units before July 2025 that became part of it (records name them)
+    successions = apps.get_model("areas.AreaSuccession").objects.filter(
+        current__province_code=kit.province_code
+    )
+    areas = apps.get_model("areas.Area").objects.filter(
+        Q(province_code=kit.province_code) | Q(pk__in=successions.values("legacy_id"))
+    )
+    return {
+        "area": areas,
+        "succession": successions,
+        "facility": apps.get_model("areas.HealthFacility").objects.filter(province_code=kit.province_code),
+        "user": users,
+        "user_areas": m2m["user_areas"].objects.filter(user_id__in=users.values("pk")),
+        "point": CollectionPoint.objects.filter(province_code=kit.province_code),
+        "point_agents": m2m["point_agents"].objects.filter(collectionpoint_id=kit.point_id),
+        "book": ReceiptBook.objects.filter(
+            Q(pk=kit.book_id) | Q(receipts__enrollment_id__in=enrollment_ids)
+        ).distinct(),
+        "person": persons,
+        "household": Household.objects.filter(scope.residents_q()),
+        "membership": Membership.objects.filter(person_id__in=person_ids),
+        "si_sequence": apps.get_model("registry.SINumberSequence").objects.none(),
+        "enrollment": Enrollment.objects.filter(pk__in=enrollment_ids),
+        "member": EnrollmentMember.objects.filter(enrollment_id__in=enrollment_ids, person_id__in=person_ids),
+        "coverage": HICoverage.objects.filter(person_id__in=person_ids),
+        "contribution": VSIContribution.objects.filter(person_id__in=person_ids),
+        "payment": Payment.objects.filter(enrollment_id__in=enrollment_ids),
+        "receipt": Receipt.objects.filter(enrollment_id__in=enrollment_ids),
+        "card": Card.objects.filter(coverage__person_id__in=person_ids),
+        "day_close": DayClose.objects.filter(point_id=kit.point_id),
+        "partner": Partner.objects.filter(pk__in=activities.values("partner_id")),
+        "campaign": Campaign.objects.filter(pk__in=activities.values("campaign_id")),
+        "campaign_areas": m2m["campaign_areas"].objects.filter(
+            campaign_id__in=activities.values("campaign_id")
+        ),
+        "activity": activities,
+        "outcome": Outcome.objects.filter(activity__in=activities, person_id__in=person_ids),
+    }
+
+
+def _columns(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def replica_rows(kit) -> dict[str, list[dict]]:
+    """What the kit carries, as plain rows (office side; the kit's account decides the areas)."""
+    querysets = _querysets(kit)
+    rows = {label: list(querysets[label].values(*_columns(model_of(spec)))) for label, spec in TABLES}
+    for book in rows["book"]:  # the kit numbers from its own book only
+        if book["id"] != kit.book_id:
+            book["closed_at"] = book["closed_at"] or book["opened_at"]
+        else:
+            book["held_by_kit"] = None
+    prefix = kit.province_code[-2:].zfill(2)
+    rows["si_sequence"] = [{"province_code": prefix, "next_serial": kit.si_first}]
+    _close_references(rows)
+    return rows
+
+
+def _close_references(rows: dict[str, list[dict]]) -> None:
+    """Empties (or drops the row of) every foreign key to a row the replica does not carry, until none is left."""
+    labels = {model_of(spec)._meta.label_lower: label for label, spec in TABLES}
+    while True:
+        ids = {label: {r[model_of(spec)._meta.pk.attname] for r in rows[label]} for label, spec in TABLES}
+        changed = False
+        for label, spec in TABLES:
+            model = model_of(spec)
+            links = [
+                (f.attname, f.null, labels.get(f.related_model._meta.label_lower))
+                for f in model._meta.concrete_fields
+                if f.is_relation and f.many_to_one or f.one_to_one
+            ]
+            if not links:
+                continue
+            kept = []
+            for row in rows[label]:
+                keep = True
+                for attname, nullable, target in links:
+                    value = row[attname]
+                    if value is None or (target is not None and value in ids[target]):
+                        continue
+                    if nullable:
+                        row[attname] = None
+                        changed = True
+                    else:
+                        keep = False
+                        break
+                if keep:
+                    kept.append(row)
+                else:
+                    changed = True
+            rows[label] = kept
+        if not changed:
+            return
+
+
+def replica_count(rows: dict[str, list[dict]]) -> int:
+    return sum(len(v) for v in rows.values())
+
+
+@transaction.atomic
+def replica_load(rows: dict[str, list[dict]]) -> int:
+    """Replaces the replicated tables with ``rows`` (kit side, SQLite) and returns how many rows it wrote."""
+    qn = connection.ops.quote_name
+    written = 0
+    with connection.cursor() as cursor:
+        for path in DERIVED:
+            cursor.execute(f"DELETE FROM {qn(apps.get_model(path)._meta.db_table)}")  # noqa: S608
+        for _label, spec in reversed(TABLES):
+            cursor.execute(f"DELETE FROM {qn(model_of(spec)._meta.db_table)}")  # noqa: S608
+        for label, spec in TABLES:
+            model = model_of(spec)
+            fields = model._meta.concrete_fields
+            batch = [
+                [f.get_db_prep_save(f.to_python(row[f.attname]), connection) for f in fields]
+                for row in rows.get(label, [])
+            ]
+            if not batch:
+                continue
+            columns = ", ".join(qn(f.column) for f in fields)
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
+                batch,
+            )
+            written += len(batch)
+        _local_ids_from_base(cursor)
+    return written
+
+
+def _local_ids_from_base(cursor) -> None:
+    """Rows written on the kit get ids from LOCAL_BASE up (SQLite's AUTOINCREMENT keeps the highest id it gave)."""
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        if found is None:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, LOCAL_BASE])
+        elif found[0] < LOCAL_BASE:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [LOCAL_BASE, table])
