@@ -7,14 +7,23 @@ python kit_day.py FAMILIES [--person-id N ...] [--close CASH]"""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import sys
 import uuid
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.config.settings.base")
 django.setup()
+
+if "--clock-days" in sys.argv:  # the laptop's clock is wrong by days: everything on it sees that time
+    from django.utils import timezone
+
+    _skew = dt.timedelta(days=int(sys.argv[sys.argv.index("--clock-days") + 1]))
+    _real_now = timezone.now
+    timezone.now = lambda: _real_now() + _skew
 
 from ansinh.campaigns.models import Activity  # noqa: E402
 from ansinh.campaigns.services import outcome_record  # noqa: E402
@@ -36,6 +45,10 @@ parser.add_argument(
 parser.add_argument("--personal-id", action="append", default=[], help="register a person with this ID")
 parser.add_argument("--void", type=int, default=1)
 parser.add_argument("--close", action="store_true")
+parser.add_argument("--clock-days", type=int, default=0)
+parser.add_argument("--transfer", action="store_true", help="try a bank transfer (a kit takes cash only)")
+parser.add_argument("--name", default="Giàng Thị Mỷ", help="the families' heads")
+parser.add_argument("--spouse", default="Sùng Văn Pả", help="their spouses")
 args = parser.parse_args()
 
 agent = User.objects.get(username=args.agent)
@@ -64,7 +77,7 @@ for i in range(args.families):
     head = person_create(
         actor=agent,
         data={
-            "full_name": f"Giàng Thị Mỷ {i}",
+            "full_name": f"{args.name} {i}",
             "birth_date": "1985-03-04",
             "sex": "f",
             "area_code": commune.code,
@@ -74,7 +87,7 @@ for i in range(args.families):
     spouse = person_create(
         actor=agent,
         data={
-            "full_name": f"Sùng Văn Pả {i}",
+            "full_name": f"{args.spouse} {i}",
             "birth_date": "1983-07-01",
             "sex": "m",
             "area_code": commune.code,
@@ -99,6 +112,22 @@ for person_id in args.enroll:
         enroll([Person.objects.get(pk=person_id).pk])
     except Exception as e:  # noqa: BLE001 (reported, the day goes on)
         out["refused"].append([person_id, getattr(e, "message", str(e))])
+if args.transfer:
+    person = person_create(
+        actor=agent,
+        data={"full_name": "Thào Mí Chá", "birth_date": "1988-08-08", "sex": "m", "area_code": commune.code},
+    )
+    try:
+        enrollment_create(
+            actor=agent,
+            idempotency_key=str(uuid.uuid4()),
+            scheme="hi_household",
+            person_ids=[person.pk],
+            months=12,
+            method="bank_transfer",
+        )
+    except Exception as e:  # noqa: BLE001
+        out["refused"].append(["transfer", getattr(e, "message", str(e))])
 for enrollment in enrollments[: args.void]:
     receipt_void(actor=agent, receipt=enrollment.receipt, reason="ghi nhầm người")
     out["voided"].append(enrollment.receipt.number)

@@ -5,144 +5,27 @@ folder, on its own SQLite). The kit's connections go through a proxy that cuts t
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
-from tests.factories import make_person, make_point, make_user, personal_id_for
+from tests.factories import make_person, personal_id_for
 
 from ansinh.cards import signing
 from ansinh.cards.selectors import card_verify
 from ansinh.core.dates import today
-from ansinh.core.services import token_create
 from ansinh.enrollment.models import Enrollment, HICoverage, Status
 from ansinh.enrollment.services import enrollment_create
 from ansinh.field.models import Conflict, FieldOp, Kit
 from ansinh.payments.models import DayClose, Payment, Receipt
 from ansinh.registry.models import Person
 
+from .kit import ansinh, checkout, journal, kit_day, kit_env, set_server, sync_until_done
 from .proxy import CuttingProxy
 
-HERE = Path(__file__).parent
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _env(kit_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSINH_")}
-    env.update(
-        {
-            "ANSINH_VAR_DIR": str(kit_dir),
-            "ANSINH_FIELD_KIT": "1",
-            "DJANGO_SETTINGS_MODULE": "ansinh.config.settings.base",
-            "PYTHONPATH": str(HERE.parents[1]),
-        }
-    )
-    return env
-
-
-def ansinh(kit_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 (our own command)
-        [sys.executable, "-c", "from ansinh.cli import main; main()", *args],
-        env=_env(kit_dir),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def kit_day(kit_dir: Path, *args: str) -> dict:
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, str(HERE / "kit_day.py"), *args],
-        env=_env(kit_dir),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def call(url: str, token: str, method: str = "GET", body=None) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310 (the test's own server)
-        url, method=method, data=None if body is None else json.dumps(body).encode()
-    )
-    request.add_header("Authorization", f"Bearer {token}")
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-@pytest.fixture
-def office(transactional_areas, live_server, tmp_path):
-    commune = transactional_areas.filter(parent__code="15", level="commune").order_by("code").first()
-    manager = make_user(role="manager", areas=["15"])
-    agent = make_user(areas=[commune.code], username="agent")
-    desk_agent = make_user(areas=[commune.code])
-    point = make_point(area=commune, agents=[agent, desk_agent])
-    people = [make_person(manager, area_code=commune.code, birth_date="1970-05-06") for _ in range(6)]
-    _row, raw = token_create(actor=manager, user=manager)
-    return {
-        "url": live_server.url,
-        "commune": commune,
-        "manager": manager,
-        "desk_agent": desk_agent,
-        "point": point,
-        "people": people,
-        "token": raw,
-    }
-
-
-def issue_kit(office, receipts=60) -> tuple[int, str]:
-    status, body = call(
-        f"{office['url']}/api/v1/field/kits",
-        office["token"],
-        "POST",
-        {
-            "name": "Tổ lưu động Bản Phố",
-            "area_codes": [office["commune"].code],
-            "point_id": office["point"].pk,
-            "receipts": receipts,
-            "valid_days": 10,
-        },
-    )
-    assert status == 201, body
-    return body["id"], body["checkout_token"]
-
-
-def checkout(office, kit_dir: Path) -> dict:
-    kit_id, code = issue_kit(office)
-    done = ansinh(
-        kit_dir,
-        "field",
-        "checkout",
-        "--server",
-        office["url"],
-        "--token",
-        code,
-        "--dir",
-        str(kit_dir),
-        "--json",
-    )
-    assert done.returncode == 0, done.stderr
-    return {"kit": kit_id, **json.loads(done.stdout)}
-
-
-def sync_until_done(kit_dir: Path, attempts: int = 60) -> tuple[list[dict], int]:
-    """Syncs until a sync succeeds, as an agent presses the button again: (the successful answers, failures)."""
-    for failures in range(attempts):
-        done = ansinh(kit_dir, "field", "sync", "--dir", str(kit_dir), "--json")
-        if done.returncode == 0:
-            return [json.loads(done.stdout)], failures
-        assert "error:" in done.stderr, done.stderr  # told in words, not a traceback
-    raise AssertionError(f"no sync got through in {attempts} attempts")
 
 
 def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_path):
@@ -184,26 +67,29 @@ def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_
 
     proxy = CuttingProxy(int(office["url"].rsplit(":", 1)[1]), cut_share=0.6, seed=14)
     try:
-        _set_server(kit_dir, proxy.url)
+        set_server(kit_dir, proxy.url)
         answers, failures = sync_until_done(kit_dir)
     finally:
         proxy.close()
     assert proxy.cuts >= 1 and failures >= 1  # the network did cut, and the sync went on
 
     kit = Kit.objects.get(pk=out["kit"])
-    journal = _journal(kit_dir)
-    assert FieldOp.objects.filter(kit=kit).count() == len(journal)  # every operation once
+    sent = journal(kit_dir)
+    assert FieldOp.objects.filter(kit=kit).count() == len(sent)  # every operation once
     assert sorted(
         str(op) for op in FieldOp.objects.filter(kit=kit).values_list("op_id", flat=True)
-    ) == sorted(e["op_id"] for e in journal)
+    ) == sorted(e["op_id"] for e in sent)
     # the same answer again: nothing new
-    _set_server(kit_dir, office["url"])
+    set_server(kit_dir, office["url"])
     again, _failures = sync_until_done(kit_dir)
-    assert again[0]["pushed"] == 0 and FieldOp.objects.filter(kit=kit).count() == len(journal)
+    assert again[0]["pushed"] == 0 and FieldOp.objects.filter(kit=kit).count() == len(sent)
 
     receipts = list(Receipt.objects.filter(book=kit.book).order_by("number"))
     conflicts = {c.kind: c for c in Conflict.objects.filter(kit=kit)}
-    assert set(conflicts) == {"overlap", "duplicate_person"}
+    # the same person enrolled at both sides; the same ID registered at both sides, whose card printed in the
+    # field carries the field's name for the office's record of that person (to reprint)
+    assert sorted(c.kind for c in Conflict.objects.filter(kit=kit)) == ["card", "duplicate_person", "overlap"]
+    assert conflicts["card"].office_side["cards"][0]["name"] == same.full_name
     overlap = conflicts["overlap"]
     # every field receipt is at the office once: as a receipt, or held by its conflict with the money
     numbers = [r.number for r in receipts] + [int(overlap.receipt.rsplit("-", 1)[1])]
@@ -240,7 +126,7 @@ def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_
     only_public = tmp_path / "verifier"
     (only_public / "keys").mkdir(parents=True)
     shutil.copy(signing.keys_dir() / signing.PUBLIC_NAME, only_public / "keys" / signing.PUBLIC_NAME)
-    env = {**_env(only_public), "ANSINH_FIELD_KIT": "0"}
+    env = {**kit_env(only_public), "ANSINH_FIELD_KIT": "0"}
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "from ansinh.cli import main; main()", "card", "verify", token, "--json"],
         env=env,
@@ -249,20 +135,3 @@ def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_
         timeout=120,
     )
     assert done.returncode == 0 and json.loads(done.stdout)["kit"] == kit.pk, done.stdout + done.stderr
-
-
-def _set_server(kit_dir: Path, url: str) -> None:
-    """The kit's office address, as when the laptop reaches it by another road (here: through the proxy)."""
-    import sqlite3
-
-    with sqlite3.connect(kit_dir / "ansinh.sqlite3") as db:
-        db.execute("UPDATE field_kitstate SET server = ?", [url])
-
-
-def _journal(kit_dir: Path) -> list[dict]:
-    import sqlite3
-
-    with sqlite3.connect(kit_dir / "ansinh.sqlite3") as db:
-        rows = db.execute("SELECT op_id, sent_at FROM field_journalentry ORDER BY id").fetchall()
-    assert all(sent for _op, sent in rows)
-    return [{"op_id": str(uuid.UUID(op))} for op, _sent in rows]

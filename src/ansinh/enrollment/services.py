@@ -835,15 +835,17 @@ def outcome_flags_set(
                     _("%(name)s does not receive a pension or benefit.") % {"name": first.person.full_name},
                     field="cashless_switched",
                 )
-            _record_outcomes(
-                actor,
-                activity,
-                first.person,
-                enrollment.paid_on,
-                vssid=bool(vssid_install_assisted),
-                cashless=bool(cashless_switched),
-            )
+            with quiet():  # part of this operation (journaled below)
+                _record_outcomes(
+                    actor,
+                    activity,
+                    first.person,
+                    enrollment.paid_on,
+                    vssid=bool(vssid_install_assisted),
+                    cashless=bool(cashless_switched),
+                )
     enrollment.save(update_fields=["vssid_install_assisted", "cashless_switched"])
+    journal("enrollment.outcomes", enrollment, vssid=vssid_install_assisted, cashless=cashless_switched)
     audit_record(
         actor=actor,
         action=Audit.ENROLLMENT_OUTCOMES,

@@ -10,11 +10,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from ansinh.api.main import BearerToken
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
 
 router = Router(tags=["field"])
+KIT_AUTH = [BearerToken()]  # a kit syncs with its token only (no session, so no CSRF cookie to miss)
 
 MAX_OPS_PER_PUSH = 500
 
@@ -147,7 +149,10 @@ def _kit(request):
 
 
 @router.post(
-    "/field/sync/push", response=PushOut, summary="A kit sends its journal (each operation applied once)"
+    "/field/sync/push",
+    auth=KIT_AUTH,
+    response=PushOut,
+    summary="A kit sends its journal (each operation applied once)",
 )
 def push(request, body: PushIn):
     kit = _kit(request)
@@ -167,7 +172,10 @@ def push(request, body: PushIn):
 
 
 @router.get(
-    "/field/sync/replica", response=ReplicaOut, summary="What the kit carries, as the office has it now"
+    "/field/sync/replica",
+    auth=KIT_AUTH,
+    response=ReplicaOut,
+    summary="What the kit carries, as the office has it now",
 )
 def replica(request):
     return services.kit_replica(kit=_kit(request))

@@ -13,10 +13,11 @@ from ansinh.campaigns.models import Activity
 from ansinh.campaigns.services import outcome_record
 from ansinh.cards.models import Card
 from ansinh.cards.services import cards_keep_kit_tokens
+from ansinh.cards.signing import verify_token
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment.models import Enrollment, HICoverage
-from ansinh.enrollment.services import enrollment_create, receipt_void
+from ansinh.enrollment.services import enrollment_create, outcome_flags_set, receipt_void
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import day_close_create
 from ansinh.registry.models import Household, Person
@@ -79,6 +80,29 @@ def _person_create(kit: Kit, op: FieldOp) -> dict:
             )
             return {"id": same.pk, "matched": True}
     person = person_create(actor=kit.account, data=data)
+    likely = (
+        Person.objects.filter(
+            name_folded=person.name_folded,
+            birth_date=person.birth_date,
+            commune_id=person.commune_id,
+            merged_into__isnull=True,
+        )
+        .exclude(pk=person.pk)
+        .first()
+    )
+    if likely is not None:  # no ID to tell, but the same name, birth date and commune: a manager decides
+        Conflict.objects.create(
+            kit=kit,
+            op=op,
+            kind=ConflictKind.DUPLICATE,
+            message=_(
+                "Registered in the field; the office has a person with the same name, birth date and commune. "
+                "If they are the same person, merge the records."
+            ),
+            field_side={"kind": op.kind, "by": op.by, **op.payload, "person": _person_json(person)},
+            office_side={"person": _person_json(likely)},
+            province_code=kit.province_code,
+        )
     return {"id": person.pk}
 
 
@@ -144,9 +168,39 @@ def _enrollment_create(kit: Kit, op: FieldOp) -> dict:
         out["cards_kept"] = cards_keep_kit_tokens(
             actor=kit.account, cards=cards, tokens=p["cards"], kit=kit.pk
         )
+        if out["cards_kept"] < len(cards):  # the card printed in the field is not the office's: reprint it
+            Conflict.objects.create(
+                kit=kit,
+                op=op,
+                kind=ConflictKind.CARD,
+                message=_(
+                    "The card printed in the field does not match the office's record (its dates or details "
+                    "differ, e.g. the kit's clock was wrong): print the office's card and take back the other."
+                ),
+                field_side={"kind": op.kind, "by": op.by, "cards": [_card_facts(t) for t in p["cards"]]},
+                office_side={"cards": [_card_facts(c.token) for c in cards]},
+                province_code=kit.province_code,
+            )
     if notes:
         out["si_number_differs"] = notes
     return out
+
+
+def _card_facts(token: str) -> dict:
+    facts = verify_token(token)
+    keys = ("number", "name", "birth_date", "valid_from", "valid_to", "facility_code")
+    return {k: facts.get(k) for k in keys}
+
+
+def _enrollment_outcomes(kit: Kit, op: FieldOp) -> dict:
+    enrollment = _resolve(kit, Enrollment, op.payload["enrollment"])
+    outcome_flags_set(
+        actor=kit.account,
+        enrollment=enrollment,
+        vssid_install_assisted=op.payload.get("vssid"),
+        cashless_switched=op.payload.get("cashless"),
+    )
+    return {"id": enrollment.pk}
 
 
 def _receipt_void(kit: Kit, op: FieldOp) -> dict:
@@ -194,6 +248,7 @@ APPLY = {
     "household.create": _household_create,
     "household.add_member": _household_add_member,
     "enrollment.create": _enrollment_create,
+    "enrollment.outcomes": _enrollment_outcomes,
     "receipt.void": _receipt_void,
     "outcome.record": _outcome_record,
     "dayclose.create": _day_close,

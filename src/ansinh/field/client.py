@@ -48,6 +48,13 @@ def _call(server: str, method: str, path: str, body: Any = None, token: str | No
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (the office's URL)
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as e:
+        if e.code == 401:
+            raise SyncError(
+                ErrorCode.PERMISSION_DENIED,
+                _(
+                    "The office no longer accepts this kit (it was revoked). Call the office; keep the kit as it is."
+                ),
+            ) from None
         try:
             error = json.loads(e.read().decode("utf-8"))
             message = error.get("message") or str(e)

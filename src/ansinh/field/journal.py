@@ -16,6 +16,10 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.payments.models import Method
 
 from .models import JournalEntry
 from .replica import LOCAL_BASE
@@ -79,6 +83,12 @@ def _describe(kind: str, obj, details: dict) -> tuple[dict, str]:
         }, ""
     if kind == "enrollment.create":
         return _enrollment(obj), _by(obj)
+    if kind == "enrollment.outcomes":
+        return {
+            "enrollment": ref("enrollment", obj.pk),
+            "vssid": details.get("vssid"),
+            "cashless": details.get("cashless"),
+        }, ""
     if kind == "receipt.void":
         return {"enrollment": ref("enrollment", obj.enrollment_id), "reason": details["reason"]}, _by(obj)
     if kind == "outcome.record":
@@ -127,6 +137,13 @@ def _enrollment(enrollment) -> dict:
 
 
 def record(kind: str, obj, details: dict) -> None:
+    if kind == "enrollment.create" and obj.total_payable > 0 and obj.payment.method != Method.CASH:
+        # a transfer is confirmed against the bank's statement, which a kit without a network cannot see
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            _("A field kit takes cash only: a bank transfer is paid at the office."),
+            field="payment.method",
+        )
     payload, by = _describe(kind, obj, details)
     JournalEntry.objects.create(
         kind=kind,

@@ -60,6 +60,7 @@ class ConflictKind(models.TextChoices):
     VOIDED = "voided", _("changed at the office meanwhile")
     REFUSED = "refused", _("refused by the office's rules")
     DEPENDS = "depends", _("depends on an operation in conflict")
+    CARD = "card", _("card printed in the field differs")
 
 
 class ConflictStatus(models.TextChoices):

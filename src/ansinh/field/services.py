@@ -21,6 +21,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.models import ApiToken, Role, User
 from ansinh.core.services import token_create
+from ansinh.imports.dedup import persons_merge
 from ansinh.payments.models import CollectionPoint
 from ansinh.payments.services import RECEIPT_NUMBER_MAX, book_create, point_assign_agent, receipt_number_hold
 from ansinh.registry.services import si_serials_reserve
@@ -302,6 +303,20 @@ def conflict_resolve(*, actor, conflict: Conflict, action: str, note: str = "") 
         conflict.op.result = {"status": "applied", **result, "after_conflict": conflict.pk}
         conflict.op.save(update_fields=["result"])
         conflict.resolution = note or _("Applied after review.")
+    elif action == "merge":  # a person registered twice: the field's record goes into the office's
+        field_person = (conflict.field_side.get("person") or {}).get("id") or (conflict.op.result or {}).get(
+            "id"
+        )
+        office_person = (conflict.office_side.get("person") or {}).get("id")
+        if conflict.kind != ConflictKind.DUPLICATE or not field_person or not office_person:
+            raise ApplicationError(
+                ErrorCode.INVALID, _("Only two records of one person are merged."), field="action"
+            )
+        if field_person != office_person:
+            persons_merge(
+                actor=actor, keep_id=office_person, drop_id=field_person, reason=note or conflict.message
+            )
+        conflict.resolution = note or _("Merged with the office's record.")
     elif action == "close":
         if len(note) < 3:
             raise ApplicationError(ErrorCode.INVALID, _("Write what was done."), field="note")
