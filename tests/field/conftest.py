@@ -4,9 +4,9 @@ served by a live server; the manager's API token issues kits."""
 from __future__ import annotations
 
 import pytest
-from tests.factories import make_person, make_point, make_user
 
 from ansinh.core.services import token_create
+from factories import make_person, make_point, make_user
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 
 import pytest
-from tests.factories import make_person
 
 from ansinh.cards.selectors import card_verify
 from ansinh.core.dates import today
@@ -15,6 +14,7 @@ from ansinh.enrollment.models import Enrollment, HICoverage
 from ansinh.field.models import Conflict, Kit
 from ansinh.payments.models import Receipt
 from ansinh.registry.models import Person
+from factories import make_person
 
 from .kit import ansinh, call, checkout, kit_day, sync_until_done
 

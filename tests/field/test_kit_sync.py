@@ -11,7 +11,6 @@ import sys
 import uuid
 
 import pytest
-from tests.factories import make_person, personal_id_for
 
 from ansinh.cards import signing
 from ansinh.cards.selectors import card_verify
@@ -21,6 +20,7 @@ from ansinh.enrollment.services import enrollment_create
 from ansinh.field.models import Conflict, FieldOp, Kit
 from ansinh.payments.models import DayClose, Payment, Receipt
 from ansinh.registry.models import Person
+from factories import make_person, personal_id_for
 
 from .kit import ansinh, checkout, journal, kit_day, kit_env, set_server, sync_until_done
 from .proxy import CuttingProxy

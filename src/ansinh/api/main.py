@@ -8,20 +8,11 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import django_auth
 
+from ansinh.api.auth import BearerToken
 from ansinh.core.errors import ApplicationError
-from ansinh.core.services import token_authenticate
 from ansinh.rules.errors import RuleError
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
-
 
 ERROR_SCHEMA = {
     "title": "Error",

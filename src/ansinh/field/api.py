@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from ansinh.api.main import BearerToken
+from ansinh.api.auth import BearerToken
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services

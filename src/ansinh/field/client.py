@@ -105,6 +105,26 @@ def checkout(*, server: str, token: str) -> dict:
     return {"kit": state.kit, "name": state.name, "pulled": pulled, **status()}
 
 
+def kit_state() -> KitState:
+    return _state()
+
+
+def journal_recent(limit: int = 20) -> list[JournalEntry]:
+    """The kit's latest operations, newest first, with whether the office has them."""
+    return list(JournalEntry.objects.order_by("-pk")[:limit])
+
+
+def last_result() -> dict:
+    """What the office answered to the kit's operations so far: how many are conflicts for a manager."""
+    sent = JournalEntry.objects.filter(sent_at__isnull=False)
+    return {
+        "sent": sent.count(),
+        "conflicts": sum(
+            1 for r in sent.values_list("result", flat=True) if (r or {}).get("status") == "conflict"
+        ),
+    }
+
+
 def _state() -> KitState:
     state = KitState.objects.first()
     if state is None:

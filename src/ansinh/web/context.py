@@ -15,3 +15,16 @@ def restore_form(request) -> dict:
         session.pop(RESTORE_FORM)
         return {"restore_form": True}
     return {}
+
+
+def field_kit(request) -> dict:
+    """On a field kit (ADR 0027), every page shows how many operations wait to be sent to the office."""
+    from django.conf import settings
+
+    if not getattr(settings, "ANSINH_FIELD_KIT", False) or not getattr(
+        request.user, "is_authenticated", False
+    ):
+        return {}
+    from ansinh.field.models import JournalEntry
+
+    return {"field_kit": {"pending": JournalEntry.objects.filter(sent_at__isnull=True).count()}}

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ansinh.web.context.restore_form",
+                "ansinh.web.context.field_kit",
             ],
         },
     }

@@ -2,6 +2,7 @@
    document, so they also work on the parts htmx swaps in.
    - <select data-autosubmit>: choosing sends its form (the language, the outbox filter);
    - <form data-once>: a submit button is disabled once the form is sent (a second click sends nothing);
+   - <form data-confirm="question">: sent only if the user says yes (revoking a field kit);
    - the desk's cash field #given: the change to give, or what is missing, under it (#change, its words in
      data-change / data-short, the amount due in #amount-due's data-amount). */
 (function () {
@@ -12,6 +13,10 @@
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form && form.matches && form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
     if (!form || !form.matches || !form.matches("form[data-once]")) return;
     setTimeout(function () {
       Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = true; });
