@@ -372,5 +372,5 @@ def outcome_record(
         obj=outcome,
         after={"kind": kind, "person_id": person.pk, "activity_id": activity.pk, "on": on.isoformat()},
     )
-    journal("outcome.record", outcome)
+    journal("outcome.record", outcome, actor=actor)
     return outcome, True

@@ -2,9 +2,10 @@
 on a kit the field app records it, in the same transaction, for the office to apply when the kit syncs. On the
 office nothing is recorded (no recorder is set) and a call costs one test.
 
-``journal(kind, obj, **details)``: ``kind`` names the operation ("person.create", "enrollment.create", …), ``obj``
-is the row it wrote, ``details`` what the row alone does not say (a reason, the data as it was given). The
-recorder reads the rest from ``obj`` itself, so the services pass nothing they would not have at hand.
+``journal(kind, obj, actor=…, **details)``: ``kind`` names the operation ("person.create", "enrollment.create",
+…), ``obj`` is the row it wrote, ``actor`` who did it, ``details`` what the row alone does not say (a reason, the
+data as it was given). The recorder reads the rest from ``obj`` itself, so the services pass nothing they would not
+have at hand.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-Recorder = Callable[[str, Any, dict[str, Any]], None]
+Recorder = Callable[[str, Any, Any, dict[str, Any]], None]
 
 _recorder: list[Recorder] = []
 _quiet: ContextVar[bool] = ContextVar("journal_quiet", default=False)
@@ -27,9 +28,9 @@ def set_recorder(recorder: Recorder | None) -> None:
         _recorder.append(recorder)
 
 
-def journal(kind: str, obj: Any, **details: Any) -> None:
+def journal(kind: str, obj: Any, *, actor: Any, **details: Any) -> None:
     if _recorder and not _quiet.get():
-        _recorder[0](kind, obj, details)
+        _recorder[0](kind, obj, actor, details)
 
 
 @contextmanager

@@ -339,7 +339,7 @@ def enrollment_create(
                         facility_code=facility_code,
                         numbered=receipt_numbered,
                     )
-                journal("enrollment.create", enrollment)  # a field kit's record of it (ADR 0027)
+                journal("enrollment.create", enrollment, actor=actor)  # a field kit's record of it (ADR 0027)
             return enrollment, True
         except IntegrityError:
             # The key is taken: a repeat, or the same key committed by a concurrent request (a double click
@@ -845,7 +845,13 @@ def outcome_flags_set(
                     cashless=bool(cashless_switched),
                 )
     enrollment.save(update_fields=["vssid_install_assisted", "cashless_switched"])
-    journal("enrollment.outcomes", enrollment, vssid=vssid_install_assisted, cashless=cashless_switched)
+    journal(
+        "enrollment.outcomes",
+        enrollment,
+        actor=actor,
+        vssid=vssid_install_assisted,
+        cashless=cashless_switched,
+    )
     audit_record(
         actor=actor,
         action=Audit.ENROLLMENT_OUTCOMES,

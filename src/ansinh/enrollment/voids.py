@@ -39,5 +39,5 @@ def receipt_void(*, actor, receipt: Receipt, reason: str) -> Receipt:
     receipt, changed = receipt_mark_void(actor=actor, receipt=receipt, reason=reason)
     if changed:
         enrollment_void(actor=actor, enrollment=receipt.enrollment)
-        journal("receipt.void", receipt, reason=reason)
+        journal("receipt.void", receipt, actor=actor, reason=reason)
     return receipt

@@ -85,6 +85,7 @@ class OpResult(Schema):
     conflict: int | None = None
     kind: str | None = None
     message: str | None = None
+    conflicts: int = 0  # rows this operation put in the conflict queue
 
 
 class PushOut(Schema):
@@ -167,7 +168,7 @@ def push(request, body: PushIn):
         "results": results,
         "applied": sum(1 for r in results if r["status"] == "applied" and not r["replayed"]),
         "replayed": sum(1 for r in results if r["replayed"]),
-        "conflicts": sum(1 for r in results if r["status"] == "conflict" and not r["replayed"]),
+        "conflicts": sum(r.get("conflicts", 0) for r in results if not r["replayed"]),
     }
 
 

@@ -120,7 +120,9 @@ def last_result() -> dict:
     return {
         "sent": sent.count(),
         "conflicts": sum(
-            1 for r in sent.values_list("result", flat=True) if (r or {}).get("status") == "conflict"
+            1
+            for r in sent.values_list("result", flat=True)
+            if (r or {}).get("status") == "conflict" or (r or {}).get("conflicts")
         ),
     }
 

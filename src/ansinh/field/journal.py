@@ -55,42 +55,34 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _by(obj) -> str:
-    for name in ("created_by", "recorded_by", "agent", "voided_by", "issued_by"):
-        user = getattr(obj, name, None)
-        if user is not None:
-            return user.get_username()
-    return ""
-
-
-def _describe(kind: str, obj, details: dict) -> tuple[dict, str]:
+def _describe(kind: str, obj, details: dict) -> dict:
     if kind == "person.create":
-        return {"data": details["data"]}, _by(obj)
+        return {"data": details["data"]}
     if kind == "person.update":
-        return {"person": ref("person", obj.pk), "data": details["data"]}, ""
+        return {"person": ref("person", obj.pk), "data": details["data"]}
     if kind == "household.create":
         return {
             "head": ref("person", details["head"]),
             "address": details.get("address") or "",
             "on": details.get("on"),
-        }, ""
+        }
     if kind == "household.add_member":
         return {
             "household": ref("household", obj.household_id),
             "person": ref("person", obj.person_id),
             "relation": obj.relation,
             "on": details.get("on"),
-        }, ""
+        }
     if kind == "enrollment.create":
-        return _enrollment(obj), _by(obj)
+        return _enrollment(obj)
     if kind == "enrollment.outcomes":
         return {
             "enrollment": ref("enrollment", obj.pk),
             "vssid": details.get("vssid"),
             "cashless": details.get("cashless"),
-        }, ""
+        }
     if kind == "receipt.void":
-        return {"enrollment": ref("enrollment", obj.enrollment_id), "reason": details["reason"]}, _by(obj)
+        return {"enrollment": ref("enrollment", obj.enrollment_id), "reason": details["reason"]}
     if kind == "outcome.record":
         return {
             "activity": obj.activity_id,
@@ -99,14 +91,14 @@ def _describe(kind: str, obj, details: dict) -> tuple[dict, str]:
             "on": obj.on,
             "follow_up_on": obj.follow_up_on,
             "note": obj.note,
-        }, _by(obj)
+        }
     if kind == "dayclose.create":
         return {
             "day": obj.day,
             "cash_counted": obj.cash_counted,
             "received_by": obj.received_by,
             "note": obj.note,
-        }, _by(obj)
+        }
     raise ValueError(f"no journal description for {kind}")
 
 
@@ -136,7 +128,7 @@ def _enrollment(enrollment) -> dict:
     }
 
 
-def record(kind: str, obj, details: dict) -> None:
+def record(kind: str, obj, actor, details: dict) -> None:
     if kind == "enrollment.create" and obj.total_payable > 0 and obj.payment.method != Method.CASH:
         # a transfer is confirmed against the bank's statement, which a kit without a network cannot see
         raise ApplicationError(
@@ -144,7 +136,8 @@ def record(kind: str, obj, details: dict) -> None:
             _("A field kit takes cash only: a bank transfer is paid at the office."),
             field="payment.method",
         )
-    payload, by = _describe(kind, obj, details)
+    payload = _describe(kind, obj, details)
+    by = actor.get_username() if getattr(actor, "pk", None) else ""
     JournalEntry.objects.create(
         kind=kind,
         obj_id=obj.pk if kind in CREATED_BY.values() else None,

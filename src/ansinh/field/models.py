@@ -126,6 +126,19 @@ class KitState(models.Model):
         return f"kit {self.kit} of {self.server}"
 
 
+OPERATIONS = {
+    "person.create": _("person registered"),
+    "person.update": _("person corrected"),
+    "household.create": _("household made"),
+    "household.add_member": _("member added to a household"),
+    "enrollment.create": _("payment taken, receipt and cards"),
+    "enrollment.outcomes": _("VssID or cashless ticked"),
+    "receipt.void": _("receipt voided"),
+    "outcome.record": _("campaign outcome"),
+    "dayclose.create": _("day closed"),
+}
+
+
 class JournalEntry(models.Model):
     """On a kit only: a write made here, to be applied at the office. ``id`` is the order."""
 
@@ -144,6 +157,10 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.op_id}"
+
+    @property
+    def label(self) -> str:
+        return str(OPERATIONS.get(self.kind, self.kind))
 
 
 class Audit(AuditAction):

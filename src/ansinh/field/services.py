@@ -240,6 +240,8 @@ def _op_apply(kit: Kit, op: dict) -> dict:
                         "kind": conflict.kind,
                         "message": e.message,
                     }
+                # rows for a manager made while it was applied (a likely duplicate, a card to reprint) count too
+                result["conflicts"] = Conflict.objects.filter(op=row).count()
                 row.result = result
                 row.save(update_fields=["result"])
             return {"op_id": str(op_id), **result, "replayed": False}

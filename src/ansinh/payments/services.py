@@ -350,5 +350,5 @@ def day_close_create(
     except IntegrityError:  # a second click that reached the database at the same moment
         raise ApplicationError(ErrorCode.CONFLICT, _("This day is already closed."), field="day") from None
     audit_record(actor=actor, action=Audit.DAY_CLOSE, obj=close, after=snapshot(close))
-    journal("dayclose.create", close)
+    journal("dayclose.create", close, actor=actor)
     return close

@@ -251,7 +251,7 @@ def person_create(*, actor, data: dict[str, Any]) -> Person:
     except IntegrityError:  # a concurrent registration of the same ID
         raise ValidationFailed({"personal_id": _("Another person already has this personal ID.")}) from None
     audit_record(actor=actor, action=Audit.PERSON_CREATE, obj=person, after=snapshot(person))
-    journal("person.create", person, data=data)
+    journal("person.create", person, actor=actor, data=data)
     return person
 
 
@@ -277,7 +277,7 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
         )
-        journal("person.update", person, data=data)
+        journal("person.update", person, actor=actor, data=data)
     if changed & {"province_code", "commune", "village", "birth_date", "died_on"}:
         periods_follow_person(person)  # the coverage figures count people where and while they live
     return person
@@ -313,7 +313,7 @@ def household_create(
     audit_record(actor=actor, action=Audit.HOUSEHOLD_CREATE, obj=household, after=snapshot(household))
     with quiet():  # the head's membership is part of the household's creation
         household_add_member(actor=actor, household=household, person=head, relation=Relation.HEAD, on=on)
-    journal("household.create", household, head=head.pk, address=address, on=on)
+    journal("household.create", household, actor=actor, head=head.pk, address=address, on=on)
     return household
 
 
@@ -372,7 +372,7 @@ def household_add_member(
         obj=person,
         after={"household_id": household.pk, "household_code": household.code, "relation": relation},
     )
-    journal("household.add_member", membership, on=on)
+    journal("household.add_member", membership, actor=actor, on=on)
     return membership
 
 
