@@ -82,6 +82,10 @@ def issue_kit(office, receipts=60) -> tuple[int, str]:
 
 
 def checkout(office, kit_dir: Path) -> dict:
+    return checkout_with(office, kit_dir)
+
+
+def checkout_with(office, kit_dir: Path, *flags: str) -> dict:
     kit_id, code = issue_kit(office)
     done = ansinh(
         kit_dir,
@@ -93,6 +97,7 @@ def checkout(office, kit_dir: Path) -> dict:
         code,
         "--dir",
         str(kit_dir),
+        *flags,
         "--json",
     )
     assert done.returncode == 0, done.stderr

@@ -231,6 +231,15 @@ def _b64d(text: str) -> bytes:
     return data
 
 
+def b64e(data: bytes) -> str:
+    """base64url without padding, as the tokens write it (a field kit's exported journal signs with it too)."""
+    return _b64e(data)
+
+
+def b64d(text: str) -> bytes:
+    return _b64d(text)
+
+
 _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 

@@ -68,6 +68,20 @@ def backup(directory: Path) -> Path:
     raise BackupError(f"no backup for a {connection.vendor} database")
 
 
+def backup_sqlite_to(target: Path) -> Path:
+    """A SQLite database copied whole to ``target`` (a field kit's second drive): written beside it, then renamed
+    over it, so the file there is always a complete copy — the last one, or the one before."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    connection.ensure_connection()
+    if connection.vendor != "sqlite":
+        raise BackupError("a rolling copy is made of a SQLite database only")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    with closing(sqlite3.connect(partial)) as copy:
+        connection.connection.backup(copy)
+    os.replace(partial, target)
+    return target
+
+
 def restore(source: Path, *, into: str | Path) -> None:
     """Restores a backup into an empty database: a SQLite file that does not exist yet, or a PostgreSQL database
     (by name, on the configured server) that has no tables. Never over data."""

@@ -163,13 +163,7 @@ def push(request, body: PushIn):
             _("Send at most %(n)s operations at a time.") % {"n": MAX_OPS_PER_PUSH},
             field="ops",
         )
-    results = services.ops_apply(kit=kit, ops=[op.dict() for op in body.ops])
-    return {
-        "results": results,
-        "applied": sum(1 for r in results if r["status"] == "applied" and not r["replayed"]),
-        "replayed": sum(1 for r in results if r["replayed"]),
-        "conflicts": sum(r.get("conflicts", 0) for r in results if not r["replayed"]),
-    }
+    return _counts(services.ops_apply(kit=kit, ops=[op.dict() for op in body.ops]))
 
 
 @router.get(
@@ -180,6 +174,32 @@ def push(request, body: PushIn):
 )
 def replica(request):
     return services.kit_replica(kit=_kit(request))
+
+
+class JournalFileIn(Schema):
+    format: str
+    body: str
+    signature: str
+    certificate: str
+
+
+@router.post(
+    "/field/kits/{kit_id}/import",
+    response=PushOut,
+    summary="A kit's exported journal, from a laptop that cannot sync",
+)
+def journal_import(request, kit_id: int, body: JournalFileIn):
+    kit = selectors.kit_get(user=request.user, kit_id=kit_id)
+    return _counts(services.journal_import(actor=request.user, kit=kit, document=body.dict()))
+
+
+def _counts(results: list[dict]) -> dict:
+    return {
+        "results": results,
+        "applied": sum(1 for r in results if r["status"] == "applied" and not r["replayed"]),
+        "replayed": sum(1 for r in results if r["replayed"]),
+        "conflicts": sum(r.get("conflicts", 0) for r in results if not r["replayed"]),
+    }
 
 
 @router.get("/field/conflicts", response=list[ConflictOut], summary="The conflict queue of my areas")

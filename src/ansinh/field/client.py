@@ -12,6 +12,7 @@ import http.client
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -73,7 +74,7 @@ def _call(server: str, method: str, path: str, body: Any = None, token: str | No
         ) from None
 
 
-def checkout(*, server: str, token: str) -> dict:
+def checkout(*, server: str, token: str, backup_dir: str = "") -> dict:
     """Makes this machine the kit: a new signing key, certified by the office, and the replica of its areas."""
     if KitState.objects.exists():
         raise ApplicationError(ErrorCode.CONFLICT, _("This folder is already a kit's."), field="dir")
@@ -101,7 +102,12 @@ def checkout(*, server: str, token: str) -> dict:
             key_valid_to=answer["valid_to"],
             checked_out_at=answer["checked_out_at"],
             last_sync_at=timezone.now(),
+            backup_dir=backup_dir,
         )
+    if backup_dir:
+        from .journal import copy_kit_folder
+
+        copy_kit_folder(Path(backup_dir))
     return {"kit": state.kit, "name": state.name, "pulled": pulled, **status()}
 
 
@@ -193,3 +199,52 @@ def status() -> dict:
         "receipts_left": max(0, book.last_number - book.next_number + 1) if book else 0,
         "key_valid_to": str(state.key_valid_to),
     }
+
+
+def backup_dir_set(directory: str) -> None:
+    """Where the kit keeps its second copy (a USB stick); a first copy is made at once."""
+    from .journal import copy_kit_folder
+
+    KitState.objects.filter(pk=_state().pk).update(backup_dir=directory)
+    if directory:
+        copy_kit_folder(Path(directory))
+
+
+def export(out: Path) -> dict:
+    """The operations not yet sent, in a file signed with the kit's key and carrying its certificate: for a
+    laptop that will not see a network again, another machine takes the file to the office (``field import``)."""
+    state = _state()
+    entries = list(JournalEntry.objects.filter(sent_at__isnull=True).order_by("pk"))
+    body = json.dumps(
+        {
+            "kit": state.kit,
+            "server": state.server,
+            "exported_at": timezone.now().isoformat(),
+            "ops": [_op(e) for e in entries],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    key, _key_id = signing.signing_key(create=False)
+    document = {
+        "format": "ansinh-field-journal/1",
+        "body": body,
+        "signature": signing.b64e(key.sign(body.encode("utf-8"))),
+        "certificate": signing.kit_certificate(),
+    }
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    partial.replace(out)
+    return {"kit": state.kit, "ops": len(entries), "file": str(out)}
+
+
+def send_export(*, path: Path, server: str, token: str) -> dict:
+    """Takes an exported journal to the office with a manager's token (any machine with a network)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        kit = json.loads(document["body"])["kit"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("This is not a kit's exported journal."), field="file"
+        ) from None
+    return _call(server, "POST", f"/field/kits/{int(kit)}/import", document, token)

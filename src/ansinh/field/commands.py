@@ -39,8 +39,9 @@ def field() -> None:
 @click.option("--server", required=True, help="The office's address, https://…")
 @click.option("--token", required=True, help="The check-out code the office gave for this kit.")
 @click.option("--dir", "directory", required=True, help="The kit's folder (its database, keys and backups).")
+@click.option("--backup-dir", default="", help="A second drive (a USB stick): a copy after every operation.")
 @click.option("--json", "as_json", is_flag=True)
-def checkout(server: str, token: str, directory: str, as_json: bool) -> None:
+def checkout(server: str, token: str, directory: str, backup_dir: str, as_json: bool) -> None:
     _kit_setup(directory)
     from django.core.management import call_command
 
@@ -50,7 +51,7 @@ def checkout(server: str, token: str, directory: str, as_json: bool) -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     try:
-        data = client.checkout(server=server, token=token)
+        data = client.checkout(server=server, token=token, backup_dir=backup_dir)
     except ApplicationError as exc:
         fail(exc)
     emit(
@@ -98,14 +99,66 @@ def status(directory: str, as_json: bool) -> None:
 @click.option("--dir", "directory", required=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--lan", is_flag=True)
+@click.option(
+    "--backup-dir", default=None, help="A second drive (a USB stick): a copy after every operation."
+)
 @click.pass_context
-def serve(ctx: click.Context, directory: str, port: int, lan: bool) -> None:
+def serve(ctx: click.Context, directory: str, port: int, lan: bool, backup_dir: str | None) -> None:
     _kit_setup(directory)
     from django.core.management import call_command
 
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
     call_command("migrate", verbosity=0, interactive=False)
+    if backup_dir is not None:
+        try:
+            client.backup_dir_set(str(Path(backup_dir).resolve()) if backup_dir else "")
+        except ApplicationError as exc:
+            fail(exc)
     root = ctx.find_root().command
     ctx.invoke(root.commands["serve"], port=port, host="127.0.0.1", threads=4, lan=lan)  # type: ignore[attr-defined]
+
+
+@field.command(
+    "export", help="Write the operations not yet sent to a signed file (for a laptop with no network)."
+)
+@click.option("--dir", "directory", required=True)
+@click.option("--out", required=True, help="The file to write (on a USB stick).")
+@click.option("--json", "as_json", is_flag=True)
+def export(directory: str, out: str, as_json: bool) -> None:
+    _kit_setup(directory)
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
+    try:
+        data = client.export(Path(out).resolve())
+    except ApplicationError as exc:
+        fail(exc)
+    emit(
+        data, as_json, lambda d: click.echo(f"{d['ops']} operations of kit {d['kit']} written to {d['file']}")
+    )
+
+
+@field.command("import", help="Take a kit's exported journal to the office (a manager's API token).")
+@click.argument("file")
+@click.option("--server", required=True, help="The office's address, https://…")
+@click.option("--token", required=True, help="A manager's API token at the office.")
+@click.option("--json", "as_json", is_flag=True)
+def import_(file: str, server: str, token: str, as_json: bool) -> None:
+    _setup()
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
+    try:
+        data = client.send_export(path=Path(file), server=server, token=token)
+    except ApplicationError as exc:
+        fail(exc)
+    data.pop("results", None)
+    emit(data, as_json, lambda d: click.echo(", ".join(f"{k}: {v}" for k, v in d.items())))
 
 
 def register(cli_group: click.Group) -> None:

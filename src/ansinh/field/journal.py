@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,8 @@ from ansinh.payments.models import Method
 
 from .models import JournalEntry
 from .replica import LOCAL_BASE
+
+logger = logging.getLogger(__name__)
 
 CREATED_BY = {"person": "person.create", "household": "household.create", "enrollment": "enrollment.create"}
 
@@ -146,3 +150,34 @@ def record(kind: str, obj, actor, details: dict) -> None:
         clock=timezone.now(),
         rules_version=rules_version(),
     )
+    transaction.on_commit(backup_after_commit)
+
+
+def copy_kit_folder(target: Path) -> Path:
+    """The kit's folder again on the second drive: its database (a complete copy, SQLite's online backup) and its
+    keys. That folder is a kit itself: ``ansinh field export --dir`` or ``sync --dir`` work from it."""
+    import shutil
+
+    from ansinh.cards import signing
+    from ansinh.core.backup import backup_sqlite_to
+
+    keys = target / "keys"
+    if not (keys / signing.CERTIFICATE_NAME).exists():
+        shutil.copytree(signing.keys_dir(), keys, dirs_exist_ok=True)
+    return backup_sqlite_to(target / "ansinh.sqlite3")
+
+
+def backup_after_commit() -> None:
+    """After every operation, the kit's whole database is copied to its second drive when it has one (a laptop
+    that dies keeps the day on the USB stick). A copy that fails is told in the log; the work is not refused."""
+    from ansinh.core.backup import BackupError
+
+    from .models import KitState
+
+    state = KitState.objects.only("kit", "backup_dir").first()
+    if state is None or not state.backup_dir:
+        return
+    try:
+        copy_kit_folder(Path(state.backup_dir))
+    except (OSError, BackupError):
+        logger.exception("the kit's copy on %s could not be written", state.backup_dir)

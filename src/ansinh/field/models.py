@@ -121,6 +121,7 @@ class KitState(models.Model):
     checked_out_at = models.DateTimeField()
     last_sync_at = models.DateTimeField(null=True, blank=True)
     cursor = models.PositiveBigIntegerField(default=0)
+    backup_dir = models.CharField(max_length=500, blank=True)  # a second drive: a copy after every operation
 
     def __str__(self) -> str:
         return f"kit {self.kit} of {self.server}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 import uuid
 
@@ -194,6 +195,36 @@ def kit_revoke(*, actor, kit: Kit) -> Kit:
             actor=actor, action=Audit.KIT_REVOKE, obj=kit, after={"revoked_at": kit.revoked_at.isoformat()}
         )
     return kit
+
+
+def journal_import(*, actor, kit: Kit, document: dict) -> list[dict]:
+    """A kit's exported journal (client.export), brought by a manager from a laptop that will not sync: checked
+    against the key this office certified for the kit, then applied like a sync (each operation once)."""
+    require(actor, "payments.manage")
+    from ansinh.cards.models import KitKey
+
+    refused = ApplicationError(
+        ErrorCode.INVALID, _("The file is not this kit's journal, or it was changed."), field="file"
+    )
+    if not isinstance(document, dict) or document.get("format") != "ansinh-field-journal/1":
+        raise refused
+    certificate = signing.certificate_read(str(document.get("certificate") or ""), signing.public_keys())
+    on_record = KitKey.objects.filter(kit=kit.pk).first()
+    if certificate is None or certificate["kit"] != kit.pk or on_record is None:
+        raise refused
+    if signing.key_id_of(certificate["key"]) != on_record.key_id:
+        raise refused
+    body = str(document.get("body") or "")
+    try:
+        certificate["key"].verify(signing.b64d(str(document.get("signature") or "")), body.encode("utf-8"))
+        content = json.loads(body)
+    except (signing.InvalidSignature, ValueError):
+        raise refused from None
+    if content.get("kit") != kit.pk or not isinstance(content.get("ops"), list):
+        raise refused
+    if kit.revoked_at is not None:
+        raise ApplicationError(ErrorCode.CONFLICT, _("This field kit was revoked."), field="file")
+    return ops_apply(kit=kit, ops=content["ops"])
 
 
 def ops_apply(*, kit: Kit, ops: list[dict]) -> list[dict]:
