@@ -13,7 +13,31 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from ansinh.core.services import token_create
+from factories import make_person, make_point, make_user
+
 HERE = Path(__file__).parent
+
+
+def make_office(transactional_areas, live_server) -> dict:
+    """A commune of Lào Cai with a collection point, its agents (one named agent, as on the kit) and six people,
+    served by ``live_server``; the manager's API token issues kits."""
+    commune = transactional_areas.filter(parent__code="15", level="commune").order_by("code").first()
+    manager = make_user(role="manager", areas=["15"])
+    agent = make_user(areas=[commune.code], username="agent")
+    desk_agent = make_user(areas=[commune.code])
+    point = make_point(area=commune, agents=[agent, desk_agent])
+    people = [make_person(manager, area_code=commune.code, birth_date="1970-05-06") for _ in range(6)]
+    _row, raw = token_create(actor=manager, user=manager)
+    return {
+        "url": live_server.url,
+        "commune": commune,
+        "manager": manager,
+        "desk_agent": desk_agent,
+        "point": point,
+        "people": people,
+        "token": raw,
+    }
 
 
 def kit_env(kit_dir: Path) -> dict:

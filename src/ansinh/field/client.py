@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,6 +25,8 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 
 from .models import JournalEntry, KitState
 from .replica import replica_count, replica_load
+
+logger = logging.getLogger(__name__)
 
 BATCH = 100
 TIMEOUT = 60
@@ -62,15 +65,11 @@ def _call(server: str, method: str, path: str, body: Any = None, token: str | No
         except (ValueError, OSError):
             message = str(e)
         raise SyncError(ErrorCode.CONFLICT, _("The office refused: %(why)s") % {"why": message}) from None
-    except (
-        urllib.error.URLError,
-        http.client.HTTPException,
-        OSError,
-        ValueError,
-    ) as e:  # no network, cut, half
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:  # no network, a cut
+        logger.warning("the office at %s cannot be reached: %s", server, e)
         raise SyncError(
             ErrorCode.CONFLICT,
-            _("The office cannot be reached (%(why)s). Nothing is lost: sync again later.") % {"why": e},
+            _("The office cannot be reached. Nothing is lost: sync again when there is a network."),
         ) from None
 
 
