@@ -100,7 +100,7 @@ def setup_desk() -> dict:
         bank_account="0011004321",
         bank_account_name="BHXH TINH LAO CAI",
     )
-    book = book_create(actor=office, point=point, series="BL15", first_number=1, last_number=10_000_000)
+    book = book_create(actor=office, point=point, series="BL15", first_number=1, last_number=9_999_999)
     agents, tokens = [], []
     for i in range(CLIENTS):
         agent = user_create(
@@ -450,9 +450,10 @@ UPDATE enrollment_enrollmentmember m
  WHERE m.person_id = %s
 """
 PERIODS_SQL = """
-INSERT INTO reports_coverageperiod (person_id, scheme, valid_from, valid_to, province_code, commune_id, village_id)
+INSERT INTO reports_coverageperiod (person_id, scheme, valid_from, valid_to, span_from, span_to, province_code,
+                                    commune_id, village_id)
 SELECT p.id, 'hi', greatest(min(s.valid_from), p.birth_date), least(max(s.valid_to), coalesce(p.died_on - 1,
-       max(s.valid_to))), p.province_code, p.commune_id, p.village_id
+       max(s.valid_to))), min(s.valid_from), max(s.valid_to), p.province_code, p.commune_id, p.village_id
   FROM (SELECT person_id, valid_from, valid_to, sum(starts) OVER (ORDER BY valid_from, valid_to) AS period
           FROM (SELECT person_id, valid_from, valid_to,
                        CASE WHEN valid_from <= max(valid_to) OVER (ORDER BY valid_from, valid_to

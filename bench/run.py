@@ -16,6 +16,7 @@ BENCHES = [
     "bench_campaigns.py",
     "bench_imports.py",
     "bench_demo.py",
+    "bench_field.py",
 ]
 
 if __name__ == "__main__":
