@@ -122,8 +122,26 @@ def setup_office(kit_persons: int) -> dict:
         ends_on=today + dt.timedelta(days=1),
         area_code=areas[0].code,
     )
+    reference_activity = (
+        activity_create(  # the raw reference's outcomes (each person once per kind and activity)
+            actor=manager,
+            campaign=campaign,
+            kind="conference",
+            title="Hội nghị bench",
+            starts_on=today - dt.timedelta(days=1),
+            ends_on=today + dt.timedelta(days=1),
+            area_code=areas[0].code,
+        )
+    )
     token = token_create(actor=None, user=manager, name="bench")[1]
-    return {"codes": codes, "persons": held, "point": point.pk, "activity": activity.pk, "token": token}
+    return {
+        "codes": codes,
+        "persons": held,
+        "point": point.pk,
+        "activity": activity.pk,
+        "reference_activity": reference_activity.pk,
+        "token": token,
+    }
 
 
 def _start_server(env: dict, tmp: Path) -> tuple[subprocess.Popen, str]:
@@ -181,8 +199,9 @@ class RawOutcomes:
     """One outcome and its audit event per transaction, on one connection: the columns not set here are copied
     from a row the sync wrote."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, activity: int):
         self.conn = psycopg.connect(url)
+        self.activity = activity
         self.rows = {}
         for table, where in (
             ("campaigns_outcome", ""),
@@ -212,17 +231,17 @@ class RawOutcomes:
     def __call__(self, job: tuple[int, str]) -> int:
         person, kind = job
         with self.conn.transaction(), self.conn.cursor() as cur:
-            pk = self._insert(cur, "campaigns_outcome", {"person_id": person, "kind": kind})
-            self._insert(
-                cur, "core_auditevent", {"object_id": str(pk), "at": dt.datetime.now(dt.UTC)}
+            pk = self._insert(
+                cur, "campaigns_outcome", {"activity_id": self.activity, "person_id": person, "kind": kind}
             )
+            self._insert(cur, "core_auditevent", {"object_id": str(pk), "at": dt.datetime.now(dt.UTC)})
         return pk
 
     def close(self) -> None:
         self.conn.close()
 
 
-def reference(url: str, enrollments: int, outcomes: int) -> dict:
+def reference(url: str, enrollments: int, outcomes: int, activity: int) -> dict:
     """The same rows as raw SQL, one connection, one transaction per enrollment and per outcome."""
     from ansinh.field.models import Kit
 
@@ -235,7 +254,7 @@ def reference(url: str, enrollments: int, outcomes: int) -> dict:
     outcome_jobs = [
         (pid, kinds[i % 4]) for i, pid in enumerate(persons[enrollments : enrollments + outcomes])
     ]
-    recorded = run_threads(lambda i: RawOutcomes(url), outcome_jobs, clients=1)
+    recorded = run_threads(lambda i: RawOutcomes(url, activity), outcome_jobs, clients=1)
     del Kit
     errors = enrolled["errors"] + recorded["errors"]
     if errors:
@@ -396,7 +415,9 @@ def main() -> None:
             server.wait()
         out["checks"] = checks(url, kit["id"], enrollments)
         log(f"checks {out['checks']}; raw SQL reference")
-        out["raw"] = reference(url, out["day"]["enrolled"], out["ops"] - out["day"]["enrolled"])
+        out["raw"] = reference(
+            url, out["day"]["enrolled"], out["ops"] - out["day"]["enrolled"], office["reference_activity"]
+        )
         merge_docs(report(office, out))
     shutil.rmtree(tmp, ignore_errors=True)
 
