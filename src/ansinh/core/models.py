@@ -19,6 +19,10 @@ class Role(models.TextChoices):
     FIELD_KIT = "field_kit", _("field kit")  # a kit's own account: the office applies its operations as it
 
 
+# The roles a person is given; a field kit's account is made only when the kit is issued (field.services).
+PERSON_ROLES = [(value, label) for value, label in Role.choices if value != Role.FIELD_KIT]
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.VIEWER)
     areas = models.ManyToManyField("areas.Area", blank=True, related_name="users", verbose_name=_("areas"))

@@ -66,7 +66,7 @@ def user_create(
         raise ApplicationError(ErrorCode.INVALID, _("Enter a username."), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(ErrorCode.CONFLICT, _("This username is taken."), field="username")
-    if role not in Role.values:
+    if role not in Role.values or role == Role.FIELD_KIT:
         raise ApplicationError(ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role")
     areas = _areas_from_codes(area_codes)
     if not areas:
@@ -104,7 +104,7 @@ def user_update(
         require(actor, "users.manage")
     before = _user_snapshot(user)
     if role is not None:
-        if role not in Role.values:
+        if role not in Role.values or role == Role.FIELD_KIT:
             raise ApplicationError(
                 ErrorCode.INVALID, _("Unknown role %(role)s.") % {"role": role}, field="role"
             )

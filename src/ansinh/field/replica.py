@@ -129,10 +129,27 @@ def replica_rows(kit) -> dict[str, list[dict]]:
             book["closed_at"] = book["closed_at"] or book["opened_at"]
         else:
             book["held_by_kit"] = None
-    prefix = kit.province_code[-2:].zfill(2)
-    rows["si_sequence"] = [{"province_code": prefix, "next_serial": kit.si_first}]
+    rows["si_sequence"] = [
+        {"province_code": kit.province_code[-2:].zfill(2), "next_serial": _next_si_serial(kit)}
+    ]
     _close_references(rows)
     return rows
+
+
+def _next_si_serial(kit) -> int:
+    """The kit's next SI serial: after the last one of its block already given (a refresh must not give it again)."""
+    from ansinh.registry.models import Person
+
+    prefix = kit.province_code[-2:].zfill(2)
+    given = (
+        Person.objects.filter(
+            si_number__gte=f"{prefix}{kit.si_first:08d}", si_number__lte=f"{prefix}{kit.si_last:08d}"
+        )
+        .order_by("-si_number")
+        .values_list("si_number", flat=True)
+        .first()
+    )
+    return int(given[2:]) + 1 if given else kit.si_first
 
 
 def _close_references(rows: dict[str, list[dict]]) -> None:

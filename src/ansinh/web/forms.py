@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ansinh.core.dates import parse_partial_date
 from ansinh.core.errors import ApplicationError
-from ansinh.core.models import Role
+from ansinh.core.models import PERSON_ROLES
 from ansinh.core.numbers import parse_whole
 from ansinh.registry.ethnicities import ETHNICITIES
 from ansinh.registry.models import Employment, Payout, Poverty, Relation, Sex
@@ -81,7 +81,7 @@ class VillageForm(forms.Form):
 
 class UserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=PERSON_ROLES)
     area_codes = forms.CharField(
         label=_("Areas"), help_text=_("Area codes separated by spaces, e.g. 15 or 02269 02272")
     )
