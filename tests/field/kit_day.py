@@ -34,7 +34,12 @@ from ansinh.enrollment.services import enrollment_create, receipt_void  # noqa: 
 from ansinh.payments.models import CollectionPoint  # noqa: E402
 from ansinh.payments.services import day_close_create  # noqa: E402
 from ansinh.registry.models import Person, Relation  # noqa: E402
-from ansinh.registry.services import household_add_member, household_create, person_create  # noqa: E402
+from ansinh.registry.services import (  # noqa: E402
+    household_add_member,
+    household_create,
+    household_move_member,
+    person_create,
+)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("families", type=int)
@@ -46,6 +51,9 @@ parser.add_argument("--personal-id", action="append", default=[], help="register
 parser.add_argument("--void", type=int, default=1)
 parser.add_argument("--close", action="store_true")
 parser.add_argument("--clock-days", type=int, default=0)
+parser.add_argument(
+    "--move", action="store_true", help="the first spouse moves to the second family's household"
+)
 parser.add_argument("--transfer", action="store_true", help="try a bank transfer (a kit takes cash only)")
 parser.add_argument("--name", default="Giàng Thị Mỷ", help="the families' heads")
 parser.add_argument("--spouse", default="Sùng Văn Pả", help="their spouses")
@@ -55,6 +63,7 @@ agent = User.objects.get(username=args.agent)
 commune = agent.areas.order_by("code").first()
 out = {"receipts": [], "amounts": [], "voided": [], "tokens": [], "enrolled_persons": [], "refused": []}
 enrollments = []
+households, spouses = [], []
 
 
 def enroll(person_ids):
@@ -94,7 +103,12 @@ for i in range(args.families):
         },
     )
     household_add_member(actor=agent, household=household, person=spouse, relation=Relation.SPOUSE)
+    households.append(household)
+    spouses.append(spouse)
     enroll([head.pk, spouse.pk])
+if args.move:  # after the enrollments: the card stays the person's, the household changes
+    household_move_member(actor=agent, person=spouses[0], to=households[1], relation=Relation.SIBLING)
+    out["moved"] = spouses[0].full_name
 for n, personal_id in enumerate(args.personal_id):
     person = person_create(
         actor=agent,

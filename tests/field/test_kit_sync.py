@@ -48,6 +48,7 @@ def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_
         "--void",
         "2",
         "--close",
+        "--move",
     )
     assert day["receipts"] == list(range(1, 15)) and not day["refused"]
     status = json.loads(ansinh(kit_dir, "field", "status", "--dir", str(kit_dir), "--json").stdout)
@@ -113,6 +114,10 @@ def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_
         .exclude(enrollment__total_payable=0)
         .exists()
     )
+    # a person moved to another household in the field has moved at the office, the old membership closed
+    moved = Person.objects.get(full_name=day["moved"])
+    (now_in,) = moved.memberships.filter(ended_on__isnull=True)
+    assert now_in.household.head.full_name == "Giàng Thị Mỷ 1" and moved.memberships.count() == 2
     # the duplicate's enrollment went to the office's record of that person
     assert HICoverage.objects.filter(person=same, is_void=False).exists()
     assert not Person.objects.filter(personal_id=duplicate_id).exclude(pk=same.pk).exists()

@@ -21,7 +21,13 @@ from ansinh.enrollment.services import enrollment_create, outcome_flags_set, rec
 from ansinh.payments.models import Receipt
 from ansinh.payments.services import day_close_create
 from ansinh.registry.models import Household, Person
-from ansinh.registry.services import household_add_member, household_create, person_create, person_update
+from ansinh.registry.services import (
+    household_add_member,
+    household_create,
+    household_move_member,
+    person_create,
+    person_update,
+)
 
 from .models import Conflict, ConflictKind, FieldOp, Kit
 
@@ -29,6 +35,21 @@ from .models import Conflict, ConflictKind, FieldOp, Kit
 class Depends(ApplicationError):
     """The operation names a row that an earlier operation of the kit would have made, but that one is a
     conflict: it waits with it."""
+
+
+def _ask(kit: Kit, op: FieldOp, kind: str, message: str, field_side: dict, office_side: dict) -> Conflict:
+    """A question for a manager about an operation the office did apply (a likely duplicate, a card to reprint):
+    a row in the conflict queue beside the operation's result. ``op.asked`` counts them for the sync's answer."""
+    op.asked = getattr(op, "asked", 0) + 1
+    return Conflict.objects.create(
+        kit=kit,
+        op=op,
+        kind=kind,
+        message=message,
+        field_side={"kind": op.kind, "by": op.by, **field_side},
+        office_side=office_side,
+        province_code=kit.province_code,
+    )
 
 
 def _resolve(kit: Kit, model, ref: Any):
@@ -66,17 +87,16 @@ def _person_create(kit: Kit, op: FieldOp) -> dict:
         if (
             same is not None
         ):  # registered meanwhile at the office (or by another kit): the kit's work goes to it
-            Conflict.objects.create(
-                kit=kit,
-                op=op,
-                kind=ConflictKind.DUPLICATE,
-                message=_(
+            _ask(
+                kit,
+                op,
+                ConflictKind.DUPLICATE,
+                _(
                     "Registered in the field but already at the office: the kit's work was added to the office's"
                     " record; check the details."
                 ),
-                field_side={"kind": op.kind, "by": op.by, **op.payload},
-                office_side={"person": _person_json(same)},
-                province_code=kit.province_code,
+                op.payload,
+                {"person": _person_json(same)},
             )
             return {"id": same.pk, "matched": True}
     person = person_create(actor=kit.account, data=data)
@@ -91,17 +111,16 @@ def _person_create(kit: Kit, op: FieldOp) -> dict:
         .first()
     )
     if likely is not None:  # no ID to tell, but the same name, birth date and commune: a manager decides
-        Conflict.objects.create(
-            kit=kit,
-            op=op,
-            kind=ConflictKind.DUPLICATE,
-            message=_(
+        _ask(
+            kit,
+            op,
+            ConflictKind.DUPLICATE,
+            _(
                 "Registered in the field; the office has a person with the same name, birth date and commune. "
                 "If they are the same person, merge the records."
             ),
-            field_side={"kind": op.kind, "by": op.by, **op.payload, "person": _person_json(person)},
-            office_side={"person": _person_json(likely)},
-            province_code=kit.province_code,
+            {**op.payload, "person": _person_json(person)},
+            {"person": _person_json(likely)},
         )
     return {"id": person.pk}
 
@@ -133,53 +152,63 @@ def _household_add_member(kit: Kit, op: FieldOp) -> dict:
     return {"id": membership.pk}
 
 
+def _household_move_member(kit: Kit, op: FieldOp) -> dict:
+    membership = household_move_member(
+        actor=kit.account,
+        person=_resolve(kit, Person, op.payload["person"]),
+        to=_resolve(kit, Household, op.payload["household"]),
+        relation=op.payload["relation"],
+        on=_date(op.payload.get("on")),
+    )
+    return {"id": membership.pk}
+
+
 def _enrollment_create(kit: Kit, op: FieldOp) -> dict:
-    p = op.payload
-    persons = [_resolve(kit, Person, r) for r in p["persons"]]
+    given = op.payload
+    persons = [_resolve(kit, Person, r) for r in given["persons"]]
     notes = []
-    for person, si_number in zip(persons, p.get("si_numbers") or [], strict=False):
+    for person, si_number in zip(persons, given.get("si_numbers") or [], strict=False):
         if si_number and not person.si_number:  # the number the kit gave, printed on the card
             person_update(actor=kit.account, person=person, data={"si_number": si_number})
         elif si_number and person.si_number != si_number:
             notes.append(person.pk)
-    receipt = p.get("receipt")
+    receipt = given.get("receipt")
     enrollment, created = enrollment_create(
         actor=kit.account,
         idempotency_key=str(op.op_id),
-        scheme=p["scheme"],
+        scheme=given["scheme"],
         person_ids=[x.pk for x in persons],
-        months=p["months"],
-        group=p.get("group"),
-        income=p.get("income"),
-        paid_on=_day(kit, p.get("paid_on")),
+        months=given["months"],
+        group=given.get("group"),
+        income=given.get("income"),
+        paid_on=_day(kit, given.get("paid_on")),
         point=kit.point,
-        activity_id=p.get("activity_id"),
-        method=p.get("method") or "cash",
-        amount=p.get("amount"),
-        vssid_install_assisted=bool(p.get("vssid")),
-        cashless_switched=bool(p.get("cashless")),
-        tendered=p.get("tendered"),
-        facility_code=p.get("facility_code"),
+        activity_id=given.get("activity_id"),
+        method=given.get("method") or "cash",
+        amount=given.get("amount"),
+        vssid_install_assisted=bool(given.get("vssid")),
+        cashless_switched=bool(given.get("cashless")),
+        tendered=given.get("tendered"),
+        facility_code=given.get("facility_code"),
         receipt_numbered=(kit.book, int(receipt["number"])) if receipt else None,
     )
     out: dict[str, Any] = {"id": enrollment.pk}
     cards = list(Card.objects.filter(coverage__enrollment=enrollment))
-    if p.get("cards") and created:
+    if given.get("cards") and created:
         out["cards_kept"] = cards_keep_kit_tokens(
-            actor=kit.account, cards=cards, tokens=p["cards"], kit=kit.pk
+            actor=kit.account, cards=cards, tokens=given["cards"], kit=kit.pk
         )
         if out["cards_kept"] < len(cards):  # the card printed in the field is not the office's: reprint it
-            Conflict.objects.create(
-                kit=kit,
-                op=op,
-                kind=ConflictKind.CARD,
-                message=_(
+            _ask(
+                kit,
+                op,
+                ConflictKind.CARD,
+                _(
                     "The card printed in the field does not match the office's record (its dates or details "
                     "differ, e.g. the kit's clock was wrong): print the office's card and take back the other."
                 ),
-                field_side={"kind": op.kind, "by": op.by, "cards": [_card_facts(t) for t in p["cards"]]},
-                office_side={"cards": [_card_facts(c.token) for c in cards]},
-                province_code=kit.province_code,
+                {"cards": [_card_facts(t) for t in given["cards"]]},
+                {"cards": [_card_facts(c.token) for c in cards]},
             )
     if notes:
         out["si_number_differs"] = notes
@@ -213,31 +242,31 @@ def _receipt_void(kit: Kit, op: FieldOp) -> dict:
 
 
 def _outcome_record(kit: Kit, op: FieldOp) -> dict:
-    p = op.payload
-    activity = Activity.objects.select_related("campaign").filter(pk=p["activity"]).first()
+    given = op.payload
+    activity = Activity.objects.select_related("campaign").filter(pk=given["activity"]).first()
     if activity is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("The activity is not at the office."))
     outcome, _created = outcome_record(
         actor=kit.account,
         activity=activity,
-        person=_resolve(kit, Person, p["person"]),
-        kind=p["kind"],
-        on=dt.date.fromisoformat(p["on"]),
-        follow_up_on=_date(p.get("follow_up_on")),
-        note=p.get("note") or "",
+        person=_resolve(kit, Person, given["person"]),
+        kind=given["kind"],
+        on=dt.date.fromisoformat(given["on"]),
+        follow_up_on=_date(given.get("follow_up_on")),
+        note=given.get("note") or "",
     )
     return {"id": outcome.pk}
 
 
 def _day_close(kit: Kit, op: FieldOp) -> dict:
-    p = op.payload
+    given = op.payload
     close = day_close_create(
         actor=kit.account,
         point=kit.point,
-        day=_day(kit, p.get("day")),
-        cash_counted=int(p["cash_counted"]),
-        received_by=p.get("received_by") or "",
-        note=(f"{op.by}: " if op.by else "") + (p.get("note") or ""),
+        day=_day(kit, given.get("day")),
+        cash_counted=int(given["cash_counted"]),
+        received_by=given.get("received_by") or "",
+        note=(f"{op.by}: " if op.by else "") + (given.get("note") or ""),
     )
     return {"id": close.pk}
 
@@ -247,6 +276,7 @@ APPLY = {
     "person.update": _person_update,
     "household.create": _household_create,
     "household.add_member": _household_add_member,
+    "household.move_member": _household_move_member,
     "enrollment.create": _enrollment_create,
     "enrollment.outcomes": _enrollment_outcomes,
     "receipt.void": _receipt_void,

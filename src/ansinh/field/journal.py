@@ -70,7 +70,7 @@ def _describe(kind: str, obj, details: dict) -> dict:
             "address": details.get("address") or "",
             "on": details.get("on"),
         }
-    if kind == "household.add_member":
+    if kind in ("household.add_member", "household.move_member"):
         return {
             "household": ref("household", obj.household_id),
             "person": ref("person", obj.person_id),

@@ -132,6 +132,7 @@ OPERATIONS = {
     "person.update": _("person corrected"),
     "household.create": _("household made"),
     "household.add_member": _("member added to a household"),
+    "household.move_member": _("member moved to another household"),
     "enrollment.create": _("payment taken, receipt and cards"),
     "enrollment.outcomes": _("VssID or cashless ticked"),
     "receipt.void": _("receipt voided"),

@@ -230,17 +230,25 @@ def journal_import(*, actor, kit: Kit, document: dict) -> list[dict]:
 def ops_apply(*, kit: Kit, ops: list[dict]) -> list[dict]:
     """Applies a kit's operations in their order, each once and in its own transaction: an operation already
     applied answers with its first result (``replayed``). One the office's rules refuse becomes a conflict."""
-    results = []
+    ids = []
     for op in ops:
-        results.append(_op_apply(kit, op))
+        try:
+            ids.append(uuid.UUID(str(op["op_id"])))
+        except (KeyError, ValueError):
+            raise ApplicationError(
+                ErrorCode.INVALID, _("The kit sent an operation the office cannot read.")
+            ) from None
+    # one read for the batch: the operations of it already applied (a sync sent again after a cut)
+    done = {row.op_id: row for row in FieldOp.objects.filter(op_id__in=ids)}
+    results = [_op_apply(kit, op, op_id, done.get(op_id)) for op, op_id in zip(ops, ids, strict=True)]
     Kit.objects.filter(pk=kit.pk).update(last_sync_at=timezone.now())
     return results
 
 
-def _op_apply(kit: Kit, op: dict) -> dict:
-    op_id = uuid.UUID(str(op["op_id"]))
-    for _attempt in range(2):
-        done = FieldOp.objects.filter(op_id=op_id).first()
+def _op_apply(kit: Kit, op: dict, op_id: uuid.UUID, done: FieldOp | None) -> dict:
+    for attempt in range(2):
+        if attempt:
+            done = FieldOp.objects.filter(op_id=op_id).first()
         if done is not None:
             if done.kit_id != kit.pk:
                 raise ApplicationError(
@@ -272,7 +280,7 @@ def _op_apply(kit: Kit, op: dict) -> dict:
                         "message": e.message,
                     }
                 # rows for a manager made while it was applied (a likely duplicate, a card to reprint) count too
-                result["conflicts"] = Conflict.objects.filter(op=row).count()
+                result["conflicts"] = 1 if result["status"] == "conflict" else getattr(row, "asked", 0)
                 row.result = result
                 row.save(update_fields=["result"])
             return {"op_id": str(op_id), **result, "replayed": False}

@@ -420,7 +420,10 @@ def household_move_member(
                 before={"head": person.pk},
                 after={"head": None},
             )
-    return household_add_member(actor=actor, household=to, person=person, relation=relation, on=on)
+    with quiet():  # the new membership is part of the move
+        membership = household_add_member(actor=actor, household=to, person=person, relation=relation, on=on)
+    journal("household.move_member", membership, actor=actor, on=on)
+    return membership
 
 
 @transaction.atomic
