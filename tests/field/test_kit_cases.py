@@ -125,3 +125,22 @@ def test_a_person_registered_twice_is_merged_from_the_queue_and_a_transfer_is_re
         Enrollment.objects.filter(members__person=twin).count() == 1
     )  # the field's payment follows the person
     assert day["receipts"] == [1]
+
+
+def test_a_kit_checked_in_gives_its_unused_receipt_numbers_back(office, tmp_path):
+    kit_dir = tmp_path / "kit"
+    out = checkout(office, kit_dir)
+    day = kit_day(kit_dir, "2", "--void", "0")
+    done = ansinh(kit_dir, "field", "checkin", "--dir", str(kit_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["pushed"] > 0 and answer["receipts_used"] == 2
+    assert (answer["returned_from"], answer["returned_to"]) == (3, 60)
+    kit = Kit.objects.select_related("book").get(pk=out["kit"])
+    assert kit.returned_at is not None and kit.book.closed_at is not None
+    assert sorted(Receipt.objects.filter(book=kit.book).values_list("number", flat=True)) == day["receipts"]
+    assert all(card_verify(token=t)["valid"] for t in day["tokens"])  # its cards reached the office: valid
+    again = ansinh(kit_dir, "field", "sync", "--dir", str(kit_dir), "--json")
+    assert again.returncode == 2 and "không còn nhận" in again.stderr
+    status, rows = call(f"{office['url']}/api/v1/field/kits", office["token"])
+    assert status == 200 and rows[0]["returned_at"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from ansinh.api.auth import BearerToken
+from ansinh.core.access import require
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
@@ -43,6 +44,7 @@ class KitOut(Schema):
     checked_out_at: dt.datetime | None
     last_sync_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    returned_at: dt.datetime | None
 
 
 class CheckoutIn(Schema):
@@ -200,6 +202,25 @@ def _counts(results: list[dict]) -> dict:
         "replayed": sum(1 for r in results if r["replayed"]),
         "conflicts": sum(r.get("conflicts", 0) for r in results if not r["replayed"]),
     }
+
+
+class ReturnOut(Schema):
+    receipts_used: int
+    returned_from: int | None
+    returned_to: int | None
+
+
+@router.post(
+    "/field/sync/return", auth=KIT_AUTH, response=ReturnOut, summary="A kit checks in after its last sync"
+)
+def kit_return(request):
+    return services.kit_return(kit=_kit(request))
+
+
+@router.post("/field/kits/{kit_id}/return", response=ReturnOut, summary="Check a kit in (a manager)")
+def kit_return_by_manager(request, kit_id: int):
+    require(request.user, "payments.manage")
+    return services.kit_return(kit=selectors.kit_get(user=request.user, kit_id=kit_id))
 
 
 @router.get("/field/conflicts", response=list[ConflictOut], summary="The conflict queue of my areas")

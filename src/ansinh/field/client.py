@@ -247,3 +247,18 @@ def send_export(*, path: Path, server: str, token: str) -> dict:
             ErrorCode.INVALID, _("This is not a kit's exported journal."), field="file"
         ) from None
     return _call(server, "POST", f"/field/kits/{int(kit)}/import", document, token)
+
+
+def checkin() -> dict:
+    """The kit's last sync, then its check-in: the office closes its receipt book (the unused numbers are given
+    back) and stops its key. Refused while anything is left unsent."""
+    counts = sync()
+    if JournalEntry.objects.filter(sent_at__isnull=True).exists():
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("Operations were written during the sync: sync again, then check in."),
+            field="dir",
+        )
+    state = _state()
+    returned = _call(state.server, "POST", "/field/sync/return", {}, state.token)
+    return {**counts, **returned}

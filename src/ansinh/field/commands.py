@@ -95,6 +95,24 @@ def status(directory: str, as_json: bool) -> None:
     emit(data, as_json, _status_text)
 
 
+@field.command(
+    "checkin", help="The kit is back: a last sync, then its unused receipt numbers are given back."
+)
+@click.option("--dir", "directory", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def checkin(directory: str, as_json: bool) -> None:
+    _kit_setup(directory)
+    from ansinh.core.errors import ApplicationError
+
+    from . import client
+
+    try:
+        data = client.checkin()
+    except ApplicationError as exc:
+        fail(exc)
+    emit(data, as_json, lambda d: click.echo(", ".join(f"{k}: {v}" for k, v in d.items())))
+
+
 @field.command("serve", help="Serve the kit's desk on this laptop (and, with --lan, to phones on its Wi-Fi).")
 @click.option("--dir", "directory", required=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -40,6 +40,9 @@ class Kit(models.Model):
     checked_out_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(
+        null=True, blank=True
+    )  # checked in: its unused receipt numbers given back
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -169,5 +172,6 @@ class Audit(AuditAction):
     KIT_CREATE = "kit_create"
     KIT_CHECKOUT = "kit_checkout"
     KIT_REVOKE = "kit_revoke"
+    KIT_RETURN = "kit_return"
     KIT_SYNC = "kit_sync"
     CONFLICT_RESOLVE = "conflict_resolve"

@@ -24,7 +24,13 @@ from ansinh.core.models import ApiToken, Role, User
 from ansinh.core.services import token_create
 from ansinh.imports.dedup import persons_merge
 from ansinh.payments.models import CollectionPoint
-from ansinh.payments.services import RECEIPT_NUMBER_MAX, book_create, point_assign_agent, receipt_number_hold
+from ansinh.payments.services import (
+    RECEIPT_NUMBER_MAX,
+    book_close,
+    book_create,
+    point_assign_agent,
+    receipt_number_hold,
+)
 from ansinh.registry.services import si_serials_reserve
 
 from . import apply
@@ -225,6 +231,34 @@ def journal_import(*, actor, kit: Kit, document: dict) -> list[dict]:
     if kit.revoked_at is not None:
         raise ApplicationError(ErrorCode.CONFLICT, _("This field kit was revoked."), field="file")
     return ops_apply(kit=kit, ops=content["ops"])
+
+
+@transaction.atomic
+def kit_return(*, kit: Kit) -> dict:
+    """The kit is back (checked in after its last sync): its receipt book is closed, so the numbers it did not use
+    are given back and never used by anyone; its account, token and key stop (cards it signed that reached the
+    office stay valid). Called by the kit itself, or by a manager. Twice changes nothing."""
+    kit = (
+        Kit.objects.select_for_update(of=("self",))
+        .select_related("book", "point__area", "created_by")
+        .get(pk=kit.pk)
+    )
+    book = kit.book
+    summary = {
+        "receipts_used": book.next_number - book.first_number,
+        "returned_from": book.next_number if book.next_number <= book.last_number else None,
+        "returned_to": book.last_number if book.next_number <= book.last_number else None,
+    }
+    if kit.returned_at is not None:
+        return summary
+    book_close(actor=kit.created_by, book=book)
+    kit.returned_at = timezone.now()
+    kit.save(update_fields=["returned_at"])
+    ApiToken.objects.filter(user=kit.account, revoked_at__isnull=True).update(revoked_at=kit.returned_at)
+    User.objects.filter(pk=kit.account_id).update(is_active=False)
+    kit_key_revoke(actor=kit.created_by, kit=kit.pk)
+    audit_record(actor=kit.account, action=Audit.KIT_RETURN, obj=kit, after=summary)
+    return summary
 
 
 def ops_apply(*, kit: Kit, ops: list[dict]) -> list[dict]:
