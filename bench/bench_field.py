@@ -18,7 +18,9 @@ What is measured, each once (a check-out and a sync happen once; their parts are
    SQLite), the rows it carries, the office process's and the database's CPU.
 2. The day on the kit (its own SQLite, the desk's services, not timed against anything: context).
 3. ``ansinh field sync``: the push of 2,500 operations, each applied once through the office's services, then the
-   pull of the kit's rows; a second sync (nothing to send) times the pull alone, so push = sync − pull.
+   pull of what changed (the kit's digests of its rows by id range, the office's rows of the ranges that differ); a
+   second sync (nothing to send, nothing changed) times the comparison alone, so push ≤ sync − that (an upper
+   bound: the first pull also brings the day's own rows back under office ids).
 4. The reference: the same 500 enrollments written by one connection as raw SQL (bench_desk.RawWriter: person
    locked, book locked last, enrollment, member, payment, SI number, coverage, card, flags, periods, receipt and
    the audit events), and the same 2,000 outcomes (one INSERT and its audit event each, one transaction each).
@@ -376,9 +378,11 @@ def report(office: dict, out: dict) -> str:
         f"| the day on the kit (desk services, SQLite; {day['refused']} people the rule sent elsewhere skipped) | "
         f"{day['enrolled']} enrollments + {day['outcomes']:,} outcomes | {day['seconds']:.1f} | "
         f"{(day['enrolled'] + day['outcomes']) / day['seconds']:,.0f} | – | – |",
-        f"| sync: push + pull | {ops:,} operations | {sync['seconds']:.1f} | – | {sync['office_cpu']:.1f} | "
+        f"| sync: push + pull of what changed | {ops:,} operations, {sync['answer']['pulled']:,} rows back "
+        f"| {sync['seconds']:.1f} | – | {sync['office_cpu']:.1f} | "
         f"{sync['database_cpu']:.1f} |",
-        f"| sync with nothing to send (the pull alone) | {pull['answer']['pulled']:,} rows | {pull['seconds']:.1f} | "
+        f"| sync with nothing to send and nothing changed (the digests compared) | {pull['answer']['pulled']:,} rows "
+        f"| {pull['seconds']:.1f} | "
         f"– | {pull['office_cpu']:.1f} | {pull['database_cpu']:.1f} |",
         f"| **push** (sync − pull): each operation applied once through the office's services | {ops:,} operations | "
         f"{push_s:.1f} | **{ops / push_s:,.0f}** | – | – |",

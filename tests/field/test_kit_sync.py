@@ -88,6 +88,7 @@ def test_a_day_offline_syncs_exactly_once_through_a_cutting_network(office, tmp_
     set_server(kit_dir, office["url"])
     again, _failures = sync_until_done(kit_dir)
     assert again[0]["pushed"] == 0 and FieldOp.objects.filter(kit=kit).count() == len(sent)
+    assert again[0]["pulled"] == 0  # nothing changed at the office since: no row travels
 
     receipts = list(Receipt.objects.filter(book=kit.book).order_by("number"))
     conflicts = {c.kind: c for c in Conflict.objects.filter(kit=kit)}

@@ -339,7 +339,8 @@ def certificate_read(certificate: str, known: dict[str, Ed25519PublicKey]) -> di
         return None
     if not isinstance(fields, dict) or fields.get("v") != VERSION or len(signature) != 64:
         return None
-    office = known.get(fields.get("k")) if isinstance(fields.get("k"), str) else None
+    key_id = fields.get("k")
+    office = known.get(key_id) if isinstance(key_id, str) else None
     if office is None:
         return None
     try:

@@ -223,6 +223,27 @@ def kit_return_by_manager(request, kit_id: int):
     return services.kit_return(kit=selectors.kit_get(user=request.user, kit_id=kit_id))
 
 
+class ChangesIn(Schema):
+    digests: dict[str, dict[str, str]]
+
+
+class ChangesOut(Schema):
+    rows: dict[str, list[dict[str, Any]]]
+    ranges: dict[str, list[str]]
+    book: int | None
+    si_last: int
+
+
+@router.post(
+    "/field/sync/changes",
+    auth=KIT_AUTH,
+    response=ChangesOut,
+    summary="What changed for the kit since its last pull (the ranges whose digests differ)",
+)
+def changes(request, body: ChangesIn):
+    return services.kit_changes(kit=_kit(request), digests=body.digests)
+
+
 @router.get("/field/conflicts", response=list[ConflictOut], summary="The conflict queue of my areas")
 def conflicts(request, status: str = "open"):
     return list(selectors.conflicts_for_user(user=request.user, status=status))

@@ -40,7 +40,7 @@ class Depends(ApplicationError):
 def _ask(kit: Kit, op: FieldOp, kind: str, message: str, field_side: dict, office_side: dict) -> Conflict:
     """A question for a manager about an operation the office did apply (a likely duplicate, a card to reprint):
     a row in the conflict queue beside the operation's result. ``op.asked`` counts them for the sync's answer."""
-    op.asked = getattr(op, "asked", 0) + 1
+    setattr(op, "asked", getattr(op, "asked", 0) + 1)  # noqa: B010 (a count kept on the instance, not a field)
     return Conflict.objects.create(
         kit=kit,
         op=op,

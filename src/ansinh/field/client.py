@@ -24,7 +24,7 @@ from ansinh.cards import signing
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from .models import JournalEntry, KitState
-from .replica import replica_count, replica_load
+from .replica import kit_digests, replica_apply, replica_count, replica_load
 
 logger = logging.getLogger(__name__)
 
@@ -177,10 +177,10 @@ def sync() -> dict:
         counts["applied"] += answer["applied"]
         counts["replayed"] += answer["replayed"]
         counts["conflicts"] += answer["conflicts"]
-    answer = _call(state.server, "GET", "/field/sync/replica", token=state.token)
+    answer = _call(state.server, "POST", "/field/sync/changes", {"digests": kit_digests()}, state.token)
     with transaction.atomic():
         if not JournalEntry.objects.filter(sent_at__isnull=True).exists():  # written meanwhile: next time
-            counts["pulled"] = replica_load(answer["rows"])
+            counts["pulled"] = replica_apply(answer)
             KitState.objects.filter(pk=state.pk).update(
                 last_sync_at=timezone.now(), cursor=replica_count(answer["rows"])
             )
@@ -191,7 +191,7 @@ def status() -> dict:
     from ansinh.payments.models import ReceiptBook
 
     state = _state()
-    book = ReceiptBook.objects.filter(pk=state.book).first()
+    book = ReceiptBook.objects.filter(pk=state.book).first() if state.book else None
     return {
         "pending": JournalEntry.objects.filter(sent_at__isnull=True).count(),
         "last_sync": state.last_sync_at.isoformat() if state.last_sync_at else None,

@@ -30,6 +30,11 @@ def _status_text(data: dict) -> None:
     click.echo(f"signing key valid to: {data['key_valid_to']}")
 
 
+def _checkout_text(data: dict) -> None:
+    click.echo(f"kit {data['kit']} ({data['name']}): {data['pulled']} rows")
+    _status_text(data)
+
+
 @click.group("field", help="The field kit: a laptop that works offline, then syncs with the office.")
 def field() -> None:
     pass
@@ -54,11 +59,7 @@ def checkout(server: str, token: str, directory: str, backup_dir: str, as_json: 
         data = client.checkout(server=server, token=token, backup_dir=backup_dir)
     except ApplicationError as exc:
         fail(exc)
-    emit(
-        data,
-        as_json,
-        lambda d: (click.echo(f"kit {d['kit']} ({d['name']}): {d['pulled']} rows"), _status_text(d)),
-    )
+    emit(data, as_json, _checkout_text)
 
 
 @field.command("sync", help="Send the kit's journal to the office, then take the office's rows.")

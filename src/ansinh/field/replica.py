@@ -9,19 +9,30 @@ household that lives elsewhere): the kit's database stays whole, which SQLite ch
 
 ``replica_load(rows)`` (kit) replaces the replicated tables in one transaction. Rows keep their office ids; rows
 the kit writes get ids from ``LOCAL_BASE`` up, so an id tells which side made it (journal.ref).
+
+What changed since the kit's last pull (ADR 0027): the kit sends a digest of each range of ``BUCKET`` ids of each
+table as it holds it (``kit_digests``); the office answers the ranges whose rows differ from its own
+(``replica_changes``), and the kit replaces those ranges (``replica_apply``). Rows the kit made (ids from
+``LOCAL_BASE``) are in ranges the office does not have: they are dropped, and come back under office ids. Unlike a
+cursor over the office's writes, a comparison cannot miss a row whose transaction committed late.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import AutoField, BigAutoField, Q
 
 from ansinh.core.access import scope_for
 
 LOCAL_BASE = 10**12
+BUCKET = 512  # ids per range compared by digest
+AutoFieldTypes = (AutoField, BigAutoField)
 
 # (label, model path or (model path, m2m field)), in an order that loads parents first
 TABLES: tuple[tuple[str, str | tuple[str, str]], ...] = (
@@ -55,7 +66,7 @@ TABLES: tuple[tuple[str, str | tuple[str, str]], ...] = (
 DERIVED = ("registry.CoveragePeriod", "enrollment.Quote", "core.ApiToken")
 
 
-def model_of(spec: str | tuple[str, str]) -> type[Model]:
+def model_of(spec: str | tuple[str, str]) -> Any:
     if isinstance(spec, tuple):
         return getattr(apps.get_model(spec[0]), spec[1]).through
     return apps.get_model(spec)
@@ -116,7 +127,7 @@ def _querysets(kit) -> dict[str, Any]:
     }
 
 
-def _columns(model: type[Model]) -> list[str]:
+def _columns(model: Any) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
@@ -161,7 +172,11 @@ def _close_references(rows: dict[str, list[dict]]) -> None:
         for label, spec in TABLES:
             model = model_of(spec)
             links = [
-                (f.attname, f.null, labels.get(f.related_model._meta.label_lower))
+                (
+                    f.attname,
+                    f.null,
+                    labels.get(f.related_model._meta.label_lower) if f.related_model else None,
+                )
                 for f in model._meta.concrete_fields
                 if f.is_relation and f.many_to_one or f.one_to_one
             ]
@@ -189,6 +204,76 @@ def _close_references(rows: dict[str, list[dict]]) -> None:
             return
 
 
+def as_sent(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Rows as they travel (JSON: datetimes to the millisecond, dates as text): what both sides digest."""
+    return json.loads(json.dumps(rows, cls=DjangoJSONEncoder))
+
+
+def _bucket(model: Any, row: dict) -> str:
+    pk = row[model._meta.pk.attname]
+    return str(pk // BUCKET) if isinstance(pk, int) else "0"
+
+
+def digests(rows: dict[str, list[dict]]) -> dict[str, dict[str, str]]:
+    """{table: {range: digest}} of rows as sent (``as_sent``)."""
+    out: dict[str, dict[str, str]] = {}
+    for label, spec in TABLES:
+        model = model_of(spec)
+        ranges: dict[str, list[dict]] = {}
+        for row in rows.get(label, []):
+            ranges.setdefault(_bucket(model, row), []).append(row)
+        key = model._meta.pk.attname
+        out[label] = {
+            b: hashlib.sha256(
+                json.dumps(sorted(g, key=lambda r: str(r[key])), sort_keys=True, ensure_ascii=False).encode()
+            ).hexdigest()[:32]
+            for b, g in ranges.items()
+        }
+    return out
+
+
+def kit_digests() -> dict[str, dict[str, str]]:
+    """The kit's side: the digests of the replicated tables as it holds them now."""
+    rows = {label: list(model_of(spec).objects.values(*_columns(model_of(spec)))) for label, spec in TABLES}
+    return digests(as_sent(rows))
+
+
+def replica_changes(kit, theirs: dict[str, dict[str, str]]) -> dict:
+    """The office's side: the ranges whose rows differ from the kit's digests, with the office's rows of them."""
+    rows = as_sent(replica_rows(kit))
+    mine = digests(rows)
+    out: dict[str, Any] = {"rows": {}, "ranges": {}}
+    for label, spec in TABLES:
+        model = model_of(spec)
+        ours, kits = mine.get(label, {}), theirs.get(label, {}) if isinstance(theirs.get(label), dict) else {}
+        changed = {b for b in set(ours) | set(kits) if ours.get(b) != kits.get(b)}
+        out["ranges"][label] = sorted(changed, key=lambda b: int(b) if b.isdigit() else 0)
+        out["rows"][label] = [r for r in rows[label] if _bucket(model, r) in changed]
+    return out
+
+
+@transaction.atomic
+def replica_apply(changes: dict) -> int:
+    """The kit's side: each changed range replaced by the office's rows of it; returns the rows written."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for path in DERIVED:
+            cursor.execute(f"DELETE FROM {qn(apps.get_model(path)._meta.db_table)}")  # noqa: S608
+        for label, spec in reversed(TABLES):
+            model = model_of(spec)
+            table, key = qn(model._meta.db_table), qn(str(model._meta.pk.column))
+            for b in changes["ranges"].get(label, []):
+                if not str(b).isdigit() or not isinstance(model._meta.pk, AutoFieldTypes):
+                    cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a table keyed by text: one range)
+                    continue
+                low = int(b) * BUCKET
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {key} >= %s AND {key} < %s",  # noqa: S608
+                    [low, low + BUCKET],
+                )
+    return _insert_rows(changes["rows"])
+
+
 def replica_count(rows: dict[str, list[dict]]) -> int:
     return sum(len(v) for v in rows.values())
 
@@ -197,12 +282,19 @@ def replica_count(rows: dict[str, list[dict]]) -> int:
 def replica_load(rows: dict[str, list[dict]]) -> int:
     """Replaces the replicated tables with ``rows`` (kit side, SQLite) and returns how many rows it wrote."""
     qn = connection.ops.quote_name
-    written = 0
     with connection.cursor() as cursor:
         for path in DERIVED:
             cursor.execute(f"DELETE FROM {qn(apps.get_model(path)._meta.db_table)}")  # noqa: S608
         for _label, spec in reversed(TABLES):
             cursor.execute(f"DELETE FROM {qn(model_of(spec)._meta.db_table)}")  # noqa: S608
+    return _insert_rows(rows)
+
+
+def _insert_rows(rows: dict[str, list[dict]]) -> int:
+    """Writes rows of the replicated tables with their ids (inside the caller's transaction)."""
+    qn = connection.ops.quote_name
+    written = 0
+    with connection.cursor() as cursor:
         for label, spec in TABLES:
             model = model_of(spec)
             fields = model._meta.concrete_fields
@@ -212,7 +304,7 @@ def replica_load(rows: dict[str, list[dict]]) -> int:
             ]
             if not batch:
                 continue
-            columns = ", ".join(qn(f.column) for f in fields)
+            columns = ", ".join(qn(str(f.column)) for f in fields)
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(
                 f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608

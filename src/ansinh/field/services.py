@@ -35,7 +35,7 @@ from ansinh.registry.services import si_serials_reserve
 
 from . import apply
 from .models import Audit, Conflict, ConflictKind, ConflictStatus, FieldOp, Kit
-from .replica import replica_count, replica_rows
+from .replica import replica_changes, replica_count, replica_rows
 
 MAX_VALID_DAYS = 60
 SI_NUMBERS_PER_RECEIPT = 8  # a household's receipt may carry several new people
@@ -178,6 +178,13 @@ def kit_of(user) -> Kit:
     return kit
 
 
+def kit_changes(*, kit: Kit, digests: dict) -> dict:
+    """What changed for the kit since its last pull: the ranges of rows whose digests differ (replica.py)."""
+    changes = replica_changes(kit, digests if isinstance(digests, dict) else {})
+    Kit.objects.filter(pk=kit.pk).update(last_sync_at=timezone.now())
+    return {**changes, "book": kit.book_id, "si_last": kit.si_last}
+
+
 def kit_replica(*, kit: Kit) -> dict:
     rows = replica_rows(kit)
     Kit.objects.filter(pk=kit.pk).update(last_sync_at=timezone.now())
@@ -244,6 +251,8 @@ def kit_return(*, kit: Kit) -> dict:
         .get(pk=kit.pk)
     )
     book = kit.book
+    if book is None:
+        raise ApplicationError(ErrorCode.CONFLICT, _("This kit has no receipt book."))
     summary = {
         "receipts_used": book.next_number - book.first_number,
         "returned_from": book.next_number if book.next_number <= book.last_number else None,

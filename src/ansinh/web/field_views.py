@@ -37,7 +37,7 @@ def field_home(request):
         return _kit_status(request)
     require(request.user, "payments.manage")
     issued = None
-    form = {"receipts": 200, "valid_days": 14}
+    form: dict[str, str] = {"receipts": "200", "valid_days": "14"}
     if request.method == "POST":
         form = {
             k: request.POST.get(k, "") for k in ("name", "area_codes", "point_id", "receipts", "valid_days")
