@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ansinh.cards import signing
 from ansinh.core.errors import ApplicationError, ErrorCode
 
+from .journal import backup_after_commit
 from .models import JournalEntry, KitState
 from .replica import kit_digests, replica_apply, replica_count, replica_load
 
@@ -56,7 +57,8 @@ def _call(server: str, method: str, path: str, body: Any = None, token: str | No
             raise SyncError(
                 ErrorCode.PERMISSION_DENIED,
                 _(
-                    "The office no longer accepts this kit (it was revoked). Call the office; keep the kit as it is."
+                    "The office no longer accepts this kit (revoked, or checked in). "
+                    "Call the office; keep the kit as it is."
                 ),
             ) from None
         try:
@@ -166,6 +168,8 @@ def sync() -> dict:
             state.server, "POST", "/field/sync/push", {"ops": [_op(e) for e in entries]}, state.token
         )
         by_id = {r["op_id"]: r for r in answer["results"]}
+        if not any(str(e.op_id) in by_id for e in entries):  # an answer about none of them: do not loop on it
+            raise SyncError(ErrorCode.CONFLICT, _("The office's answer was not understood. Nothing is lost."))
         now = timezone.now()
         with transaction.atomic():
             for entry in entries:
@@ -184,6 +188,7 @@ def sync() -> dict:
             KitState.objects.filter(pk=state.pk).update(
                 last_sync_at=timezone.now(), cursor=replica_count(answer["rows"])
             )
+    backup_after_commit()  # the second drive holds the synced kit too
     return counts
 
 
