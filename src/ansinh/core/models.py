@@ -87,3 +87,5 @@ class Audit(AuditAction):
     TOKEN_REVOKE = "token_revoke"
     USER_CREATE = "user_create"
     USER_UPDATE = "user_update"
+    SECOND_FACTOR_ENROL = "second_factor_enrol"
+    SECOND_FACTOR_RESET = "second_factor_reset"

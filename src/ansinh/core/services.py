@@ -182,3 +182,82 @@ def token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- the second factor (ADR 0021) -------------------------------------------------------------------------------
+
+RECOVERY_CODES = 8
+
+
+def second_factor_required(user) -> bool:
+    """Whether the user's role signs in with a second factor (settings.ANSINH_2FA_ROLES)."""
+    from django.conf import settings
+
+    return getattr(user, "role", None) in set(getattr(settings, "ANSINH_2FA_ROLES", []) or [])
+
+
+def second_factor_devices(user, *, confirmed: bool = True) -> list:
+    from django_otp import devices_for_user
+
+    return list(devices_for_user(user, confirmed=confirmed))
+
+
+@transaction.atomic
+def second_factor_start(*, user: User):
+    """The authenticator the user is about to add: a new secret, not yet confirmed (shown as a QR code)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="ansinh", confirmed=False)
+
+
+@transaction.atomic
+def second_factor_confirm(*, user: User, code: str) -> tuple[object, list[str]]:
+    """The first code from the new authenticator confirms it; returns (the device, recovery codes shown once)."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        raise ApplicationError(ErrorCode.CONFLICT, _("Start again: scan the new code."), field="code")
+    if not device.verify_token((code or "").strip().replace(" ", "")):
+        raise ApplicationError(
+            ErrorCode.INVALID, _("This code is not the one the app shows now."), field="code"
+        )
+    TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).delete()  # one authenticator: a new phone replaces it
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    StaticDevice.objects.filter(user=user).delete()
+    recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
+    audit_record(
+        actor=user, action=Audit.SECOND_FACTOR_ENROL, obj=user, after={"recovery_codes": RECOVERY_CODES}
+    )
+    return device, codes
+
+
+def second_factor_check(*, user: User, code: str):
+    """The confirmed device (authenticator, or a recovery code used once) that accepts ``code``, or None."""
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        return None
+    for device in second_factor_devices(user):
+        if device.verify_token(code):
+            return device
+    return None
+
+
+@transaction.atomic
+def second_factor_reset(*, actor, user: User) -> User:
+    """A lost phone: the administrator removes the user's devices; the user adds a new one at the next sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    require(actor, "users.manage")
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit_record(actor=actor, action=Audit.SECOND_FACTOR_RESET, obj=user, after={"devices": 0})
+    return user

@@ -63,3 +63,47 @@ class IdleSessionMiddleware:
             if now - int(session.get("_renewed", 0)) >= self.RENEW_SECONDS:
                 session["_renewed"] = now  # saved with the response, with a new expiry
         return self.get_response(request)
+
+
+# The pages a user whose role needs a second factor may open before giving it.
+SECOND_FACTOR_OPEN = ("/login/", "/logout/", "/static/", "/i18n/", "/healthz", "/readyz", "/verify/")
+
+
+class SecondFactorMiddleware:
+    """A signed-in user whose role signs in with a second factor (ANSINH_2FA_ROLES, ADR 0021) and has not given it
+    in this session is sent to give it — or, with no authenticator yet, to add one — before any page; the JSON API
+    answers 401 ``second_factor_required`` to such a session (API tokens are a credential of their own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from ansinh.core.services import second_factor_devices, second_factor_required
+
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or not second_factor_required(user)
+            or user.is_verified()
+            or request.path.startswith(SECOND_FACTOR_OPEN)
+        ):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            return JsonResponse(
+                {
+                    "code": "second_factor_required",
+                    "message": _("Give the code of your authenticator app first (sign in again)."),
+                    "field": None,
+                },
+                status=401,
+            )
+        from urllib.parse import urlencode
+
+        from django.shortcuts import redirect
+
+        step = "/login/code/" if second_factor_devices(user) else "/login/second-factor/"
+        return redirect(f"{step}?{urlencode({'next': request.get_full_path()})}")

@@ -9,6 +9,7 @@ from . import (
     imports_views,
     outreach_views,
     rules_views,
+    second_factor_views,
     views,
 )
 
@@ -51,6 +52,8 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", second_factor_views.second_factor_code, name="second_factor_code"),
+    path("login/second-factor/", second_factor_views.second_factor_setup, name="second_factor_setup"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("persons/", views.person_search, name="person_search"),
     path("persons/new/", views.person_create, name="person_create"),
@@ -77,6 +80,11 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path(
+        "users/<int:user_id>/second-factor/reset/",
+        second_factor_views.second_factor_reset_view,
+        name="user_second_factor_reset",
+    ),
     path("calculator/", rules_views.hi_calculator, name="calculator"),
     path("calculator/vsi/", rules_views.vsi_calculator, name="calculator_vsi"),
     path("rules/", rules_views.rules_page, name="rules"),

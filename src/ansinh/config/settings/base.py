@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",  # Swagger UI served from its own static files, not a CDN (offices work offline)
     "axes",
+    "django_otp",  # a second factor for the roles ANSINH_2FA_ROLES names (ADR 0021)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ansinh.core",
     "ansinh.areas",
     "ansinh.registry",
@@ -52,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ansinh.web.security.SecondFactorMiddleware",
     "ansinh.web.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,6 +144,10 @@ TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ANSINH_TRUSTED_PROXIES", "
 AXES_CLIENT_IP_CALLABLE = "ansinh.web.security.client_ip"
 # A missing card-signing key is made on first use on a laptop or a test machine; production refuses instead.
 ANSINH_CREATE_SIGNING_KEY = True
+# The roles that sign in with a second factor (an authenticator app's code, or a one-time recovery code): none on a
+# laptop or in the demo; production asks it of administrators and managers (settings.production, ADR 0021).
+ANSINH_2FA_ROLES = [r.strip() for r in os.environ.get("ANSINH_2FA_ROLES", "").split(",") if r.strip()]
+OTP_TOTP_ISSUER = "ansinh"
 # This machine is a field kit (ADR 0027): `ansinh field …` sets it; the desk's writes are journaled for the office.
 ANSINH_FIELD_KIT = os.environ.get("ANSINH_FIELD_KIT", "0") == "1"
 

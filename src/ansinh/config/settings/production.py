@@ -31,3 +31,8 @@ SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if not HTTPS:  # a closed network served over plain HTTP, said so by ANSINH_HTTPS=0
     SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
 ANSINH_CREATE_SIGNING_KEY = False
+
+# Administrators and managers sign in with a second factor (ADR 0021); ANSINH_2FA_ROLES="" turns it off.
+ANSINH_2FA_ROLES = [
+    r.strip() for r in os.environ.get("ANSINH_2FA_ROLES", "administrator,manager").split(",") if r.strip()
+]
