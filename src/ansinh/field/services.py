@@ -271,8 +271,11 @@ def kit_return(*, kit: Kit) -> dict:
 
 
 def ops_apply(*, kit: Kit, ops: list[dict]) -> list[dict]:
-    """Applies a kit's operations in their order, each once and in its own transaction: an operation already
-    applied answers with its first result (``replayed``). One the office's rules refuse becomes a conflict."""
+    """Applies a kit's operations in their order, each once: an operation already applied answers with its first
+    result (``replayed``); one the office's rules refuse becomes a conflict. A batch is one transaction (one commit
+    for up to 100 operations, the kit's row locked so that two syncs of a kit take turns), each operation in its
+    own savepoint with its ``FieldOp`` row: the batch is recorded whole or not at all, and an answer the kit did
+    not receive is given again as ``replayed``."""
     ids = []
     for op in ops:
         try:
@@ -281,10 +284,12 @@ def ops_apply(*, kit: Kit, ops: list[dict]) -> list[dict]:
             raise ApplicationError(
                 ErrorCode.INVALID, _("The kit sent an operation the office cannot read.")
             ) from None
-    # one read for the batch: the operations of it already applied (a sync sent again after a cut)
-    done = {row.op_id: row for row in FieldOp.objects.filter(op_id__in=ids)}
-    results = [_op_apply(kit, op, op_id, done.get(op_id)) for op, op_id in zip(ops, ids, strict=True)]
-    Kit.objects.filter(pk=kit.pk).update(last_sync_at=timezone.now())
+    with transaction.atomic():
+        list(Kit.objects.select_for_update(of=("self",)).filter(pk=kit.pk).values_list("pk", flat=True))
+        # one read for the batch: the operations of it already applied (a sync sent again after a cut)
+        done = {row.op_id: row for row in FieldOp.objects.filter(op_id__in=ids)}
+        results = [_op_apply(kit, op, op_id, done.get(op_id)) for op, op_id in zip(ops, ids, strict=True)]
+        Kit.objects.filter(pk=kit.pk).update(last_sync_at=timezone.now())
     return results
 
 
@@ -299,8 +304,7 @@ def _op_apply(kit: Kit, op: dict, op_id: uuid.UUID, done: FieldOp | None) -> dic
                 )
             return {"op_id": str(op_id), **done.result, "replayed": True}
         try:
-            with transaction.atomic():
-                Kit.objects.select_for_update().filter(pk=kit.pk).first()  # one sync of a kit at a time
+            with transaction.atomic():  # a savepoint in the batch's transaction
                 row = FieldOp.objects.create(
                     kit=kit,
                     op_id=op_id,
