@@ -19,6 +19,7 @@ cursor over the office's writes, a comparison cannot miss a row whose transactio
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -204,9 +205,19 @@ def _close_references(rows: dict[str, list[dict]]) -> None:
             return
 
 
+class _Sent(DjangoJSONEncoder):
+    """Datetimes always with their milliseconds (".000" too), so that a value read back on the kit encodes the same."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime) and o.tzinfo is not None:
+            text = o.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+            return text.removesuffix("+00:00") + "Z"
+        return super().default(o)
+
+
 def as_sent(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """Rows as they travel (JSON: datetimes to the millisecond, dates as text): what both sides digest."""
-    return json.loads(json.dumps(rows, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(rows, cls=_Sent))
 
 
 def _bucket(model: Any, row: dict) -> str:

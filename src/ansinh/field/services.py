@@ -35,7 +35,7 @@ from ansinh.registry.services import si_serials_reserve
 
 from . import apply
 from .models import Audit, Conflict, ConflictKind, ConflictStatus, FieldOp, Kit
-from .replica import replica_changes, replica_count, replica_rows
+from .replica import as_sent, replica_changes, replica_count, replica_rows
 
 MAX_VALID_DAYS = 60
 SI_NUMBERS_PER_RECEIPT = 8  # a household's receipt may carry several new people
@@ -148,7 +148,7 @@ def kit_checkout(*, token: str, public_key: str) -> dict:
     kit.checked_out_at = timezone.now()
     kit.checkout_digest = _digest(secrets.token_urlsafe(24))  # the code works once
     kit.save(update_fields=["checked_out_at", "checkout_digest"])
-    rows = replica_rows(kit)
+    rows = as_sent(replica_rows(kit))
     audit_record(
         actor=kit.created_by,
         action=Audit.KIT_CHECKOUT,
@@ -186,7 +186,7 @@ def kit_changes(*, kit: Kit, digests: dict) -> dict:
 
 
 def kit_replica(*, kit: Kit) -> dict:
-    rows = replica_rows(kit)
+    rows = as_sent(replica_rows(kit))
     Kit.objects.filter(pk=kit.pk).update(last_sync_at=timezone.now())
     return {"rows": rows, "book": kit.book_id, "si_last": kit.si_last}
 
