@@ -398,7 +398,7 @@ def report(office: dict, out: dict) -> str:
         "references, the card tokens) is the gap between the floor and the push; the rest is the desk's own checks "
         "and the ORM, the same cost the desk pays for every payment (docs/benchmarks.md, Desk: 21 % of its ceiling "
         "with one process). The push sends 100 "
-        "operations a request; each is its own transaction at the office with its `FieldOp` row (the exactly-once "
+        "operations a request, one transaction a batch at the office; each operation in its savepoint with its `FieldOp` row (the exactly-once "
         "record), the kit's references resolved, the quote recomputed with the rules of the payment day, the "
         "receipt placed at the kit's number and the kit's card tokens checked and kept — the raw reference does "
         "none of the checks. Checks after the run: "
