@@ -115,34 +115,22 @@ def setup_office(kit_persons: int) -> dict:
         ends_on=today + dt.timedelta(days=20),
         area_codes=codes,
     )
-    activity = activity_create(
-        actor=manager,
-        campaign=campaign,
-        kind="art_performance",
-        title="Đêm văn nghệ bench",
-        starts_on=today - dt.timedelta(days=1),
-        ends_on=today + dt.timedelta(days=1),
-        area_code=areas[0].code,
-    )
-    reference_activity = (
-        activity_create(  # the raw reference's outcomes (each person once per kind and activity)
+    # the kit's activity; the raw reference's and the services' floor's (each person once per kind and activity)
+    activity, reference_activity, floor_activity = (
+        activity_create(
             actor=manager,
             campaign=campaign,
-            kind="conference",
-            title="Hội nghị bench",
+            kind=kind,
+            title=title,
             starts_on=today - dt.timedelta(days=1),
             ends_on=today + dt.timedelta(days=1),
             area_code=areas[0].code,
         )
-    )
-    floor_activity = activity_create(  # the services' floor (the same operations in this process)
-        actor=manager,
-        campaign=campaign,
-        kind="small_group_visit",
-        title="Tổ nhóm bench",
-        starts_on=today - dt.timedelta(days=1),
-        ends_on=today + dt.timedelta(days=1),
-        area_code=areas[0].code,
+        for kind, title in (
+            ("art_performance", "Đêm văn nghệ bench"),
+            ("conference", "Hội nghị bench"),
+            ("small_group_visit", "Tổ nhóm bench"),
+        )
     )
     token = token_create(actor=None, user=manager, name="bench")[1]
     return {
