@@ -113,3 +113,25 @@ def test_an_administrator_resets_a_lost_phone(client, communes):
     assert not TOTPDevice.objects.filter(user=manager).exists()
     sign_in(client, manager)
     assert client.get("/desk/")["Location"].startswith("/login/second-factor/")
+
+
+def test_an_agent_may_add_an_authenticator_and_is_then_asked_its_code(client, communes):
+    agent = make_user(areas=[communes["a"].code])
+    sign_in(client, agent)
+    page = client.get("/login/second-factor/")
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    device = TOTPDevice.objects.get(user=agent, confirmed=False)
+    assert (
+        len(
+            re.findall(
+                r"<li><code>",
+                client.post("/login/second-factor/", {"code": code_of(device)}).content.decode(),
+            )
+        )
+        == 8
+    )
+    sign_in(client, agent)
+    assert client.get("/desk/")["Location"].startswith("/login/code/")
+    device = TOTPDevice.objects.get(user=agent, confirmed=True)
+    client.post("/login/code/", {"code": code_of(device, 1)})
+    assert client.get("/desk/").status_code == 200

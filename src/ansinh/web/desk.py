@@ -111,7 +111,9 @@ def desk_person(request, person_id: int):
         row["note"] = (
             ""
             if household.allowed or household.reason == "already_covered"
-            else eligibility_message(row["person"].full_name, "hi_household", household.reason, household.covered_by)
+            else eligibility_message(
+                row["person"].full_name, "hi_household", household.reason, household.covered_by
+            )
         )
         if row["person"].pk == person.pk:
             mine = decided

@@ -43,4 +43,6 @@ def readyz(request):
     checks["migrations"] = checks["database"] and _migrations()
     checks["signing_key"] = _signing_key()
     ready = all(checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

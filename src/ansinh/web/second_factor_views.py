@@ -25,6 +25,7 @@ from ansinh.core.services import (
 )
 from ansinh.documents.qr import matrix
 
+from .security import SECOND_FACTOR_CHOSEN
 from .views import page, signed_in
 
 
@@ -51,7 +52,7 @@ def qr_svg(text: str) -> str:
 @signed_in
 def second_factor_code(request):
     user = request.user
-    if not second_factor_required(user) or user.is_verified():
+    if user.is_verified() or not (second_factor_required(user) or second_factor_devices(user)):
         return redirect(_next(request))
     if not second_factor_devices(user):
         return redirect(f"/login/second-factor/?next={_next(request)}")
@@ -69,9 +70,7 @@ def second_factor_code(request):
 
 @signed_in
 def second_factor_setup(request):
-    user = request.user
-    if not second_factor_required(user):
-        return redirect(_next(request))
+    user = request.user  # required for some roles, a choice for anyone else (ADR 0021)
     if second_factor_devices(user) and not user.is_verified():  # an authenticator exists: its code first
         return redirect(f"/login/code/?next={_next(request)}")
     if request.method == "POST":
@@ -81,6 +80,7 @@ def second_factor_setup(request):
             error = e.message
         else:
             otp_login(request, device)
+            request.session[SECOND_FACTOR_CHOSEN] = True
             return render(request, "web/second_factor_codes.html", {"codes": codes, "next": _next(request)})
     else:
         error = None

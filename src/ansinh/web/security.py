@@ -65,6 +65,9 @@ class IdleSessionMiddleware:
         return self.get_response(request)
 
 
+# Set in the session at sign-in for a user who added an authenticator by choice (their role does not need one):
+# their next pages ask its code too, without a query on every request.
+SECOND_FACTOR_CHOSEN = "ansinh_second_factor"
 # The pages a user whose role needs a second factor may open before giving it.
 SECOND_FACTOR_OPEN = ("/login/", "/logout/", "/static/", "/i18n/", "/healthz", "/readyz", "/verify/")
 
@@ -84,9 +87,9 @@ class SecondFactorMiddleware:
         if (
             user is None
             or not user.is_authenticated
-            or not second_factor_required(user)
             or user.is_verified()
             or request.path.startswith(SECOND_FACTOR_OPEN)
+            or not (second_factor_required(user) or request.session.get(SECOND_FACTOR_CHOSEN))
         ):
             return self.get_response(request)
         if request.path.startswith("/api/"):

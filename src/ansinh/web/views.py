@@ -36,6 +36,16 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        from ansinh.core.services import second_factor_devices
+
+        from .security import SECOND_FACTOR_CHOSEN
+
+        # someone who added an authenticator by choice is asked its code too (ADR 0021)
+        self.request.session[SECOND_FACTOR_CHOSEN] = bool(second_factor_devices(form.get_user()))
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     pass
@@ -60,7 +70,9 @@ def signed_out(request) -> HttpResponse:
     request.session[RESTORE_FORM] = parts.path if safe else ""
     messages.warning(
         request,
-        _("Your session has ended. Sign in again: you will come back to the same page, with the form as you left it."),
+        _(
+            "Your session has ended. Sign in again: you will come back to the same page, with the form as you left it."
+        ),
     )
     url = f"{login}?{urlencode({'next': target})}"
     if getattr(request, "htmx", False):  # the search box must not show the sign-in page inside it
@@ -150,7 +162,9 @@ def person_create(request):
     if not has_capability(request.user, "registry.edit"):
         raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
     household_id = parse_id(request.GET.get("household"))
-    household = selectors.household_get(user=request.user, household_id=household_id) if household_id else None
+    household = (
+        selectors.household_get(user=request.user, household_id=household_id) if household_id else None
+    )
     commune_code = request.GET.get("area") or (household.commune.code if household else None)
     form = _person_form(request, data=request.POST or None, commune_code=commune_code)
     relation = request.POST.get("relation", Relation.CHILD)
