@@ -71,3 +71,22 @@ def test_a_postgresql_backup_restores_every_receipt(transactional_areas, tmp_pat
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def test_the_worker_backs_up_once_a_day_and_keeps_the_newest(transactional_db, tmp_path, monkeypatch):
+    from ansinh.outreach.adapters import FileAdapter
+    from ansinh.outreach.worker import run_due_jobs
+
+    monkeypatch.setenv("ANSINH_BACKUP_DIR", str(tmp_path))
+    monkeypatch.setenv("ANSINH_BACKUP_KEEP", "2")
+    suffix = ".sqlite3" if connection.vendor == "sqlite" else ".dump"
+    for stamp in ("20260101-020000", "20260102-020000", "20260103-020000"):
+        (tmp_path / f"ansinh-{stamp}{suffix}").write_bytes(b"an older backup")
+    (tmp_path / "notes.txt").write_text("not a backup: left alone")
+    adapter = FileAdapter(tmp_path / "outbox.jsonl")
+    first = run_due_jobs(adapter=adapter, respect_hour=False)["backup"]
+    assert first["removed"] == [f"ansinh-20260102-020000{suffix}", f"ansinh-20260101-020000{suffix}"]
+    kept = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ansinh-"))
+    assert kept == sorted([first["file"], f"ansinh-20260103-020000{suffix}"])
+    assert (tmp_path / first["file"]).stat().st_size > 1000 and (tmp_path / "notes.txt").exists()
+    assert "backup" not in run_due_jobs(adapter=adapter, respect_hour=False)  # once a day

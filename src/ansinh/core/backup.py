@@ -68,6 +68,20 @@ def backup(directory: Path) -> Path:
     raise BackupError(f"no backup for a {connection.vendor} database")
 
 
+def backups_prune(directory: Path, keep: int) -> list[Path]:
+    """Keeps the ``keep`` newest backups in ``directory`` (by their time-stamped names) and removes the others;
+    returns what it removed. Only ansinh's own backup files are touched."""
+    found = sorted(
+        [p for p in directory.glob("ansinh-*") if p.suffix in (".sqlite3", ".dump") and p.is_file()],
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    removed = found[max(keep, 1) :]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
 def backup_sqlite_to(target: Path) -> Path:
     """A SQLite database copied whole to ``target`` (a field kit's second drive): written beside it, then renamed
     over it, so the file there is always a complete copy — the last one, or the one before."""
