@@ -70,9 +70,10 @@ def serve(port: int, host: str, threads: int, lan: bool) -> None:
     from django.conf import settings
     from waitress import create_server
 
+    # before the application loads: whitenoise looks for the folder then (and serves from the finders too)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     from ansinh.config.wsgi import application
 
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders too
     server = create_server(application, host=host, port=port, threads=threads)
     bound = server.effective_port  # type: ignore[union-attr]
     # the address actually bound (with --port 0, the port the system chose): scripts and tests wait for this line

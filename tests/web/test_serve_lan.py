@@ -66,3 +66,15 @@ def test_a_device_on_the_network_reaches_ansinh_served_with_lan_and_not_without(
     finally:
         server.terminate()
         server.wait()
+
+
+def test_serve_on_a_fresh_folder_says_nothing_about_a_missing_static_folder(tmp_path):
+    """`make run` on a fresh clone printed whitenoise's warning about var/static (issue 15): the folder is made
+    before the application loads."""
+    server, lines = _serve(tmp_path)
+    try:
+        assert lines and lines[-1].startswith("ansinh: http://")
+        assert not any("No directory at" in line for line in lines), lines
+    finally:
+        server.terminate()
+        server.wait()
