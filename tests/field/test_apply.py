@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone, translation
 
 from ansinh.core.errors import ApplicationError
+from ansinh.core.models import AuditEvent
 from ansinh.field import services
 from ansinh.field.models import Conflict, FieldOp
 from ansinh.payments.models import Receipt, ReceiptBook
@@ -71,6 +72,7 @@ def test_an_amount_the_rules_do_not_give_is_a_conflict_holding_the_money_and_its
     assert "thiếu" in conflict.message  # the office's words: how much short, and the amount due
     assert not Receipt.objects.filter(book=kit.book).exists()
     assert ReceiptBook.objects.get(pk=kit.book_id).next_number == 2  # the number is held, never given again
+    assert AuditEvent.objects.filter(action="book_number_hold", object_id=str(kit.book_id)).exists()
     # the void of that enrollment waits with it
     void = op("receipt.void", {"enrollment": {"op": paid["op_id"]}, "reason": "nhầm"})
     (waits,) = services.ops_apply(kit=kit, ops=[void])

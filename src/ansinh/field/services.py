@@ -350,7 +350,7 @@ def _conflict(kit: Kit, op: FieldOp, error: ApplicationError) -> Conflict:
         kind = ConflictKind.REFUSED
     receipt = payload.get("receipt") or {}
     if receipt and kit.book is not None:
-        receipt_number_hold(book=kit.book, number=int(receipt["number"]))
+        receipt_number_hold(actor=kit.account, book=kit.book, number=int(receipt["number"]))
     return Conflict.objects.create(
         kit=kit,
         op=op,

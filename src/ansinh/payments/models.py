@@ -175,6 +175,7 @@ class Audit(AuditAction):
     """The audit events this app records."""
 
     BOOK_CLOSE = "book_close"
+    BOOK_NUMBER_HOLD = "book_number_hold"  # a field kit's number held by a conflict (ADR 0027)
     BOOK_CREATE = "book_create"
     DAY_CLOSE = "day_close"
     POINT_ASSIGN_AGENT = "point_assign_agent"

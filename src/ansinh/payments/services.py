@@ -188,10 +188,11 @@ def _take_number_locked(point: CollectionPoint) -> tuple[int, str, int]:
 
 
 @transaction.atomic(savepoint=False)
-def receipt_number_hold(*, book: ReceiptBook, number: int) -> None:
+def receipt_number_hold(*, actor, book: ReceiptBook, number: int) -> None:
     """A number a field kit gave to money whose recording waits on a manager's decision (a conflict, ADR 0027):
     the kit's book moves past it, so that it is never given again; the receipt is written with it when decided."""
-    ReceiptBook.objects.filter(pk=book.pk, next_number__lte=number).update(next_number=number + 1)
+    if ReceiptBook.objects.filter(pk=book.pk, next_number__lte=number).update(next_number=number + 1):
+        audit_record(actor=actor, action=Audit.BOOK_NUMBER_HOLD, obj=book, after={"held": number})
 
 
 def _place_number(point: CollectionPoint, book: ReceiptBook, number: int) -> tuple[int, str, int]:

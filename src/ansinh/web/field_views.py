@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ansinh.areas.selectors import area_choices
 from ansinh.core.access import require
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.numbers import parse_id, parse_whole
 from ansinh.field import selectors, services
 from ansinh.field.models import ConflictStatus
 from ansinh.payments.selectors import points_for_user
@@ -24,19 +25,11 @@ def _on_kit() -> bool:
     return bool(getattr(settings, "ANSINH_FIELD_KIT", False))
 
 
-def _int(value, field: str) -> int:
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ApplicationError(ErrorCode.INVALID, _("Enter a whole number."), field=field) from None
-
-
 @page
 def field_home(request):
     if _on_kit():
         return _kit_status(request)
-    require(request.user, "payments.manage")
-    issued = None
+    issued = None  # who may issue and list kits: the field services and selectors decide (payments.manage)
     form: dict[str, str] = {"receipts": "200", "valid_days": "14"}
     if request.method == "POST":
         form = {
@@ -47,9 +40,9 @@ def field_home(request):
                 actor=request.user,
                 name=form["name"],
                 area_codes=[c for c in form["area_codes"].replace(";", ",").split(",") if c.strip()],
-                point_id=_int(form["point_id"], "point_id"),
-                receipts=_int(form["receipts"], "receipts"),
-                valid_days=_int(form["valid_days"], "valid_days"),
+                point_id=parse_id(form["point_id"]) or 0,
+                receipts=parse_whole(form["receipts"], digits=6) or 0,
+                valid_days=parse_whole(form["valid_days"], digits=3) or 0,
             )
         except ApplicationError as e:
             messages.error(request, e.message)
@@ -121,7 +114,7 @@ def field_conflicts(request):
     status = request.GET.get("status", ConflictStatus.OPEN)
     if request.method == "POST":
         conflict = selectors.conflict_get(
-            user=request.user, conflict_id=_int(request.POST.get("conflict"), "conflict")
+            user=request.user, conflict_id=parse_id(request.POST.get("conflict")) or 0
         )
         try:
             services.conflict_resolve(
