@@ -16,3 +16,6 @@ urlpatterns = [
     path("", include(outreach_urls)),
     path("", include("ansinh.web.urls")),
 ]
+
+# The 500 page shows the error id that the log carries (web/views.py); 400, 403, 403_csrf and 404 are templates.
+handler500 = "ansinh.web.views.server_error"

@@ -50,6 +50,16 @@ def _bad_field(value: Any, path: str = "") -> str | None:
     return None
 
 
+def error_id_for(request) -> str:
+    """The id of this request's failure, made once: the answer (API body or 500 page) shows it and the request's log
+    line (web/request_log.py) carries it, so what a user reads out leads to the traceback."""
+    found = getattr(request, "error_id", None)
+    if not found:
+        found = uuid.uuid4().hex[:12]
+        request.error_id = found
+    return found
+
+
 def _error(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> JsonResponse:
     return JsonResponse({"code": code, "message": message, "field": field, **extra}, status=status)
 
@@ -136,7 +146,7 @@ class InputGuardMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith(API_PREFIX):
             return None  # the page's 500 handler
-        error_id = uuid.uuid4().hex[:12]
+        error_id = error_id_for(request)
         logger.exception("error %s on %s %s", error_id, request.method, request.path)
         return _error(
             500,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
@@ -421,3 +423,17 @@ def user_edit(request, user_id: int | None = None):
                 e.message,
             )
     return render(request, "web/user_form.html", {"form": form, "target": target})
+
+
+def server_error(request) -> HttpResponse:
+    """The 500 page (config/urls.py ``handler500``): drawn without the request's context — the failure may have come
+    from the database — with the error id that the log's lines carry (the traceback and the request's JSON line)."""
+    from django.template import loader
+
+    from ansinh.core.input_guard import error_id_for
+
+    error_id = error_id_for(request)
+    logging.getLogger("ansinh.errors").error(
+        "error %s on %s %s", error_id, request.method, request.path, exc_info=sys.exc_info()[0] is not None
+    )
+    return HttpResponse(loader.get_template("500.html").render({"error_id": error_id}), status=500)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ansinh.web.request_log.RequestLogMiddleware",  # outermost: times and logs every answer, errors included
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,9 +172,26 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_AGE = 60 * int(
     os.environ.get("ANSINH_SESSION_IDLE_MINUTES", "60")
 )  # web.security.IdleSession…
-LOGGING = {
+# Logs go to standard error (systemd's journal in production, docs/operations.md "Logs"):
+# - ``ansinh.requests``: one JSON line per request (web/request_log.py); ANSINH_REQUEST_LOG=off turns it off;
+# - ``ansinh.errors``: every 500 with its error id and traceback (the page's and the API's);
+# - Django's own "django.request" lines are left out: they repeated each 500 without its id, and each 4xx is in the
+#   request log with its status.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "line"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ANSINH_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "ansinh.requests": {
+            "handlers": ["requests"],
+            "level": "INFO" if os.environ.get("ANSINH_REQUEST_LOG", "on") != "off" else "WARNING",
+            "propagate": False,
+        },
+        "django.request": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    },
 }

@@ -13,3 +13,5 @@ DATABASES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2
 AXES_FAILURE_LIMIT = 3
 ALLOWED_HOSTS = ["*"]
+# One JSON line a request would fill the test output: the request log's own tests turn it on.
+LOGGING["loggers"]["ansinh.requests"]["level"] = "WARNING"  # noqa: F405
