@@ -84,36 +84,74 @@ def serve(port: int, host: str, threads: int, lan: bool) -> None:
     server.run()
 
 
-@cli.command(help="Back the database up into a folder (SQLite online backup, or pg_dump).")
-@click.option("--out", "out", default=None, help="Folder; default var/backups.")
+@cli.command(
+    help="Back the database up into one file: the database (SQLite online backup, or pg_dump), the card-signing "
+    "public keys and a manifest of every table's rows and checksum."
+)
+@click.option(
+    "--to", "to", default=None, help="The backup file (.tar); default var/backups/ansinh-<time>.tar."
+)
+@click.option("--out", "out", default=None, help="Or the folder it goes into, named by the time.")
 @click.option("--json", "as_json", is_flag=True)
-def backup(out: str | None, as_json: bool) -> None:
+def backup(to: str | None, out: str | None, as_json: bool) -> None:
     _setup()
+    import json
+
     from django.conf import settings
 
-    from ansinh.core.backup import BackupError
+    from ansinh.cards.signing import keys_dir
+    from ansinh.core.backup import MANIFEST, BackupError
     from ansinh.core.backup import backup as make_backup
 
     try:
-        path = make_backup(Path(out) if out else Path(settings.VAR_DIR) / "backups")
+        path = make_backup(
+            Path(out) if out else Path(settings.VAR_DIR) / "backups",
+            to=Path(to) if to else None,
+            keys=keys_dir(),
+        )
     except BackupError as e:
         _fail(e)
-    _emit({"backup": str(path), "bytes": path.stat().st_size}, as_json, lambda d: click.echo(d["backup"]))
+    import tarfile
+
+    with tarfile.open(path) as archive:
+        manifest = json.loads(archive.extractfile(MANIFEST).read())  # type: ignore[union-attr]
+    result = {
+        "backup": str(path),
+        "bytes": path.stat().st_size,
+        "tables": len(manifest["tables"]),
+        "rows": sum(t["rows"] for t in manifest["tables"].values()),
+        "keys": sorted(manifest["keys"]),
+    }
+    _emit(result, as_json, lambda d: click.echo(f"{d['backup']} ({d['tables']} tables, {d['rows']} rows)"))
 
 
-@cli.command(help="Restore a backup into an empty database: a new SQLite file, or an empty PostgreSQL database.")
+@cli.command(
+    help="Restore a backup into an empty database (by default the one ansinh is set up with: a new SQLite file, or "
+    "an empty PostgreSQL database), then compare every table with the backup's manifest."
+)
 @click.argument("source")
-@click.option("--into", required=True, help="The new SQLite file, or the name of the empty PostgreSQL database.")
-def restore(source: str, into: str) -> None:
+@click.option(
+    "--into", default=None, help="Another new SQLite file, or the name of another empty PostgreSQL database."
+)
+@click.option("--json", "as_json", is_flag=True)
+def restore(source: str, into: str | None, as_json: bool) -> None:
     _setup()
+    from ansinh.cards.signing import keys_dir
     from ansinh.core.backup import BackupError
     from ansinh.core.backup import restore as restore_backup
 
     try:
-        restore_backup(Path(source), into=into)
+        report = restore_backup(Path(source), into=into, keys=keys_dir())
     except BackupError as e:
         _fail(e)
-    click.echo(f"restored {source} into {into}")
+    _emit(
+        {"restored": source, **report},
+        as_json,
+        lambda d: click.echo(
+            f"restored {source}: {d['tables']} tables, {d['rows']} rows"
+            + (", each the same as in the backup" if d["checked"] else "")
+        ),
+    )
 
 
 @cli.command(help="Create or update the database schema, then load the official areas if they are missing.")
@@ -277,7 +315,9 @@ def facilities() -> None:
     pass
 
 
-@facilities.command("load", help="Load the office's list of facilities: a CSV with code,name,level,area_code.")
+@facilities.command(
+    "load", help="Load the office's list of facilities: a CSV with code,name,level,area_code."
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 def facilities_load_command(path: str, as_json: bool) -> None:

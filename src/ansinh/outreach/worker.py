@@ -60,6 +60,7 @@ def run_due_jobs(*, now: dt.datetime | None = None, adapter=None, respect_hour: 
 
 def _daily_backup(folder: Path, *, now: dt.datetime, respect_hour: bool) -> dict | None:
     """The database backed up into ``folder`` once a day (core.backup), then only the newest kept."""
+    from ansinh.cards.signing import keys_dir
     from ansinh.core.backup import BackupError, backup, backups_prune
 
     local = timezone.localtime(now)
@@ -70,7 +71,7 @@ def _daily_backup(folder: Path, *, now: dt.datetime, respect_hour: bool) -> dict
         return None
     JobRun.objects.filter(pk=job.pk).update(last_started_at=now)
     try:
-        path = backup(folder)
+        path = backup(folder, keys=keys_dir())
     except (BackupError, OSError) as e:  # told in the log and the job's result; tried again at the next pass
         log.error("the daily backup failed: %s", e)
         return {"error": str(e)}
