@@ -1,15 +1,13 @@
 """/healthz and /readyz for a load balancer, and a server that survives PostgreSQL dropping its connections
 (issue 12)."""
 
-import os
-import subprocess
-import sys
 import urllib.request
 
 import pytest
 from django.db import connection
 
 from ansinh.cards import signing
+from live import serve, server_env, stop
 
 
 def test_healthz_answers_without_a_sign_in(client):
@@ -27,11 +25,6 @@ def test_readyz_checks_the_database_the_migrations_and_the_signing_key(client, d
     assert ready.status_code == 200 and ready.json()["status"] == "ok"
 
 
-def _url_of_test_database() -> str:
-    s = connection.settings_dict
-    return f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: runs in the PostgreSQL pass of .ci/run"
 )
@@ -40,27 +33,8 @@ def test_after_postgresql_drops_every_connection_the_next_requests_all_succeed(t
     its connections; every following request still answers 200 (each thread's stale connection is checked and
     replaced) — before CONN_HEALTH_CHECKS each thread answered one 500."""
     signing.keys_init(tmp_path / "keys")
-    env = {
-        **os.environ,
-        "ANSINH_DATABASE_URL": _url_of_test_database(),
-        "ANSINH_KEYS_DIR": str(tmp_path / "keys"),
-        "ANSINH_VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_SETTINGS_MODULE": "ansinh.config.settings.base",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from ansinh.cli import main; main()", "serve", "--port", "0", "--threads", "4"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server, url = serve(server_env(tmp_path, tmp_path / "keys"))
     try:
-        url = None
-        for line in server.stdout:  # waits on the server's own words, not on a clock
-            if line.startswith("ansinh: http://"):
-                url = line.split("ansinh: ", 1)[1].strip().rstrip("/")
-                break
-        assert url, "the server did not start"
 
         def statuses(n: int) -> list[int]:
             out = []
@@ -81,5 +55,4 @@ def test_after_postgresql_drops_every_connection_the_next_requests_all_succeed(t
             assert cursor.fetchone()[0] >= 1
         assert statuses(24) == [200] * 24
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
