@@ -154,6 +154,23 @@ def restore(source: str, into: str | None, as_json: bool) -> None:
     )
 
 
+@cli.command(
+    help="Check the installation (Django's system checks); --deploy adds the checks of a production server. "
+    "Exits non-zero on any warning."
+)
+@click.option("--deploy", is_flag=True, help="Also the deployment checks (HTTPS, cookies, HSTS, secret).")
+def check(deploy: bool) -> None:
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=deploy, fail_level="WARNING")
+    except SystemCheckError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+
+
 @cli.command(help="Create or update the database schema, then load the official areas if they are missing.")
 @click.option("--no-areas", is_flag=True, help="Do not load the official areas.")
 def migrate(no_areas: bool) -> None:

@@ -20,8 +20,12 @@ import click
 def setup_django(settings: str = "ansinh.config.settings.base") -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as e:  # a setting missing on a server: said in one line, not a traceback
+        fail(e)
     from django.utils import translation
 
     translation.activate(os.environ.get("ANSINH_LANGUAGE", "vi"))
