@@ -74,6 +74,7 @@ def test_a_manager_adds_an_authenticator_then_needs_its_code_at_every_sign_in(cl
     assert client.get("/login/second-factor/")["Location"].startswith("/login/code/")
     refused = client.post("/login/code/", {"code": "12345678", "next": "/desk/"})
     assert "không phải mã" in refused.content.decode() and client.get("/desk/").status_code == 302
+    assert 'href="/desk/"' not in refused.content.decode()  # no menu before the code: each link led back here
     device = TOTPDevice.objects.get(user=manager, confirmed=True)
     assert (
         client.post("/login/code/", {"code": code_of(device), "next": "/desk/"}).status_code == 200

@@ -88,9 +88,12 @@ class SecondFactorMiddleware:
             user is None
             or not user.is_authenticated
             or user.is_verified()
-            or request.path.startswith(SECOND_FACTOR_OPEN)
             or not (second_factor_required(user) or request.session.get(SECOND_FACTOR_CHOSEN))
         ):
+            return self.get_response(request)
+        if request.path.startswith(SECOND_FACTOR_OPEN):
+            # the code step itself: its page shows no menu (every link would lead back here)
+            request.second_factor_pending = True
             return self.get_response(request)
         if request.path.startswith("/api/"):
             from django.http import JsonResponse
