@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
 
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
@@ -63,7 +63,144 @@ def parameters_json() -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------------------
+# the answers' schemas: the keys of the rules' to_json() (docs/api.md, "Rules")
+
+
+class RuleReferenceOut(Schema):
+    """A legal value an answer used (``rules.params.Value.reference_json``)."""
+
+    parameter: str
+    since: str
+    title: str
+    unconfirmed: bool
+    href: str | list[str] | None = Field(
+        None, description="the source's link (a list if several); left out if none"
+    )
+    note: str | None = Field(None, description="left out when there is none")
+
+
+class HIMemberQuoteOut(Schema):
+    rank: int | None = Field(description="household rank; null for a member of a subsidised group")
+    group: str
+    monthly_premium: int
+    premium: int
+    state_share: str = Field(description="a percent string")
+    provincial_share: str = Field(description="a percent string")
+    state_support: int
+    provincial_support: int
+    support: int
+    payable: int
+
+
+class HIQuoteOut(Schema):
+    on: str
+    months: int
+    base_salary: int
+    province: str | None
+    members: list[HIMemberQuoteOut]
+    total_premium: int
+    total_support: int
+    total_payable: int
+    unconfirmed: bool
+    references: list[RuleReferenceOut]
+
+
+class VSIQuoteOut(Schema):
+    on: str
+    income: int
+    group: str
+    mode: str
+    monthly_contribution: int
+    state_monthly_support: int
+    provincial_monthly_support: int
+    monthly_support: int
+    monthly_payable: int
+    months: int
+    supported_months: int
+    total_contribution: int
+    total_support: int
+    total_payable: int
+    investment_return: str | None = Field(
+        description="the monthly rate as a percent string, where one applies"
+    )
+    assumptions: list[str]
+    unconfirmed: bool
+    references: list[RuleReferenceOut]
+
+
+class GroupMembershipOut(Schema):
+    group: str
+    since: str
+    on: str
+    in_group: bool
+    ends_on: str | None = Field(description="null for a group without a time limit")
+    unconfirmed: bool
+    references: list[RuleReferenceOut]
+
+
+class CardValidityOut(Schema):
+    valid_from: str
+    valid_to: str
+    rule: str
+    unconfirmed: bool
+    references: list[RuleReferenceOut]
+
+
+class PensionOut(Schema):
+    estimate: bool = Field(description="always true")
+    law: str
+    sex: str
+    born: str | None
+    retirement_date: str | None
+    pension_start: str
+    contribution_months: int
+    years_counted: int | str = Field(description='a whole number, or an exact fraction as a string ("61/4")')
+    min_years: int
+    eligible: bool
+    rate: str = Field(description="a percent string")
+    average_income: int
+    monthly_pension: int
+    lump_sum_alternative: int
+    lump_sum_allowed: bool
+    assumptions: list[str]
+    unconfirmed: bool
+    references: list[RuleReferenceOut]
+
+
+class ParameterReferenceOut(Schema):
+    title: str
+    href: str | None
+
+
+# A parameter's value as JSON (rules.params.value_json): an integer, a percent or decimal string, a list, a table
+# (an object of such values) or null (the parameter ended): its shape is the parameter's own.
+ParameterValue = bool | int | str | list[Any] | dict[str, Any] | None
+
+
+class ParameterValueOut(Schema):
+    since: str
+    value: ParameterValue = Field(
+        description="integers stay integers; shares are percent strings; tables objects"
+    )
+    ends: bool
+    references: list[ParameterReferenceOut]
+    unconfirmed: bool
+    note: str | None
+
+
+class ParameterOut(Schema):
+    name: str
+    description: str
+    unit: str
+    last_checked: str
+    note: str | None
+    unconfirmed: bool
+    values: list[ParameterValueOut]
+
+
+# ------------------------------------------------------------------------------------------------------
 # endpoints (response bodies are the rules' to_json(): a contract shared with the CLI)
+# (exclude_unset: a reference leaves out href and note when it has none, as to_json() does)
 
 
 def parse_mix(items: list[str]) -> list[tuple[str, int]]:
@@ -88,7 +225,12 @@ def parse_mix(items: list[str]) -> list[tuple[str, int]]:
     return out
 
 
-@router.get("/quote/hi", summary="Quote household or subsidised health insurance")
+@router.get(
+    "/quote/hi",
+    response=HIQuoteOut,
+    exclude_unset=True,
+    summary="Quote household or subsidised health insurance",
+)
 def quote_hi(
     request,
     on: dt.date | None = None,
@@ -123,14 +265,21 @@ def quote_hi(
     return hi.quote_household(day, members if members is not None else 1, months, province).to_json()
 
 
-@router.get("/group-membership", summary="Whether a person is still in a time-limited HI group on a date")
+@router.get(
+    "/group-membership",
+    response=GroupMembershipOut,
+    exclude_unset=True,
+    summary="Whether a person is still in a time-limited HI group on a date",
+)
 def group_membership(request, group: str, since: dt.date, on: dt.date | None = None) -> dict[str, Any]:
     """``since``: the day the commune left the list (ethnic_minority_left_list) or the person was identified
     as a trafficking victim (trafficking_victim)."""
     return hi.group_membership(group, since, on or today()).to_json()
 
 
-@router.get("/quote/vsi", summary="Quote voluntary social insurance")
+@router.get(
+    "/quote/vsi", response=VSIQuoteOut, exclude_unset=True, summary="Quote voluntary social insurance"
+)
 def quote_vsi(
     request,
     income: int,
@@ -168,7 +317,12 @@ def quote_vsi(
     ).to_json()
 
 
-@router.get("/card-validity", summary="Validity of a household health-insurance card")
+@router.get(
+    "/card-validity",
+    response=CardValidityOut,
+    exclude_unset=True,
+    summary="Validity of a household health-insurance card",
+)
 def card_validity(
     request,
     paid_on: dt.date,
@@ -179,7 +333,12 @@ def card_validity(
     return cards.card_validity(paid_on, months, previous_valid_to, born).to_json()
 
 
-@router.get("/pension", summary="Estimate a voluntary-SI pension (always an estimate)")
+@router.get(
+    "/pension",
+    response=PensionOut,
+    exclude_unset=True,
+    summary="Estimate a voluntary-SI pension (always an estimate)",
+)
 def pension_estimate(
     request,
     sex: Literal["m", "f"],
@@ -203,12 +362,20 @@ def pension_estimate(
     ).to_json()
 
 
-@router.get("/parameters", summary="Every legal parameter with its dated values and references")
+@router.get(
+    "/parameters",
+    response=list[ParameterOut],
+    summary="Every legal parameter with its dated values and references",
+)
 def parameter_list(request) -> list[dict[str, Any]]:
     return parameters_json()
 
 
-@router.get("/parameters/{name}", summary="One legal parameter with its dated values and references")
+@router.get(
+    "/parameters/{name}",
+    response=ParameterOut,
+    summary="One legal parameter with its dated values and references",
+)
 def parameter_detail(request, name: str) -> dict[str, Any]:
     params = default()
     if not params.has(name):

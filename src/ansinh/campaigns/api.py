@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Body, Router, Schema, Status
+from ninja import Body, Field, Router, Schema, Status
 
 from ansinh.registry.selectors import person_get
 from ansinh.reports import campaign_exports as exports
@@ -34,6 +34,23 @@ class CampaignIn(Schema):
     partners: list[str] = []
 
 
+class CampaignGoalOut(Schema):
+    figure: str
+    target: int
+    area_code: str | None = Field(description="null for a goal of the whole campaign")
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    kind: str
+    starts_on: str
+    ends_on: str
+    area_codes: list[str]
+    partners: list[str]
+    goals: list[CampaignGoalOut]
+
+
 def campaign_json(campaign) -> dict[str, Any]:
     return {
         "id": campaign.pk,
@@ -50,12 +67,12 @@ def campaign_json(campaign) -> dict[str, Any]:
     }
 
 
-@router.get("/campaigns", response=list[dict])
+@router.get("/campaigns", response=list[CampaignOut])
 def campaign_list(request):
     return [campaign_json(c) for c in selectors.campaigns_for_user(user=request.user)[:200]]
 
 
-@router.post("/campaigns", response={201: dict})
+@router.post("/campaigns", response={201: CampaignOut})
 def campaign_create(request, payload: CampaignIn):
     goals = payload.goals if isinstance(payload.goals, dict) else [g.dict() for g in payload.goals]
     campaign = services.campaign_create(
@@ -72,12 +89,12 @@ def campaign_create(request, payload: CampaignIn):
     return Status(201, campaign_json(campaign))
 
 
-@router.get("/campaigns/{campaign_id}", response=dict)
+@router.get("/campaigns/{campaign_id}", response=CampaignOut)
 def campaign_detail(request, campaign_id: int):
     return campaign_json(selectors.campaign_get(user=request.user, campaign_id=campaign_id))
 
 
-@router.put("/campaigns/{campaign_id}/goals", response=dict)
+@router.put("/campaigns/{campaign_id}/goals", response=CampaignOut)
 def campaign_goals(request, campaign_id: int, payload: list[GoalIn]):
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     services.goals_set(actor=request.user, campaign=campaign, goals=[g.dict() for g in payload])
@@ -97,6 +114,21 @@ class ActivityIn(Schema):
     cost: int | None = None
 
 
+class ActivityOut(Schema):
+    id: int
+    campaign_id: int
+    kind: str
+    title: str
+    starts_on: str
+    ends_on: str
+    area_code: str
+    venue: str
+    platform: str
+    partner: str | None
+    cost: int | None = Field(description="VND; null when not entered")
+    reach: dict[str, int] = Field(description="the reach figures reported (views, audience, ...)")
+
+
 def activity_json(activity) -> dict[str, Any]:
     return {
         "id": activity.pk,
@@ -114,7 +146,7 @@ def activity_json(activity) -> dict[str, Any]:
     }
 
 
-@router.post("/campaigns/{campaign_id}/activities", response={201: dict})
+@router.post("/campaigns/{campaign_id}/activities", response={201: ActivityOut})
 def activity_create(request, campaign_id: int, payload: ActivityIn):
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     data = payload.dict()
@@ -124,7 +156,7 @@ def activity_create(request, campaign_id: int, payload: ActivityIn):
     return Status(201, activity_json(activity))
 
 
-@router.get("/campaigns/{campaign_id}/activities", response=list[dict])
+@router.get("/campaigns/{campaign_id}/activities", response=list[ActivityOut])
 def activity_list(request, campaign_id: int):
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     return [
@@ -132,13 +164,13 @@ def activity_list(request, campaign_id: int):
     ]
 
 
-@router.patch("/activities/{activity_id}/reach", response=dict)
+@router.patch("/activities/{activity_id}/reach", response=ActivityOut)
 def activity_reach(request, activity_id: int, payload: dict[str, int | None] = Body(...)):  # noqa: B008
     activity = selectors.activity_get(user=request.user, activity_id=activity_id)
     return activity_json(services.activity_update_reach(actor=request.user, activity=activity, reach=payload))
 
 
-class OutcomeIn(Schema):
+class ActivityOutcomeIn(Schema):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
     person_id: int
     kind: str
     on: dt.date
@@ -146,8 +178,19 @@ class OutcomeIn(Schema):
     note: str = ""
 
 
-@router.post("/activities/{activity_id}/outcomes", response={201: dict, 200: dict})
-def outcome_create(request, activity_id: int, payload: OutcomeIn):
+class ActivityOutcomeOut(Schema):
+    id: int
+    activity_id: int
+    person_id: int
+    kind: str
+    on: str
+    created: bool = Field(description="false when the same outcome was already recorded (200)")
+
+
+@router.post(
+    "/activities/{activity_id}/outcomes", response={201: ActivityOutcomeOut, 200: ActivityOutcomeOut}
+)
+def outcome_create(request, activity_id: int, payload: ActivityOutcomeIn):
     activity = selectors.activity_get(user=request.user, activity_id=activity_id)
     person = person_get(user=request.user, person_id=payload.person_id)
     outcome, created = services.outcome_record(
@@ -170,7 +213,116 @@ def outcome_create(request, activity_id: int, payload: OutcomeIn):
     return Status(201 if created else 200, body)
 
 
-@router.get("/campaigns/{campaign_id}/report", response=dict)
+class ReportCampaignOut(Schema):
+    id: int
+    name: str
+    kind: str
+    starts_on: str
+    ends_on: str
+    area_codes: list[str]
+
+
+class ReportFiguresOut(Schema):
+    """The seven figures, numbers of distinct persons (reports/campaign_figures.py)."""
+
+    new_voluntary_si: int
+    new_health_insurance: int
+    renewals_health_insurance: int
+    renewals_voluntary_si: int
+    vssid_installs: int
+    cashless_switches: int
+    consulted: int
+
+
+class ReportReachOut(Schema):
+    livestream_views: int
+    livestream_interactions: int
+    booth_visitors: int
+    audience: int
+    banners: int
+
+
+class ReportKindOut(Schema):
+    activities: int
+    new_voluntary_si: int
+    new_health_insurance: int
+    renewals_health_insurance: int
+    renewals_voluntary_si: int
+    vssid_installs: int
+    cashless_switches: int
+    consulted: int
+    reach: ReportReachOut
+    cost: int | None = Field(description="VND; null when no cost was entered")
+    cost_per_new_participant: int | None
+
+
+class ReportAreaOut(Schema):
+    code: str
+    name: str
+    new_voluntary_si: int
+    new_health_insurance: int
+    renewals_health_insurance: int
+    renewals_voluntary_si: int
+    goals: dict[str, int] = Field(description="figure -> target, for this commune")
+
+
+class ReportDayOut(Schema):
+    day: str
+    new_voluntary_si: int
+    new_health_insurance: int
+    renewals_health_insurance: int
+    renewals_voluntary_si: int
+    vssid_installs: int
+    cashless_switches: int
+    consulted: int
+
+
+class ReportGoalOut(Schema):
+    target: int
+    actual: int
+    rate: float | None = Field(
+        description="actual / target, rounded down to 4 decimals; null for a zero target"
+    )
+
+
+class ReportFunnelOut(Schema):
+    consulted: int
+    enrolled: int
+    paid: int
+    card_issued: int
+
+
+class ReportCostOut(Schema):
+    total: int | None
+    per_new_participant: int | None
+
+
+class ReportActivityOut(Schema):
+    id: int
+    kind: str
+    title: str
+    starts_on: str
+    ends_on: str
+    area_code: str
+    reach: dict[str, int]
+    cost: int | None
+
+
+class CampaignReportOut(Schema):
+    campaign: ReportCampaignOut
+    attributed: ReportFiguresOut
+    in_area: ReportFiguresOut
+    reach: ReportReachOut
+    by_activity_kind: dict[str, ReportKindOut] = Field(description="activity kind -> its figures")
+    by_area: list[ReportAreaOut]
+    by_day: list[ReportDayOut]
+    goals: dict[str, ReportGoalOut] = Field(description="figure -> the whole campaign's goal")
+    funnel: ReportFunnelOut
+    cost: ReportCostOut
+    activities: list[ReportActivityOut]
+
+
+@router.get("/campaigns/{campaign_id}/report", response=CampaignReportOut)
 def campaign_report(request, campaign_id: int):
     return figures.campaign_report(selectors.campaign_get(user=request.user, campaign_id=campaign_id))
 

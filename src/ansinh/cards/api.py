@@ -113,7 +113,15 @@ def verify(request, token: str = ""):
     return verify_json(token)
 
 
-@router.get("/batch/pdf", summary="The cards of a point, day or activity on A4 sheets (10 a page)")
+def _pdf(description: str) -> dict:
+    return {"responses": {200: {"description": description, "content": {"application/pdf": {}}}}}
+
+
+@router.get(
+    "/batch/pdf",
+    summary="The cards of a point, day or activity on A4 sheets (10 a page)",
+    openapi_extra=_pdf("The cards as a PDF, A4"),
+)
 def batch_pdf(
     request, point_id: int | None = None, day: dt.date | None = None, activity_id: int | None = None
 ):
@@ -135,7 +143,9 @@ def card_detail(request, card_id: int):
     return card_json(selectors.card_get(user=request.user, card_id=card_id))
 
 
-@router.get("/{card_id}/pdf", summary="A card as a bank-card-size PDF")
+@router.get(
+    "/{card_id}/pdf", summary="A card as a bank-card-size PDF", openapi_extra=_pdf("The card as a PDF")
+)
 def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)
     content = pdf.card_pdf([card])

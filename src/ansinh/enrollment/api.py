@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from ansinh.api.rules import HIQuoteOut, VSIQuoteOut
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.models import CollectionPoint
 from ansinh.payments.selectors import point_get
@@ -61,7 +62,39 @@ def person_eligibility(request, person_id: int, on: dt.date | None = None):
     return selectors.eligibility_json(user=request.user, person_id=person_id, on=on or today())
 
 
-@router.post("/quotes", response={201: dict})
+class QuoteMemberOut(Schema):
+    person_id: int
+    full_name: str
+    rank: int | None = Field(description="household rank (household scheme), else null")
+    group: str | None
+    monthly_premium: int
+    premium: int
+    state_share: str | None = Field(None, description="health insurance only: a percent string")
+    provincial_share: str | None = Field(None, description="health insurance only: a percent string")
+    state_support: int | None = Field(None, description="health insurance only")
+    provincial_support: int | None = Field(None, description="health insurance only")
+    support: int
+    payable: int
+
+
+class QuoteOut(Schema):
+    id: str
+    expires_at: str
+    scheme: str
+    on: str
+    months: int
+    group: str | None
+    income: int | None
+    members: list[QuoteMemberOut]
+    total_payable: int
+    rules: HIQuoteOut | VSIQuoteOut = Field(
+        description="the rules' own quote, as GET /rules/quote/hi or /vsi"
+    )
+
+
+# exclude_unset: a household member has no share keys in a voluntary-SI quote, a reference no href or note
+# when it has none; they are left out, as the rules leave them out
+@router.post("/quotes", response={201: QuoteOut}, exclude_unset=True)
 def quote_create(request, payload: QuoteIn):
     quote = services.quote_create(actor=request.user, **payload.dict())
     return Status(201, {"id": str(quote.id), "expires_at": quote.expires_at.isoformat(), **quote.result})
@@ -106,7 +139,94 @@ def _point(request, point_id: int | None) -> CollectionPoint | None:
         ) from None
 
 
-@router.post("/enrollments", response={201: dict, 200: dict})
+class EnrollmentMemberOut(Schema):
+    person_id: int
+    full_name: str
+    rank: int | None
+    group: str | None  # the frozen quote's (QuoteMemberOut), read with .get
+    monthly_premium: int
+    premium: int
+    support: int
+    payable: int
+
+
+class EnrollmentPaymentOut(Schema):
+    method: str
+    status: str
+    amount: int
+    reference: str
+    vietqr: str | None = Field(description="the VietQR payload of a bank transfer, else null")
+
+
+class EnrollmentReceiptOut(Schema):
+    id: int
+    number: str
+    amount: int
+    tendered: int | None
+    change: int | None
+    method: str
+    paid_on: str
+    void: bool
+
+
+class FacilityOut(Schema):
+    code: str
+    name: str
+
+
+class EnrollmentCoverageOut(Schema):
+    person_id: int
+    valid_from: str
+    valid_to: str
+    group: str
+    benefit_level: int
+    rule: str
+    facility: FacilityOut | None
+    void: bool
+    card_id: int | None
+
+
+class EnrollmentVSIOut(Schema):
+    person_id: int
+    first_month: str = Field(description="YYYY-MM")
+    last_month: str = Field(description="YYYY-MM")
+    months: int
+    monthly_contribution: int
+    monthly_support: int
+    void: bool
+
+
+class EnrollmentCardOut(Schema):
+    id: int
+    number: str
+    person_id: int
+
+
+class EnrollmentOut(Schema):
+    id: int
+    status: str
+    scheme: str
+    paid_on: str
+    backdated: bool
+    months: int
+    point_id: int
+    activity_id: int | None
+    total_payable: int
+    members: list[EnrollmentMemberOut]
+    payment: EnrollmentPaymentOut | None
+    receipt: EnrollmentReceiptOut | None
+    coverage: list[EnrollmentCoverageOut]
+    vsi: list[EnrollmentVSIOut]
+    cards: list[EnrollmentCardOut]
+    vssid_install_assisted: bool
+    cashless_switched: bool
+
+
+class EnrollmentCreatedOut(EnrollmentOut):
+    replayed: bool = Field(description="true when the Idempotency-Key was seen before: the first result")
+
+
+@router.post("/enrollments", response={201: EnrollmentCreatedOut, 200: EnrollmentCreatedOut})
 def enrollment_create(request: HttpRequest, payload: EnrollmentIn):
     key = request.headers.get("Idempotency-Key", "")
     if not key:
@@ -139,7 +259,7 @@ def enrollment_create(request: HttpRequest, payload: EnrollmentIn):
     return Status(201, body)
 
 
-@router.get("/enrollments/{enrollment_id}", response=dict)
+@router.get("/enrollments/{enrollment_id}", response=EnrollmentOut)
 def enrollment_detail(request, enrollment_id: int):
     return selectors.enrollment_json(selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id))
 
@@ -150,7 +270,7 @@ class ConfirmIn(Schema):
     amount: int | None = None
 
 
-@router.post("/enrollments/{enrollment_id}/confirm-payment", response=dict)
+@router.post("/enrollments/{enrollment_id}/confirm-payment", response=EnrollmentOut)
 def enrollment_confirm(request, enrollment_id: int, payload: ConfirmIn):
     enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
     enrollment = services.enrollment_confirm_payment(
@@ -164,7 +284,7 @@ class OutcomesIn(Schema):
     cashless_switched: bool | None = None
 
 
-@router.post("/enrollments/{enrollment_id}/outcomes", response=dict)
+@router.post("/enrollments/{enrollment_id}/outcomes", response=EnrollmentOut)
 def enrollment_outcomes(request, enrollment_id: int, payload: OutcomesIn):
     enrollment = selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id)
     services.outcome_flags_set(actor=request.user, enrollment=enrollment, **payload.dict())

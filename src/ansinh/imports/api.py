@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ansinh.core.access import require
@@ -79,7 +79,53 @@ def _need_import(user) -> None:
         require(user, "registry.edit")
 
 
-@router.post("/imports", response={200: dict, 202: dict})
+class RejectedRowOut(Schema):
+    line: int
+    column: str
+    reason: str
+
+
+class DryRunOut(Schema):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors_file: str | None = Field(description="the error report's name for GET /imports/reports/{name}")
+    encoding: str
+    source: str
+    dry_run: bool
+    import_id: int | None
+    first_rejected: list[RejectedRowOut]
+
+
+class ImportJobOut(Schema):
+    id: int
+    import_id: int
+    kind: str
+    source: str
+    file_name: str
+    status: str
+    rows: int
+    rows_done: int
+    percent: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors_file: str | None = Field(description="the error report's name, once there is one")
+    message: str
+    first_rejected: list[RejectedRowOut]
+
+
+def _file(description: str, content_type: str) -> dict:
+    return {"responses": {200: {"description": description, "content": {content_type: {}}}}}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/imports", response={200: DryRunOut, 202: ImportJobOut})
 def import_start(
     request,
     file: UploadedFile = File(...),  # noqa: B008
@@ -131,7 +177,22 @@ def _job(run) -> dict[str, Any]:
     return data
 
 
-@router.post("/imports/preview", response=dict)
+class PreviewColumnOut(Schema):
+    header: str
+    field: str = Field(description="the standard field the column is taken for; empty for none")
+    example: str
+
+
+class PreviewOut(Schema):
+    encoding: str
+    rows: int
+    columns: list[PreviewColumnOut]
+    fields: list[str]
+    required: list[str]
+    sample: list[list[str]] = Field(description="the first rows' cells")
+
+
+@router.post("/imports/preview", response=PreviewOut)
 def import_preview(
     request,
     file: UploadedFile = File(...),  # noqa: B008
@@ -150,13 +211,19 @@ def import_preview(
         path.unlink(missing_ok=True)
 
 
-@router.get("/imports", response=list[dict])
+@router.get("/imports", response=list[ImportJobOut])
 def import_list(request):
     _need_import(request.user)
     return [_job(r) for r in import_runs_for_user(user=request.user)[:50]]
 
 
-@router.get("/imports/mappings", response=list[dict])
+class MappingOut(Schema):
+    name: str
+    kind: str
+    columns: dict[str, str] = Field(description="file header -> standard field")
+
+
+@router.get("/imports/mappings", response=list[MappingOut])
 def mapping_list(request, kind: str = Kind.PERSONS):
     _need_import(request.user)
     return [
@@ -164,24 +231,24 @@ def mapping_list(request, kind: str = Kind.PERSONS):
     ]
 
 
-@router.get("/imports/{job_id}", response=dict)
+@router.get("/imports/{job_id}", response=ImportJobOut)
 def import_get(request, job_id: int):
     return _job(import_job_get(user=request.user, job_id=job_id))
 
 
-@router.post("/imports/{job_id}/stop", response=dict)
+@router.post("/imports/{job_id}/stop", response=ImportJobOut)
 def import_stop(request, job_id: int):
     return _job(jobs.import_job_stop(actor=request.user, job_id=job_id))
 
 
-@router.post("/imports/{job_id}/resume", response=dict)
+@router.post("/imports/{job_id}/resume", response=ImportJobOut)
 def import_resume(request, job_id: int):
     run = jobs.import_job_resume(actor=request.user, job_id=job_id)
     jobs.job_start_in_background(run.pk)
     return _job(run)
 
 
-@router.get("/imports/{job_id}/errors.xlsx")
+@router.get("/imports/{job_id}/errors.xlsx", openapi_extra=_file("The error report (XLSX)", XLSX))
 def import_errors(request, job_id: int):
     run = import_job_get(user=request.user, job_id=job_id)
     if not run.errors_file or not Path(run.errors_file).exists():
@@ -189,7 +256,7 @@ def import_errors(request, job_id: int):
     return FileResponse(open(run.errors_file, "rb"), as_attachment=True, filename=Path(run.errors_file).name)
 
 
-@router.get("/imports/reports/{name}")
+@router.get("/imports/reports/{name}", openapi_extra=_file("A dry run's error report (XLSX)", XLSX))
 def import_report(request, name: str):
     """A dry run's error report, by the name the dry run gave."""
     _need_import(request.user)
@@ -201,7 +268,9 @@ def report_response(name: str) -> FileResponse:
     return FileResponse(open(path, "rb"), as_attachment=True, filename=name)
 
 
-@router.get("/imports/templates/{kind}.xlsx")
+@router.get(
+    "/imports/templates/{kind}.xlsx", openapi_extra=_file("The template with example rows (XLSX)", XLSX)
+)
 def import_template(request, kind: str):
     from .reports import write_template
 
@@ -217,7 +286,7 @@ class MappingIn(Schema):
     columns: dict[str, str]
 
 
-@router.post("/imports/mappings", response=dict)
+@router.post("/imports/mappings", response=MappingOut)
 def mapping_save(request, payload: MappingIn):
     saved = services.mapping_save(
         actor=request.user, name=payload.name, kind=payload.kind, columns=payload.columns
@@ -242,14 +311,63 @@ class PersonsMergeIn(Schema):
     drop: int
 
 
-@router.post("/dedup/run", response=dict)
+class DedupRunOut(Schema):
+    candidates: int
+    auto_merged: int
+    to_review: int
+
+
+class PairSideOut(Schema):
+    id: int
+    ma_nguon: str | None = Field(description="the person's key in the source file, if imported")
+    full_name: str
+    birth_date: str
+    sex: str
+    personal_id: str | None
+    si_number: str | None
+    phone: str
+    commune: str
+
+
+class PairEvidenceOut(Schema):
+    rule: str
+    levels: dict[str, str] = Field(description="field -> how well the two agree")
+
+
+class PairOut(Schema):
+    id: int
+    a: PairSideOut
+    b: PairSideOut
+    probability: float
+    evidence: PairEvidenceOut
+    status: str
+    merge_id: int | None
+
+
+class MergeOut(Schema):
+    merge_id: int
+    kept: int
+    dropped: int
+    moved: dict[str, list[int]] = Field(
+        description="model.field -> the ids of the rows moved to the kept person"
+    )
+
+
+class UnmergeOut(Schema):
+    merge_id: int
+    kept: int
+    dropped: int
+    undone: bool
+
+
+@router.post("/dedup/run", response=DedupRunOut)
 def dedup_run(request, payload: DedupRunIn):
     from .dedup import dedup_run as run
 
     return run(actor=request.user, area_code=payload.area, auto_merge=payload.auto_merge or None)
 
 
-@router.get("/dedup/pairs", response=list[dict])
+@router.get("/dedup/pairs", response=list[PairOut])
 def dedup_pairs(request, area: str):
     from .dedup import dedup_pairs as pairs
     from .dedup import pair_json
@@ -258,7 +376,7 @@ def dedup_pairs(request, area: str):
     return [pair_json(p) for p in pairs(user=request.user, area_code=area)]
 
 
-@router.post("/dedup/pairs/{pair_id}/merge", response=dict)
+@router.post("/dedup/pairs/{pair_id}/merge", response=MergeOut)
 def dedup_pair_merge(request, pair_id: int, payload: MergeIn):
     from .dedup import dedup_pair_merge as merge
 
@@ -266,7 +384,7 @@ def dedup_pair_merge(request, pair_id: int, payload: MergeIn):
     return {"merge_id": done.pk, "kept": done.kept_id, "dropped": done.dropped_id, "moved": done.moved}
 
 
-@router.post("/dedup/pairs/{pair_id}/not-same", response=dict)
+@router.post("/dedup/pairs/{pair_id}/not-same", response=PairOut)
 def dedup_pair_not_same(request, pair_id: int):
     from .dedup import dedup_pair_not_same as not_same
     from .dedup import pair_json
@@ -274,7 +392,7 @@ def dedup_pair_not_same(request, pair_id: int):
     return pair_json(not_same(actor=request.user, pair_id=pair_id))
 
 
-@router.post("/dedup/merges", response=dict)
+@router.post("/dedup/merges", response=MergeOut)
 def dedup_merge(request, payload: PersonsMergeIn):
     from .dedup import persons_merge
 
@@ -282,7 +400,7 @@ def dedup_merge(request, payload: PersonsMergeIn):
     return {"merge_id": done.pk, "kept": done.kept_id, "dropped": done.dropped_id, "moved": done.moved}
 
 
-@router.post("/dedup/merges/{merge_id}/undo", response=dict)
+@router.post("/dedup/merges/{merge_id}/undo", response=UnmergeOut)
 def dedup_merge_undo(request, merge_id: int):
     from .dedup import persons_unmerge
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from ansinh.core.errors import ApplicationError, ErrorCode
 
@@ -32,7 +32,7 @@ class SplitIn(Schema):
     names: list[str] = []
 
 
-class OutcomeIn(Schema):
+class DoorOutcomeIn(Schema):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
     status: str
     on: dt.date | None = None
     person_id: int | None = None
@@ -41,24 +41,155 @@ class OutcomeIn(Schema):
     note: str = ""
 
 
-@router.get("/outreach/target-lists", response=list[dict])
+class TeamOut(Schema):
+    number: int
+    name: str
+    households: int
+
+
+class TargetListOut(Schema):
+    id: int
+    name: str
+    on: str
+    criteria: list[str]
+    lapsed_days: int
+    expiring_days: int
+    area_codes: list[str]
+    activity_id: int | None
+    teams: list[TeamOut]
+    household_count: int
+
+
+class TargetMemberOut(Schema):
+    person_id: int
+    full_name: str
+    birth_date: str
+    reasons: list[str]
+    card_valid_to: str | None
+    do_not_contact: bool
+
+
+class OfferMemberOut(Schema):
+    person_id: int
+    full_name: str
+    payable: int
+
+
+class OfferOut(Schema):
+    kind: str = Field(description="hi_household, hi_group, hi_renewal, vsi or cashless")
+    person_ids: list[int]
+    months: int | None = Field(None, description="left out for cashless")
+    total_payable: int | None = Field(description="VND; null when the rules cannot price it (or cashless)")
+    members: list[OfferMemberOut] | None = Field(None, description="each person's part, when priced")
+    income: int | None = Field(None, description="voluntary SI: the monthly income priced")
+    error: str | None = Field(None, description="why the rules could not price it")
+
+
+class TargetHouseholdOut(Schema):
+    id: int
+    position: int
+    household_id: int | None
+    label: str
+    commune_code: str
+    village: str | None
+    address: str
+    priority: int
+    priority_label: str
+    team: int | None
+    status: str
+    follow_up_on: str | None
+    members: list[TargetMemberOut]
+    offers: list[OfferOut]
+
+
+class TargetListDetailOut(TargetListOut):
+    """A list with its households. An offer leaves out the keys that do not apply to it (months, members, income,
+    error): the operations answering it exclude unset fields, so each offer reads as the services wrote it."""
+
+    households: list[TargetHouseholdOut]
+
+
+class ExportRowOut(Schema):
+    position: int
+    team: int | str = Field(description="the team's number, or empty")
+    priority: int
+    commune_code: str
+    village: str
+    household_code: str
+    address: str
+    person_id: int
+    full_name: str
+    birth_date: str
+    phone: str
+    reasons: str = Field(description="the reasons separated by spaces")
+    do_not_contact: str = Field(description="yes or empty")
+    offers: str
+    status: str
+    follow_up_on: str
+
+
+ExportRows = list[ExportRowOut]  # named here: inside TargetListExportOut, "list" is a field
+
+
+class TargetListExportOut(Schema):
+    list: TargetListOut
+    rows: ExportRows
+
+
+class DoorOutcomeOut(Schema):
+    id: int
+    status: str
+    on: str
+    person_id: int | None
+    reason: str
+    follow_up_on: str | None
+    campaign_outcome_ids: list[int]
+
+
+class DoorOutcomeRowOut(Schema):
+    id: int
+    household_row_id: int
+    status: str
+    on: str
+    person_id: int | None
+    reason: str
+    follow_up_on: str | None
+
+
+class MessageOut(Schema):
+    id: int
+    person_id: int
+    channel: str
+    recipient: str
+    kind: str
+    due_date: str
+    body: str
+    amount: int | None
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str
+    sent_at: str | None
+
+
+@router.get("/outreach/target-lists", response=list[TargetListOut])
 def target_list_list(request):
     return [selectors.target_list_json(t) for t in selectors.target_lists_counted(user=request.user)[:200]]
 
 
-@router.post("/outreach/target-lists", response={201: dict})
+@router.post("/outreach/target-lists", response={201: TargetListDetailOut}, exclude_unset=True)
 def target_list_create(request, payload: TargetListIn):
     target_list = services.target_list_create(actor=request.user, **payload.dict())
     return Status(201, selectors.target_list_json(target_list, with_households=True))
 
 
-@router.get("/outreach/target-lists/{list_id}", response=dict)
+@router.get("/outreach/target-lists/{list_id}", response=TargetListDetailOut, exclude_unset=True)
 def target_list_detail(request, list_id: int):
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     return selectors.target_list_json(target_list, with_households=True)
 
 
-@router.post("/outreach/target-lists/{list_id}/split", response=dict)
+@router.post("/outreach/target-lists/{list_id}/split", response=TargetListDetailOut, exclude_unset=True)
 def target_list_split(request, list_id: int, payload: SplitIn):
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     services.target_list_split(
@@ -67,7 +198,18 @@ def target_list_split(request, list_id: int, payload: SplitIn):
     return selectors.target_list_json(target_list, with_households=True)
 
 
-@router.get("/outreach/target-lists/{list_id}/export")
+@router.get(
+    "/outreach/target-lists/{list_id}/export",
+    response=TargetListExportOut,
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The list and one row per member (format=json), or the same rows as CSV (format=csv)",
+                "content": {"text/csv": {}},
+            }
+        }
+    },
+)
 def target_list_export(request, list_id: int, format: str = "json"):  # noqa: A002 (the query parameter's name)
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     if format == "csv":
@@ -79,8 +221,8 @@ def target_list_export(request, list_id: int, format: str = "json"):  # noqa: A0
     return {"list": selectors.target_list_json(target_list), "rows": list(selectors.export_rows(target_list))}
 
 
-@router.post("/outreach/target-lists/{list_id}/households/{row_id}/outcomes", response={201: dict})
-def door_outcome_record(request, list_id: int, row_id: int, payload: OutcomeIn):
+@router.post("/outreach/target-lists/{list_id}/households/{row_id}/outcomes", response={201: DoorOutcomeOut})
+def door_outcome_record(request, list_id: int, row_id: int, payload: DoorOutcomeIn):
     row = selectors.target_household_get(user=request.user, list_id=list_id, row_id=row_id)
     outcome = services.door_outcome_record(actor=request.user, row=row, **payload.dict())
     return Status(
@@ -97,7 +239,7 @@ def door_outcome_record(request, list_id: int, row_id: int, payload: OutcomeIn):
     )
 
 
-@router.get("/outreach/target-lists/{list_id}/outcomes", response=list[dict])
+@router.get("/outreach/target-lists/{list_id}/outcomes", response=list[DoorOutcomeRowOut])
 def door_outcome_list(request, list_id: int):
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)
     return [
@@ -114,7 +256,7 @@ def door_outcome_list(request, list_id: int):
     ]
 
 
-@router.get("/outreach/outbox", response=list[dict])
+@router.get("/outreach/outbox", response=list[MessageOut])
 def outbox_list(request, status: str | None = None, limit: int = 100):
     messages = selectors.outbox_for_user(user=request.user)
     if status:
@@ -122,7 +264,7 @@ def outbox_list(request, status: str | None = None, limit: int = 100):
     return [selectors.outbox_json(m) for m in messages[: max(1, min(limit, 1000))]]
 
 
-@router.post("/outreach/outbox/{message_id}/retry", response=dict)
+@router.post("/outreach/outbox/{message_id}/retry", response=MessageOut)
 def outbox_retry(request, message_id: int):
     message = selectors.outbox_get(user=request.user, message_id=message_id)
     return selectors.outbox_json(services.outbox_retry(actor=request.user, message=message))

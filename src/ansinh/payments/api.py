@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from ansinh.areas.selectors import area_get_for_user
 from ansinh.enrollment import services as enrollment_services
@@ -19,12 +19,31 @@ class VoidIn(Schema):
     reason: str
 
 
-@router.get("/receipts/{receipt_id}", response=dict)
+class ReceiptDetailOut(Schema):  # not ReceiptOut: records/api.py has one (OpenAPI names schemas by class)
+    id: int
+    number: str
+    series: str
+    sequence: int
+    amount: int
+    method: str
+    paid_on: str
+    payer_name: str
+    point_id: int
+    enrollment_id: int
+    void: bool
+    void_reason: str | None
+
+
+def _pdf(description: str) -> dict:
+    return {"responses": {200: {"description": description, "content": {"application/pdf": {}}}}}
+
+
+@router.get("/receipts/{receipt_id}", response=ReceiptDetailOut)
 def receipt_detail(request, receipt_id: int):
     return selectors.receipt_json(selectors.receipt_get(user=request.user, receipt_id=receipt_id))
 
 
-@router.post("/receipts/{receipt_id}/void", response=dict)
+@router.post("/receipts/{receipt_id}/void", response=ReceiptDetailOut)
 def receipt_void(request, receipt_id: int, payload: VoidIn):
     receipt = selectors.receipt_get(user=request.user, receipt_id=receipt_id)
     return selectors.receipt_json(
@@ -32,7 +51,7 @@ def receipt_void(request, receipt_id: int, payload: VoidIn):
     )
 
 
-@router.get("/receipts/{receipt_id}/pdf")
+@router.get("/receipts/{receipt_id}/pdf", openapi_extra=_pdf("The receipt as a PDF"))
 def receipt_pdf(request, receipt_id: int, paper: Literal["a5", "a6", "80mm"] = "a5"):
     from ansinh.documents.pdf import pdf_response
 
@@ -50,6 +69,25 @@ class PointIn(Schema):
     bank_bin: str = ""
     bank_account: str = ""
     bank_account_name: str = ""
+
+
+class BookOut(Schema):
+    id: int
+    series: str
+    first_number: int
+    last_number: int
+    next_number: int
+    closed: bool
+
+
+class PointOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    area_code: str
+    agents: list[str] = Field(description="the agents' usernames")
+    books: list[BookOut]
 
 
 def point_json(point) -> dict:
@@ -74,13 +112,13 @@ def point_json(point) -> dict:
     }
 
 
-@router.get("/collection-points", response=list[dict])
+@router.get("/collection-points", response=list[PointOut])
 def point_list(request):
     points = selectors.points_for_user(user=request.user) | selectors.my_points(user=request.user)
     return [point_json(p) for p in points.distinct().order_by("code")]
 
 
-@router.post("/collection-points", response={201: dict})
+@router.post("/collection-points", response={201: PointOut})
 def point_create(request, payload: PointIn):
     area = area_get_for_user(user=request.user, code=payload.area_code)
     data = payload.dict(exclude={"area_code"})
@@ -93,7 +131,7 @@ class BookIn(Schema):
     last_number: int
 
 
-@router.post("/collection-points/{point_id}/books", response={201: dict})
+@router.post("/collection-points/{point_id}/books", response={201: PointOut})
 def book_create(request, point_id: int, payload: BookIn):
     point = selectors.point_get(user=request.user, point_id=point_id)
     services.book_create(actor=request.user, point=point, **payload.dict())
@@ -104,7 +142,7 @@ class AgentIn(Schema):
     username: str
 
 
-@router.post("/collection-points/{point_id}/agents", response=dict)
+@router.post("/collection-points/{point_id}/agents", response=PointOut)
 def point_agent(request, point_id: int, payload: AgentIn):
     point = selectors.point_get(user=request.user, point_id=point_id)
     agent = selectors.agent_for_point(user=request.user, point=point, username=payload.username)
@@ -117,6 +155,19 @@ class DayCloseIn(Schema):
     cash_counted: int
     received_by: str
     note: str = ""
+
+
+class DayCloseOut(Schema):
+    id: int
+    point_id: int
+    day: str
+    receipts: int
+    voided: int
+    cash_expected: int
+    cash_counted: int
+    difference: int
+    transfers: int
+    received_by: str
 
 
 def day_close_json(close) -> dict:
@@ -134,7 +185,7 @@ def day_close_json(close) -> dict:
     }
 
 
-@router.post("/day-close", response={201: dict})
+@router.post("/day-close", response={201: DayCloseOut})
 def day_close(request, payload: DayCloseIn):
     point = selectors.point_get(user=request.user, point_id=payload.point_id)
     close = services.day_close_create(
@@ -148,7 +199,7 @@ def day_close(request, payload: DayCloseIn):
     return Status(201, day_close_json(close))
 
 
-@router.get("/day-close/{close_id}/pdf")
+@router.get("/day-close/{close_id}/pdf", openapi_extra=_pdf("The day's handover sheet as a PDF"))
 def day_close_pdf(request, close_id: int):
     from ansinh.documents.pdf import pdf_response
 
@@ -168,6 +219,29 @@ class ReconcileIn(Schema):
     lines: list[StatementLine]
 
 
-@router.post("/transfers/reconcile", response=dict)
+class UnknownLineOut(Schema):
+    reference: str
+    amount: int
+    bank_reference: str
+
+
+class MismatchedLineOut(UnknownLineOut):
+    expected: int = Field(description="the amount of the payment with this reference")
+    message: str
+
+
+class MatchedLineOut(UnknownLineOut):
+    enrollment_id: int
+    status: str
+    already_confirmed: bool
+
+
+class ReconcileOut(Schema):
+    matched: list[MatchedLineOut]
+    mismatched: list[MismatchedLineOut]
+    unknown: list[UnknownLineOut]
+
+
+@router.post("/transfers/reconcile", response=ReconcileOut)
 def reconcile(request, payload: ReconcileIn):
     return selectors.transfers_reconcile(user=request.user, lines=[line.dict() for line in payload.lines])
