@@ -113,3 +113,14 @@ def test_the_openapi_document_states_every_error_each_operation_may_answer(clien
             assert op["responses"][status]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Error"
             }, (op.get("operationId"), status)
+
+
+def test_a_number_beyond_64_bits_in_a_body_is_refused_in_words(client, agent):
+    for body in (
+        {"scheme": "hi_household", "person_ids": [99999999999999999999]},
+        {"scheme": "hi_household", "person_ids": [1], "months": -(2**64)},
+    ):
+        answer = client.post("/api/v1/quotes", body, content_type="application/json", **bearer(agent))
+        assert answer.status_code == 422, answer.content
+        refused = shape(answer)
+        assert refused["field"] in ("person_ids", "months") and "too large" in refused["message"]

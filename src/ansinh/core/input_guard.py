@@ -5,6 +5,8 @@
 - text that no database can store — a NUL character, or a lone UTF-16 surrogate (half of a character: ``\\ud800``)
   — in the query string, a form or a JSON body is refused before any view runs: 422 ``{code, message, field}`` on
   the API, a 400 page elsewhere (PostgreSQL refuses NUL and the encoder a lone surrogate, which answered 500);
+- an integer beyond 64 bits in a JSON body (``"person_ids": [99999999999999999999]``) is refused the same way: no
+  column holds it, and the database's overflow answered 500;
 - a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused with 413 before it is read;
 - under ``/api/`` every answer that is not a success carries the API's ``{code, message, field}`` body — Django's
   404 page, a 405, a CSRF refusal, a body that is not JSON — and an unexpected error is a 500 with an error id that
@@ -45,6 +47,28 @@ def _bad_field(value: Any, path: str = "") -> str | None:
     if isinstance(value, list):
         for item in value:
             found = _bad_field(item, path)
+            if found:
+                return found
+    return None
+
+
+# No column of any database holds an integer beyond 64 bits (an id, an amount, a count): refused as input, where
+# the database would have answered an overflow (a 500).
+LARGEST = 2**63 - 1
+
+
+def _huge_number(value: Any, path: str = "") -> str | None:
+    """The first field (dotted path) of a parsed JSON body holding an integer beyond 64 bits, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (path or "body") if abs(value) > LARGEST else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _huge_number(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = _huge_number(item, path)
             if found:
                 return found
     return None
@@ -99,9 +123,9 @@ class InputGuardMiddleware:
             if api:
                 return _error(413, "too_large", _message_for(413))
             return HttpResponse(_message_for(413), status=413, content_type="text/plain; charset=utf-8")
-        field = self._bad_input(request)
-        if field is not None:
-            message = _("The text contains characters that cannot be stored (a NUL or half of a character).")
+        refused = self._bad_input(request)
+        if refused is not None:
+            field, message = refused
             if api:
                 return _error(422, "invalid", message, field=field)
             return render(request, "web/refused.html", {"message": message}, status=400)
@@ -110,10 +134,12 @@ class InputGuardMiddleware:
             return self._as_api_error(response)
         return response
 
-    def _bad_input(self, request) -> str | None:
+    def _bad_input(self, request) -> tuple[str, str] | None:
+        """The first input that cannot be used, as (field, message), else None."""
+        unstorable = _("The text contains characters that cannot be stored (a NUL or half of a character).")
         for key, values in request.GET.lists():
             if _bad(key) or any(_bad(v) for v in values):
-                return key if not _bad(key) else "query"
+                return (key if not _bad(key) else "query"), unstorable
         content_type = request.META.get("CONTENT_TYPE", "")
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             if content_type.startswith("application/json"):
@@ -121,11 +147,17 @@ class InputGuardMiddleware:
                     body = json.loads(request.body or b"null")
                 except (ValueError, UnicodeDecodeError):
                     return None  # not JSON at all: the API answers that itself
-                return _bad_field(body)
+                field = _bad_field(body)
+                if field is not None:
+                    return field, unstorable
+                field = _huge_number(body)
+                if field is not None:
+                    return field, _("%(field)s is too large a number.") % {"field": field}
+                return None
             if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
                 for key, values in request.POST.lists():
                     if _bad(key) or any(_bad(v) for v in values):
-                        return key if not _bad(key) else "form"
+                        return (key if not _bad(key) else "form"), unstorable
         return None
 
     @staticmethod
