@@ -123,4 +123,4 @@ def test_a_number_beyond_64_bits_in_a_body_is_refused_in_words(client, agent):
         answer = client.post("/api/v1/quotes", body, content_type="application/json", **bearer(agent))
         assert answer.status_code == 422, answer.content
         refused = shape(answer)
-        assert refused["field"] in ("person_ids", "months") and "too large" in refused["message"]
+        assert refused["field"] in ("person_ids", "months") and "quá lớn" in refused["message"]
