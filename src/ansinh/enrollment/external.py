@@ -1,7 +1,8 @@
 """Coverage recorded from outside the desk: a card that a person holds through an SI-agency list (state-paid
 groups, an employer, the pension fund) or that an office's earlier system sold, brought in by an import or by
-the demo's group lists. No money passes through ansinh, so there is no enrollment, payment or receipt; the span
-keeps where it came from (``HICoverage.source``).
+the demo's group lists — and the voluntary-SI months an office's earlier records show paid. No money passes
+through ansinh, so there is no enrollment, payment or receipt; the span or the months keep where they came from
+(``source``).
 
 The rest is the desk's: the person in the actor's areas, a SI number given when the person has none, the card
 code of the group on the first day, no overlap with another valid span of the person, the new/renewal flags
@@ -23,11 +24,12 @@ from ansinh.core.audit import audit_batch, audit_record
 from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, Code, ErrorCode
 from ansinh.core.group_names import HI_GROUP_LABELS
+from ansinh.core.money import format_vnd
 from ansinh.registry.models import PeriodScheme
 from ansinh.rules import cards as card_rules
-from ansinh.rules._util import FIRST_YEAR, LAST_YEAR
+from ansinh.rules._util import FIRST_YEAR, LAST_YEAR, add_months
 
-from .models import Audit, CoverageSource, HICoverage
+from .models import Audit, CoverageSource, HICoverage, Scheme, VSIContribution
 from .participation import participation_flags_refresh
 from .periods import coverage_periods_refresh
 
@@ -161,3 +163,153 @@ def coverage_record_external(
     """One span recorded from outside the desk (see ``coverages_record_external``)."""
     span = ExternalSpan(person_id, valid_from, valid_to, group, facility_code or None)
     return coverages_record_external(actor=actor, spans=[span], source=source)[0]
+
+
+# --- voluntary SI --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExternalContribution:
+    """Voluntary-SI months paid before ansinh (an office's earlier records, the agency's list of contributors)."""
+
+    person_id: int
+    first_month: dt.date  # the first day of the first month paid
+    months: int
+    income: int  # the monthly income the person chose
+    paid_on: dt.date  # the payment day: the rules of that day price the months
+    amount: int | None = None  # what the records say was paid, checked against the rules when given
+
+
+MAX_RECORDED_MONTHS = 120  # one payment covers at most ten years (an advance of years, or months paid late)
+
+
+def _check_run(index: int | None, run: ExternalContribution) -> None:
+    for name in ("first_month", "paid_on"):
+        if not FIRST_YEAR <= getattr(run, name).year <= LAST_YEAR:
+            raise _error(index, name, _("The date is outside the range ansinh accepts."))
+    if not 1 <= run.months <= MAX_RECORDED_MONTHS:
+        raise _error(index, "months", _("A payment covers 1 to %(n)s months.") % {"n": MAX_RECORDED_MONTHS})
+    if run.amount is not None and run.amount < 0:
+        raise _error(index, "amount", _("An amount paid cannot be below zero."))
+
+
+@transaction.atomic
+def contributions_record_external(
+    *, actor, runs: Sequence[ExternalContribution], source: str = CoverageSource.IMPORT
+) -> list[VSIContribution]:
+    """Records these runs of voluntary-SI months, all or none, as the desk would have sold them: the person in the
+    actor's areas and allowed voluntary SI by the eligibility rule on the payment day, the months priced by the
+    rules of that day (contribution, state and provincial support, the support months used so far), no month paid
+    twice, the new/renewal flags and the coverage periods refreshed, an audit event per run. An amount given that
+    differs from the rules' is refused with both figures; a refused run's error names it (``runs[i].<field>``)."""
+    from ansinh.registry.selectors import persons_for_user
+
+    from .quotes import check_eligible, compute_quote
+
+    require(actor, "enrollment.create")
+    if source != CoverageSource.IMPORT:
+        raise ApplicationError(ErrorCode.INVALID, _("Unknown source of coverage."), field="source")
+    single = len(runs) == 1
+
+    def error(i: int, field: str, message: str, code: Code = ErrorCode.INVALID) -> ApplicationError:
+        return ApplicationError(code, message, field=field if single else f"runs[{i}].{field}")
+
+    for i, run in enumerate(runs):
+        try:
+            _check_run(None, run)
+        except ApplicationError as e:
+            raise error(i, e.field or "months", e.message) from None
+    if not runs:
+        return []
+    ids = sorted({r.person_id for r in runs})
+    rows = persons_for_user(user=actor, details=False).filter(pk__in=ids).order_by("pk").select_for_update()
+    persons = {p.pk: p for p in rows}
+    held: dict[int, list[tuple[dt.date, dt.date]]] = {pid: [] for pid in ids}
+    supported: dict[int, int] = dict.fromkeys(ids, 0)
+    for pid, first, last, used in VSIContribution.objects.filter(
+        person_id__in=ids, is_void=False
+    ).values_list("person_id", "first_month", "last_month", "supported_months"):
+        held[pid].append((first, last))
+        supported[pid] += used
+    out: list[VSIContribution] = []
+    for i, run in enumerate(runs):
+        person = persons.get(run.person_id)
+        if person is None:
+            raise error(i, "person_id", _("No such person in your areas."), ErrorCode.NOT_FOUND)
+        first = run.first_month.replace(day=1)
+        last = add_months(first, run.months - 1)
+        for start, end in held[run.person_id]:
+            if start <= last and first <= end:
+                raise error(
+                    i,
+                    "first_month",
+                    _("%(name)s has already paid voluntary SI for %(month)s.")
+                    % {"name": person.full_name, "month": max(start, first).strftime("%m/%Y")},
+                    ErrorCode.CONFLICT,
+                )
+        try:
+            check_eligible([person], Scheme.VSI, None, run.paid_on)
+            quote = compute_quote(
+                scheme=Scheme.VSI,
+                persons=[person],
+                months=run.months,
+                on=run.paid_on,
+                income=run.income,
+                supported_so_far=supported[run.person_id],
+            )
+        except ApplicationError as e:  # the rule's refusal, with its own code, pointed at this run
+            e.field = f"runs[{i}].{e.field if e.field in ('income', 'months') else 'person_id'}"
+            if single:
+                e.field = e.field.split(".", 1)[1]
+            raise
+        rules = quote["rules"]
+        if run.amount is not None and run.amount != quote["total_payable"]:
+            raise error(
+                i,
+                "amount",
+                _(
+                    "The amount paid, %(paid)s, is not what the rules of %(day)s give for these months: %(due)s."
+                )
+                % {
+                    "paid": format_vnd(run.amount),
+                    "day": format_date(run.paid_on),
+                    "due": format_vnd(quote["total_payable"]),
+                },
+            )
+        contribution = VSIContribution(
+            person=person,
+            first_month=first,
+            months=run.months,
+            last_month=last,
+            monthly_income=run.income,
+            monthly_contribution=rules["monthly_contribution"],
+            monthly_support=rules["monthly_support"],
+            supported_months=rules.get("supported_months", 0),
+            total_payable=quote["total_payable"],
+            source=source,
+            paid_on=run.paid_on,
+            province_code=person.province_code,
+        )
+        held[run.person_id].append((first, last))
+        supported[run.person_id] += contribution.supported_months
+        out.append(contribution)
+    with audit_batch():
+        VSIContribution.objects.bulk_create(out)
+        for contribution in out:
+            audit_record(
+                actor=actor,
+                action=Audit.CONTRIBUTION_RECORD_EXTERNAL,
+                obj=contribution,
+                after={
+                    "person_id": contribution.person_id,
+                    "first_month": contribution.first_month.isoformat()[:7],
+                    "months": contribution.months,
+                    "monthly_income": contribution.monthly_income,
+                    "total_payable": contribution.total_payable,
+                    "paid_on": contribution.paid_on.isoformat() if contribution.paid_on else None,
+                    "source": source,
+                },
+            )
+    participation_flags_refresh(person_ids=ids)
+    coverage_periods_refresh(persons=[persons[pid] for pid in ids], schemes=[PeriodScheme.VSI])
+    return out

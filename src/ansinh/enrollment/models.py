@@ -151,10 +151,16 @@ class HICoverage(models.Model):
 
 
 class VSIContribution(models.Model):
-    """A run of voluntary-SI contribution months paid at once (first month to first_month + months - 1)."""
+    """A run of voluntary-SI contribution months paid at once (first month to first_month + months - 1): paid at
+    ansinh's desk (with its enrollment), or recorded from an office's earlier records by an import (no enrollment,
+    ``source`` import; enrollment.external)."""
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="vsi_contributions")
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="vsi_contributions")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="vsi_contributions", null=True, blank=True
+    )
+    source = models.CharField(max_length=10, choices=CoverageSource.choices, default=CoverageSource.DESK)
+    paid_on = models.DateField(null=True, blank=True)  # an imported run's payment day (the desk's is its enrollment's)
     first_month = models.DateField()  # the first day of the first month
     months = models.PositiveSmallIntegerField()
     last_month = models.DateField()  # the first day of the last month
@@ -176,6 +182,7 @@ class VSIContribution(models.Model):
 class Audit(AuditAction):
     """The audit events this app records."""
 
+    CONTRIBUTION_RECORD_EXTERNAL = "contribution_record_external"
     COVERAGE_RECORD_EXTERNAL = "coverage_record_external"
     ENROLLMENT_COMPLETE = "enrollment_complete"
     ENROLLMENT_CREATE = "enrollment_create"

@@ -170,6 +170,13 @@ cards = _import_command(
     "gia_tri_tu, gia_tri_den, noi_kcb), recorded as coverage from outside the desk; an overlapping card is "
     "rejected with the card it meets.\n\n" + JSON_HELP,
 )
+vsi = _import_command(
+    "vsi",
+    "Voluntary-SI contributions from FILE, one payment a row (ma_nguon, so_dinh_danh or ma_so_bhxh or "
+    "ma_nguon_nguoi, tu_thang mm/yyyy, so_thang, muc_thu_nhap, so_tien, ngay_nop), priced by the rules of the "
+    "payment day: a month paid twice, a person the law places elsewhere or an amount that differs from the rules' "
+    "is rejected with the reason.\n\n" + JSON_HELP,
+)
 pensions = _import_command(
     "pensions",
     "Pension and benefit recipients and their payout method from FILE (ma_nguon, so_dinh_danh or ma_so_bhxh, "
@@ -185,7 +192,7 @@ population = _import_command(
 @import_group.command(
     "template", help="Write the template file with the standard headers (XLSX, or CSV by name)."
 )
-@click.argument("kind", type=click.Choice(["persons", "cards", "pensions", "population"]))
+@click.argument("kind", type=click.Choice(["persons", "cards", "vsi", "pensions", "population"]))
 @click.option(
     "--output",
     "-o",
@@ -213,7 +220,7 @@ def mapping() -> None:
 @click.argument("name")
 @click.option(
     "--kind",
-    type=click.Choice(["persons", "cards", "pensions", "population"]),
+    type=click.Choice(["persons", "cards", "vsi", "pensions", "population"]),
     default="persons",
     show_default=True,
 )

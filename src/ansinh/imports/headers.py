@@ -38,11 +38,25 @@ CARDS = (
     "gia_tri_den",
     "noi_kcb",
 )
+# A voluntary-SI row is one payment: the months from tu_thang (mm/yyyy), at the chosen monthly income, paid on
+# ngay_nop (default: the first day of tu_thang); so_tien, when given, is checked against the rules of that day.
+VSI = (
+    "ma_nguon",
+    "so_dinh_danh",
+    "ma_so_bhxh",
+    "ma_nguon_nguoi",
+    "tu_thang",
+    "so_thang",
+    "muc_thu_nhap",
+    "so_tien",
+    "ngay_nop",
+)
 PENSIONS = ("ma_nguon", "so_dinh_danh", "ma_so_bhxh", "ma_nguon_nguoi", "huong_luong_huu", "hinh_thuc_nhan")
-STANDARD = {"persons": PERSONS, "cards": CARDS, "pensions": PENSIONS, "population": POPULATION}
+STANDARD = {"persons": PERSONS, "cards": CARDS, "vsi": VSI, "pensions": PENSIONS, "population": POPULATION}
 REQUIRED = {
     "persons": ("ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa"),
     "cards": ("ma_nguon", "gia_tri_tu", "gia_tri_den"),
+    "vsi": ("ma_nguon", "tu_thang", "so_thang", "muc_thu_nhap"),
     "pensions": ("ma_nguon",),
     "population": ("ma_xa", "ngay", "dan_so"),
 }
@@ -113,6 +127,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "ma cskcb",
         "facility code",
     ),
+    "tu_thang": ("tu thang", "dong tu thang", "thang bat dau", "tu thang nam", "ky dong tu", "from month"),
+    "so_thang": ("so thang", "so thang dong", "so thang nop", "months"),
+    "muc_thu_nhap": (
+        "muc thu nhap",
+        "thu nhap",
+        "thu nhap thang",
+        "muc thu nhap lam can cu dong",
+        "muc thu nhap chon dong",
+        "income",
+    ),
+    "so_tien": ("so tien", "so tien dong", "so tien nop", "tien dong", "thanh tien", "amount"),
+    "ngay_nop": ("ngay nop", "ngay dong", "ngay nop tien", "ngay thu tien", "paid on"),
     "huong_luong_huu": ("huong luong huu", "luong huu", "dang huong", "huong che do", "pension recipient"),
     "hinh_thuc_nhan": (
         "hinh thuc nhan",

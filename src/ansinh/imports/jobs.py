@@ -38,6 +38,7 @@ CAPABILITY: dict[str, str] = {
     Kind.PERSONS: "registry.edit",
     Kind.PENSIONS: "registry.edit",
     Kind.CARDS: "enrollment.create",
+    Kind.VSI: "enrollment.create",
     Kind.POPULATION: "areas.edit",
 }
 

@@ -13,6 +13,7 @@ from ansinh.core.models import AuditAction
 class Kind(models.TextChoices):
     PERSONS = "persons", _("persons and households")
     CARDS = "cards", _("health-insurance cards")
+    VSI = "vsi", _("voluntary-SI contributions")
     PENSIONS = "pensions", _("pension recipients and payout method")
     POPULATION = "population", _("official population")
 
@@ -93,6 +94,7 @@ class Entity(models.TextChoices):
     PERSON = "person", _("person")
     HOUSEHOLD = "household", _("household")
     CARD = "card", _("health-insurance card")
+    CONTRIBUTION = "vsi", _("voluntary-SI contribution")
     PENSION = "pension", _("pension record")
 
 
@@ -112,6 +114,9 @@ class SourceLink(models.Model):
     )
     coverage = models.ForeignKey(
         "enrollment.HICoverage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contribution = models.ForeignKey(
+        "enrollment.VSIContribution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     fingerprint = models.CharField(max_length=64, blank=True)
     last_run = models.ForeignKey(
@@ -178,6 +183,7 @@ class DedupPair(models.Model):
 class Audit(AuditAction):
     """The audit events this app records."""
 
+    CONTRIBUTION_IMPORT = "contribution_import"
     COVERAGE_IMPORT = "coverage_import"
     DEDUP_PAIR_NOT_SAME = "dedup_pair_not_same"
     DEDUP_RUN = "dedup_run"

@@ -1174,6 +1174,192 @@ def import_cards(
     )
 
 
+VSI_FIELD = {  # the service's field names, by the file's standard header
+    "person_id": "so_dinh_danh",
+    "first_month": "tu_thang",
+    "months": "so_thang",
+    "income": "muc_thu_nhap",
+    "amount": "so_tien",
+    "paid_on": "ngay_nop",
+}
+_RUN_FIELD = re.compile(r"^runs\[(\d+)\]\.(\w+)$")
+
+
+def _whole(row: Row, name: str, *, required: bool) -> int | None:
+    text = row.values.get(name, "")
+    if not text:
+        if required:
+            raise RowError(name, _("Give a whole number."))
+        return None
+    value = parse_whole(text)
+    if value is None:
+        raise RowError(name, _("Write a whole number, such as 1.500.000."))
+    return value
+
+
+def _parse_vsi(row: Row) -> None:
+    """The months, income, amount and payment day of a voluntary-SI row; the person is found when it is written."""
+    _formula_check(row)
+    v = row.values
+    text = v.get("tu_thang", "")
+    try:
+        first, precision = parse_partial_date(text, field="tu_thang") if text else (None, "")
+    except ApplicationError as e:
+        raise RowError("tu_thang", e.message) from None
+    if first is None or precision not in ("m", "d"):
+        raise RowError("tu_thang", _("Give the first month paid as mm/yyyy."))
+    first = first.replace(day=1)
+    months = _whole(row, "so_thang", required=True)
+    income = _whole(row, "muc_thu_nhap", required=True)
+    amount = _whole(row, "so_tien", required=False)
+    paid_on = _day(row, "ngay_nop") if v.get("ngay_nop") else first
+    if not (v.get("so_dinh_danh") or v.get("ma_so_bhxh") or v.get("ma_nguon_nguoi")):
+        raise RowError("so_dinh_danh", _("Give the person's personal ID, SI number or key (ma_nguon_nguoi)."))
+    row.data = {
+        "first_month": first,
+        "months": months,
+        "income": income,
+        "amount": amount,
+        "paid_on": paid_on,
+    }
+
+
+def _plan_vsi(
+    *,
+    actor,
+    path: Path,
+    encoding: str,
+    mapping: str | None,
+    source: str | None,
+    edited: dict[str, str] | None = None,
+) -> Plan:
+    name, table, columns = _open(
+        actor=actor,
+        capability="enrollment.create",
+        kind=Kind.VSI,
+        path=path,
+        encoding=encoding,
+        mapping=mapping,
+        source=source,
+        edited=edited,
+    )
+    rejected = _problems(table)
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for line, cells in table.rows:
+        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+        try:
+            _source_key(row, seen)
+            _parse_vsi(row)
+        except RowError as e:
+            _reject(row, e.column, e.message)
+            rejected.append(row)
+            continue
+        rows.append(row)
+    # in the order they were paid: the months of state support a person has used so far count the earlier ones
+    rows.sort(key=lambda r: (r.data["paid_on"], r.data["first_month"], r.line))
+
+    def apply(unit: list[Row], run: ImportRun) -> None:
+        _apply_vsi(actor=actor, rows=unit, source=name, run=run)
+
+    units = [rows[i : i + CARD_UNIT] for i in range(0, len(rows), CARD_UNIT)]
+    return Plan(Kind.VSI, name, table, columns, units, rejected, apply)
+
+
+def _apply_vsi(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
+    """Voluntary-SI rows through ``enrollment.external.contributions_record_external`` (the desk's checks and the
+    rules' prices), all or none per call: a refused run names its index, that row is rejected with the service's
+    reason and the others are recorded again without it."""
+    from ansinh.enrollment.external import ExternalContribution, contributions_record_external
+    from ansinh.enrollment.models import CoverageSource
+
+    pending: list[tuple[Row, ExternalContribution, SourceLink | None, str]] = []
+    for row in rows:
+        key = row.values["ma_nguon"]
+        fp = _fingerprint(row)
+        link = SourceLink.objects.filter(source=source, entity=Entity.CONTRIBUTION, key=key).first()
+        if link is not None and link.contribution_id is not None:
+            if link.fingerprint == fp:
+                row.result = "unchanged"
+            else:
+                _reject(
+                    row,
+                    "ma_nguon",
+                    _(
+                        "This payment (%(key)s) was recorded before with other values; a recorded payment is "
+                        "corrected at the office, not by a new file."
+                    )
+                    % {"key": key},
+                )
+            continue
+        try:
+            person = _find_person(actor=actor, row=row, source=source)
+        except RowError as e:
+            _reject(row, e.column, e.message)
+            continue
+        pending.append((row, ExternalContribution(person_id=person.pk, **row.data), link, fp))
+    while pending:
+        try:
+            with transaction.atomic(), audit_batch():
+                done = contributions_record_external(
+                    actor=actor, runs=[p[1] for p in pending], source=CoverageSource.IMPORT
+                )
+                for (row, _run, link, fp), contribution in zip(pending, done, strict=True):
+                    values = {
+                        "contribution": contribution,
+                        "person_id": contribution.person_id,
+                        "fingerprint": fp,
+                        "last_run": run,
+                        "province_code": contribution.province_code,
+                    }
+                    if link is None:
+                        SourceLink.objects.create(
+                            source=source, entity=Entity.CONTRIBUTION, key=row.values["ma_nguon"], **values
+                        )
+                    else:
+                        SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+                    audit_record(
+                        actor=actor,
+                        action=Audit.CONTRIBUTION_IMPORT,
+                        obj=contribution,
+                        after={"import_id": run.pk, "source": source, "ma_nguon": row.values["ma_nguon"]},
+                    )
+                    row.result = "created"
+            return
+        except ApplicationError as e:
+            m = _RUN_FIELD.match(e.field or "")
+            if m is None and len(pending) > 1:  # refused whole: every row gets the reason
+                for row, *_rest in pending:
+                    _reject(row, VSI_FIELD.get(e.field or "", "ma_nguon"), e.message)
+                return
+            index, name = (int(m.group(1)), m.group(2)) if m else (0, e.field or "")
+            row = pending.pop(index)[0]
+            _reject(row, VSI_FIELD.get(name, "ma_nguon"), e.message)
+
+
+def import_vsi(
+    *,
+    actor,
+    path: Path,
+    encoding: str = "auto",
+    mapping: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    errors_dir: Path | None = None,
+    columns: dict[str, str] | None = None,
+) -> Outcome:
+    """Voluntary-SI payments made before ansinh (ma_nguon, so_dinh_danh / ma_so_bhxh / ma_nguon_nguoi, tu_thang,
+    so_thang, muc_thu_nhap, so_tien, ngay_nop), recorded by the enrollment's ``contributions_record_external``:
+    priced by the rules of the payment day, a month paid twice or a person the law places elsewhere is a rejected
+    row with its reason; the same file again changes nothing."""
+    plan = _plan_vsi(
+        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source, edited=columns
+    )
+    return _run_direct(
+        actor=actor, plan=plan, path=path, mapping=mapping, dry_run=dry_run, errors_dir=errors_dir
+    )
+
+
 def _parse_pension(row: Row) -> None:
     _formula_check(row)
     v = row.values
@@ -1292,12 +1478,14 @@ def import_pensions(
 PLANS: dict[str, Callable[..., Plan]] = {
     Kind.PERSONS: _plan_persons,
     Kind.CARDS: _plan_cards,
+    Kind.VSI: _plan_vsi,
     Kind.PENSIONS: _plan_pensions,
     Kind.POPULATION: _plan_population,
 }
 IMPORTS: dict[str, Callable[..., Outcome]] = {
     Kind.PERSONS: import_persons,
     Kind.CARDS: import_cards,
+    Kind.VSI: import_vsi,
     Kind.PENSIONS: import_pensions,
     Kind.POPULATION: import_population,
 }

@@ -190,7 +190,8 @@ def _vsi(person) -> list[dict]:
             "total_payable": v.total_payable,
             "void": v.is_void,
             "enrollment_id": v.enrollment_id,
-            "paid_on": v.enrollment.paid_on,
+            "paid_on": v.enrollment.paid_on if v.enrollment is not None else v.paid_on,
+            "source": v.source,
         }
         for v in VSIContribution.objects.filter(person=person)
         .select_related("enrollment")
