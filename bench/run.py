@@ -15,6 +15,7 @@ BENCHES = [
     "bench_coverage.py",
     "bench_campaigns.py",
     "bench_imports.py",
+    "bench_dedup.py",
     "bench_demo.py",
     "bench_field.py",
 ]

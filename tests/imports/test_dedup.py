@@ -40,8 +40,8 @@ D = dt.date
 def test_the_vietnamese_variants_are_found(other):
     base = rec(1, "Nguyễn Thị Hương", D(1990, 3, 4))
     pairs = dedup.candidates([base, other])
-    assert len(pairs) == 1 and pairs[0].probability >= dedup.REVIEW_THRESHOLD, (
-        dedup.score(base, other).levels if dedup.score(base, other) else None
+    assert len(pairs) == 1 and pairs[0].probability >= dedup.REVIEW_THRESHOLD, dedup.candidates(
+        [base, other], threshold=0.0
     )
 
 
@@ -138,3 +138,32 @@ def test_review_page_and_api(client, registry):
     viewer = make_user(role="viewer", areas=["15"])
     client.force_login(viewer)
     assert client.get("/imports/dedup/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "level"),
+    [
+        (
+            "Nguyễn Minh Hương",
+            "Nguyễn Hương",
+            "family_and_given",
+        ),  # a middle name other than Thị/Văn left out
+        ("Lò Văn Thắng", "Lò VănThắng", "same_folded"),  # a space lost
+        ("Hà A Việt", "Hà A Vit", "close"),  # a letter dropped from a short name
+        ("Nguyễn Thị Hương", "NGUYỄN THỊ HƯƠNG", "exact"),  # capitals
+    ],
+)
+def test_each_pair_shows_the_level_splink_found(first, second, level):
+    pairs = dedup.candidates([rec(1, first, D(1990, 3, 4)), rec(2, second, D(1990, 3, 4))])
+    assert len(pairs) == 1 and pairs[0].levels["name"] == level and pairs[0].levels["birth"] == "exact"
+    assert pairs[0].levels["phone"] == "unknown" and pairs[0].rule == "probabilistic"
+
+
+def test_splink_can_estimate_u_from_random_pairs_of_the_area():
+    people = [
+        rec(i, f"Người Số {i}", D(1950 + i % 40, 1 + i % 12, 1 + i % 28), commune=i % 3)
+        for i in range(1, 300)
+    ]
+    twin = rec(1000, "Nguoi So 7", D(1957, 8, 8), commune=7 % 3)
+    found = dedup.candidates([*people, twin], estimate_u=True)
+    assert [(p.a.pk, p.b.pk) for p in found] == [(7, 1000)]

@@ -2,21 +2,16 @@
 through the registry's ``person_merge`` (and undone by ``person_merge_undo``).
 
 How pairs are found: deterministic first — the same personal ID or SI number is the same person (a match with
-probability 1); two different IDs are two people (never a pair). Then probabilistic, in the manner of
-Fellegi–Sunter (as Splink does it): records are compared only within blocks (the same phone; the same name without
-diacritics and without the optional middle "Thị"/"Văn"; the same birth year and given name; the same birth date
-and sex), each comparison gives a level per field, each level a weight (log2 of m/u, fixed here from what the
-field work says of Vietnamese records, see ADR 0015), and the prior odds plus the weights give the match
-probability. Vietnamese names: folded to lower case without tone marks, đ -> d; "Thị"/"Văn" optional; upper case
-the same; birth dates with day and month swapped, and year-only or month-only dates compatible with a full one.
-
-Splink (with DuckDB) installs from the mirror but is not wired in yet (ADR 0015 says why and where it would go):
-``score`` is the seam — a Splink model's predictions would replace it, blocking and the review queue stay."""
+probability 1); two different IDs are two people (never a pair). Then probabilistic: a Fellegi–Sunter model run by
+Splink on DuckDB (``linkage.py``): records are compared only within blocks (the same phone; the same name without
+tone marks and without the optional middle "Thị"/"Văn"; the same birth year and given name, or the same birth date
+and sex, in the same commune), each field gives a level, each level a weight, and the prior odds plus the weights
+give the match probability. Vietnamese names: folded to lower case without tone marks, đ -> d; "Thị"/"Văn"
+optional; upper case the same; birth dates with day and month swapped, and year-only or month-only dates
+compatible with a full one."""
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,26 +36,8 @@ from .models import Audit, DedupPair, PairStatus
 
 REVIEW_THRESHOLD = 0.80  # pairs at or above go to the review queue
 AUTO_THRESHOLD = 0.999  # with settings.DEDUP_AUTO_MERGE, pairs at or above are merged without review
-MAX_BLOCK = 200  # a larger block (a very common name) is compared through its other keys only
-PRIOR_LOG2 = -10.0  # about 1 in 1,000 pairs sharing a block key are the same person
 OPTIONAL_MIDDLE = {"thi", "van"}
-
-# Weights (log2 Bayes factors) per field and level: the evidence a level gives for "same person".
-WEIGHTS: dict[str, dict[str, float]] = {
-    "name": {"exact": 8.0, "same_without_middle": 7.0, "close": 5.0, "similar": 2.0, "different": -6.0},
-    "birth": {
-        "exact": 6.0,
-        "day_month_swapped": 4.0,
-        "same_year_partial": 3.0,
-        "same_year": -2.0,
-        "different": -8.0,
-    },
-    "sex": {"same": 1.0, "different": -5.0},
-    "commune": {"same": 1.5, "different": -1.0},
-    "village": {"same": 1.0, "different": -0.5, "unknown": 0.0},
-    "household": {"same": 2.0, "different": 0.0, "unknown": 0.0},
-    "phone": {"same": 4.0, "different": -1.0, "unknown": 0.0},
-}
+IDENTIFIERS = ("personal_id", "si_number")
 
 
 @dataclass
@@ -124,90 +101,64 @@ def _records(persons: Iterable[Any]) -> list[Rec]:
     return out
 
 
-def _birth_level(a: Rec, b: Rec) -> str:
-    x, y = a.born, b.born
-    if a.precision == b.precision == "d":
-        if x == y:
-            return "exact"
-        if x.year == y.year and x.day == y.month and x.month == y.day:
-            return "day_month_swapped"
-        return "same_year" if x.year == y.year else "different"
-    if x.year != y.year:
-        return "different"
-    if "y" in (a.precision, b.precision) or x.month == y.month:
-        return "same_year_partial"
-    return "same_year"
+def _linkage_row(r: Rec) -> dict[str, Any]:
+    return {
+        "unique_id": r.pk,
+        "lowered": " ".join(r.name.lower().split()),
+        "joined": r.folded.replace(" ", ""),
+        "core": r.core,
+        "family": r.folded.split(" ", 1)[0],
+        "given": r.given,
+        "born": r.born.isoformat(),
+        "y": r.born.year,
+        "m": r.born.month,
+        "d": r.born.day,
+        "prec": r.precision,
+        "sex": r.sex,
+        "commune": r.commune_id,
+        "village": r.village_id,
+        "household": r.household_id,
+        "phone": r.phone or None,
+    }
 
 
-def _name_level(a: Rec, b: Rec) -> str:
-    if a.folded == b.folded:
-        return "exact"
-    if a.core == b.core:
-        return "same_without_middle"
-    ratio = difflib.SequenceMatcher(None, a.core, b.core).ratio()
-    if ratio >= 0.9:
-        return "close"
-    return "similar" if ratio >= 0.8 else "different"
-
-
-def score(a: Rec, b: Rec) -> Pair | None:
-    """The pair's match probability, or None for two people told apart by their IDs."""
-    for name in ("personal_id", "si_number"):
+def _by_identifier(a: Rec, b: Rec) -> str | bool | None:
+    """What the identifiers say, the personal ID first: the name of the one both hold alike (the same person),
+    False when the first both hold differs (two people, however alike the rest), None when they share none."""
+    for name in IDENTIFIERS:
         x, y = getattr(a, name), getattr(b, name)
         if x and y:
-            if x == y:
-                return Pair(a, b, 1.0, {name: "same"}, rule=name)
-            return None
-    levels = {
-        "name": _name_level(a, b),
-        "birth": _birth_level(a, b),
-        "sex": "same" if a.sex == b.sex else "different",
-        "commune": "same" if a.commune_id == b.commune_id else "different",
-        "village": "unknown"
-        if not (a.village_id and b.village_id)
-        else ("same" if a.village_id == b.village_id else "different"),
-        "household": "unknown"
-        if not (a.household_id and b.household_id)
-        else ("same" if a.household_id == b.household_id else "different"),
-        "phone": "unknown" if not (a.phone and b.phone) else ("same" if a.phone == b.phone else "different"),
-    }
-    total = PRIOR_LOG2 + sum(WEIGHTS[f][level] for f, level in levels.items())
-    return Pair(a, b, 1.0 / (1.0 + math.pow(2.0, -total)), levels)
+            return name if x == y else False
+    return None
 
 
-def _blocks(records: list[Rec]) -> Iterable[list[Rec]]:
-    keys: dict[tuple, list[Rec]] = defaultdict(list)
-    for r in records:
-        if r.personal_id:
-            keys["id", r.personal_id].append(r)
-        if r.si_number:
-            keys["si", r.si_number].append(r)
-        if r.phone:
-            keys["phone", r.phone].append(r)
-        keys["core", r.core].append(r)
-        keys["year_given", r.born.year, r.given].append(r)
-        if r.precision == "d":
-            keys["day_sex", r.born, r.sex].append(r)
-    for block in keys.values():
-        if 1 < len(block) <= MAX_BLOCK:
-            yield block
+def candidates(
+    records: list[Rec], threshold: float = REVIEW_THRESHOLD, *, estimate_u: bool = False
+) -> list[Pair]:
+    """Every pair at or above ``threshold``, each once, the most likely first: the pairs an identifier decides,
+    then Splink's (``linkage.probabilistic_pairs``) between records no identifier tells apart."""
+    from .linkage import probabilistic_pairs
 
-
-def candidates(records: list[Rec], threshold: float = REVIEW_THRESHOLD) -> list[Pair]:
-    """Every pair at or above ``threshold``, each once, the most likely first."""
-    seen: set[tuple[int, int]] = set()
-    out: list[Pair] = []
-    for block in _blocks(records):
-        for i, a in enumerate(block):
-            for b in block[i + 1 :]:
-                key = (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
-                if key in seen:
-                    continue
-                seen.add(key)
-                pair = score(a, b)
-                if pair is not None and pair.probability >= threshold:
-                    out.append(pair)
-    return sorted(out, key=lambda p: (-p.probability, p.a.pk, p.b.pk))
+    by_pk = {r.pk: r for r in records}
+    out: dict[tuple[int, int], Pair] = {}
+    for name in IDENTIFIERS:
+        holders: dict[str, list[Rec]] = defaultdict(list)
+        for r in records:
+            if getattr(r, name):
+                holders[getattr(r, name)].append(r)
+        for group in holders.values():
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    key = (min(a.pk, b.pk), max(a.pk, b.pk))
+                    if key not in out and _by_identifier(a, b) == name:
+                        out[key] = Pair(by_pk[key[0]], by_pk[key[1]], 1.0, {name: "same"}, rule=name)
+    rows = [_linkage_row(r) for r in records]
+    for x, y, probability, levels in probabilistic_pairs(rows, threshold=threshold, estimate_u=estimate_u):
+        key = (min(x, y), max(x, y))
+        a, b = by_pk[key[0]], by_pk[key[1]]
+        if key not in out and _by_identifier(a, b) is None:
+            out[key] = Pair(a, b, probability, levels)
+    return sorted(out.values(), key=lambda p: (-p.probability, p.a.pk, p.b.pk))
 
 
 def _area(code: str) -> Area:

@@ -236,7 +236,9 @@ def _evidence_words(levels: dict[str, str]) -> list[str]:
     words = {
         "exact": _("the same"),
         "same": _("the same"),
+        "same_folded": _("the same letters (tone marks, case or a space differ)"),
         "same_without_middle": _("the same without Thị/Văn"),
+        "family_and_given": _("the same family and given name (a middle name left out)"),
         "close": _("one letter apart"),
         "similar": _("similar"),
         "different": _("different"),
