@@ -242,15 +242,8 @@ class ReportReachOut(Schema):
     banners: int
 
 
-class ReportKindOut(Schema):
+class ReportKindOut(ReportFiguresOut):
     activities: int
-    new_voluntary_si: int
-    new_health_insurance: int
-    renewals_health_insurance: int
-    renewals_voluntary_si: int
-    vssid_installs: int
-    cashless_switches: int
-    consulted: int
     reach: ReportReachOut
     cost: int | None = Field(description="VND; null when no cost was entered")
     cost_per_new_participant: int | None
@@ -266,15 +259,8 @@ class ReportAreaOut(Schema):
     goals: dict[str, int] = Field(description="figure -> target, for this commune")
 
 
-class ReportDayOut(Schema):
+class ReportDayOut(ReportFiguresOut):
     day: str
-    new_voluntary_si: int
-    new_health_insurance: int
-    renewals_health_insurance: int
-    renewals_voluntary_si: int
-    vssid_installs: int
-    cashless_switches: int
-    consulted: int
 
 
 class ReportGoalOut(Schema):

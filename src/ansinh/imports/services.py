@@ -1112,43 +1112,64 @@ def _apply_cards(*, actor, rows: list[Row], source: str, run: ImportRun) -> None
             row.data["facility_code"],
         )
         pending.append((row, span, link, fp))
+    _record_rows(
+        pending,
+        record=lambda spans: coverages_record_external(
+            actor=actor, spans=spans, source=CoverageSource.IMPORT
+        ),
+        actor=actor,
+        source=source,
+        run=run,
+        entity=Entity.CARD,
+        link_field="coverage",
+        action=Audit.COVERAGE_IMPORT,
+        pattern=_SPAN_FIELD,
+        columns=CARD_FIELD,
+    )
+
+
+def _record_rows(
+    pending, *, record, actor, source, run, entity, link_field, action, pattern, columns
+) -> None:
+    """Rows written by one call of an enrollment service that records all or none (``record``), each with its
+    source link and an audit event naming the import. A refusal names the index of the item at fault
+    (``pattern``: ``spans[i].field``): that row is rejected with the service's reason and the others are recorded
+    again without it; a refusal of the whole call rejects every row. ``pending``: (row, item, link, fingerprint)."""
     while pending:
         try:
             with transaction.atomic(), audit_batch():
-                coverages = coverages_record_external(
-                    actor=actor, spans=[p[1] for p in pending], source=CoverageSource.IMPORT
-                )
-                for (row, _span, link, fp), coverage in zip(pending, coverages, strict=True):
+                written = record([p[1] for p in pending])
+                for (row, _item, link, fp), obj in zip(pending, written, strict=True):
                     values = {
-                        "coverage": coverage,
-                        "person_id": coverage.person_id,
+                        link_field: obj,
+                        "person_id": obj.person_id,
                         "fingerprint": fp,
                         "last_run": run,
-                        "province_code": coverage.province_code,
+                        "province_code": obj.province_code,
                     }
                     if link is None:
                         SourceLink.objects.create(
-                            source=source, entity=Entity.CARD, key=row.values["ma_nguon"], **values
+                            source=source, entity=entity, key=row.values["ma_nguon"], **values
                         )
                     else:
                         SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
                     audit_record(
                         actor=actor,
-                        action=Audit.COVERAGE_IMPORT,
-                        obj=coverage,
+                        action=action,
+                        obj=obj,
                         after={"import_id": run.pk, "source": source, "ma_nguon": row.values["ma_nguon"]},
                     )
                     row.result = "created"
             return
         except ApplicationError as e:
-            m = _SPAN_FIELD.match(e.field or "")
+            m = pattern.match(e.field or "")
             if m is None and len(pending) > 1:  # refused whole: every row gets the reason
                 for row, *_rest in pending:
-                    _reject(row, CARD_FIELD.get(e.field or "", "ma_nguon"), e.message)
+                    _reject(row, columns.get(e.field or "", "ma_nguon"), e.message)
                 return
             index, name = (int(m.group(1)), m.group(2)) if m else (0, e.field or "")
             row = pending.pop(index)[0]
-            _reject(row, CARD_FIELD.get(name, "ma_nguon"), e.message)
+            _reject(row, columns.get(name, "ma_nguon"), e.message)
 
 
 def import_cards(
@@ -1298,43 +1319,20 @@ def _apply_vsi(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
             _reject(row, e.column, e.message)
             continue
         pending.append((row, ExternalContribution(person_id=person.pk, **row.data), link, fp))
-    while pending:
-        try:
-            with transaction.atomic(), audit_batch():
-                done = contributions_record_external(
-                    actor=actor, runs=[p[1] for p in pending], source=CoverageSource.IMPORT
-                )
-                for (row, _run, link, fp), contribution in zip(pending, done, strict=True):
-                    values = {
-                        "contribution": contribution,
-                        "person_id": contribution.person_id,
-                        "fingerprint": fp,
-                        "last_run": run,
-                        "province_code": contribution.province_code,
-                    }
-                    if link is None:
-                        SourceLink.objects.create(
-                            source=source, entity=Entity.CONTRIBUTION, key=row.values["ma_nguon"], **values
-                        )
-                    else:
-                        SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
-                    audit_record(
-                        actor=actor,
-                        action=Audit.CONTRIBUTION_IMPORT,
-                        obj=contribution,
-                        after={"import_id": run.pk, "source": source, "ma_nguon": row.values["ma_nguon"]},
-                    )
-                    row.result = "created"
-            return
-        except ApplicationError as e:
-            m = _RUN_FIELD.match(e.field or "")
-            if m is None and len(pending) > 1:  # refused whole: every row gets the reason
-                for row, *_rest in pending:
-                    _reject(row, VSI_FIELD.get(e.field or "", "ma_nguon"), e.message)
-                return
-            index, name = (int(m.group(1)), m.group(2)) if m else (0, e.field or "")
-            row = pending.pop(index)[0]
-            _reject(row, VSI_FIELD.get(name, "ma_nguon"), e.message)
+    _record_rows(
+        pending,
+        record=lambda runs: contributions_record_external(
+            actor=actor, runs=runs, source=CoverageSource.IMPORT
+        ),
+        actor=actor,
+        source=source,
+        run=run,
+        entity=Entity.CONTRIBUTION,
+        link_field="contribution",
+        action=Audit.CONTRIBUTION_IMPORT,
+        pattern=_RUN_FIELD,
+        columns=VSI_FIELD,
+    )
 
 
 def import_vsi(

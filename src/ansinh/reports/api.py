@@ -45,22 +45,11 @@ class CoverageFiguresOut(Schema):
     population_source: PopulationSourceOut
 
 
-class CoverageRowOut(Schema):
+class CoverageRowOut(CoverageFiguresOut):
+    """One area's row: its figures, with its code and name."""
+
     code: str | None = Field(description="null for the people of a commune with no village recorded")
     name: str
-    population: int
-    insured: int
-    uninsured: int
-    rate: float | None
-    gap_to_target: int
-    voluntary_si: int
-    informal_working_age: int
-    voluntary_si_rate: float | None
-    pensioners: int
-    cash_pensioners: int
-    rate_year_before: float | None
-    registry_population: int
-    population_source: PopulationSourceOut
 
 
 class CoverageOut(Schema):
