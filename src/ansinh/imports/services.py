@@ -1028,6 +1028,26 @@ def _card_eligible(row: Row, person: Person) -> None:
         )
 
 
+def _keyed_rows(
+    table: Table, columns: dict[str, int], parse: Callable[[Row], None]
+) -> tuple[list[Row], list[Row]]:
+    """The file's rows, each with its source key and parsed by ``parse``: (kept, rejected with the reason)."""
+    rejected = _problems(table)
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for line, cells in table.rows:
+        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
+        try:
+            _source_key(row, seen)
+            parse(row)
+        except RowError as e:
+            _reject(row, e.column, e.message)
+            rejected.append(row)
+            continue
+        rows.append(row)
+    return rows, rejected
+
+
 def _plan_cards(
     *,
     actor,
@@ -1047,19 +1067,7 @@ def _plan_cards(
         source=source,
         edited=edited,
     )
-    rejected = _problems(table)
-    rows: list[Row] = []
-    seen: dict[str, int] = {}
-    for line, cells in table.rows:
-        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
-        try:
-            _source_key(row, seen)
-            _parse_card(row)
-        except RowError as e:
-            row.result, row.column, row.reason = "rejected", e.column, e.message
-            rejected.append(row)
-            continue
-        rows.append(row)
+    rows, rejected = _keyed_rows(table, columns, _parse_card)
 
     def apply(unit: list[Row], run: ImportRun) -> None:
         _apply_cards(actor=actor, rows=unit, source=name, run=run)
@@ -1264,19 +1272,7 @@ def _plan_vsi(
         source=source,
         edited=edited,
     )
-    rejected = _problems(table)
-    rows: list[Row] = []
-    seen: dict[str, int] = {}
-    for line, cells in table.rows:
-        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
-        try:
-            _source_key(row, seen)
-            _parse_vsi(row)
-        except RowError as e:
-            _reject(row, e.column, e.message)
-            rejected.append(row)
-            continue
-        rows.append(row)
+    rows, rejected = _keyed_rows(table, columns, _parse_vsi)
     # in the order they were paid: the months of state support a person has used so far count the earlier ones
     rows.sort(key=lambda r: (r.data["paid_on"], r.data["first_month"], r.line))
 
@@ -1397,19 +1393,8 @@ def _plan_pensions(
         source=source,
         edited=edited,
     )
-    rejected = _problems(table)
-    units: list[list[Row]] = []
-    seen: dict[str, int] = {}
-    for line, cells in table.rows:
-        row = Row(line=line, cells=cells, values={f: cells[i].strip() for f, i in columns.items()})
-        try:
-            _source_key(row, seen)
-            _parse_pension(row)
-        except RowError as e:
-            _reject(row, e.column, e.message)
-            rejected.append(row)
-            continue
-        units.append([row])
+    rows, rejected = _keyed_rows(table, columns, _parse_pension)
+    units = [[row] for row in rows]
 
     def apply(unit: list[Row], run: ImportRun) -> None:
         row = unit[0]
