@@ -22,7 +22,7 @@ from ansinh.rules import eligibility as rule
 from factories import make_person, make_user
 
 ON = dt.date(2026, 6, 15)
-TELLABLE = frozenset(REGISTER_HI_GROUPS)
+TELLABLE = REGISTER_HI_GROUPS
 
 
 def facts(**kw):
@@ -119,7 +119,12 @@ def test_the_household_scheme_is_only_for_people_in_no_earlier_group(compulsory,
 
 
 def counts():
-    return (Enrollment.objects.count(), HICoverage.objects.count(), Receipt.objects.count(), Quote.objects.count())
+    return (
+        Enrollment.objects.count(),
+        HICoverage.objects.count(),
+        Receipt.objects.count(),
+        Quote.objects.count(),
+    )
 
 
 def test_a_pension_recipient_gets_no_household_card_and_no_voluntary_si_and_nothing_is_written(desk):
@@ -176,7 +181,9 @@ def _bearer(user):
 def test_the_eligibility_api_says_why_and_who_covers_them(client, desk, communes):
     person = desk["members"][1]
     Person.objects.filter(pk=person.pk).update(poverty="near_poor")
-    response = client.get(f"/api/v1/persons/{person.pk}/eligibility?on={today().isoformat()}", **_bearer(desk["agent"]))
+    response = client.get(
+        f"/api/v1/persons/{person.pk}/eligibility?on={today().isoformat()}", **_bearer(desk["agent"])
+    )
     assert response.status_code == 200, response.content
     data = response.json()
     household = data["schemes"]["hi_household"]
@@ -222,7 +229,9 @@ def test_a_refused_enrollment_over_the_api_is_422_with_the_eligibility_code(clie
 def test_the_cli_prints_the_same_as_the_api(desk):
     person = desk["members"][0]
     Person.objects.filter(pk=person.pk).update(pension_recipient=True)
-    result = CliRunner().invoke(cli, ["person", "eligibility", str(person.pk), "--on", "2026-06-15", "--json"])
+    result = CliRunner().invoke(
+        cli, ["person", "eligibility", str(person.pk), "--on", "2026-06-15", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["on"] == "2026-06-15" and data["schemes"]["vsi"]["reason_code"] == "pension_recipient"
@@ -257,3 +266,37 @@ def test_no_quote_or_payment_is_ever_produced_for_an_ineligible_person(
         assert not decided.allows(scheme, group).allowed or not e.code.startswith("eligibility.")
         return
     assert decided.allows(scheme, group).allowed and quote.total_payable >= 0
+
+
+def test_the_first_of_several_groups_is_the_same_in_every_process():
+    """A person on several state-paid lists gets the first in the register's order, whatever Python's hash seed:
+    the order once came from a set, and the same person got a different card group from one process to the next
+    (the demo history changed between two runs with the same seed)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import datetime as dt; from ansinh.registry.models import Person; "
+        "from ansinh.enrollment.selectors import eligibility; "
+        "p = Person(birth_date=dt.date(1980, 1, 1), poverty='poor', poverty_year=2026, social_assistance=True, "
+        "atk_commune=True, ethnic_minority_listed_commune=True); "
+        "print(','.join(eligibility(person=p, on=dt.date(2026, 6, 15), coverage_end=None).hi_groups))"
+    )
+    answers = set()
+    for seed in range(8):
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": str(seed),
+            "DJANGO_SETTINGS_MODULE": "ansinh.config.settings.base",
+        }
+        done = subprocess.run(  # noqa: S603 (our own code)
+            [sys.executable, "-c", "import django; django.setup(); " + script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        answers.add(done.stdout.strip())
+    assert len(answers) == 1, answers
+    assert answers.pop().split(",")[0] == "poor"

@@ -64,7 +64,7 @@ def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = Fa
         compulsory_si=person.employment == "formal",
         pension_recipient=person.pension_recipient,
         register_groups=frozenset(hi_groups_of(person=person, on=on)),
-        register_tellable=frozenset(REGISTER_HI_GROUPS),
+        register_tellable=REGISTER_HI_GROUPS,
     )
     decided = rule.decide(facts, on)
     if coverage_end is False:

@@ -43,7 +43,9 @@ STATE_SUPPORTED_GROUP = "state_supported_group"
 NOT_IN_GROUP = "not_in_group"
 TOO_YOUNG = "too_young"
 NOT_IN_FORCE = "not_in_force"  # no rule of the scheme on the date
-ALREADY_COVERED = "already_covered"  # office policy, decided by the caller: a card runs beyond the renewal window
+ALREADY_COVERED = (
+    "already_covered"  # office policy, decided by the caller: a card runs beyond the renewal window
+)
 
 # A group that rests on papers but only for a person the register already puts in another group.
 PAPER_GROUP_NEEDS = {"near_poor_poor_commune": "near_poor"}
@@ -54,22 +56,25 @@ class Facts:
     """What the rule needs to know of a person on the date.
 
     ``register_groups``: the subsidised HI groups the register puts the person in on the date;
-    ``register_tellable``: every group the register can tell (a group outside it rests on papers the agent sees,
-    e.g. a village health worker's appointment)."""
+    ``register_tellable``: every group the register can tell, in the register's order (the most supported
+    first: the order that decides a person's first group among groups of the same tier); a group outside it rests
+    on papers the agent sees, e.g. a village health worker's appointment."""
 
     born: date
     died_on: date | None = None
     compulsory_si: bool = False
     pension_recipient: bool = False
     register_groups: frozenset[str] = frozenset()
-    register_tellable: frozenset[str] = frozenset()
+    register_tellable: tuple[str, ...] = ()  # ordered: a set's order changes from one process to the next
 
 
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str | None = None
-    covered_by: str | None = None  # the group that covers the person instead (a group code, employee, pension)
+    covered_by: str | None = (
+        None  # the group that covers the person instead (a group code, employee, pension)
+    )
     limit: int | None = None  # e.g. the youngest age for too_young
 
     def to_json(self) -> dict[str, Any]:
