@@ -18,8 +18,11 @@ returns. The history follows the law's groups, each person decided by the one el
 - **Voluntary SI**: a few percent of the working-age informal workers and farmers pay at the desk since go-live,
   monthly, quarterly, half-yearly or yearly, some stopping.
 
-Statuses are today's (a person employed today is taken as employed since 2019); ages, births and the dated rules
-(base salaries, groups' first dates) move with the date. docs/demo.md shows the calibration and ADR 0026 why.
+People die over the years (a yearly chance by age, recorded through the registry's ``person_update``): the
+eligibility rule refuses them from that day, their coverage periods end there, and the desk sells them nothing
+after it. Other statuses are today's (a person employed today is taken as employed since 2019); ages, births and
+the dated rules (base salaries, groups' first dates) move with the date. docs/demo.md shows the calibration and
+ADR 0026 why.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ VSI_SHARE = 0.035  # of working-age informal workers and farmers who may join
 VSI_KEEP = 0.93  # a contributor pays the next period
 VSI_MODES = ((1, 0.2), (3, 0.3), (6, 0.25), (12, 0.25))
 VSI_INCOMES = (1_500_000, 1_500_000, 2_000_000, 3_000_000)
+# The yearly chance of dying by age (from, chance), after the age pattern of Vietnam's life tables; the demo's
+# population is younger than a province's, so it dies at about 3.5 in 1,000 a year (the country: 6 to 7).
+DEATH_BY_AGE = ((80, 0.08), (70, 0.03), (60, 0.012), (40, 0.003), (5, 0.0005), (0, 0.002))
 
 
 def _points(province: Area) -> list[CollectionPoint]:
@@ -211,6 +217,26 @@ def _household_cycles(
     return imported, desk
 
 
+def _deaths(persons: list[Person], on: dt.date, rng: random.Random) -> int:
+    """Who died since 2019, and when: recorded through the registry (an audit event, the periods cut)."""
+    from ansinh.registry.services import person_update
+
+    actor = SystemActor()
+    died = 0
+    for person in persons:
+        for year in range(FIRST_YEAR, on.year + 1):
+            day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+            if day >= on or day <= person.birth_date:
+                continue
+            if rng.random() < next(chance for start, chance in DEATH_BY_AGE if person.age_on(day) >= start):
+                with transaction.atomic():
+                    person_update(actor=actor, person=person, data={"died_on": day.isoformat()})
+                person.died_on = day
+                died += 1
+                break
+    return died
+
+
 def _vsi_payments(
     persons: list[Person], on: dt.date, go_live: dt.date, rng: random.Random, decide: _Decisions
 ) -> list[tuple[dt.date, int, int, int]]:
@@ -225,7 +251,7 @@ def _vsi_payments(
         months = rng.choices([m for m, _ in VSI_MODES], [w for _, w in VSI_MODES])[0]
         income = rng.choice(VSI_INCOMES)
         day = start
-        while day <= on:
+        while day <= on and (person.died_on is None or day < person.died_on):
             payments.append((day, person.pk, months, income))
             if rng.random() >= VSI_KEEP:
                 break
@@ -253,6 +279,7 @@ def demo_history(
         facilities_seed_demo(actor=actor, province=province)  # where the cards are registered
     decide = _Decisions()
     persons = list(Person.objects.filter(province_code=province.code, died_on__isnull=True).order_by("pk"))
+    died = _deaths(persons, on, random.Random(f"deaths-{seed}"))  # its own draws: the rest of the story stays
     by_pk = {p.pk: p for p in persons}
     households: dict[int, list[Person]] = defaultdict(list)
     for person_id, household_id in Membership.objects.filter(
@@ -306,4 +333,5 @@ def demo_history(
         except ApplicationError:
             counts["refused"] += 1  # e.g. a card still runs beyond the renewal window: the desk refuses
     counts["vsi_payments"] = len(vsi)
+    counts["deaths"] = died
     return counts
