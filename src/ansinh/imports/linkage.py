@@ -8,7 +8,7 @@ into levels, and adds the levels' match weights (log2 of m/u) to the prior. Ever
 a province of a million records is compared without a Python loop over its pairs.
 
 The m and u probabilities are set here, not trained: their ratios are the weights of the table in ADR 0015, which
-the planted duplicates of ``bench/bench_imports.py`` calibrate (precision and recall in docs/benchmarks.md). The
+the planted duplicates of ``bench/bench_dedup.py`` calibrate (precision and recall in docs/benchmarks.md). The
 prior is that of a pair sharing a blocking key (about 1 in 1,000). A level's weight therefore means the same for a
 commune of 300 people and a district of a hundred thousand. For an area of ``ESTIMATE_FROM`` records and more
 Splink re-estimates the u probabilities from random pairs of the area instead (the benchmark reports both).
