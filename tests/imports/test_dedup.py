@@ -167,3 +167,18 @@ def test_splink_can_estimate_u_from_random_pairs_of_the_area():
     twin = rec(1000, "Nguoi So 7", D(1957, 8, 8), commune=7 % 3)
     found = dedup.candidates([*people, twin], estimate_u=True)
     assert [(p.a.pk, p.b.pk) for p in found] == [(7, 1000)]
+
+
+def test_search_finds_a_person_by_the_name_and_phone_of_a_record_merged_into_them(communes):
+    from ansinh.registry.selectors import person_search
+
+    manager = make_user(role="manager", areas=["15"])
+    c = communes["a"].code
+    same = {"area_code": c, "sex": "m", "birth_date": "1980-01-01", "personal_id": None}
+    kept = make_person(manager, full_name="Lò Văn Thắng", phone="", **same)
+    other = make_person(manager, full_name="Lò VănThắng", phone="0912345678", **same)
+    assert [p.pk for p in person_search(user=manager, text="vanthang")] == [other.pk]
+    dedup.persons_merge(actor=manager, keep_id=kept.pk, drop_id=other.pk)
+    assert [p.pk for p in person_search(user=manager, text="vanthang")] == [kept.pk]  # the old name
+    assert [p.pk for p in person_search(user=manager, text="0912 345 678")] == [kept.pk]  # the old phone
+    assert [p.pk for p in person_search(user=manager, text="Lò Văn Thắng")] == [kept.pk]  # once

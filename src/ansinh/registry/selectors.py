@@ -55,12 +55,15 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
             q |= Q(si_number=compact)
         with suppress(ApplicationError):  # not a mobile number: the other identifiers still apply
             q |= Q(phone=normalize_phone(compact))
-        return list(base.filter(q).order_by("name_folded", "pk")[:limit])
+        found = list(base.filter(q).order_by("name_folded", "pk")[:limit])
+        return _with_aliases(user, base, found, q, limit)
     folded = fold(text)
     words = list(dict.fromkeys(w for w in folded.split(" ") if w))
     query = base
+    alias_q = Q()
     for word in words:
         query = query.filter(name_folded__contains=word)
+        alias_q &= Q(name_folded__contains=word)
     query = query.annotate(
         rank=Case(
             When(name_folded=folded, then=Value(0)),
@@ -72,7 +75,21 @@ def person_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> list[Person]
             output_field=IntegerField(),
         )
     )
-    return list(query.order_by("rank", "name_folded", "pk")[:limit])
+    found = list(query.order_by("rank", "name_folded", "pk")[:limit])
+    return _with_aliases(user, base, found, alias_q, limit)
+
+
+def _with_aliases(user, base: QuerySet[Person], found: list[Person], q: Q, limit: int) -> list[Person]:
+    """After the people found, those found by a record merged into them (issue 13: "search finds the dropped
+    person's identifiers as aliases"): a name written another way, or a phone, that only the merged record held.
+    The merged record keeps its name and phone; its IDs went to the kept record, which the search finds itself."""
+    if len(found) >= limit:
+        return found
+    merged = Person.objects.filter(scope_for(user).residents_q(), merged_into__isnull=False).filter(q)
+    kept_ids = set(merged.values_list("merged_into_id", flat=True)[:limit]) - {p.pk for p in found}
+    if not kept_ids:
+        return found
+    return found + list(base.filter(pk__in=kept_ids).order_by("name_folded", "pk")[: limit - len(found)])
 
 
 def households_for_user(*, user) -> QuerySet[Household]:
