@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 PRIOR_LOG2 = -10.0  # about 1 in 1,000 pairs sharing a blocking key are the same person
@@ -162,7 +164,12 @@ def probabilistic_pairs(
 
     # DuckDB takes 80 % of the machine's memory by default: on a server beside PostgreSQL it gets a bound, and
     # spills to a temporary folder beyond it
-    db = DuckDBAPI(duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "threads": DUCKDB_THREADS}))
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": DUCKDB_MEMORY,
+        "threads": DUCKDB_THREADS,
+        "temp_directory": str(Path(tempfile.gettempdir()) / "ansinh-duckdb"),  # not the working folder
+    }
+    db = DuckDBAPI(duckdb.connect(config=config))
     linker = Linker(db.register(list(rows)), settings, log_level=logging.ERROR)
     if estimate_u:
         linker.training.estimate_u_using_random_sampling(max_pairs=min(1e7, len(rows) ** 2 / 2), seed=1)
