@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -33,23 +34,29 @@ def _bad(text: str) -> bool:
     return "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
-def _bad_field(value: Any, path: str = "") -> str | None:
-    """The first field (dotted path) of a parsed body or form whose text cannot be stored, else None."""
-    if isinstance(value, str):
-        return path or "body" if _bad(value) else None
+def _first(value: Any, wrong: Callable[[Any], bool], path: str = "") -> str | None:
+    """The first field (dotted path) of a parsed body whose value — or, for text, whose key — is ``wrong``, else
+    None; "body" when it is the body itself."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(key, str) and _bad(key):
+            if isinstance(key, str) and wrong(key):
                 return path or "body"
-            found = _bad_field(item, f"{path}.{key}" if path else str(key))
+            found = _first(item, wrong, f"{path}.{key}" if path else str(key))
             if found:
                 return found
+        return None
     if isinstance(value, list):
         for item in value:
-            found = _bad_field(item, path)
+            found = _first(item, wrong, path)
             if found:
                 return found
-    return None
+        return None
+    return (path or "body") if wrong(value) else None
+
+
+def _bad_field(value: Any) -> str | None:
+    """The first field whose text cannot be stored (a NUL or half a character)."""
+    return _first(value, lambda v: isinstance(v, str) and _bad(v))
 
 
 # No column of any database holds an integer beyond 64 bits (an id, an amount, a count): refused as input, where
@@ -57,21 +64,9 @@ def _bad_field(value: Any, path: str = "") -> str | None:
 LARGEST = 2**63 - 1
 
 
-def _huge_number(value: Any, path: str = "") -> str | None:
-    """The first field (dotted path) of a parsed JSON body holding an integer beyond 64 bits, else None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (path or "body") if abs(value) > LARGEST else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _huge_number(item, f"{path}.{key}" if path else str(key))
-            if found:
-                return found
-    if isinstance(value, list):
-        for item in value:
-            found = _huge_number(item, path)
-            if found:
-                return found
-    return None
+def _huge_number(value: Any) -> str | None:
+    """The first field holding an integer beyond 64 bits."""
+    return _first(value, lambda v: isinstance(v, int) and not isinstance(v, bool) and abs(v) > LARGEST)
 
 
 def error_id_for(request) -> str:
