@@ -8,6 +8,8 @@ from typing import Any
 from django.http import HttpResponse
 from ninja import Body, Field, Router, Schema, Status
 
+from ansinh.api.files import file_answer
+from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
 from ansinh.registry.selectors import person_get
 from ansinh.reports import campaign_exports as exports
 from ansinh.reports import campaign_figures as figures
@@ -40,13 +42,18 @@ class CampaignGoalOut(Schema):
     area_code: str | None = Field(description="null for a goal of the whole campaign")
 
 
-class CampaignOut(Schema):
+class ReportCampaignOut(Schema):
+    """A campaign as its report names it."""
+
     id: int
     name: str
     kind: str
     starts_on: str
     ends_on: str
     area_codes: list[str]
+
+
+class CampaignOut(ReportCampaignOut):
     partners: list[str]
     goals: list[CampaignGoalOut]
 
@@ -213,15 +220,6 @@ def outcome_create(request, activity_id: int, payload: ActivityOutcomeIn):
     return Status(201 if created else 200, body)
 
 
-class ReportCampaignOut(Schema):
-    id: int
-    name: str
-    kind: str
-    starts_on: str
-    ends_on: str
-    area_codes: list[str]
-
-
 class ReportFiguresOut(Schema):
     """The seven figures, numbers of distinct persons (reports/campaign_figures.py)."""
 
@@ -319,18 +317,14 @@ def _report_file(request, campaign_id: int, ext: str):
     if ext == "pdf":
         response = HttpResponse(exports.report_pdf(report), content_type="application/pdf")
     else:
-        response = HttpResponse(exports.report_xlsx(report), content_type=exports.XLSX_CONTENT_TYPE)
+        response = HttpResponse(exports.report_xlsx(report), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.report_filename(campaign, ext)}"'
     return response
 
 
-def _file_response(description: str, content_type: str) -> dict:
-    return {"responses": {200: {"description": description, "content": {content_type: {}}}}}
-
-
 @router.get(
     "/campaigns/{campaign_id}/report.pdf",
-    openapi_extra=_file_response("The report as PDF (A4, Vietnamese)", "application/pdf"),
+    openapi_extra=file_answer("The report as PDF (A4, Vietnamese)"),
 )
 def campaign_report_pdf(request, campaign_id: int):
     """The campaign report as a PDF for the report upward: the same figures as `/report`."""
@@ -339,9 +333,9 @@ def campaign_report_pdf(request, campaign_id: int):
 
 @router.get(
     "/campaigns/{campaign_id}/report.xlsx",
-    openapi_extra=_file_response(
+    openapi_extra=file_answer(
         "The report as a workbook (sheets Tổng hợp, Theo loại hoạt động, Theo địa bàn, Theo ngày, Hoạt động)",
-        exports.XLSX_CONTENT_TYPE,
+        XLSX_CONTENT_TYPE,
     ),
 )
 def campaign_report_xlsx(request, campaign_id: int):

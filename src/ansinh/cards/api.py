@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from ansinh.api.files import file_answer
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.documents.pdf import pdf_response
 from ansinh.payments.selectors import point_get
@@ -113,14 +114,10 @@ def verify(request, token: str = ""):
     return verify_json(token)
 
 
-def _pdf(description: str) -> dict:
-    return {"responses": {200: {"description": description, "content": {"application/pdf": {}}}}}
-
-
 @router.get(
     "/batch/pdf",
     summary="The cards of a point, day or activity on A4 sheets (10 a page)",
-    openapi_extra=_pdf("The cards as a PDF, A4"),
+    openapi_extra=file_answer("The cards as a PDF, A4"),
 )
 def batch_pdf(
     request, point_id: int | None = None, day: dt.date | None = None, activity_id: int | None = None
@@ -144,7 +141,7 @@ def card_detail(request, card_id: int):
 
 
 @router.get(
-    "/{card_id}/pdf", summary="A card as a bank-card-size PDF", openapi_extra=_pdf("The card as a PDF")
+    "/{card_id}/pdf", summary="A card as a bank-card-size PDF", openapi_extra=file_answer("The card as a PDF")
 )
 def card_pdf(request, card_id: int):
     card = selectors.card_get(user=request.user, card_id=card_id)

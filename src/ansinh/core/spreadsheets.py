@@ -13,6 +13,7 @@ from typing import Any
 import xlsxwriter
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def formula_safe(value: Any) -> Any:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.rules import HIQuoteOut, VSIQuoteOut
+from ansinh.cards.api import FacilityOut
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.models import CollectionPoint
 from ansinh.payments.selectors import point_get
@@ -167,11 +168,6 @@ class EnrollmentReceiptOut(Schema):
     method: str
     paid_on: str
     void: bool
-
-
-class FacilityOut(Schema):
-    code: str
-    name: str
 
 
 class EnrollmentCoverageOut(Schema):

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from ansinh.api.files import file_answer
 from ansinh.core.access import require
 from ansinh.core.errors import ApplicationError, ErrorCode
+from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import jobs, services
 from .encodings import CHOICES
@@ -116,13 +118,6 @@ class ImportJobOut(Schema):
     errors_file: str | None = Field(description="the error report's name, once there is one")
     message: str
     first_rejected: list[RejectedRowOut]
-
-
-def _file(description: str, content_type: str) -> dict:
-    return {"responses": {200: {"description": description, "content": {content_type: {}}}}}
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("/imports", response={200: DryRunOut, 202: ImportJobOut})
@@ -248,7 +243,9 @@ def import_resume(request, job_id: int):
     return _job(run)
 
 
-@router.get("/imports/{job_id}/errors.xlsx", openapi_extra=_file("The error report (XLSX)", XLSX))
+@router.get(
+    "/imports/{job_id}/errors.xlsx", openapi_extra=file_answer("The error report (XLSX)", XLSX_CONTENT_TYPE)
+)
 def import_errors(request, job_id: int):
     run = import_job_get(user=request.user, job_id=job_id)
     if not run.errors_file or not Path(run.errors_file).exists():
@@ -256,7 +253,9 @@ def import_errors(request, job_id: int):
     return FileResponse(open(run.errors_file, "rb"), as_attachment=True, filename=Path(run.errors_file).name)
 
 
-@router.get("/imports/reports/{name}", openapi_extra=_file("A dry run's error report (XLSX)", XLSX))
+@router.get(
+    "/imports/reports/{name}", openapi_extra=file_answer("A dry run's error report (XLSX)", XLSX_CONTENT_TYPE)
+)
 def import_report(request, name: str):
     """A dry run's error report, by the name the dry run gave."""
     _need_import(request.user)
@@ -269,7 +268,8 @@ def report_response(name: str) -> FileResponse:
 
 
 @router.get(
-    "/imports/templates/{kind}.xlsx", openapi_extra=_file("The template with example rows (XLSX)", XLSX)
+    "/imports/templates/{kind}.xlsx",
+    openapi_extra=file_answer("The template with example rows (XLSX)", XLSX_CONTENT_TYPE),
 )
 def import_template(request, kind: str):
     from .reports import write_template

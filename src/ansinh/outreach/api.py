@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from ansinh.api.files import file_answer
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
@@ -201,14 +202,9 @@ def target_list_split(request, list_id: int, payload: SplitIn):
 @router.get(
     "/outreach/target-lists/{list_id}/export",
     response=TargetListExportOut,
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The list and one row per member (format=json), or the same rows as CSV (format=csv)",
-                "content": {"text/csv": {}},
-            }
-        }
-    },
+    openapi_extra=file_answer(
+        "The list and one row per member (format=json), or the same rows as CSV (format=csv)", "text/csv"
+    ),
 )
 def target_list_export(request, list_id: int, format: str = "json"):  # noqa: A002 (the query parameter's name)
     target_list = selectors.target_list_get(user=request.user, list_id=list_id)

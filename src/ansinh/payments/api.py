@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
+from ansinh.api.files import file_answer
 from ansinh.areas.selectors import area_get_for_user
 from ansinh.enrollment import services as enrollment_services
 
@@ -34,10 +35,6 @@ class ReceiptDetailOut(Schema):  # not ReceiptOut: records/api.py has one (OpenA
     void_reason: str | None
 
 
-def _pdf(description: str) -> dict:
-    return {"responses": {200: {"description": description, "content": {"application/pdf": {}}}}}
-
-
 @router.get("/receipts/{receipt_id}", response=ReceiptDetailOut)
 def receipt_detail(request, receipt_id: int):
     return selectors.receipt_json(selectors.receipt_get(user=request.user, receipt_id=receipt_id))
@@ -51,7 +48,7 @@ def receipt_void(request, receipt_id: int, payload: VoidIn):
     )
 
 
-@router.get("/receipts/{receipt_id}/pdf", openapi_extra=_pdf("The receipt as a PDF"))
+@router.get("/receipts/{receipt_id}/pdf", openapi_extra=file_answer("The receipt as a PDF"))
 def receipt_pdf(request, receipt_id: int, paper: Literal["a5", "a6", "80mm"] = "a5"):
     from ansinh.documents.pdf import pdf_response
 
@@ -199,7 +196,7 @@ def day_close(request, payload: DayCloseIn):
     return Status(201, day_close_json(close))
 
 
-@router.get("/day-close/{close_id}/pdf", openapi_extra=_pdf("The day's handover sheet as a PDF"))
+@router.get("/day-close/{close_id}/pdf", openapi_extra=file_answer("The day's handover sheet as a PDF"))
 def day_close_pdf(request, close_id: int):
     from ansinh.documents.pdf import pdf_response
 

@@ -8,6 +8,9 @@ from typing import Literal
 
 from ninja import Field, Router, Schema
 
+from ansinh.api.files import file_answer
+from ansinh.cards.api import FacilityOut
+
 from . import history
 
 router = Router(tags=["records"])
@@ -22,11 +25,6 @@ class HistoryPerson(Schema):
     si_number: str | None
     area_code: str
     household_id: int | None
-
-
-class FacilityOut(Schema):
-    code: str
-    name: str
 
 
 class SpanOut(Schema):
@@ -190,9 +188,7 @@ def person_history(request, person_id: int, on: dt.date | None = None):
 @router.get(
     "/persons/{person_id}/history/pdf",
     summary="The participation history as a printable PDF (A4, Vietnamese)",
-    openapi_extra={
-        "responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}},
-    },
+    openapi_extra=file_answer("The participation history as a PDF"),
 )
 def person_history_pdf(request, person_id: int):
     from ansinh.core.dates import today

@@ -25,8 +25,6 @@ from ansinh.documents.pdf import BLUE, GREY, Document
 
 from .campaign_figures import REACH
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def report_filename(campaign: Any, ext: str) -> str:
     """The report's file name, the same from the page and the API: ``bao-cao-chien-dich-<id>-<name>.<ext>``."""

@@ -22,6 +22,7 @@ from ansinh.campaigns.models import REACH_KEYS, ActivityKind, CampaignKind
 from ansinh.core.access import has_capability, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
+from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
 from ansinh.reports import campaign_exports as exports
 from ansinh.reports import campaign_figures as figures
 
@@ -483,6 +484,4 @@ def campaign_report_pdf(request, campaign_id: int):
 def campaign_report_xlsx(request, campaign_id: int):
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     content = exports.report_xlsx(figures.campaign_report(campaign))
-    return _download(
-        content, exports.XLSX_CONTENT_TYPE, exports.report_filename(campaign, "xlsx"), inline=False
-    )
+    return _download(content, XLSX_CONTENT_TYPE, exports.report_filename(campaign, "xlsx"), inline=False)

@@ -13,6 +13,7 @@ from ansinh.campaigns.selectors import campaigns_for_user
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.numbers import parse_id
+from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
 from ansinh.core.text import fold
 from ansinh.reports import coverage as figures
 from ansinh.reports.exports import coverage_pdf, coverage_xlsx
@@ -121,7 +122,7 @@ def coverage_export(request, fmt: str):
     if fmt == "xlsx":
         response = HttpResponse(
             coverage_xlsx(result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_CONTENT_TYPE,
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
