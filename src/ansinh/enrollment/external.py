@@ -49,14 +49,22 @@ def external_groups() -> tuple[str, ...]:
     return tuple(HI_GROUP_LABELS)
 
 
-def _error(index: int | None, field: str, message: str, code: Code = ErrorCode.INVALID) -> ApplicationError:
-    return ApplicationError(code, message, field=field if index is None else f"spans[{index}].{field}")
+def _error(
+    index: int | None, field: str, message: str, code: Code = ErrorCode.INVALID, *, items: str = "spans"
+) -> ApplicationError:
+    """The refusal of one item of a call, named so that an import can point at its row (``spans[3].valid_from``);
+    ``index`` None when the call had one item."""
+    return ApplicationError(code, message, field=field if index is None else f"{items}[{index}].{field}")
+
+
+def _check_dates(index: int | None, item: object, names: tuple[str, ...], items: str) -> None:
+    for name in names:
+        if not FIRST_YEAR <= getattr(item, name).year <= LAST_YEAR:
+            raise _error(index, name, _("The date is outside the range ansinh accepts."), items=items)
 
 
 def _check_span(index: int | None, span: ExternalSpan) -> None:
-    for name in ("valid_from", "valid_to"):
-        if not FIRST_YEAR <= getattr(span, name).year <= LAST_YEAR:
-            raise _error(index, name, _("The date is outside the range ansinh accepts."))
+    _check_dates(index, span, ("valid_from", "valid_to"), "spans")
     if span.valid_to < span.valid_from:
         raise _error(index, "valid_to", _("The card ends before it starts."))
     if span.group not in external_groups():
@@ -180,17 +188,14 @@ class ExternalContribution:
     amount: int | None = None  # what the records say was paid, checked against the rules when given
 
 
-MAX_RECORDED_MONTHS = 120  # one payment covers at most ten years (an advance of years, or months paid late)
-
-
 def _check_run(index: int | None, run: ExternalContribution) -> None:
-    for name in ("first_month", "paid_on"):
-        if not FIRST_YEAR <= getattr(run, name).year <= LAST_YEAR:
-            raise _error(index, name, _("The date is outside the range ansinh accepts."))
-    if not 1 <= run.months <= MAX_RECORDED_MONTHS:
-        raise _error(index, "months", _("A payment covers 1 to %(n)s months.") % {"n": MAX_RECORDED_MONTHS})
+    """What can be told without the rules; how many months one payment may cover is theirs (the payment modes of
+    the day, ``compute_quote``)."""
+    _check_dates(index, run, ("first_month", "paid_on"), "runs")
+    if run.months < 1:
+        raise _error(index, "months", _("A payment covers at least one month."), items="runs")
     if run.amount is not None and run.amount < 0:
-        raise _error(index, "amount", _("An amount paid cannot be below zero."))
+        raise _error(index, "amount", _("An amount paid cannot be below zero."), items="runs")
 
 
 @transaction.atomic
@@ -210,15 +215,8 @@ def contributions_record_external(
     if source != CoverageSource.IMPORT:
         raise ApplicationError(ErrorCode.INVALID, _("Unknown source of coverage."), field="source")
     single = len(runs) == 1
-
-    def error(i: int, field: str, message: str, code: Code = ErrorCode.INVALID) -> ApplicationError:
-        return ApplicationError(code, message, field=field if single else f"runs[{i}].{field}")
-
     for i, run in enumerate(runs):
-        try:
-            _check_run(None, run)
-        except ApplicationError as e:
-            raise error(i, e.field or "months", e.message) from None
+        _check_run(None if single else i, run)
     if not runs:
         return []
     ids = sorted({r.person_id for r in runs})
@@ -233,19 +231,23 @@ def contributions_record_external(
         supported[pid] += used
     out: list[VSIContribution] = []
     for i, run in enumerate(runs):
+        at = None if single else i
         person = persons.get(run.person_id)
         if person is None:
-            raise error(i, "person_id", _("No such person in your areas."), ErrorCode.NOT_FOUND)
+            raise _error(
+                at, "person_id", _("No such person in your areas."), ErrorCode.NOT_FOUND, items="runs"
+            )
         first = run.first_month.replace(day=1)
         last = add_months(first, run.months - 1)
         for start, end in held[run.person_id]:
             if start <= last and first <= end:
-                raise error(
-                    i,
+                raise _error(
+                    at,
                     "first_month",
                     _("%(name)s has already paid voluntary SI for %(month)s.")
                     % {"name": person.full_name, "month": max(start, first).strftime("%m/%Y")},
                     ErrorCode.CONFLICT,
+                    items="runs",
                 )
         try:
             check_eligible([person], Scheme.VSI, None, run.paid_on)
@@ -258,14 +260,13 @@ def contributions_record_external(
                 supported_so_far=supported[run.person_id],
             )
         except ApplicationError as e:  # the rule's refusal, with its own code, pointed at this run
-            e.field = f"runs[{i}].{e.field if e.field in ('income', 'months') else 'person_id'}"
-            if single:
-                e.field = e.field.split(".", 1)[1]
+            field = e.field if e.field in ("income", "months") else "person_id"
+            e.field = field if at is None else f"runs[{at}].{field}"
             raise
         rules = quote["rules"]
         if run.amount is not None and run.amount != quote["total_payable"]:
-            raise error(
-                i,
+            raise _error(
+                at,
                 "amount",
                 _(
                     "The amount paid, %(paid)s, is not what the rules of %(day)s give for these months: %(due)s."
@@ -275,6 +276,7 @@ def contributions_record_external(
                     "day": format_date(run.paid_on),
                     "due": format_vnd(quote["total_payable"]),
                 },
+                items="runs",
             )
         contribution = VSIContribution(
             person=person,
