@@ -1048,32 +1048,35 @@ def _keyed_rows(
     return rows, rejected
 
 
-def _plan_cards(
+def _batched_plan(
     *,
-    actor,
-    path: Path,
-    encoding: str,
-    mapping: str | None,
-    source: str | None,
-    edited: dict[str, str] | None = None,
+    kind: str,
+    capability: str,
+    parse: Callable[[Row], None],
+    write: Callable[..., None],
+    order=None,
+    **opened,
 ) -> Plan:
-    name, table, columns = _open(
-        actor=actor,
-        capability="enrollment.create",
-        kind=Kind.CARDS,
-        path=path,
-        encoding=encoding,
-        mapping=mapping,
-        source=source,
-        edited=edited,
-    )
-    rows, rejected = _keyed_rows(table, columns, _parse_card)
+    """The plan of a file whose rows an enrollment service records a batch at a time (cards, voluntary-SI
+    payments): its keyed rows, parsed by ``parse``, in ``order`` if given, in units of CARD_UNIT rows written by
+    ``write(actor, rows, source, run)``."""
+    actor = opened["actor"]
+    name, table, columns = _open(capability=capability, kind=kind, **{"edited": None, **opened})
+    rows, rejected = _keyed_rows(table, columns, parse)
+    if order is not None:
+        rows.sort(key=order)
 
     def apply(unit: list[Row], run: ImportRun) -> None:
-        _apply_cards(actor=actor, rows=unit, source=name, run=run)
+        write(actor=actor, rows=unit, source=name, run=run)
 
     units = [rows[i : i + CARD_UNIT] for i in range(0, len(rows), CARD_UNIT)]
-    return Plan(Kind.CARDS, name, table, columns, units, rejected, apply)
+    return Plan(kind, name, table, columns, units, rejected, apply)
+
+
+def _plan_cards(**opened) -> Plan:
+    return _batched_plan(
+        kind=Kind.CARDS, capability="enrollment.create", parse=_parse_card, write=_apply_cards, **opened
+    )
 
 
 def _reject(row: Row, column: str, reason: str) -> None:
@@ -1253,34 +1256,16 @@ def _parse_vsi(row: Row) -> None:
     }
 
 
-def _plan_vsi(
-    *,
-    actor,
-    path: Path,
-    encoding: str,
-    mapping: str | None,
-    source: str | None,
-    edited: dict[str, str] | None = None,
-) -> Plan:
-    name, table, columns = _open(
-        actor=actor,
-        capability="enrollment.create",
+def _plan_vsi(**opened) -> Plan:
+    return _batched_plan(
         kind=Kind.VSI,
-        path=path,
-        encoding=encoding,
-        mapping=mapping,
-        source=source,
-        edited=edited,
+        capability="enrollment.create",
+        parse=_parse_vsi,
+        write=_apply_vsi,
+        # in the order they were paid: the months of state support a person has used so far count the earlier ones
+        order=lambda r: (r.data["paid_on"], r.data["first_month"], r.line),
+        **opened,
     )
-    rows, rejected = _keyed_rows(table, columns, _parse_vsi)
-    # in the order they were paid: the months of state support a person has used so far count the earlier ones
-    rows.sort(key=lambda r: (r.data["paid_on"], r.data["first_month"], r.line))
-
-    def apply(unit: list[Row], run: ImportRun) -> None:
-        _apply_vsi(actor=actor, rows=unit, source=name, run=run)
-
-    units = [rows[i : i + CARD_UNIT] for i in range(0, len(rows), CARD_UNIT)]
-    return Plan(Kind.VSI, name, table, columns, units, rejected, apply)
 
 
 def _apply_vsi(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
