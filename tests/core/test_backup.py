@@ -39,20 +39,21 @@ def _sell(commune, n=3):
 @contextmanager
 def _desk_writing(agent, commune):
     """Another connection registering people all the while (as a server's threads would), until the block ends."""
-    stop, written = threading.Event(), []
+    stop, begun, written = threading.Event(), threading.Event(), []
 
     def write():
         try:
             while not stop.is_set():
                 written.append(make_person(agent, area_code=commune.code).pk)
+                begun.set()
         finally:
+            begun.set()  # a writer that failed must not leave the test waiting
             django_connections.close_all()
 
     worker = threading.Thread(target=write)
     worker.start()
     try:
-        while not written:  # the writer has begun before the backup does
-            stop.wait(0.01)
+        assert begun.wait(timeout=120) and written, "the writer did not begin"  # before the backup does
         yield written
     finally:
         stop.set()
