@@ -56,3 +56,12 @@ def transactional_areas(transactional_db):
     if not Area.objects.filter(level="province").exists():
         areas_load_official()
     return Area.objects
+
+
+@pytest.fixture
+def vietnamese():
+    """The office's language for a test that reads messages (``pytest.mark.usefixtures("vietnamese")``)."""
+    from django.utils import translation
+
+    with translation.override("vi"):
+        yield

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ansinh.core.errors import ApplicationError
 from ansinh.core.models import AuditEvent
@@ -17,11 +17,7 @@ from ansinh.field.models import Conflict, FieldOp
 from ansinh.payments.models import Receipt, ReceiptBook
 from factories import make_person, make_point, make_user
 
-
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 from django.db.models import Count
-from django.utils import translation
 from openpyxl import load_workbook
 
 from ansinh.areas.models import Area
@@ -37,10 +36,7 @@ def commune(communes):
     return communes["a"]
 
 
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 def write(tmp_path: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:

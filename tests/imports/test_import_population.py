@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from django.db.models import Count
-from django.utils import translation
 
 from ansinh.areas.models import Area
 from ansinh.areas.services import village_create
@@ -28,10 +27,7 @@ from factories import make_person, make_user
 ON = dt.date(2026, 6, 30)
 
 
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 @pytest.fixture

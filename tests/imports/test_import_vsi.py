@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from django.utils import translation
 
 from ansinh.cli import cli
 from ansinh.core.models import AuditEvent
@@ -22,11 +21,7 @@ from ansinh.imports.services import import_vsi
 from ansinh.registry.models import CoveragePeriod, PeriodScheme
 from factories import make_person, make_user, personal_id_for
 
-
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 @pytest.fixture

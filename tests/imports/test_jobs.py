@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ansinh.cli import cli
 from ansinh.core.errors import ApplicationError
@@ -20,11 +20,7 @@ from ansinh.imports.models import ImportRun, JobStatus, SourceLink
 from ansinh.registry.models import Household, Person
 from factories import make_user
 
-
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -7,17 +7,13 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ansinh.field import services
 from ansinh.field.models import Conflict, Kit
 from factories import make_person, make_point, make_user
 
-
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from ansinh.imports import jobs
 from ansinh.imports.headers import PERSONS
@@ -16,11 +15,7 @@ from ansinh.imports.models import ImportRun, JobStatus, SavedMapping
 from ansinh.registry.models import Person
 from factories import make_user
 
-
-@pytest.fixture(autouse=True)
-def vietnamese():
-    with translation.override("vi"):
-        yield
+pytestmark = pytest.mark.usefixtures("vietnamese")  # tests/conftest.py
 
 
 @pytest.fixture
