@@ -122,7 +122,16 @@ def backup(to: str | None, out: str | None, as_json: bool) -> None:
         "rows": sum(t["rows"] for t in manifest["tables"].values()),
         "keys": sorted(manifest["keys"]),
     }
-    _emit(result, as_json, lambda d: click.echo(f"{d['backup']} ({d['tables']} tables, {d['rows']} rows)"))
+    from django.utils.translation import gettext as _
+
+    _emit(
+        result,
+        as_json,
+        lambda d: click.echo(
+            _("%(file)s (%(tables)s tables, %(rows)s rows)")
+            % {"file": d["backup"], "tables": d["tables"], "rows": d["rows"]}
+        ),
+    )
 
 
 @cli.command(
@@ -144,12 +153,17 @@ def restore(source: str, into: str | None, as_json: bool) -> None:
         report = restore_backup(Path(source), into=into, keys=keys_dir())
     except BackupError as e:
         _fail(e)
+    from django.utils.translation import gettext as _
+
+    said = {"file": source, "tables": report["tables"], "rows": report["rows"]}
     _emit(
         {"restored": source, **report},
         as_json,
         lambda d: click.echo(
-            f"restored {source}: {d['tables']} tables, {d['rows']} rows"
-            + (", each the same as in the backup" if d["checked"] else "")
+            _("Restored %(file)s: %(tables)s tables, %(rows)s rows, each the same as in the backup.") % said
+            if d["checked"]
+            else _("Restored %(file)s: %(tables)s tables, %(rows)s rows (an earlier backup: not checked).")
+            % said
         ),
     )
 

@@ -24,6 +24,8 @@ from ansinh.enrollment.services import enrollment_create
 from ansinh.payments.models import Receipt
 from factories import make_person, make_point, make_user
 
+pytestmark = pytest.mark.usefixtures("vietnamese")  # the operator's messages, in the office's language
+
 
 def _sell(commune, n=3):
     agent = make_user(role="collection_agent", areas=[commune.code])
@@ -136,7 +138,7 @@ def test_a_live_demo_backed_up_while_the_desk_writes_restores_table_by_table(liv
             keys / "keys" / "card-signing.pub"
         ).read_bytes()
         assert sorted(_read(restored, "SELECT series, number, amount FROM payments_receipt")) == receipts
-        with pytest.raises(BackupError, match="already has"):
+        with pytest.raises(BackupError, match="đã có"):
             restore(made, into=restored)  # never over data
 
 
@@ -150,7 +152,7 @@ def test_a_damaged_backup_or_a_restore_that_differs_is_refused(live_demo):
         middle = len(data) // 2
         return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
 
-    with _empty_database(folder) as restored, pytest.raises(BackupError, match="damaged"):
+    with _empty_database(folder) as restored, pytest.raises(BackupError, match="bị hỏng"):
         restore(_rewritten(made, folder, flip_a_byte), into=restored)
 
     def one_receipt_more(name, data):
@@ -160,7 +162,7 @@ def test_a_damaged_backup_or_a_restore_that_differs_is_refused(live_demo):
         manifest["tables"]["payments_receipt"]["rows"] += 1
         return json.dumps(manifest).encode()
 
-    with _empty_database(folder) as restored, pytest.raises(BackupError, match="1 tables: payments_receipt"):
+    with _empty_database(folder) as restored, pytest.raises(BackupError, match="1 bảng: payments_receipt"):
         restore(_rewritten(made, folder, one_receipt_more), into=restored)
 
 
@@ -209,4 +211,4 @@ def test_the_commands_back_up_into_one_file_and_restore_it_checked(live_demo):
         report = json.loads(answer.output)
         assert report["checked"] and report["tables"] == told["tables"] and report["rows"] == told["rows"]
         again = runner.invoke(cli, ["restore", str(made), "--into", str(restored)])
-        assert again.exit_code == 2 and "already has" in again.output
+        assert again.exit_code == 2 and "đã có" in again.output

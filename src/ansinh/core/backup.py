@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -41,7 +42,7 @@ SUFFIXES = (".tar", ".sqlite3", ".dump")  # .sqlite3 and .dump: the bare copies 
 
 
 class BackupError(Exception):
-    """A backup or a restore that cannot be made, in words for the operator."""
+    """A backup or a restore that cannot be made, in words for the operator (in the office's language)."""
 
 
 def _stamp() -> str:
@@ -155,14 +156,17 @@ def _pg_connect(settings_db: dict, name: str, **options):
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupError(f"{name} is not installed: install the PostgreSQL client (postgresql-client)")
+        raise BackupError(
+            _("%(tool)s is not installed: install the PostgreSQL client (postgresql-client).")
+            % {"tool": name}
+        )
     return found
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise BackupError(f"{what} failed: {done.stderr.strip()}")
+        raise BackupError(_("%(what)s failed: %(error)s") % {"what": what, "error": done.stderr.strip()})
 
 
 # --- backup ------------------------------------------------------------------------------------------------------
@@ -193,7 +197,7 @@ def _database_copy(folder: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
             digests = table_digests(db, "postgresql")
             db.rollback()
         return target, digests
-    raise BackupError(f"no backup for a {connection.vendor} database")
+    raise BackupError(_("No backup for a %(vendor)s database.") % {"vendor": connection.vendor})
 
 
 def backup(directory: Path | None = None, *, to: Path | None = None, keys: Path | None = None) -> Path:
@@ -201,7 +205,7 @@ def backup(directory: Path | None = None, *, to: Path | None = None, keys: Path 
     appears whole or not at all (written beside, then renamed)."""
     if to is None:
         if directory is None:
-            raise BackupError("say where the backup goes")
+            raise BackupError(_("Say where the backup goes."))
         to = directory / f"ansinh-{_stamp()}.tar"
     to.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=to.parent, prefix=".ansinh-backup-") as work:
@@ -252,7 +256,7 @@ def backup_sqlite_to(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     connection.ensure_connection()
     if connection.vendor != "sqlite":
-        raise BackupError("a rolling copy is made of a SQLite database only")
+        raise BackupError(_("A rolling copy is made of a SQLite database only."))
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     with closing(sqlite3.connect(partial)) as copy:
         connection.connection.backup(copy)
@@ -270,28 +274,40 @@ def _opened(source: Path) -> Iterator[tuple[dict[str, Any] | None, Path, dict[st
         yield None, source, {}
         return
     if source.suffix != ".tar":
-        raise BackupError(f"{source.name} is not an ansinh backup (.tar, or an earlier .sqlite3 or .dump)")
+        raise BackupError(
+            _("%(file)s is not an ansinh backup (.tar, or an earlier .sqlite3 or .dump).")
+            % {"file": source.name}
+        )
     with tempfile.TemporaryDirectory(prefix="ansinh-restore-") as work, tarfile.open(source) as archive:
         folder = Path(work)
         names = set(archive.getnames())
         if MANIFEST not in names:
-            raise BackupError(f"{source.name} has no manifest: it is not an ansinh backup")
+            raise BackupError(
+                _("%(file)s has no manifest: it is not an ansinh backup.") % {"file": source.name}
+            )
         manifest = json.loads(archive.extractfile(MANIFEST).read())  # type: ignore[union-attr]
         database_name = manifest["database"]["file"]
         if database_name not in ("database.sqlite3", "database.dump") or database_name not in names:
-            raise BackupError(f"{source.name} does not hold its database")
+            raise BackupError(_("%(file)s does not hold its database.") % {"file": source.name})
         archive.extract(database_name, folder, filter="data")
         database = folder / database_name
         if _sha256(database) != manifest["database"]["sha256"]:
-            raise BackupError(f"{source.name} is damaged: its database does not match its checksum")
+            raise BackupError(
+                _("%(file)s is damaged: its database does not match its checksum.") % {"file": source.name}
+            )
         keys = {}
         for name, digest in manifest.get("keys", {}).items():
             member = f"keys/{name}"
             if "/" in name or member not in names:
-                raise BackupError(f"{source.name} does not hold the key {name}")
+                raise BackupError(
+                    _("%(file)s does not hold the key %(key)s.") % {"file": source.name, "key": name}
+                )
             archive.extract(member, folder, filter="data")
             if _sha256(folder / member) != digest:
-                raise BackupError(f"{source.name} is damaged: the key {name} does not match its checksum")
+                raise BackupError(
+                    _("%(file)s is damaged: the key %(key)s does not match its checksum.")
+                    % {"file": source.name, "key": name}
+                )
             keys[name] = folder / member
         yield manifest, database, keys
 
@@ -303,7 +319,8 @@ def _compare(manifest: dict[str, Any], restored: dict[str, dict[str, Any]]) -> N
     )
     if differ:
         raise BackupError(
-            f"the restored database differs from the backup in {len(differ)} tables: {', '.join(differ)}"
+            _("The restored database differs from the backup in %(n)s tables: %(tables)s.")
+            % {"n": len(differ), "tables": ", ".join(differ)}
         )
 
 
@@ -313,38 +330,42 @@ def restore(source: Path, *, into: str | Path | None = None, keys: Path | None =
     Never over data. Then every table is read back and compared with the manifest; the public keys are put in
     ``keys`` (none is replaced). Returns ``{"tables", "rows", "keys", "checked"}``."""
     if not source.is_file():
-        raise BackupError(f"no backup file at {source}")
+        raise BackupError(_("No backup file at %(path)s.") % {"path": source})
     vendor = connection.vendor
     settings_db = connection.settings_dict
     with _opened(source) as (manifest, database, public):
         if manifest is not None and manifest["vendor"] != vendor:
             raise BackupError(
-                f"this backup is of a {manifest['vendor']} database; ansinh is set up for {vendor}"
+                _("This backup is of a %(theirs)s database; ansinh is set up for %(ours)s.")
+                % {"theirs": manifest["vendor"], "ours": vendor}
             )
         if database.suffix == ".sqlite3":
             if vendor != "sqlite" and into is None:
-                raise BackupError("a SQLite backup restores into a SQLite file: give --into")
+                raise BackupError(_("A SQLite backup restores into a SQLite file: give --into."))
             target = Path(into if into is not None else settings_db["NAME"])
             if target.exists() and target.stat().st_size > 0:
                 with closing(sqlite3.connect(target)) as existing:
                     if existing.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[
                         0
                     ]:
-                        raise BackupError(f"{target} already has data: restore into a new file")
+                        raise BackupError(
+                            _("%(target)s already has data: restore into a new file.") % {"target": target}
+                        )
             connection.close()
             with closing(sqlite3.connect(database)) as original, closing(sqlite3.connect(target)) as copy:
                 original.backup(copy)
                 digests = table_digests(copy, "sqlite")
         else:
             if vendor != "postgresql":
-                raise BackupError("a PostgreSQL backup restores into PostgreSQL")
+                raise BackupError(_("A PostgreSQL backup restores into PostgreSQL."))
             name = str(into if into is not None else settings_db["NAME"])
             with closing(_pg_connect(settings_db, name)) as db:
                 if db.execute(
                     "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
                 ).fetchone()[0]:
                     raise BackupError(
-                        f"the database {name} already has tables: restore into an empty database"
+                        _("The database %(name)s already has tables: restore into an empty database.")
+                        % {"name": name}
                     )
             args, env = _pg_args(settings_db)
             _run(
