@@ -43,8 +43,7 @@ def test_each_request_writes_one_json_line_with_user_status_and_duration(client,
     assert page["method"] == "GET" and page["path"] == "/persons/" and page["status"] == 200
     assert page["user"] == "thu" and page["error_id"] is None and page["ip"] == "127.0.0.1"
     assert isinstance(page["duration_ms"], float) and page["duration_ms"] >= 0
-    assert "q" not in json.dumps(page).replace('"ip"', "")  # no query string: it may carry a name searched
-    assert "Nguyen" not in json.dumps(request_log)
+    assert "Nguyen" not in json.dumps(request_log)  # no query string: it may carry a name searched
     assert api["path"] == "/api/v1/persons/999999" and api["status"] == 404 and api["user"] == "thu"
     assert anonymous["user"] is None and anonymous["status"] == 302
 
