@@ -95,12 +95,10 @@ def serve(port: int, host: str, threads: int, lan: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def backup(to: str | None, out: str | None, as_json: bool) -> None:
     _setup()
-    import json
-
     from django.conf import settings
 
     from ansinh.cards.signing import keys_dir
-    from ansinh.core.backup import MANIFEST, BackupError
+    from ansinh.core.backup import BackupError, backup_summary
     from ansinh.core.backup import backup as make_backup
 
     try:
@@ -111,17 +109,7 @@ def backup(to: str | None, out: str | None, as_json: bool) -> None:
         )
     except BackupError as e:
         _fail(e)
-    import tarfile
-
-    with tarfile.open(path) as archive:
-        manifest = json.loads(archive.extractfile(MANIFEST).read())  # type: ignore[union-attr]
-    result = {
-        "backup": str(path),
-        "bytes": path.stat().st_size,
-        "tables": len(manifest["tables"]),
-        "rows": sum(t["rows"] for t in manifest["tables"].values()),
-        "keys": sorted(manifest["keys"]),
-    }
+    result = backup_summary(path)
     from django.utils.translation import gettext as _
 
     _emit(

@@ -267,6 +267,26 @@ def backup_sqlite_to(target: Path) -> Path:
 # --- restore -----------------------------------------------------------------------------------------------------
 
 
+def _manifest(archive: tarfile.TarFile) -> dict[str, Any]:
+    member = archive.extractfile(MANIFEST)
+    if member is None:
+        raise BackupError(_("%(file)s has no manifest: it is not an ansinh backup.") % {"file": archive.name})
+    return json.loads(member.read())
+
+
+def backup_summary(path: Path) -> dict[str, Any]:
+    """What a backup file holds, read from its manifest: ``{"backup", "bytes", "tables", "rows", "keys"}``."""
+    with tarfile.open(path) as archive:
+        manifest = _manifest(archive)
+    return {
+        "backup": str(path),
+        "bytes": path.stat().st_size,
+        "tables": len(manifest["tables"]),
+        "rows": sum(t["rows"] for t in manifest["tables"].values()),
+        "keys": sorted(manifest["keys"]),
+    }
+
+
 @contextmanager
 def _opened(source: Path) -> Iterator[tuple[dict[str, Any] | None, Path, dict[str, Path]]]:
     """The manifest (None for a bare copy of an earlier version), the database file and the public keys."""
@@ -285,7 +305,7 @@ def _opened(source: Path) -> Iterator[tuple[dict[str, Any] | None, Path, dict[st
             raise BackupError(
                 _("%(file)s has no manifest: it is not an ansinh backup.") % {"file": source.name}
             )
-        manifest = json.loads(archive.extractfile(MANIFEST).read())  # type: ignore[union-attr]
+        manifest = _manifest(archive)
         database_name = manifest["database"]["file"]
         if database_name not in ("database.sqlite3", "database.dump") or database_name not in names:
             raise BackupError(_("%(file)s does not hold its database.") % {"file": source.name})
