@@ -71,6 +71,16 @@ def _check_span(index: int | None, span: ExternalSpan) -> None:
         raise _error(index, "group", _("Unknown health-insurance group: %(group)s.") % {"group": span.group})
 
 
+def _locked_persons(actor, items: Sequence[ExternalSpan] | Sequence[ExternalContribution]):
+    """The ids of the items' persons and those of them in the actor's areas, locked in id order (as the desk locks
+    them, so that two writers never wait on each other crosswise)."""
+    from ansinh.registry.selectors import persons_for_user
+
+    ids = sorted({item.person_id for item in items})
+    rows = persons_for_user(user=actor, details=False).filter(pk__in=ids).order_by("pk").select_for_update()
+    return ids, {p.pk: p for p in rows}
+
+
 @transaction.atomic
 def coverages_record_external(
     *, actor, spans: Sequence[ExternalSpan], source: str = CoverageSource.IMPORT
@@ -78,7 +88,6 @@ def coverages_record_external(
     """Records these spans, all or none. A span that overlaps a valid span of the same person (recorded before
     or earlier in ``spans``) is refused with the end date of the card it meets; the error's field names the
     span (``spans[i].valid_from``) so an import can point at its row."""
-    from ansinh.registry.selectors import persons_for_user
     from ansinh.registry.services import si_number_assign_locked
 
     require(actor, "enrollment.create")
@@ -89,9 +98,7 @@ def coverages_record_external(
         _check_span(None if single else i, span)
     if not spans:
         return []
-    ids = sorted({s.person_id for s in spans})
-    rows = persons_for_user(user=actor, details=False).filter(pk__in=ids).order_by("pk").select_for_update()
-    persons = {p.pk: p for p in rows}
+    ids, persons = _locked_persons(actor, spans)
     codes = {s.facility_code for s in spans if s.facility_code}
     facilities = {f.code: f for f in HealthFacility.objects.filter(code__in=codes)}
     held: dict[int, list[tuple[dt.date, dt.date]]] = {pid: [] for pid in ids}
@@ -207,8 +214,6 @@ def contributions_record_external(
     rules of that day (contribution, state and provincial support, the support months used so far), no month paid
     twice, the new/renewal flags and the coverage periods refreshed, an audit event per run. An amount given that
     differs from the rules' is refused with both figures; a refused run's error names it (``runs[i].<field>``)."""
-    from ansinh.registry.selectors import persons_for_user
-
     from .quotes import check_eligible, compute_quote
 
     require(actor, "enrollment.create")
@@ -219,9 +224,7 @@ def contributions_record_external(
         _check_run(None if single else i, run)
     if not runs:
         return []
-    ids = sorted({r.person_id for r in runs})
-    rows = persons_for_user(user=actor, details=False).filter(pk__in=ids).order_by("pk").select_for_update()
-    persons = {p.pk: p for p in rows}
+    ids, persons = _locked_persons(actor, runs)
     held: dict[int, list[tuple[dt.date, dt.date]]] = {pid: [] for pid in ids}
     supported: dict[int, int] = dict.fromkeys(ids, 0)
     for pid, first, last, used in VSIContribution.objects.filter(
