@@ -3,6 +3,7 @@ and quotes shared by households of the same shape giving each household the amou
 
 import pytest
 
+from ansinh.core import bulk
 from ansinh.enrollment.services import compute_quote
 from ansinh.outreach import services
 from ansinh.outreach.models import TargetHousehold
@@ -138,7 +139,7 @@ def test_rows_written_with_copy_are_those_bulk_create_writes(world, monkeypatch)
     Household.objects.filter(pk=world["h"]["h2"].pk).update(address=awkward)
     # When the same list is written with COPY (on PostgreSQL) and with bulk_create
     copied = build(world, teams=2)
-    monkeypatch.setattr(services, "_COPY", False)
+    monkeypatch.setattr(bulk, "COPY", False)
     created = build(world, teams=2)
 
     # Then the rows are the same, field by field

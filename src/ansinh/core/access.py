@@ -124,18 +124,19 @@ class AreaScope:
 def scope_for(user) -> AreaScope:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return AreaScope((), frozenset(), frozenset(), frozenset())
-    if getattr(user, "is_system", False):
-        return _system_scope()
-    cached = getattr(user, "_ansinh_scope", None)
+    cached = getattr(user, "_ansinh_scope", None)  # computed once per user object (a request, a job)
     if cached is not None:
         return cached
-    areas = list(user.areas.all().only("id", "path", "code", "level"))
-    scope = AreaScope(
-        paths=tuple(a.path for a in areas),
-        province_codes=frozenset(a.code for a in areas if a.level == Level.PROVINCE),
-        commune_ids=frozenset(a.id for a in areas if a.level == Level.COMMUNE),
-        village_ids=frozenset(a.id for a in areas if a.level == Level.VILLAGE),
-    )
+    if getattr(user, "is_system", False):
+        scope = _system_scope()
+    else:
+        areas = list(user.areas.all().only("id", "path", "code", "level"))
+        scope = AreaScope(
+            paths=tuple(a.path for a in areas),
+            province_codes=frozenset(a.code for a in areas if a.level == Level.PROVINCE),
+            commune_ids=frozenset(a.id for a in areas if a.level == Level.COMMUNE),
+            village_ids=frozenset(a.id for a in areas if a.level == Level.VILLAGE),
+        )
     user._ansinh_scope = scope
     return scope
 

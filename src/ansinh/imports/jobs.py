@@ -31,7 +31,6 @@ from .models import Audit, ImportRun, JobStatus, Kind, RejectedRow
 from .reports import write_error_report
 from .services import PLANS, Plan, Row
 
-CHUNK_UNITS = 50  # units written per transaction: a kill loses at most this much work
 BUSY_RETRIES, BUSY_WAIT = 40, 0.25  # SQLite's one writer: a thread's job waits for the lock and goes on
 STALE_AFTER = dt.timedelta(minutes=5)  # a running job silent this long is taken as killed: it may be resumed
 CAPABILITY: dict[str, str] = {
@@ -173,7 +172,7 @@ def _keep_rejected(run: ImportRun, rows: list[Row]) -> None:
 
 
 def import_job_run(
-    *, job_id: int, chunk_units: int = CHUNK_UNITS, on_progress: Callable[[ImportRun], None] | None = None
+    *, job_id: int, chunk_units: int | None = None, on_progress: Callable[[ImportRun], None] | None = None
 ) -> ImportRun:
     """Runs a waiting job (claimed by a conditional update, so two workers never run the same job) from where it
     stopped, a chunk per transaction; returns the job as it ended (done, stopped or failed)."""
@@ -195,6 +194,7 @@ def import_job_run(
             )
     units = plan.units
     start = run.units_done
+    chunk_units = chunk_units or plan.chunk_units
     for first in range(start, len(units), chunk_units):
         chunk = units[first : first + chunk_units]
         with transaction.atomic():
@@ -203,8 +203,7 @@ def import_job_run(
                 run.status = JobStatus.STOPPED
                 run.save(update_fields=["status"])
                 return run
-            for unit in chunk:
-                plan.apply(unit, run)
+            plan.write(chunk, run)
             rows = [r for unit in chunk for r in unit]
             rejected = [r for r in rows if r.result == "rejected"]
             run.created += sum(1 for r in rows if r.result == "created")

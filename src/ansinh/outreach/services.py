@@ -7,13 +7,12 @@ needs ``outreach.record`` (the same people and collection agents).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import normalize_code
 from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.bulk import rows_insert
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.enrollment.models import Scheme, VSIContribution
@@ -218,7 +218,11 @@ def offers_for(row: CandidateRow, on: dt.date, pre: _Prefetched | None = None) -
         if renewing := household_ok(expiring):
             offers.append(
                 _quote_offer(
-                    "hi_renewal", renewing, pre.quotes, scheme=Scheme.HI_HOUSEHOLD, rank_offset=offset(renewing)
+                    "hi_renewal",
+                    renewing,
+                    pre.quotes,
+                    scheme=Scheme.HI_HOUSEHOLD,
+                    rank_offset=offset(renewing),
                 )
             )
         for group, members in sorted(by_group(expiring).items()):
@@ -332,37 +336,6 @@ def _assign_teams(target_list: TargetList, teams: int, names: list[str] | None =
     return created
 
 
-_COPY = True  # write list rows with COPY on PostgreSQL (tests turn it off to compare with bulk_create)
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Writes many new rows of a model, each given as {attname: value}: on PostgreSQL with COPY, elsewhere with
-    ``bulk_create``. The rows get no primary key back. For the list of a median commune of a 1-million-person
-    province (1,400 households, 1,900 members) COPY took 28 ms where ``bulk_create`` took 150 ms, most of it
-    building and quoting one big statement in Python. (The foreign keys are checked at the commit either way.)"""
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        raw: Any = getattr(cursor, "cursor", None)  # psycopg's own cursor
-        if not _COPY or connection.vendor != "postgresql" or not hasattr(raw, "copy"):
-            model._default_manager.bulk_create([model(**r) for r in rows], batch_size=1000)
-            return
-        qn = connection.ops.quote_name
-        by_name = {f.attname: f for f in model._meta.concrete_fields}
-        fields = [by_name[name] for name in rows[0]]
-        # JSON as JSONField writes it: json.dumps with the field's encoder
-        as_json = [f if isinstance(f, models.JSONField) else None for f in fields]
-        columns = ", ".join(qn(str(f.column)) for f in fields)
-        with raw.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(
-                    [
-                        v if j is None else json.dumps(v, cls=j.encoder)
-                        for v, j in zip(r.values(), as_json, strict=True)
-                    ]
-                )
-
-
 def target_list_create(
     *,
     actor,
@@ -467,9 +440,9 @@ def target_list_create(
         for team, positions in zip(created, dealt, strict=True):
             for position in positions:
                 households[position - 1]["team_id"] = team.pk
-        _insert(TargetHousehold, households)
+        rows_insert(TargetHousehold, households)
         ids = dict(target_list.households.values_list("position", "pk"))
-        _insert(
+        rows_insert(
             TargetMember,
             [
                 {

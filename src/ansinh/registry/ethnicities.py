@@ -60,3 +60,21 @@ ETHNICITIES: list[tuple[str, str]] = [
 ]
 ETHNICITY_NAMES = dict(ETHNICITIES)
 KINH = "01"
+
+# Other names the groups go by in lists that offices receive (older names, other spellings), for imports: the
+# registry keeps the code.
+ETHNICITY_ALIASES: dict[str, str] = {
+    "H'Mông": "08",
+    "Hmông": "08",
+    "Mèo": "08",
+    "Khmer": "05",
+    "Stiêng": "22",
+    "Vân Kiều": "23",
+    "Jrai": "10",
+    "Bahnar": "13",
+    "M'Nông": "20",
+    "Xê-đăng": "14",
+    "Sedang": "14",
+    "Raglai": "21",
+    "Mán": "09",
+}

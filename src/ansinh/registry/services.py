@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists
+from django.db.models import Count, Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import normalize_code
 from ansinh.core.access import require, scope_for
-from ansinh.core.audit import audit_record, snapshot
+from ansinh.core.audit import audit_batch, audit_record, snapshot
+from ansinh.core.bulk import objects_insert
 from ansinh.core.dates import parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
@@ -70,15 +74,38 @@ PERSON_FIELDS = {
 NAME_MAX: int = getattr(Person._meta.get_field("full_name"), "max_length", None) or 150
 
 
-def _commune_in_scope(actor, code: str | None, errors: dict[str, str]) -> Area | None:
+class _Reads:
+    """What _clean_person reads from the database to check a person, one query per question (a form, the API).
+    families_register answers the same questions for a whole batch from a few queries (_BatchReads)."""
+
+    def commune(self, code: str) -> Area | None:
+        return Area.objects.filter(code=code, level=Level.COMMUNE).first()
+
+    def holds_village_of(self, commune: Area, village_ids: frozenset[int]) -> bool:
+        return Area.objects.filter(pk__in=village_ids, parent=commune).exists()
+
+    def village(self, commune: Area, village_id) -> Area | None:
+        return Area.objects.filter(pk=village_id, parent=commune, level=Level.VILLAGE).first()
+
+    def taken(self, field: str, value: str, current: Person | None) -> bool:
+        others = Person.objects.filter(**{field: value})
+        if current is not None:
+            others = others.exclude(pk=current.pk)
+        return others.exists()
+
+
+READS = _Reads()
+
+
+def _commune_in_scope(actor, code: str | None, errors: dict[str, str], reads: _Reads) -> Area | None:
     if not code:
         errors["area_code"] = _("Choose the commune where the person lives.")
         return None
-    commune = Area.objects.filter(code=normalize_code(code), level=Level.COMMUNE).first()
+    commune = reads.commune(normalize_code(code))
     scope = scope_for(actor)
     mine = commune is not None and (
         scope.covers_area(commune)
-        or Area.objects.filter(pk__in=scope.village_ids, parent=commune).exists()  # a village of it is theirs
+        or reads.holds_village_of(commune, scope.village_ids)  # a village of it is theirs
     )
     if not mine:
         # Same words for "unknown" and "not yours": the user learns nothing about other areas.
@@ -87,17 +114,20 @@ def _commune_in_scope(actor, code: str | None, errors: dict[str, str]) -> Area |
     return commune
 
 
-def _village_of(commune: Area | None, village_id, errors: dict[str, str]) -> Area | None:
+def _village_of(commune: Area | None, village_id, errors: dict[str, str], reads: _Reads) -> Area | None:
     if not village_id or commune is None:
         return None
-    village = Area.objects.filter(pk=village_id, parent=commune, level=Level.VILLAGE).first()
+    village = reads.village(commune, village_id)
     if village is None:
         errors["village_id"] = _("This village is not in the chosen commune.")
     return village
 
 
-def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[str, Any]:
-    """Validates the given fields (merged over the current record) and returns model field values."""
+def _clean_person(
+    actor, data: dict[str, Any], current: Person | None, reads: _Reads = READS
+) -> dict[str, Any]:
+    """Validates the given fields (merged over the current record) and returns model field values: the one check
+    of a person's record, for a form, the API, an import and the field kit alike."""
     unknown = set(data) - PERSON_FIELDS
     if unknown:
         raise ApplicationError(
@@ -176,8 +206,8 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
     else:
         out["phone"] = ""
 
-    commune = _commune_in_scope(actor, merged("area_code"), errors)
-    village = _village_of(commune, merged("village_id"), errors)
+    commune = _commune_in_scope(actor, merged("area_code"), errors, reads)
+    village = _village_of(commune, merged("village_id"), errors, reads)
     scope = scope_for(actor)
     only_villages = commune is not None and not scope.covers_area(commune)  # a village's agent: theirs only
     if (
@@ -220,24 +250,20 @@ def _clean_person(actor, data: dict[str, Any], current: Person | None) -> dict[s
             else:
                 out["died_on"] = died_date
 
-    _check_unique(out, current, errors)
+    _check_unique(out, current, errors, reads)
     if errors:
         raise ValidationFailed(errors)
     return out
 
 
-def _check_unique(out: dict[str, Any], current: Person | None, errors: dict[str, str]) -> None:
-    for field, message in (
+def _check_unique(out: dict[str, Any], current: Person | None, errors: dict[str, str], reads: _Reads) -> None:
+    for name, message in (
         ("personal_id", _("Another person already has this personal ID.")),
         ("si_number", _("Another person already has this SI number.")),
     ):
-        value = out.get(field)
-        if value and field not in errors:
-            others = Person.objects.filter(**{field: value})
-            if current is not None:
-                others = others.exclude(pk=current.pk)
-            if others.exists():
-                errors[field] = message
+        value = out.get(name)
+        if value and name not in errors and reads.taken(name, value, current):
+            errors[name] = message
 
 
 @transaction.atomic
@@ -283,13 +309,37 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
     return person
 
 
-def _household_code(commune: Area) -> str:
-    n = Household.objects.filter(commune=commune).count() + 1
+def _household_codes(wanted: dict[Area, int]) -> dict[int, list[str]]:
+    """The next free household codes (HGD + commune code + number) of each commune, as many as wanted, by
+    commune id; the caller holds the communes' row locks, which serialise the numbering."""
+    counts = dict(
+        Household.objects.filter(commune__in=list(wanted))
+        .values("commune")
+        .annotate(n=Count("pk"))
+        .values_list("commune", "n")
+    )
+    codes: dict[int, list[str]] = {commune.pk: [] for commune in wanted}
+    after = {commune.pk: counts.get(commune.pk, 0) for commune in wanted}
     while True:
-        code = f"HGD{commune.code}{n:06d}"
-        if not Household.objects.filter(code=code).exists():
-            return code
-        n += 1
+        asked = {
+            commune: [
+                f"HGD{commune.code}{i:06d}"
+                for i in range(after[commune.pk] + 1, after[commune.pk] + 1 + count - len(codes[commune.pk]))
+            ]
+            for commune, count in wanted.items()
+            if len(codes[commune.pk]) < count
+        }
+        if not asked:
+            return codes
+        every = [code for some in asked.values() for code in some]
+        taken = set(Household.objects.filter(code__in=every).values_list("code", flat=True))
+        for commune, some in asked.items():
+            codes[commune.pk] += [c for c in some if c not in taken]
+            after[commune.pk] += len(some)
+
+
+def _household_code(commune: Area) -> str:
+    return _household_codes({commune: 1})[commune.pk][0]
 
 
 @transaction.atomic
@@ -374,6 +424,208 @@ def household_add_member(
     )
     journal("household.add_member", membership, actor=actor, on=on)
     return membership
+
+
+class _BatchReads(_Reads):
+    """_Reads for a batch of new people: each area asked once, and the personal IDs and SI numbers of the whole
+    batch looked up in one query each; a value given to an earlier person of the batch counts as taken."""
+
+    def __init__(self, people: list[dict[str, Any]]) -> None:
+        self.communes: dict[str, Area | None] = {}
+        self.holds: dict[int, bool] = {}
+        self.villages: dict[tuple[int, str], Area | None] = {}
+        self.known: dict[str, set[str]] = {}
+        self.in_use: dict[str, set[str]] = {}
+        codes = {normalize_code(str(p["area_code"])) for p in people if p.get("area_code")}
+        self.communes.update(dict.fromkeys(codes))
+        self.communes.update((a.code, a) for a in Area.objects.filter(code__in=codes, level=Level.COMMUNE))
+        for name in ("personal_id", "si_number"):
+            values = {str(p[name]).strip() for p in people if p.get(name)}
+            self.known[name] = values
+            self.in_use[name] = set(
+                Person.objects.filter(**{f"{name}__in": values}).values_list(name, flat=True)
+            )
+
+    def commune(self, code: str) -> Area | None:
+        if code not in self.communes:
+            self.communes[code] = super().commune(code)
+        return self.communes[code]
+
+    def holds_village_of(self, commune: Area, village_ids: frozenset[int]) -> bool:
+        if commune.pk not in self.holds:
+            self.holds[commune.pk] = super().holds_village_of(commune, village_ids)
+        return self.holds[commune.pk]
+
+    def village(self, commune: Area, village_id) -> Area | None:
+        key = (commune.pk, str(village_id))
+        if key not in self.villages:
+            self.villages[key] = super().village(commune, village_id)
+        return self.villages[key]
+
+    def taken(self, field: str, value: str, current: Person | None) -> bool:
+        if value in self.in_use[field]:
+            return True
+        return value not in self.known[field] and super().taken(field, value, current)
+
+    def claim(self, values: list[dict[str, Any]]) -> tuple[str, int] | None:
+        """Marks a family's identifiers as used; if two of its members share one, nothing is marked and the
+        answer is that identifier's field and the second member's position."""
+        for name in ("personal_id", "si_number"):
+            seen: set[str] = set()
+            for i, v in enumerate(values):
+                if v.get(name) in seen:
+                    return name, i
+                if v.get(name):
+                    seen.add(v[name])
+        for name in ("personal_id", "si_number"):
+            self.in_use[name].update(v[name] for v in values if v.get(name))
+        return None
+
+
+@dataclass
+class Family:
+    """New people registered together by families_register: a household's members, each with their relation to
+    its head (exactly one Relation.HEAD), or one person without a household (relation None)."""
+
+    members: list[tuple[dict[str, Any], str | None]]
+    on: dt.date | None = None
+
+
+@dataclass
+class Registered:
+    """What families_register did with a family: its persons and household, or why it was refused (the member
+    at fault, by position, and the error person_create or household_create would have raised)."""
+
+    persons: list[Person] = dataclasses.field(default_factory=list)
+    household: Household | None = None
+    refused: ApplicationError | None = None
+    at: int = 0
+
+
+def _family_refusal(
+    family: Family, reads: _BatchReads, actor
+) -> tuple[list[dict[str, Any]], Registered | None]:
+    values: list[dict[str, Any]] = []
+    for i, (data, _relation) in enumerate(family.members):
+        try:
+            values.append(_clean_person(actor, data, None, reads))
+        except ApplicationError as e:
+            return values, Registered(refused=e, at=i)
+    relations = [relation for _data, relation in family.members]
+    if relations != [None]:
+        heads = [i for i, r in enumerate(relations) if r == Relation.HEAD]
+        if len(heads) != 1 or any(r not in Relation.values for r in relations):
+            message = (
+                _("A household has one head; choose another relation.")
+                if len(heads) > 1
+                else _("Choose the relation to the head.")
+            )
+            at = heads[1] if len(heads) > 1 else 0
+            return values, Registered(
+                refused=ApplicationError(ErrorCode.INVALID, message, field="relation"), at=at
+            )
+    shared = reads.claim(values)
+    if shared is not None:
+        name, at = shared
+        message = (
+            _("Another person already has this personal ID.")
+            if name == "personal_id"
+            else _("Another person already has this SI number.")
+        )
+        return values, Registered(refused=ValidationFailed({name: message}), at=at)
+    return values, None
+
+
+@transaction.atomic
+def families_register(*, actor, families: list[Family]) -> list[Registered]:
+    """Many new people at once (an office's lists brought in by an import, ADR 0030): every person checked by
+    _clean_person, as person_create does, and every household as household_create and household_add_member do;
+    then all of them written with a few INSERTs and the same audit events. A family with a refused member is not
+    written at all; the others are. An IntegrityError (the same ID registered meanwhile by someone else) rolls the
+    whole batch back, for the caller to register its families one at a time."""
+    require(actor, "registry.edit")
+    reads = _BatchReads([data for family in families for data, _relation in family.members])
+    results: list[Registered] = []
+    accepted: list[tuple[Family, list[dict[str, Any]], Registered]] = []
+    for family in families:
+        values, refused = _family_refusal(family, reads, actor)
+        if refused is not None:
+            results.append(refused)
+            continue
+        result = Registered()
+        results.append(result)
+        accepted.append((family, values, result))
+    if not accepted:
+        return results
+    creator = actor if getattr(actor, "pk", None) else None
+    with audit_batch():
+        for _family, values, result in accepted:
+            result.persons = [Person(created_by=creator, **v) for v in values]
+        objects_insert([p for _f, _v, r in accepted for p in r.persons])
+        for family, _values, result in accepted:
+            for person, (data, _relation) in zip(result.persons, family.members, strict=True):
+                audit_record(actor=actor, action=Audit.PERSON_CREATE, obj=person, after=snapshot(person))
+                journal("person.create", person, actor=actor, data=data)
+        households = [(f, r) for f, _v, r in accepted if f.members[0][1] is not None]
+        _households_write(actor, households)
+    return results
+
+
+def _households_write(actor, households: list[tuple[Family, Registered]]) -> None:
+    """The households of families_register: codes numbered per commune under the commune's row lock (as
+    household_create), the head set, every member's membership from the family's date."""
+    heads = {
+        id(result): next(
+            p for p, (_d, r) in zip(result.persons, family.members, strict=True) if r == Relation.HEAD
+        )
+        for family, result in households
+    }
+    count = Counter(heads[id(r)].commune_id for _f, r in households)
+    locked = list(Area.objects.select_for_update().filter(pk__in=sorted(count)).order_by("pk"))
+    codes = _household_codes({area: count[area.pk] for area in locked})
+    for _family, result in households:
+        head = heads[id(result)]
+        result.household = Household(
+            code=codes[head.commune_id].pop(0),
+            commune_id=head.commune_id,
+            village_id=head.village_id,
+            province_code=head.province_code,
+            head=head,
+        )
+    objects_insert([r.household for _f, r in households if r.household is not None])
+    memberships: list[Membership] = []
+    for family, result in households:
+        household = result.household
+        assert household is not None
+        audit_record(actor=actor, action=Audit.HOUSEHOLD_CREATE, obj=household, after=snapshot(household))
+        for person, (_data, relation) in zip(result.persons, family.members, strict=True):
+            membership = Membership(
+                person=person,
+                household=household,
+                relation=relation or Relation.OTHER,  # checked by _family_refusal: never None here
+                province_code=household.province_code,
+                started_on=family.on or today(),
+            )
+            memberships.append(membership)
+            audit_record(
+                actor=actor,
+                action=Audit.HOUSEHOLD_ADD_MEMBER,
+                obj=household,
+                after={"person_id": person.pk, "relation": relation},
+            )
+            audit_record(
+                actor=actor,
+                action=Audit.HOUSEHOLD_JOIN,
+                obj=person,
+                after={"household_id": household.pk, "household_code": household.code, "relation": relation},
+            )
+        journal("household.create", household, actor=actor, head=household.head_id, address="", on=family.on)
+    objects_insert(memberships)
+    for membership in memberships:
+        if (
+            membership.relation != Relation.HEAD
+        ):  # the head's is part of household.create, as in household_create
+            journal("household.add_member", membership, actor=actor, on=membership.started_on)
 
 
 @transaction.atomic
