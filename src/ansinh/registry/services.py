@@ -436,11 +436,11 @@ class _BatchReads(_Reads):
         self.villages: dict[tuple[int, str], Area | None] = {}
         self.known: dict[str, set[str]] = {}
         self.in_use: dict[str, set[str]] = {}
-        codes = {normalize_code(str(p["area_code"])) for p in people if p.get("area_code")}
+        codes = {normalize_code(str(d["area_code"])) for d in people if d.get("area_code")}
         self.communes.update(dict.fromkeys(codes))
         self.communes.update((a.code, a) for a in Area.objects.filter(code__in=codes, level=Level.COMMUNE))
         for name in ("personal_id", "si_number"):
-            values = {str(p[name]).strip() for p in people if p.get(name)}
+            values = {str(d[name]).strip() for d in people if d.get(name)}
             self.known[name] = values
             self.in_use[name] = set(
                 Person.objects.filter(**{f"{name}__in": values}).values_list(name, flat=True)
