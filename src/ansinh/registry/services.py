@@ -71,6 +71,14 @@ PERSON_FIELDS = {
     *BOOLEAN_FIELDS,
 }
 
+# The allowed values, as sets: Django builds a choices class's ``values`` list again at every read.
+SEXES = frozenset(Sex.values)
+RELATIONS = frozenset(Relation.values)
+CHOICE_FIELDS = (
+    ("employment", frozenset(Employment.values)),
+    ("poverty", frozenset(Poverty.values)),
+    ("payout_method", frozenset(Payout.values)),
+)
 NAME_MAX: int = getattr(Person._meta.get_field("full_name"), "max_length", None) or 150
 
 
@@ -159,7 +167,7 @@ def _clean_person(
     out["full_name"], out["name_folded"] = name, fold(name)
 
     sex = merged("sex", "")
-    if sex not in Sex.values:
+    if sex not in SEXES:
         errors["sex"] = _("Sex is m (male) or f (female).")
     out["sex"] = sex
 
@@ -181,7 +189,7 @@ def _clean_person(
     if pid:
         try:
             out["personal_id"] = validate_personal_id(
-                str(pid), sex=sex if sex in Sex.values else None, birth_year=birth.year if birth else None
+                str(pid), sex=sex if sex in SEXES else None, birth_year=birth.year if birth else None
             )
         except ApplicationError as e:
             errors["personal_id"] = e.message
@@ -219,9 +227,9 @@ def _clean_person(
     if commune is not None:
         out["commune"], out["province_code"], out["village"] = commune, commune.province_code, village
 
-    for field, choices in (("employment", Employment), ("poverty", Poverty), ("payout_method", Payout)):
+    for field, choices in CHOICE_FIELDS:
         value = merged(field, "") or ""
-        if value not in choices.values:
+        if value not in choices:
             errors[field] = _("%(value)s is not one of the allowed values.") % {"value": value}
         out[field] = value
     year = merged("poverty_year")
@@ -379,7 +387,7 @@ def household_add_member(
     scope = scope_for(actor)
     if not scope.covers_resident(person) or not scope.covers_resident(household):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
-    if relation not in Relation.values:
+    if relation not in RELATIONS:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
     if relation == Relation.HEAD and household.head_id not in (None, person.pk):
         raise ApplicationError(
@@ -514,7 +522,7 @@ def _family_refusal(
     relations = [relation for _data, relation in family.members]
     if relations != [None]:
         heads = [i for i, r in enumerate(relations) if r == Relation.HEAD]
-        if len(heads) != 1 or any(r not in Relation.values for r in relations):
+        if len(heads) != 1 or any(r not in RELATIONS for r in relations):
             message = (
                 _("A household has one head; choose another relation.")
                 if len(heads) > 1
@@ -632,7 +640,7 @@ def _households_write(actor, households: list[tuple[Family, Registered]]) -> Non
 def household_register_member(*, actor, household: Household, data: dict[str, Any], relation: str) -> Person:
     """A new person registered straight into a household (from the household's page): the record and the
     membership are written together, or neither (a refused relation leaves no person behind)."""
-    if relation == Relation.HEAD or relation not in Relation.values:
+    if relation == Relation.HEAD or relation not in RELATIONS:
         raise ApplicationError(ErrorCode.INVALID, _("Choose the relation to the head."), field="relation")
     person = person_create(actor=actor, data=data)
     household_add_member(actor=actor, household=household, person=person, relation=relation)
