@@ -663,9 +663,13 @@ class _Known:
             given = [r.data[name] for r in group if r.data.get(name)]
             if len(set(given)) != len(given) or any(v in self.ids[name] for v in given):
                 return False
+        self.claim(group)
+        return True
+
+    def claim(self, group: list[Row]) -> None:
+        """The group's IDs and SI numbers are taken from now on: a later row with one of them is that person."""
         for name in ("personal_id", "si_number"):
             self.ids[name].update(r.data[name] for r in group if r.data.get(name))
-        return True
 
 
 def _import_groups(
@@ -691,8 +695,7 @@ def _import_groups(
             _register_new(actor=actor, groups=batch, source=source, run=run, one=one)
             batch = []
             one(group, run)
-            for name in ("personal_id", "si_number"):  # a later row with the same ID is that person
-                known.ids[name].update(r.data[name] for r in group if r.data.get(name))
+            known.claim(group)
     _register_new(actor=actor, groups=batch, source=source, run=run, one=one)
 
 

@@ -418,18 +418,7 @@ def household_add_member(
         ) from None
     if relation == Relation.HEAD and household.head_id is None:  # a household whose head left gets a new one
         Household.objects.filter(pk=household.pk).update(head=person)
-    audit_record(
-        actor=actor,
-        action=Audit.HOUSEHOLD_ADD_MEMBER,
-        obj=household,
-        after={"person_id": person.pk, "relation": relation},
-    )
-    audit_record(
-        actor=actor,
-        action=Audit.HOUSEHOLD_JOIN,
-        obj=person,
-        after={"household_id": household.pk, "household_code": household.code, "relation": relation},
-    )
+    _membership_events(actor, household, person, relation)
     journal("household.add_member", membership, actor=actor, on=on)
     return membership
 
@@ -615,18 +604,7 @@ def _households_write(actor, households: list[tuple[Family, Registered]]) -> Non
                 started_on=family.on or today(),
             )
             memberships.append(membership)
-            audit_record(
-                actor=actor,
-                action=Audit.HOUSEHOLD_ADD_MEMBER,
-                obj=household,
-                after={"person_id": person.pk, "relation": relation},
-            )
-            audit_record(
-                actor=actor,
-                action=Audit.HOUSEHOLD_JOIN,
-                obj=person,
-                after={"household_id": household.pk, "household_code": household.code, "relation": relation},
-            )
+            _membership_events(actor, household, person, membership.relation)
         journal("household.create", household, actor=actor, head=household.head_id, address="", on=family.on)
     objects_insert(memberships)
     for membership in memberships:
@@ -634,6 +612,22 @@ def _households_write(actor, households: list[tuple[Family, Registered]]) -> Non
             membership.relation != Relation.HEAD
         ):  # the head's is part of household.create, as in household_create
             journal("household.add_member", membership, actor=actor, on=membership.started_on)
+
+
+def _membership_events(actor, household: Household, person: Person, relation: str) -> None:
+    """The two audit events of a person joining a household: one on the household, one on the person."""
+    audit_record(
+        actor=actor,
+        action=Audit.HOUSEHOLD_ADD_MEMBER,
+        obj=household,
+        after={"person_id": person.pk, "relation": relation},
+    )
+    audit_record(
+        actor=actor,
+        action=Audit.HOUSEHOLD_JOIN,
+        obj=person,
+        after={"household_id": household.pk, "household_code": household.code, "relation": relation},
+    )
 
 
 @transaction.atomic
