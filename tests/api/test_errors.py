@@ -59,7 +59,9 @@ def test_a_nul_or_half_a_character_is_refused_in_json_query_and_forms(client, ag
     response = client.post("/api/v1/persons", data=body, content_type="application/json", **headers)
     assert response.status_code == 422 and shape(response)["field"] == "full_name"
     assert not Person.objects.exists()
-    if "\x00" in bad:  # a form or a query cannot carry half a character (it arrives as bytes that decode to U+FFFD)
+    if (
+        "\x00" in bad
+    ):  # a form or a query cannot carry half a character (it arrives as bytes that decode to U+FFFD)
         response = client.get("/api/v1/persons", {"q": bad}, **headers)
         assert response.status_code == 422 and shape(response)["field"] == "q"
         client.force_login(agent)
@@ -124,3 +126,21 @@ def test_a_number_beyond_64_bits_in_a_body_is_refused_in_words(client, agent):
         assert answer.status_code == 422, answer.content
         refused = shape(answer)
         assert refused["field"] in ("person_ids", "months") and "quá lớn" in refused["message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # pydantic alone reads a number as seconds since 1970: 1735689600 would be 1 January 2025
+        "/api/v1/rules/quote/hi?members=2&on=1735689600",
+        "/api/v1/rules/card-validity?paid_on=1735689600&months=12",
+        "/api/v1/coverage?area={commune}&on=1735689600",
+        "/api/v1/rules/quote/hi?members=2&on=2026-1-5",
+    ],
+)
+def test_a_date_is_only_read_when_written_yyyy_mm_dd(client, agent, communes, url):
+    response = client.get(url.format(commune=communes["a"].code), **bearer(agent))
+    assert response.status_code == 422, response.content
+    assert shape(response)["field"] in ("on", "paid_on")
+    written = url.replace("1735689600", "2025-01-01").format(commune=communes["a"].code)
+    assert "1-5" in url or client.get(written, **bearer(agent)).status_code == 200

@@ -7,12 +7,12 @@ rules (the same JSON as ``ansinh quote hi --json`` and friends). A `RuleError` b
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from ansinh.api.types import Day
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import rule_error_message
@@ -233,7 +233,7 @@ def parse_mix(items: list[str]) -> list[tuple[str, int]]:
 )
 def quote_hi(
     request,
-    on: dt.date | None = None,
+    on: Day | None = None,
     members: int | None = None,
     months: int = 12,
     province: str | None = None,
@@ -271,7 +271,7 @@ def quote_hi(
     exclude_unset=True,
     summary="Whether a person is still in a time-limited HI group on a date",
 )
-def group_membership(request, group: str, since: dt.date, on: dt.date | None = None) -> dict[str, Any]:
+def group_membership(request, group: str, since: Day, on: Day | None = None) -> dict[str, Any]:
     """``since``: the day the commune left the list (ethnic_minority_left_list) or the person was identified
     as a trafficking victim (trafficking_victim)."""
     return hi.group_membership(group, since, on or today()).to_json()
@@ -283,7 +283,7 @@ def group_membership(request, group: str, since: dt.date, on: dt.date | None = N
 def quote_vsi(
     request,
     income: int,
-    on: dt.date | None = None,
+    on: Day | None = None,
     months: int = 1,
     advance_years: int | None = None,
     back_months: int | None = None,
@@ -292,7 +292,7 @@ def quote_vsi(
     province: str | None = None,
     missing_years: bool = False,
     sex: Literal["m", "f"] | None = None,
-    born: dt.date | None = None,
+    born: Day | None = None,
     paid_months: int | None = None,
 ) -> dict[str, Any]:
     """``missing_years=true`` with ``sex``, ``born`` and ``paid_months`` (months already paid) quotes the
@@ -325,10 +325,10 @@ def quote_vsi(
 )
 def card_validity(
     request,
-    paid_on: dt.date,
+    paid_on: Day,
     months: int,
-    previous_valid_to: dt.date | None = None,
-    born: dt.date | None = None,
+    previous_valid_to: Day | None = None,
+    born: Day | None = None,
 ) -> dict[str, Any]:
     return cards.card_validity(paid_on, months, previous_valid_to, born).to_json()
 
@@ -346,8 +346,8 @@ def pension_estimate(
     average_income: int,
     extra_months: int = 0,
     law: Literal["2014", "2024"] | None = None,
-    born: dt.date | None = None,
-    on: dt.date | None = None,
+    born: Day | None = None,
+    on: Day | None = None,
     support_received: int = 0,
 ) -> dict[str, Any]:
     return pension.estimate(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
 from ninja import Body, Field, Router, Schema, Status
 
 from ansinh.api.files import file_answer
+from ansinh.api.types import Day
 from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
 from ansinh.registry.selectors import person_get
 from ansinh.reports import campaign_exports as exports
@@ -28,8 +28,8 @@ class GoalIn(Schema):
 class CampaignIn(Schema):
     name: str
     kind: str
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Day
+    ends_on: Day
     area_codes: list[str]
     goals: dict[str, int] | list[GoalIn] = {}
     description: str = ""
@@ -111,8 +111,8 @@ def campaign_goals(request, campaign_id: int, payload: list[GoalIn]):
 class ActivityIn(Schema):
     kind: str
     title: str
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Day
+    ends_on: Day
     area_code: str
     reach: dict[str, int | None] = {}
     venue: str = ""
@@ -180,8 +180,8 @@ def activity_reach(request, activity_id: int, payload: dict[str, int | None] = B
 class ActivityOutcomeIn(Schema):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
     person_id: int
     kind: str
-    on: dt.date
-    follow_up_on: dt.date | None = None
+    on: Day
+    follow_up_on: Day | None = None
     note: str = ""
 
 

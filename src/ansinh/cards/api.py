@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from ansinh.api.files import file_answer
+from ansinh.api.types import Day
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.documents.pdf import pdf_response
 from ansinh.payments.selectors import point_get
@@ -119,9 +118,7 @@ def verify(request, token: str = ""):
     summary="The cards of a point, day or activity on A4 sheets (10 a page)",
     openapi_extra=file_answer("The cards as a PDF, A4"),
 )
-def batch_pdf(
-    request, point_id: int | None = None, day: dt.date | None = None, activity_id: int | None = None
-):
+def batch_pdf(request, point_id: int | None = None, day: Day | None = None, activity_id: int | None = None):
     if point_id is None and day is None and activity_id is None:
         raise ApplicationError(
             ErrorCode.INVALID, _("Choose a collection point, a day or an activity."), field="day"

@@ -3,7 +3,6 @@ such as the post office's counter software (docs/api.md)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.rules import HIQuoteOut, VSIQuoteOut
+from ansinh.api.types import Day
 from ansinh.cards.api import FacilityOut
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.models import CollectionPoint
@@ -27,7 +27,7 @@ class QuoteIn(Schema):
     months: int = 12
     group: str | None = None
     income: int | None = None
-    on: dt.date | None = None
+    on: Day | None = None
 
 
 class DecisionOut(Schema):
@@ -50,13 +50,13 @@ class SchemesOut(Schema):
 
 class EligibilityOut(Schema):
     person_id: int
-    on: dt.date
-    covered_until: dt.date | None = Field(None, description="the end of the person's latest card")
+    on: Day
+    covered_until: Day | None = Field(None, description="the end of the person's latest card")
     schemes: SchemesOut
 
 
 @router.get("/persons/{person_id}/eligibility", response=EligibilityOut)
-def person_eligibility(request, person_id: int, on: dt.date | None = None):
+def person_eligibility(request, person_id: int, on: Day | None = None):
     """Which schemes the law lets the person join on ``on`` (default today), in the law's order of groups."""
     from ansinh.core.dates import today
 
@@ -115,7 +115,7 @@ class EnrollmentIn(Schema):
     months: int = 12
     group: str | None = None
     income: int | None = None
-    paid_on: dt.date | None = None
+    paid_on: Day | None = None
     activity_id: int | None = None
     point_id: int | None = None
     quote_id: str | None = None

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from ansinh.api.auth import BearerToken
+from ansinh.api.types import Day
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
@@ -38,8 +39,8 @@ class KitOut(Schema):
     id: int
     name: str
     point_id: int
-    valid_from: dt.date
-    valid_to: dt.date
+    valid_from: Day
+    valid_to: Day
     checked_out_at: dt.datetime | None
     last_sync_at: dt.datetime | None
     revoked_at: dt.datetime | None

@@ -3,13 +3,12 @@ service, every read a selector scoped to the caller's areas (docs/api.md, "Outre
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.files import file_answer
+from ansinh.api.types import Day
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
@@ -21,7 +20,7 @@ class TargetListIn(Schema):
     name: str
     area_codes: list[str]
     criteria: list[str]
-    on: dt.date | None = None
+    on: Day | None = None
     lapsed_days: int = 30
     expiring_days: int = 30
     teams: int = 1
@@ -35,10 +34,10 @@ class SplitIn(Schema):
 
 class DoorOutcomeIn(Schema):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
     status: str
-    on: dt.date | None = None
+    on: Day | None = None
     person_id: int | None = None
     reason: str = ""
-    follow_up_on: dt.date | None = None
+    follow_up_on: Day | None = None
     note: str = ""
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.files import file_answer
+from ansinh.api.types import Day
 from ansinh.areas.selectors import area_get_for_user
 from ansinh.enrollment import services as enrollment_services
 
@@ -148,7 +148,7 @@ def point_agent(request, point_id: int, payload: AgentIn):
 
 class DayCloseIn(Schema):
     point_id: int
-    day: dt.date | None = None
+    day: Day | None = None
     cash_counted: int
     received_by: str
     note: str = ""

@@ -3,12 +3,12 @@ contract, docs/api.md; ADR 0025)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from ninja import Field, Router, Schema
 
 from ansinh.api.files import file_answer
+from ansinh.api.types import Day
 from ansinh.cards.api import FacilityOut
 
 from . import history
@@ -33,8 +33,8 @@ class SpanOut(Schema):
     group_name: str = Field(description="the group in words, in the user's language")
     group_code: str
     benefit_level: int
-    valid_from: dt.date
-    valid_to: dt.date
+    valid_from: Day
+    valid_to: Day
     card_code: str = Field(description="the 15-character card code kept internally")
     card_number: str | None = Field(description="the SI number printed on the card")
     card_id: int | None
@@ -43,7 +43,7 @@ class SpanOut(Schema):
     state_name: str
     void: bool
     enrollment_id: int | None
-    paid_on: dt.date | None
+    paid_on: Day | None
     facility: FacilityOut | None = Field(description="the primary-care facility (null until recorded)")
 
 
@@ -51,7 +51,7 @@ class PaymentOut(Schema):
     enrollment_id: int
     scheme: str
     scheme_name: str
-    paid_on: dt.date
+    paid_on: Day
     months: int
     status: str = Field(description="the enrollment's: pending_payment, completed or void")
     method: str
@@ -68,7 +68,7 @@ class PaymentOut(Schema):
 class ReceiptOut(Schema):
     id: int
     number: str
-    paid_on: dt.date
+    paid_on: Day
     amount: int
     method: str
     payer_name: str
@@ -76,7 +76,7 @@ class ReceiptOut(Schema):
     enrollment_id: int
     void: bool
     void_reason: str | None
-    voided_on: dt.date | None
+    voided_on: Day | None
     pdf: str | None = Field(
         description="null where the receipt's collection point is outside the user's areas"
     )
@@ -95,22 +95,22 @@ class VSIMonthsOut(Schema):
     total_payable: int
     void: bool
     enrollment_id: int
-    paid_on: dt.date
+    paid_on: Day
 
 
 class OutcomeOut(Schema):
     source: Literal["campaign", "door", "desk"]
     kind: str
     kind_name: str
-    on: dt.date
+    on: Day
     campaign: str
     activity: str
-    follow_up_on: dt.date | None
+    follow_up_on: Day | None
     note: str
 
 
 class HistoryOut(Schema):
-    on: dt.date
+    on: Day
     person: HistoryPerson
     current: SpanOut | None = Field(description="the span that speaks for the person on the day, if any")
     spans: list[SpanOut]
@@ -178,7 +178,7 @@ def history_json(record: dict, user) -> dict:
 @router.get(
     "/persons/{person_id}/history", response=HistoryOut, summary="A person's whole participation record"
 )
-def person_history(request, person_id: int, on: dt.date | None = None):
+def person_history(request, person_id: int, on: Day | None = None):
     """Every health-insurance span with its state on ``on`` (today by default), every payment and receipt, the
     voluntary-SI months and the months of state support used, and the campaign outcomes. 404 outside the
     user's areas; 403 without the permission to read participation records."""

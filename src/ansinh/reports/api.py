@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from ninja import Field, Router, Schema
+
+from ansinh.api.types import Day
 
 from . import coverage as figures
 
@@ -70,12 +71,12 @@ class TrendPointOut(Schema):
 
 
 @router.get("/coverage", response=CoverageOut)
-def coverage(request, area: str, on: dt.date | None = None, level: Literal["commune", "village"] = "commune"):
+def coverage(request, area: str, on: Day | None = None, level: Literal["commune", "village"] = "commune"):
     return figures.coverage(user=request.user, area_code=area, on=on, level=level)
 
 
 @router.get("/coverage/trend", response=list[TrendPointOut])
-def coverage_trend(request, area: str, on: dt.date | None = None, months: int = 12):
+def coverage_trend(request, area: str, on: Day | None = None, months: int = 12):
     return figures.trend(user=request.user, area_code=area, on=on, months=max(1, min(months, 36)))
 
 
