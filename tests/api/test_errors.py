@@ -144,3 +144,18 @@ def test_a_date_is_only_read_when_written_yyyy_mm_dd(client, agent, communes, ur
     assert shape(response)["field"] in ("on", "paid_on")
     written = url.replace("1735689600", "2025-01-01").format(commune=communes["a"].code)
     assert "1-5" in url or client.get(written, **bearer(agent)).status_code == 200
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", '"x"', "7", "null"])
+def test_a_body_that_is_not_a_json_object_is_refused_not_read_as_empty(client, agent, communes, body):
+    from factories import make_person
+
+    person = make_person(agent, area_code=communes["a"].code, full_name="Lò Văn Sáng")
+    response = client.patch(
+        f"/api/v1/persons/{person.pk}", data=body, content_type="application/json", **bearer(agent)
+    )
+    assert response.status_code == 422, response.content
+    assert shape(response)["code"] == "invalid"
+    response = client.post("/api/v1/persons", data=body, content_type="application/json", **bearer(agent))
+    assert response.status_code == 422, response.content
+    assert Person.objects.count() == 1

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from ninja import Body, Field, Router, Schema, Status
 
 from ansinh.api.files import file_answer
-from ansinh.api.types import Day
+from ansinh.api.types import Day, In
 from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
 from ansinh.registry.selectors import person_get
 from ansinh.reports import campaign_exports as exports
@@ -19,13 +19,13 @@ from . import selectors, services
 router = Router(tags=["campaigns"])
 
 
-class GoalIn(Schema):
+class GoalIn(In):
     figure: str
     target: int
     area_code: str | None = None
 
 
-class CampaignIn(Schema):
+class CampaignIn(In):
     name: str
     kind: str
     starts_on: Day
@@ -108,7 +108,7 @@ def campaign_goals(request, campaign_id: int, payload: list[GoalIn]):
     return campaign_json(campaign)
 
 
-class ActivityIn(Schema):
+class ActivityIn(In):
     kind: str
     title: str
     starts_on: Day
@@ -177,7 +177,7 @@ def activity_reach(request, activity_id: int, payload: dict[str, int | None] = B
     return activity_json(services.activity_update_reach(actor=request.user, activity=activity, reach=payload))
 
 
-class ActivityOutcomeIn(Schema):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
+class ActivityOutcomeIn(In):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
     person_id: int
     kind: str
     on: Day

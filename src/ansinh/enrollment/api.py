@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.rules import HIQuoteOut, VSIQuoteOut
-from ansinh.api.types import Day
+from ansinh.api.types import Day, In
 from ansinh.cards.api import FacilityOut
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.payments.models import CollectionPoint
@@ -21,7 +21,7 @@ from . import selectors, services
 router = Router(tags=["enrollment"])
 
 
-class QuoteIn(Schema):
+class QuoteIn(In):
     scheme: Literal["hi_household", "hi_group", "vsi"]
     person_ids: list[int]
     months: int = 12
@@ -101,7 +101,7 @@ def quote_create(request, payload: QuoteIn):
     return Status(201, {"id": str(quote.id), "expires_at": quote.expires_at.isoformat(), **quote.result})
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     method: Literal["cash", "bank_transfer"] = "cash"
     amount: int | None = Field(None, description="if given, must equal the quote's total")
     tendered: int | None = Field(
@@ -109,7 +109,7 @@ class PaymentIn(Schema):
     )
 
 
-class EnrollmentIn(Schema):
+class EnrollmentIn(In):
     scheme: Literal["hi_household", "hi_group", "vsi"]
     person_ids: list[int]
     months: int = 12
@@ -260,7 +260,7 @@ def enrollment_detail(request, enrollment_id: int):
     return selectors.enrollment_json(selectors.enrollment_get(user=request.user, enrollment_id=enrollment_id))
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(In):
     bank_reference: str = ""
     qr_payload: str | None = None
     amount: int | None = None
@@ -275,7 +275,7 @@ def enrollment_confirm(request, enrollment_id: int, payload: ConfirmIn):
     return selectors.enrollment_json(enrollment)
 
 
-class OutcomesIn(Schema):
+class OutcomesIn(In):
     vssid_install_assisted: bool | None = None
     cashless_switched: bool | None = None
 

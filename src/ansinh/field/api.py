@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from ansinh.api.auth import BearerToken
-from ansinh.api.types import Day
+from ansinh.api.types import Day, In
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
@@ -22,7 +22,7 @@ KIT_AUTH = [BearerToken()]  # a kit syncs with its token only (no session, so no
 MAX_OPS_PER_PUSH = 500
 
 
-class KitIn(Schema):
+class KitIn(In):
     name: str
     area_codes: list[str]
     point_id: int
@@ -47,7 +47,7 @@ class KitOut(Schema):
     returned_at: dt.datetime | None
 
 
-class CheckoutIn(Schema):
+class CheckoutIn(In):
     token: str
     public_key: str
 
@@ -65,7 +65,7 @@ class CheckoutOut(Schema):
     rows: dict[str, list[dict[str, Any]]]
 
 
-class OpIn(Schema):
+class OpIn(In):
     op_id: uuid.UUID
     seq: int
     kind: str
@@ -75,7 +75,7 @@ class OpIn(Schema):
     rules_version: str = ""
 
 
-class PushIn(Schema):
+class PushIn(In):
     ops: list[OpIn]
 
 
@@ -117,7 +117,7 @@ class ConflictOut(Schema):
     created_at: dt.datetime
 
 
-class ResolveIn(Schema):
+class ResolveIn(In):
     action: str
     note: str = ""
 
@@ -178,7 +178,7 @@ def replica(request):
     return services.kit_replica(kit=_kit(request))
 
 
-class JournalFileIn(Schema):
+class JournalFileIn(In):
     format: str
     body: str
     signature: str
@@ -222,7 +222,7 @@ def kit_return_by_manager(request, kit_id: int):
     return services.kit_return(kit=selectors.kit_get(user=request.user, kit_id=kit_id))
 
 
-class ChangesIn(Schema):
+class ChangesIn(In):
     digests: dict[str, dict[str, str]]
 
 

@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ansinh.api.files import file_answer
+from ansinh.api.types import In
 from ansinh.core.access import require
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
@@ -280,7 +281,7 @@ def import_template(request, kind: str):
     return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
 
 
-class MappingIn(Schema):
+class MappingIn(In):
     name: str
     kind: str
     columns: dict[str, str]
@@ -297,16 +298,16 @@ def mapping_save(request, payload: MappingIn):
 # --- the same person twice: /api/v1/dedup -------------------------------------------------------------------------
 
 
-class DedupRunIn(Schema):
+class DedupRunIn(In):
     area: str
     auto_merge: bool = False
 
 
-class MergeIn(Schema):
+class MergeIn(In):
     keep: int
 
 
-class PersonsMergeIn(Schema):
+class PersonsMergeIn(In):
     keep: int
     drop: int
 

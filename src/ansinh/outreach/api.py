@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.files import file_answer
-from ansinh.api.types import Day
+from ansinh.api.types import Day, In
 from ansinh.core.errors import ApplicationError, ErrorCode
 
 from . import selectors, services
@@ -16,7 +16,7 @@ from . import selectors, services
 router = Router(tags=["outreach"])
 
 
-class TargetListIn(Schema):
+class TargetListIn(In):
     name: str
     area_codes: list[str]
     criteria: list[str]
@@ -27,12 +27,12 @@ class TargetListIn(Schema):
     activity_id: int | None = None
 
 
-class SplitIn(Schema):
+class SplitIn(In):
     teams: int
     names: list[str] = []
 
 
-class DoorOutcomeIn(Schema):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
+class DoorOutcomeIn(In):  # not OutcomeIn: the OpenAPI components are named by class, API-wide
     status: str
     on: Day | None = None
     person_id: int | None = None

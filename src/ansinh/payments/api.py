@@ -7,7 +7,7 @@ from typing import Literal
 from ninja import Field, Router, Schema, Status
 
 from ansinh.api.files import file_answer
-from ansinh.api.types import Day
+from ansinh.api.types import Day, In
 from ansinh.areas.selectors import area_get_for_user
 from ansinh.enrollment import services as enrollment_services
 
@@ -16,7 +16,7 @@ from . import selectors, services
 router = Router(tags=["payments"])
 
 
-class VoidIn(Schema):
+class VoidIn(In):
     reason: str
 
 
@@ -58,7 +58,7 @@ def receipt_pdf(request, receipt_id: int, paper: Literal["a5", "a6", "80mm"] = "
     return pdf_response(render(receipt, paper=paper), f"bien-lai-{receipt.display_number}.pdf")
 
 
-class PointIn(Schema):
+class PointIn(In):
     code: str
     name: str
     kind: Literal["si_office", "post_office", "commune_agent", "event_desk"]
@@ -122,7 +122,7 @@ def point_create(request, payload: PointIn):
     return Status(201, point_json(services.point_create(actor=request.user, area=area, **data)))
 
 
-class BookIn(Schema):
+class BookIn(In):
     series: str
     first_number: int
     last_number: int
@@ -135,7 +135,7 @@ def book_create(request, point_id: int, payload: BookIn):
     return Status(201, point_json(point))
 
 
-class AgentIn(Schema):
+class AgentIn(In):
     username: str
 
 
@@ -146,7 +146,7 @@ def point_agent(request, point_id: int, payload: AgentIn):
     return point_json(services.point_assign_agent(actor=request.user, point=point, agent=agent))
 
 
-class DayCloseIn(Schema):
+class DayCloseIn(In):
     point_id: int
     day: Day | None = None
     cash_counted: int
@@ -206,13 +206,13 @@ def day_close_pdf(request, close_id: int):
     return pdf_response(handover_pdf(close), f"ban-giao-{close.day.isoformat()}.pdf")
 
 
-class StatementLine(Schema):
+class StatementLine(In):
     reference: str
     amount: int
     bank_reference: str = ""
 
 
-class ReconcileIn(Schema):
+class ReconcileIn(In):
     lines: list[StatementLine]
 
 

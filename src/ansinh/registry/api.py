@@ -6,6 +6,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
+from ansinh.api.types import In
 from ansinh.core.access import mask_personal_id, mask_phone
 from ansinh.core.errors import ApplicationError
 
@@ -15,7 +16,7 @@ from .models import Person
 router = Router(tags=["registry"])
 
 
-class PersonIn(Schema):
+class PersonIn(In):
     full_name: str
     birth_date: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD")
     sex: Literal["m", "f"]
@@ -40,7 +41,7 @@ class PersonIn(Schema):
     do_not_contact: bool = False
 
 
-class PersonPatch(Schema):
+class PersonPatch(In):
     full_name: str | None = None
     birth_date: str | None = None
     sex: Literal["m", "f"] | None = None
@@ -158,12 +159,12 @@ def person_patch(request, person_id: int, payload: PersonPatch):
     return person_json(selectors.person_get(user=request.user, person_id=person_id), request.user)
 
 
-class MemberIn(Schema):
+class MemberIn(In):
     person_id: int
     relation: str
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(In):
     head_id: int
     address: str = ""
     members: list[MemberIn] = []
