@@ -261,8 +261,8 @@ def report(gen: dict, imp: dict, copy: dict, dd: dict) -> str:
         f"{100 * copy_seconds / (imp['checks_seconds'] + copy_seconds):.0f} % of COPY's speed. The import also "
         f"writes {(imp['events'] + imp['links']) / gen['rows']:.1f} audit events and source keys per row (the "
         "history of every record says which import made it, ADR 0030), builds each record as the registry's "
-        "services do, and plans the file twice (once when the job is made, to refuse an unreadable file at "
-        "once, and once when it runs).",
+        "services do, and reads the file twice (once when the job is made, to refuse an unreadable file at "
+        "once; its rows are parsed and checked when it runs).",
         "",
         f"De-duplication of the {dd['records']:,} records (`imports.dedup.candidates`, one process): "
         f"{dd['seconds']:.1f} s, peak RSS {dd['peak_mib']:,.0f} MiB (before: {dd['rss_before_mib']:,.0f} MiB).",

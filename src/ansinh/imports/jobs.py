@@ -29,7 +29,7 @@ from ansinh.core.errors import ApplicationError, ErrorCode
 
 from .models import Audit, ImportRun, JobStatus, Kind, RejectedRow
 from .reports import write_error_report
-from .services import PLANS, Plan, Row
+from .services import PLANS, Plan, Row, file_open
 
 BUSY_RETRIES, BUSY_WAIT = 40, 0.25  # SQLite's one writer: a thread's job waits for the lock and goes on
 STALE_AFTER = dt.timedelta(minutes=5)  # a running job silent this long is taken as killed: it may be resumed
@@ -73,15 +73,23 @@ def import_job_create(
     columns: dict[str, str] | None = None,
 ) -> ImportRun:
     """A waiting job for a file. The file is read and its columns checked now (a file the import cannot read is
-    refused here, not later in the worker) and kept under VAR_DIR until the job is done."""
+    refused here, not later in the worker) and kept under VAR_DIR until the job is done. Its rows are parsed and
+    checked when the job runs, once."""
     if kind not in PLANS:
         raise ApplicationError(
             ErrorCode.INVALID, _("Unknown kind of file: %(kind)s.") % {"kind": kind}, field="kind"
         )
     require(actor, CAPABILITY[kind])
     name = file_name or path.name
-    plan = PLANS[kind](
-        actor=actor, path=path, encoding=encoding, mapping=mapping, source=source or Path(name).stem
+    source_name, table, _columns = file_open(
+        actor=actor,
+        capability=CAPABILITY[kind],
+        kind=kind,
+        path=path,
+        encoding=encoding,
+        mapping=mapping,
+        source=source or Path(name).stem,
+        edited=columns or None,
     )
     jobs_dir().mkdir(parents=True, exist_ok=True)
     stored = jobs_dir() / f"{uuid.uuid4().hex}{Path(name).suffix.lower()[:8]}"
@@ -89,17 +97,17 @@ def import_job_create(
     with transaction.atomic():
         run = ImportRun.objects.create(
             kind=kind,
-            source=plan.source,
+            source=source_name,
             file_name=name[:300],
             file_sha256=hashlib.sha256(stored.read_bytes()).hexdigest(),
-            encoding=plan.table.encoding,
+            encoding=table.encoding,
             encoding_asked=encoding,
             columns=columns or {},
             mapping=mapping or "",
             created_by=actor if getattr(actor, "pk", None) else None,
             status=JobStatus.QUEUED,
             stored_path=str(stored),
-            rows_total=len(plan.table.rows) + len(plan.table.problems),
+            rows_total=len(table.rows) + len(table.problems),
         )
         audit_record(
             actor=actor,

@@ -539,7 +539,7 @@ class Plan:
             self.apply(unit, run)
 
 
-def _open(
+def file_open(
     *,
     actor,
     capability: str,
@@ -567,7 +567,7 @@ def _plan_persons(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    name, table, columns = _open(
+    name, table, columns = file_open(
         actor=actor,
         capability="registry.edit",
         kind=Kind.PERSONS,
@@ -949,7 +949,7 @@ def _plan_population(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    name, table, columns = _open(
+    name, table, columns = file_open(
         actor=actor,
         capability="areas.edit",
         kind=Kind.POPULATION,
@@ -1250,7 +1250,7 @@ def _batched_plan(
     payments): its keyed rows, parsed by ``parse``, in ``order`` if given, in units of CARD_UNIT rows written by
     ``write(actor, rows, source, run)``."""
     actor = opened["actor"]
-    name, table, columns = _open(capability=capability, kind=kind, **{"edited": None, **opened})
+    name, table, columns = file_open(capability=capability, kind=kind, **{"edited": None, **opened})
     rows, rejected = _keyed_rows(table, columns, parse)
     if order is not None:
         rows.sort(key=order)
@@ -1557,7 +1557,7 @@ def _plan_pensions(
     source: str | None,
     edited: dict[str, str] | None = None,
 ) -> Plan:
-    name, table, columns = _open(
+    name, table, columns = file_open(
         actor=actor,
         capability="registry.edit",
         kind=Kind.PENSIONS,
