@@ -31,7 +31,11 @@ def _copy(
     # JSON as JSONField writes it: json.dumps with the field's encoder
     as_json = [f if isinstance(f, models.JSONField) else None for f in fields]
     columns = ", ".join(qn(str(f.column)) for f in fields)
-    with raw.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+    # psycopg's own cursor raises psycopg's errors: made Django's (IntegrityError, ...) as every query's are
+    with (
+        connection.wrap_database_errors,
+        raw.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(
                 [
