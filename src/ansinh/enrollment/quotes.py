@@ -19,6 +19,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import application_error, eligibility_message
 from ansinh.registry.models import Person
+from ansinh.registry.selectors import statuses_on
 from ansinh.rules import hi, vsi
 from ansinh.rules.errors import RuleError
 
@@ -77,6 +78,8 @@ class Quotable(Protocol):
     def poverty(self) -> str: ...
     @property
     def island_commune(self) -> bool: ...
+    @property
+    def statuses_since(self) -> dt.date | None: ...
 
 
 def _household_rank_offset(persons: Sequence[Quotable], on: dt.date) -> int:
@@ -113,15 +116,17 @@ def household_rank_offsets(*, households: list[int], on: dt.date) -> dict[int, s
     return out
 
 
-def vsi_groups_of(person: Quotable) -> list[str]:
+def vsi_groups_of(person: Quotable, on: dt.date) -> list[str]:
+    """The voluntary-SI support groups of a person on the payment day, from their statuses of that day."""
+    statuses = statuses_on(person, on)
     groups = ["other"]
-    if person.poverty == "poor":
+    if statuses.poverty == "poor":
         groups.append("poor")
-    if person.poverty == "near_poor":
+    if statuses.poverty == "near_poor":
         groups.append("near_poor")
     if person.ethnicity != "01":
         groups.append("ethnic_minority")
-    if person.island_commune:
+    if statuses.island_commune:
         groups.append("island")
     return groups
 
@@ -134,14 +139,20 @@ def supported_months_so_far(person: Quotable) -> int:
 
 
 def check_eligible(
-    persons: Sequence[Person], scheme: str, group: str | None, on: dt.date, ends: dict[int, dt.date] | None = None
+    persons: Sequence[Person],
+    scheme: str,
+    group: str | None,
+    on: dt.date,
+    ends: dict[int, dt.date] | None = None,
 ) -> None:
     """Refuses a quote or a payment for anyone the law places elsewhere (selectors.eligibility, the one rule):
     422 ``eligibility.<reason>`` in the agent's words. A card running beyond the renewal window stays a 409
     conflict ("already covered until …", _hi_plan), which the payment checks under the people's locks."""
     for person in persons:
         coverage_end = ends.get(person.pk) if ends is not None else None
-        decision = selectors.eligibility(person=person, on=on, coverage_end=coverage_end).allows(scheme, group)
+        decision = selectors.eligibility(person=person, on=on, coverage_end=coverage_end).allows(
+            scheme, group
+        )
         if not decision.allowed and decision.reason != "already_covered":
             raise ApplicationError(
                 Error(f"eligibility.{decision.reason}"),
@@ -193,7 +204,7 @@ def compute_quote(
                     ErrorCode.INVALID, _("Enter the chosen monthly income."), field="income"
                 )
             person = persons[0]
-            groups = [group] if group else vsi_groups_of(person)
+            groups = [group] if group else vsi_groups_of(person, on)
             result = vsi.quote(
                 on,
                 income,

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from ansinh.core.access import not_found, scope_for
+from ansinh.registry.selectors import statuses_on
 
 from .models import Enrollment, HICoverage
 
@@ -26,30 +27,32 @@ REGISTER_HI_GROUPS = (
 )
 
 
-def hi_groups_of(*, person, on: dt.date) -> set[str]:
-    """The subsidised groups among REGISTER_HI_GROUPS that the registry's statuses put a person in on a date. A
-    child is one until the age of ``cards.rules.child_months`` (72 months, the law's "under 6"); a pupil or
-    student is one by the register's status (the school or university's list), whatever the age."""
+def hi_groups_of(*, person, on: dt.date, statuses=None) -> set[str]:
+    """The subsidised groups among REGISTER_HI_GROUPS that the registry's statuses on the date
+    (``registry.selectors.statuses_on``; ``statuses`` if the caller has read them) put a person in. A child is
+    one until the age of ``cards.rules.child_months`` (72 months, the law's "under 6"); a pupil or student is one
+    by the register's status (the school or university's list), whatever the age."""
     from ansinh.rules import cards as card_rules
     from ansinh.rules._util import add_months
 
+    s = statuses if statuses is not None else statuses_on(person, on)
     child_months = card_rules.child_months(on)
     found = {
         "child_under_6": add_months(person.birth_date, child_months) > on,
-        "poor": person.poverty == "poor",
-        "social_assistance": person.social_assistance,
-        "atk_commune": person.atk_commune,
-        "ethnic_minority_listed_commune": person.ethnic_minority_listed_commune,
-        "near_poor": person.poverty == "near_poor",
-        "student": person.is_student,
-        "agricultural_average": person.agricultural_household,
+        "poor": s.poverty == "poor",
+        "social_assistance": s.social_assistance,
+        "atk_commune": s.atk_commune,
+        "ethnic_minority_listed_commune": s.ethnic_minority_listed_commune,
+        "near_poor": s.poverty == "near_poor",
+        "student": s.is_student,
+        "agricultural_average": s.agricultural_household,
     }
     return {group for group, yes in found.items() if yes}
 
 
 def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = False):
     """Which schemes the law lets ``person`` join on ``on`` (``ansinh.rules.eligibility``: the law's order of
-    groups), from the register's statuses, and — office policy — not while a card runs more than
+    groups), from the register's statuses on that day (ADR 0031), and — office policy — not while a card runs more than
     RENEWAL_WINDOW_DAYS beyond ``on`` (a renewal continues after the current card; a purchase inside it is refused
     with its end date). ``coverage_end``: the latest card end if the caller has read it (None: no card);
     otherwise it is read here. The one rule the desk, the API, quotes, lists, imports, the field kit and the demo
@@ -58,12 +61,13 @@ def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = Fa
 
     from .policy import RENEWAL_WINDOW_DAYS
 
+    statuses = statuses_on(person, on)
     facts = rule.Facts(
         born=person.birth_date,
         died_on=person.died_on,
-        compulsory_si=person.employment == "formal",
-        pension_recipient=person.pension_recipient,
-        register_groups=frozenset(hi_groups_of(person=person, on=on)),
+        compulsory_si=statuses.employment == "formal",
+        pension_recipient=statuses.pension_recipient,
+        register_groups=frozenset(hi_groups_of(person=person, on=on, statuses=statuses)),
         register_tellable=REGISTER_HI_GROUPS,
     )
     decided = rule.decide(facts, on)
@@ -97,7 +101,11 @@ def eligibility_json(*, user, person_id: int, on: dt.date) -> dict:
             None
             if decision["allowed"]
             else eligibility_message(
-                person.full_name, scheme, decision["reason_code"], decision.get("covered_by"), decision.get("limit")
+                person.full_name,
+                scheme,
+                decision["reason_code"],
+                decision.get("covered_by"),
+                decision.get("limit"),
             )
         )
         if decision["reason_code"] == "already_covered":

@@ -46,6 +46,7 @@ TABLES: tuple[tuple[str, str | tuple[str, str]], ...] = (
     ("point_agents", ("payments.CollectionPoint", "agents")),
     ("book", "payments.ReceiptBook"),
     ("person", "registry.Person"),
+    ("status_change", "registry.StatusChange"),
     ("household", "registry.Household"),
     ("membership", "registry.Membership"),
     ("si_sequence", "registry.SINumberSequence"),
@@ -79,7 +80,7 @@ def _querysets(kit) -> dict[str, Any]:
     from ansinh.core.models import User
     from ansinh.enrollment.models import Enrollment, EnrollmentMember, HICoverage, VSIContribution
     from ansinh.payments.models import CollectionPoint, DayClose, Payment, Receipt, ReceiptBook
-    from ansinh.registry.models import Household, Membership, Person
+    from ansinh.registry.models import Household, Membership, Person, StatusChange
 
     scope = scope_for(kit.account)
     persons = Person.objects.filter(scope.residents_q(), merged_into__isnull=True)
@@ -107,6 +108,7 @@ def _querysets(kit) -> dict[str, Any]:
             Q(pk=kit.book_id) | Q(receipts__enrollment_id__in=enrollment_ids)
         ).distinct(),
         "person": persons,
+        "status_change": StatusChange.objects.filter(person_id__in=person_ids),
         "household": Household.objects.filter(scope.residents_q()),
         "membership": Membership.objects.filter(person_id__in=person_ids),
         "si_sequence": apps.get_model("registry.SINumberSequence").objects.none(),

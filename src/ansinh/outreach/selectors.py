@@ -148,6 +148,7 @@ class Candidate(NamedTuple):
     ethnic_minority_listed_commune: bool
     is_student: bool
     agricultural_household: bool
+    statuses_since: dt.date | None  # statuses changed after the list's day are read as of that day (ADR 0031)
 
 
 def reasons_of(

@@ -105,14 +105,15 @@ class _Quotes:
         self.on = on
         self._memo: dict[tuple, tuple[int, list[int]] | str] = {}
 
-    @staticmethod
-    def _shape(persons, kwargs: dict) -> tuple | None:
+    def _shape(self, persons, kwargs: dict) -> tuple | None:
         scheme = kwargs.get("scheme")
         if scheme == Scheme.HI_HOUSEHOLD and kwargs.get("rank_offset") is None:
             return None
         if scheme == Scheme.VSI and kwargs.get("supported_so_far") is None:
             return None
-        groups = tuple(vsi_groups_of(persons[0])) if scheme == Scheme.VSI and len(persons) == 1 else ()
+        groups = (
+            tuple(vsi_groups_of(persons[0], self.on)) if scheme == Scheme.VSI and len(persons) == 1 else ()
+        )
         return (persons[0].province_code, len(persons), groups, tuple(sorted(kwargs.items())))
 
     def price(self, persons, **kwargs) -> tuple[int, list[int]] | str:

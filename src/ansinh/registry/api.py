@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
-from ansinh.api.types import In
+from ansinh.api.types import Day, In
 from ansinh.core.access import mask_personal_id, mask_phone
 from ansinh.core.errors import ApplicationError
 
@@ -65,6 +65,8 @@ class PersonPatch(In):
     payout_method: str | None = None
     do_not_contact: bool | None = None
     died_on: str | None = None
+    # the day the changes of status in this body take effect (a change in life); without it, a correction
+    statuses_from: Day | None = None
 
 
 class PersonOut(Schema):
@@ -93,6 +95,14 @@ class PersonOut(Schema):
     payout_method: str
     do_not_contact: bool
     died_on: str | None
+    statuses_since: str | None
+
+
+class StatusChangeOut(Schema):
+    field: str
+    before: str | bool
+    after: str | bool
+    effective_on: str
 
 
 def person_json(person: Person, user) -> dict:
@@ -126,6 +136,7 @@ def person_json(person: Person, user) -> dict:
         "payout_method": person.payout_method,
         "do_not_contact": person.do_not_contact,
         "died_on": person.died_on.isoformat() if person.died_on else None,
+        "statuses_since": person.statuses_since.isoformat() if person.statuses_since else None,
     }
 
 
@@ -157,6 +168,16 @@ def person_patch(request, person_id: int, payload: PersonPatch):
     person = selectors.person_get(user=request.user, person_id=person_id)
     services.person_update(actor=request.user, person=person, data=payload.dict(exclude_unset=True))
     return person_json(selectors.person_get(user=request.user, person_id=person_id), request.user)
+
+
+@router.get("/persons/{person_id}/status-changes", response=list[StatusChangeOut])
+def person_status_changes(request, person_id: int):
+    """The person's changes in life, the latest first (ADR 0031)."""
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    return [
+        {"field": c.field, "before": c.before, "after": c.after, "effective_on": c.effective_on.isoformat()}
+        for c in selectors.status_changes(person=person)
+    ]
 
 
 class MemberIn(In):

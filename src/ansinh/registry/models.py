@@ -111,6 +111,9 @@ class Person(models.Model):
     payout_method = models.CharField(_("payout method"), max_length=8, choices=Payout.choices, blank=True)
     do_not_contact = models.BooleanField(_("asked not to be contacted"), default=False)
     died_on = models.DateField(_("date of death"), null=True, blank=True)
+    # The latest day a recorded change of a status took effect (StatusChange); None if none was recorded. On any
+    # day from it on, the fields above are the person's statuses (registry.selectors.statuses_on, ADR 0031).
+    statuses_since = models.DateField(null=True, blank=True, editable=False)
     # Set when this record was found to be the same person as another and merged into it (PersonMerge); such a
     # record holds nothing any more and is left out of the registry's reads.
     merged_into = models.ForeignKey(
@@ -152,6 +155,45 @@ class Person(models.Model):
     def age_on(self, on: dt.date) -> int:
         b = self.birth_date
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+
+
+# What the eligibility rule and the voluntary-SI quote read of a person that changes in life on a date (ADR 0031).
+STATUS_FIELDS = (
+    "employment",
+    "poverty",
+    "is_student",
+    "social_assistance",
+    "atk_commune",
+    "ethnic_minority_listed_commune",
+    "island_commune",
+    "agricultural_household",
+    "pension_recipient",
+)
+
+
+class StatusChange(models.Model):
+    """A change in a person's life that takes effect on a day (poverty certified or lifted, a labour contract
+    signed, school finished): the value of one status before and after. A correction of the record writes none
+    (ADR 0031)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="status_changes")
+    field = models.CharField(max_length=40)
+    before = models.JSONField()
+    after = models.JSONField()
+    effective_on = models.DateField(_("from"))
+    province_code = models.CharField(max_length=16, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [models.Index(fields=["person", "effective_on"], name="status_change_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.field} {self.effective_on}"
 
 
 class Relation(models.TextChoices):

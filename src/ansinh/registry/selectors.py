@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from contextlib import suppress
+from types import SimpleNamespace
+from typing import Any
 
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
@@ -12,7 +16,7 @@ from ansinh.core.errors import ApplicationError
 from ansinh.core.identifiers import normalize_phone
 from ansinh.core.text import fold
 
-from .models import Household, Membership, Person
+from .models import STATUS_FIELDS, Household, Membership, Person, StatusChange
 
 SEARCH_MAX_CHARS = 160
 SEARCH_LIMIT = 50
@@ -127,3 +131,48 @@ def household_served(*, user, person: Person) -> list[Person]:
 
 def person_memberships(*, person: Person) -> QuerySet[Membership]:
     return Membership.objects.filter(person=person).select_related("household").order_by("-started_on", "-pk")
+
+
+def statuses_on(person: Any, on: dt.date) -> Any:
+    """A person's statuses (``STATUS_FIELDS``) on a day, as attributes: the person itself when no recorded change
+    takes effect after ``on`` (no query; most people, and everyone today), otherwise each status as it was before
+    the first change after ``on`` (ADR 0031). ``person``: a Person, or a lighter record that carries
+    ``statuses_since`` and the statuses (a target list's candidates)."""
+    since = getattr(person, "statuses_since", None)
+    if since is None or on >= since:
+        return person
+    return statuses_on_many([person], on)[person.pk]
+
+
+def statuses_on_many(persons: Iterable[Any], on: dt.date) -> dict[int, Any]:
+    """``statuses_on`` for many people, with one query for those who changed after ``on``."""
+    out: dict[int, Any] = {}
+    later: dict[int, dict[str, Any]] = {}
+    for p in persons:
+        since = getattr(p, "statuses_since", None)
+        if since is None or on >= since:
+            out[p.pk] = p
+        else:
+            later[p.pk] = {field: getattr(p, field) for field in STATUS_FIELDS}
+    if later:
+        seen: set[tuple[int, str]] = set()
+        changes = (
+            StatusChange.objects.filter(person_id__in=list(later), effective_on__gt=on)
+            .order_by("effective_on", "pk")
+            .values_list("person_id", "field", "before")
+        )
+        for person_id, field, before in changes:
+            if (person_id, field) not in seen and field in STATUS_FIELDS:
+                seen.add((person_id, field))
+                later[person_id][field] = before
+        out.update({pk: SimpleNamespace(pk=pk, **values) for pk, values in later.items()})
+    return out
+
+
+def status_changes(*, person: Person) -> QuerySet[StatusChange]:
+    """A person's recorded changes in life, the latest first (the person page)."""
+    return (
+        StatusChange.objects.filter(person=person)
+        .select_related("created_by")
+        .order_by("-effective_on", "-pk")
+    )

@@ -18,7 +18,7 @@ from ansinh.areas.selectors import normalize_code
 from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_batch, audit_record, snapshot
 from ansinh.core.bulk import objects_insert
-from ansinh.core.dates import parse_partial_date, today, validate_birth_date
+from ansinh.core.dates import format_date, parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
 from ansinh.core.journal import journal, quiet
@@ -26,6 +26,7 @@ from ansinh.core.text import clean_name, fold, has_invisible
 
 from .ethnicities import ETHNICITY_NAMES
 from .models import (
+    STATUS_FIELDS,
     Audit,
     CoveragePeriod,
     Employment,
@@ -38,6 +39,7 @@ from .models import (
     Relation,
     Sex,
     SINumberSequence,
+    StatusChange,
 )
 from .periods import periods_follow_person
 
@@ -68,6 +70,7 @@ PERSON_FIELDS = {
     "poverty_year",
     "payout_method",
     "died_on",
+    "statuses_from",  # the day a change of statuses takes effect (ADR 0031); without it an edit is a correction
     *BOOLEAN_FIELDS,
 }
 
@@ -243,25 +246,51 @@ def _clean_person(
     for field in BOOLEAN_FIELDS:
         out[field] = bool(merged(field, False))
     out["occupation"] = str(merged("occupation", "") or "")[:100]
-    died = merged("died_on")
-    out["died_on"] = None
-    if died:
-        try:
-            died_date, precision = parse_partial_date(died, field="died_on")
-        except ApplicationError as e:  # 31/02/2025, 'abc': say what is wrong with the text itself
-            errors["died_on"] = e.message
+    out["died_on"] = _day_in_life(
+        merged("died_on"),
+        "died_on",
+        birth,
+        errors,
+        _("Give the full date of death (dd/mm/yyyy)."),
+        _("The date of death must be after birth and not in the future."),
+    )
+    if data.get("statuses_from"):
+        if current is None:
+            errors["statuses_from"] = _("A date of change applies to a person already registered.")
         else:
-            if precision != "d":
-                errors["died_on"] = _("Give the full date of death (dd/mm/yyyy).")
-            elif died_date > today() or (birth and died_date < birth):
-                errors["died_on"] = _("The date of death must be after birth and not in the future.")
-            else:
-                out["died_on"] = died_date
+            out["statuses_from"] = _day_in_life(
+                data["statuses_from"],
+                "statuses_from",
+                birth,
+                errors,
+                _("Give the full date the change takes effect (dd/mm/yyyy)."),
+                _("A change takes effect after birth and not in the future."),
+            )
 
     _check_unique(out, current, errors, reads)
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def _day_in_life(
+    value: Any, field: str, birth: dt.date | None, errors: dict[str, str], partial: str, outside: str
+) -> dt.date | None:
+    """A full date between birth and today (a death, a change of status), or None with the error in ``errors``."""
+    if not value:
+        return None
+    try:
+        day, precision = parse_partial_date(value, field=field)
+    except ApplicationError as e:  # 31/02/2025, 'abc': say what is wrong with the text itself
+        errors[field] = e.message
+        return None
+    if precision != "d":
+        errors[field] = partial
+    elif day > today() or (birth and day < birth):
+        errors[field] = outside
+    else:
+        return day
+    return None
 
 
 def _check_unique(out: dict[str, Any], current: Person | None, errors: dict[str, str], reads: _Reads) -> None:
@@ -298,9 +327,14 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     before = snapshot(person)
     values = _clean_person(actor, data, person)
+    since = values.pop("statuses_from", None)
+    changes = _status_changes(actor, person, values, since) if since else []
     for key, value in values.items():
         setattr(person, key, value)
+    if changes:
+        person.statuses_since = max(since, person.statuses_since or since)
     person.save()
+    StatusChange.objects.bulk_create(changes)
     after = snapshot(person)
     changed = {k for k in after if before.get(k) != after.get(k) and k != "updated_at"}
     if changed:
@@ -309,12 +343,50 @@ def person_update(*, actor, person: Person, data: dict[str, Any]) -> Person:
             action=Audit.PERSON_UPDATE,
             obj=person,
             before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
+            after={k: after[k] for k in changed} | ({"statuses_from": since.isoformat()} if changes else {}),
         )
         journal("person.update", person, actor=actor, data=data)
     if changed & {"province_code", "commune", "village", "birth_date", "died_on"}:
         periods_follow_person(person)  # the coverage figures count people where and while they live
     return person
+
+
+def _status_changes(actor, person: Person, values: dict[str, Any], since: dt.date) -> list[StatusChange]:
+    """The rows of a change in life (ADR 0031): one per status that changes, taking effect on ``since``. Refused
+    when a change of one of these statuses already takes effect later: a person's changes are recorded in the
+    order they happen (a wrong one is corrected, not preceded)."""
+    fields = [f for f in STATUS_FIELDS if f in values and values[f] != getattr(person, f)]
+    if not fields:
+        return []
+    last = (
+        StatusChange.objects.filter(person=person, field__in=fields, effective_on__gt=since)
+        .order_by("-effective_on")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
+    if last is not None:
+        raise ValidationFailed(
+            {
+                "statuses_from": _(
+                    "A change of these statuses is already recorded from %(date)s. Record changes in the order "
+                    "they happened, or correct the latest one without a date."
+                )
+                % {"date": format_date(last)}
+            }
+        )
+    by = actor if actor.pk else None
+    return [
+        StatusChange(
+            person=person,
+            field=f,
+            before=getattr(person, f),
+            after=values[f],
+            effective_on=since,
+            province_code=values.get("province_code", person.province_code),
+            created_by=by,
+        )
+        for f in fields
+    ]
 
 
 def _household_codes(wanted: dict[Area, int]) -> dict[int, list[str]]:
@@ -759,8 +831,12 @@ def _person_links():
         if not isinstance(f, ForeignObjectRel) or not (f.one_to_many or f.one_to_one):
             continue
         model = f.related_model
-        if model in (PersonMerge, CoveragePeriod) or (model is Person and f.field.name == "merged_into"):
-            continue  # the merge's own bookkeeping; coverage periods are derived: the caller rebuilds them
+        if model in (PersonMerge, CoveragePeriod, StatusChange) or (
+            model is Person and f.field.name == "merged_into"
+        ):
+            # the merge's own bookkeeping; coverage periods are derived (the caller rebuilds them); the kept
+            # record's statuses are its own, with their changes (the dropped record keeps its history)
+            continue
         out.append((model, f.field.name))
     return sorted(out, key=lambda m: (m[0]._meta.label, m[1]))
 

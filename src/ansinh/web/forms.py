@@ -51,6 +51,16 @@ class PersonForm(forms.Form):
     pension_recipient = forms.BooleanField(label=_("Receives a pension or SI benefit"), required=False)
     payout_method = forms.ChoiceField(label=_("Payout method"), choices=Payout.choices, required=False)
     do_not_contact = forms.BooleanField(label=_("Asked not to be contacted"), required=False)
+    statuses_from = forms.CharField(
+        label=_("The changes of status above take effect from"),
+        max_length=10,
+        required=False,
+        help_text=_(
+            "dd/mm/yyyy, for a change in the person's life: poverty certified or lifted, a job with a labour "
+            "contract taken or left, school started or finished. Leave it empty to correct a mistake: the "
+            "record is then read so for every date."
+        ),
+    )
 
     def __init__(self, *args, communes=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +74,8 @@ class PersonForm(forms.Form):
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
         data["village_id"] = int(data["village_id"]) if data.get("village_id") else None
+        if not data.get("statuses_from"):
+            data.pop("statuses_from", None)  # an edit without a date is a correction (ADR 0031)
         return data
 
 

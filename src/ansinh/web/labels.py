@@ -68,7 +68,30 @@ _HISTORY_HIDDEN = {
     "created_by",
     "updated_at",
     "birth_date_precision",
+    "statuses_since",
 }
+# What an audit event records beside a record's fields.
+_HISTORY_LABELS = {"statuses_from": gettext_lazy("takes effect from")}
+
+
+def status_changes_in_words(person) -> list[dict]:
+    """A person's changes in life (ADR 0031) as the person page shows them, the latest first: the day, the
+    status by its label, the value before and after in words, who recorded it."""
+    from ansinh.registry.selectors import status_changes
+
+    rows = []
+    for change in status_changes(person=person):
+        field = type(person)._meta.get_field(change.field)
+        rows.append(
+            {
+                "on": change.effective_on,
+                "status": str(field.verbose_name),
+                "before": _in_words(field, change.before) or "—",
+                "after": _in_words(field, change.after) or "—",
+                "by": change.created_by,
+            }
+        )
+    return rows
 
 
 def _history_value(value: object) -> object:
@@ -80,6 +103,18 @@ def _history_value(value: object) -> object:
         except ValueError:
             return value
     return value
+
+
+def _in_words(field, value: object) -> object:
+    """A stored value as a page shows it: a choice by its name, a related row by its name ('commune: 313' -> the
+    commune's name), a yes/no, a date as dd/mm/yyyy."""
+    if value is None:
+        return None
+    if getattr(field, "many_to_one", False):
+        found = field.related_model._default_manager.filter(pk=value).first()
+        return str(getattr(found, "name", found)) if found is not None else _history_value(value)
+    choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
+    return choices[value] if isinstance(value, str | int) and value in choices else _history_value(value)
 
 
 def history_in_words(obj) -> list[dict]:
@@ -94,24 +129,14 @@ def history_in_words(obj) -> list[dict]:
             try:
                 field = obj._meta.get_field(name)
             except FieldDoesNotExist:
-                changes.append((name, _history_value(old) if old is not None else None, _history_value(new)))
-                continue
-            choices = dict(getattr(field, "flatchoices", None) or [])  # 'cash' -> 'tiền mặt'
-            related = field.related_model if getattr(field, "many_to_one", False) else None
-
-            def word(value, choices=choices, related=related):
-                if value is None:
-                    return None
-                if related is not None:  # 'commune: 313' -> the commune's name
-                    found = related._default_manager.filter(pk=value).first()
-                    return str(getattr(found, "name", found)) if found is not None else _history_value(value)
-                return (
-                    choices[value]
-                    if isinstance(value, str | int) and value in choices
-                    else _history_value(value)
+                label = _HISTORY_LABELS.get(name, name)
+                changes.append(
+                    (str(label), _history_value(old) if old is not None else None, _history_value(new))
                 )
-
-            changes.append((str(getattr(field, "verbose_name", name)), word(old), word(new)))
+                continue
+            changes.append(
+                (str(getattr(field, "verbose_name", name)), _in_words(field, old), _in_words(field, new))
+            )
         action = HISTORY_ACTION_LABELS.get(event.action, event.action)
         rows.append({"at": event.at, "actor": event.actor, "action": action, "changes": changes})
     return rows

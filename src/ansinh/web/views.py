@@ -31,7 +31,7 @@ from ansinh.registry import selectors, services
 from ansinh.registry.models import Relation
 
 from .forms import HouseholdMemberForm, PersonForm, UserForm, VillageForm
-from .labels import history_in_words
+from .labels import history_in_words, status_changes_in_words
 
 
 class LoginView(auth_views.LoginView):
@@ -252,6 +252,7 @@ def person_detail(request, person_id: int):
             "members": selectors.household_members(household=household) if household else [],
             "memberships": selectors.person_memberships(person=person),
             "history": _history(request.user, person),
+            "status_changes": status_changes_in_words(person),
             "household_elsewhere": bool(household_id) and household is None,
             # the person's cards, payments, receipts, VSI months and outcomes (ADR 0025), for those who may read them
             "record": (
