@@ -12,6 +12,7 @@ from ansinh.demo.history import demo_history
 from ansinh.demo.population import demo_generate
 from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme
 from ansinh.enrollment.selectors import eligibility
+from ansinh.registry.models import StatusChange
 from ansinh.reports import coverage
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,31 @@ def test_the_history_holds_a_province_in_the_band_sells_only_through_the_rule_an
     assert members.filter(is_new=True).exists() and members.filter(is_new=False).exists()
     total = coverage.coverage(user=SystemActor(), area_code="15")["total"]
     assert 0.01 <= total["voluntary_si_rate"] <= 0.05, total
+    # changes in life (ADR 0031): each kind is recorded, and each year is decided with that year's statuses: a
+    # household lifted out of poverty had the state's cards until the review and none of them after it
+    assert {"poverty", "is_student", "employment", "pension_recipient"} <= set(
+        StatusChange.objects.values_list("field", flat=True)
+    )
+    assert province["status_changes"] == StatusChange.objects.count()
+    lifted = [
+        c
+        for c in StatusChange.objects.filter(field="poverty", effective_on__year__gte=2020).select_related(
+            "person"
+        )
+        if c.before == "poor"
+        and c.after == ""
+        and c.person.birth_date.year < 2019
+        and not c.person.died_on
+        and eligibility(
+            person=c.person, on=c.effective_on - dt.timedelta(days=1), coverage_end=None
+        ).hi_groups[:1]
+        == ("poor",)  # their first group was poverty (not an employer's, not a child's)
+    ]
+    assert lifted
+    for change in lifted:
+        poor_cards = HICoverage.objects.filter(person=change.person, group="poor")
+        assert poor_cards.filter(valid_to__lt=change.effective_on).exists(), change
+        assert not poor_cards.filter(valid_to__gte=change.effective_on).exists(), change
     # made once: a second run changes nothing
     spans = HICoverage.objects.count()
     assert province["list_cards"] > 0 and province["enrollments"] > 0

@@ -127,6 +127,11 @@ def test_many_people_are_read_on_a_day_with_one_query(agent, poor, communes, dja
     with django_assert_num_queries(0):
         read = statuses_on_many(people, dt.date(2024, 9, 1))
     assert sorted(read[p.pk].is_student for p in people) == [False, True, True, True]
+    # people read with their changes (the demo's history) are answered from them
+    people = list(Person.objects.prefetch_related("status_changes"))
+    with django_assert_num_queries(0):
+        read = statuses_on_many(people, dt.date(2024, 8, 31))
+    assert [read[p.pk].is_student for p in people] == [False] * 4
 
 
 @pytest.mark.usefixtures("vietnamese")
@@ -183,3 +188,33 @@ def test_the_api_takes_the_day_of_a_change_and_lists_the_changes(client, agent, 
     assert bad.status_code == 422 and bad.json()["field"] == "statuses_from"
     on_day = client.get(f"/api/v1/persons/{poor.pk}/eligibility?on=2025-02-01", **auth).json()
     assert on_day["schemes"]["hi_household"]["covered_by"] == "poor"
+
+
+def test_a_past_history_is_recorded_before_the_changes_made_since(agent, poor):
+    from ansinh.core.errors import ApplicationError
+    from ansinh.registry.services import PastChange, status_history_record
+
+    # since go-live: lifted out of poverty on 1 March 2025, at the desk
+    person = person_update(actor=agent, person=poor, data={"poverty": "", "statuses_from": "2025-03-01"})
+    # before: near-poor until 2021, poor from 2021 (the commune's lists of those years)
+    past = [PastChange(dt.date(2021, 1, 1), "poverty", "near_poor", "poor")]
+    # a history that does not end at the value in force before the first recorded change is refused
+    for wrong in (
+        [PastChange(dt.date(2021, 1, 1), "poverty", "poor", "near_poor")],
+        [PastChange(dt.date(2025, 6, 1), "poverty", "near_poor", "poor")],  # after the recorded change
+        [PastChange(dt.date(2021, 1, 1), "poverty", "rich", "poor")],
+        [PastChange(dt.date(1980, 1, 1), "poverty", "near_poor", "poor")],  # before birth
+        [PastChange(dt.date(2021, 1, 1), "full_name", "A", "B")],
+    ):
+        with pytest.raises(ApplicationError) as e:
+            status_history_record(actor=agent, person=person, changes=wrong)
+        assert e.value.field == "changes" and e.value.message
+    assert StatusChange.objects.count() == 1
+    assert status_history_record(actor=agent, person=person, changes=past) == 1
+    person.refresh_from_db()
+    assert person.poverty == "" and person.statuses_since == MARCH
+    readings = [
+        statuses_on(person, day).poverty for day in (dt.date(2020, 6, 1), dt.date(2022, 6, 1), today())
+    ]
+    assert readings == ["near_poor", "poor", ""]
+    assert AuditEvent.objects.filter(action="person_status_history", object_id=str(person.pk)).count() == 1

@@ -18,11 +18,14 @@ returns. The history follows the law's groups, each person decided by the one el
 - **Voluntary SI**: a few percent of the working-age informal workers and farmers pay at the desk since go-live,
   monthly, quarterly, half-yearly or yearly, some stopping.
 
-People die over the years (a yearly chance by age, recorded through the registry's ``person_update``): the
-eligibility rule refuses them from that day, their coverage periods end there, and the desk sells them nothing
-after it. Other statuses are today's (a person employed today is taken as employed since 2019); ages, births and
-the dated rules (base salaries, groups' first dates) move with the date. docs/demo.md shows the calibration and
-ADR 0026 why.
+Lives change (``demo.life``, ADR 0031): pupils start school, young people finish it, workers sign or leave a
+labour contract, pensioners retire, households are certified poor or lifted out of poverty. The changes since
+2019 are recorded first (``registry.services.status_history_record``), so every decision reads the statuses of
+its day: a list card starts on the day a person joins a group, and a household buys a card soon for most members
+whose group's card ends. People die over the years (a yearly chance by age, recorded through the registry's
+``person_update``): the eligibility rule refuses them from that day, their coverage periods end there, and the
+desk sells them nothing after it. Ages, births and the dated rules (base salaries, groups' first dates) move with
+the date. docs/demo.md shows the calibration and ADR 0026 why.
 """
 
 from __future__ import annotations
@@ -52,8 +55,11 @@ from ansinh.enrollment.services import (
 from ansinh.payments.models import CollectionPoint, Receipt, ReceiptBook
 from ansinh.payments.services import book_create, point_create
 from ansinh.registry.models import Membership, Person
+from ansinh.registry.services import status_history_record
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import add_months
+
+from .life import life_stories
 
 Progress = Callable[[str, int], None]
 FIRST_YEAR = 2019
@@ -65,7 +71,8 @@ SUPPORTED_TAKE_UP = {"student": 0.95, "near_poor": 0.92, "agricultural_average":
 HOUSEHOLD_START = 0.8  # households holding a card in 2019
 HOUSEHOLD_RENEW = 0.88  # a household with a card renews it
 HOUSEHOLD_RETURN = 0.4  # a lapsed household comes back within the year
-VSI_SHARE = 0.035  # of working-age informal workers and farmers who may join
+LEFT_GROUP_BUYS = 0.8  # a household buys a card soon for a member whose group's card ends (ADR 0031)
+VSI_SHARE = 0.04  # of working-age informal workers and farmers who may join
 VSI_KEEP = 0.93  # a contributor pays the next period
 VSI_MODES = ((1, 0.2), (3, 0.3), (6, 0.25), (12, 0.25))
 VSI_INCOMES = (1_500_000, 1_500_000, 2_000_000, 3_000_000)
@@ -152,17 +159,22 @@ def _list_spans(
     persons: list[Person], on: dt.date, rng: random.Random, decide: _Decisions
 ) -> list[ExternalSpan]:
     """Each person's list cards, calendar year by calendar year; a child's card runs from birth to the day of 72
-    months (the rule's), and the year goes on through the group the rule gives after it."""
+    months (the rule's), and the year goes on through the group the rule gives after it. Someone in no group
+    who joins one during the year (school opens, a household certified poor, a labour contract) gets the list
+    card from that day; one who leaves a group keeps the year's card."""
     spans = []
     for person in persons:
         born = person.birth_date
+        changes = sorted({c.effective_on for c in person.status_changes.all()})
         for year in range(max(FIRST_YEAR, born.year), on.year + 1):
             start, end = max(dt.date(year, 1, 1), born), dt.date(year, 12, 31)
             while start <= end:
                 decided = decide(person, start)
                 group = _list_group(decided)
                 stop = end
-                if group == "child_under_6":
+                if group is None:
+                    stop = next((day for day in changes if start < day <= end), end + DAY) - DAY
+                elif group == "child_under_6":
                     stop = min(end, card_rules.card_validity(start, 12, born=born).valid_to)
                 elif group in SUPPORTED_TAKE_UP and rng.random() >= SUPPORTED_TAKE_UP[group]:
                     group = None  # did not pay their part this year
@@ -173,13 +185,16 @@ def _list_spans(
 
 
 def _one_at_a_time(spans: list[ExternalSpan]) -> list[ExternalSpan]:
-    """A person holds one card at a time: a span that would start inside the one before starts after it (a list
-    takes over when the household card ends), or is left out when nothing remains of it."""
+    """A person holds one card at a time: a list card that would start inside the one before starts after it (a
+    list takes over when the household card ends), or is left out when nothing remains of it; a household card
+    bought while a list card runs is left out (it was bought for a day the person was in a group)."""
     out: list[ExternalSpan] = []
     last: dict[int, dt.date] = {}
     for span in sorted(spans, key=lambda s: (s.person_id, s.valid_from)):
         end = last.get(span.person_id)
         start = span.valid_from if end is None or span.valid_from > end else end + DAY
+        if start != span.valid_from and span.group == "household":
+            continue
         if start <= span.valid_to:
             out.append(ExternalSpan(span.person_id, start, span.valid_to, span.group))
             last[span.person_id] = span.valid_to
@@ -189,18 +204,30 @@ def _one_at_a_time(spans: list[ExternalSpan]) -> list[ExternalSpan]:
 def _household_cycles(
     members: list[Person], on: dt.date, go_live: dt.date, rng: random.Random, decide: _Decisions
 ) -> tuple[list[ExternalSpan], list[tuple[dt.date, list[int]]]]:
-    """A household's yearly purchases: imported spans before go-live, desk payments (day, buyers) after."""
+    """A household's purchases: once a year on its own day (renewing, lapsing, coming back), and for a member
+    who leaves a group (a household lifted out of poverty, school finished, a job left), with a chance, soon
+    after the group's card of the year ends. Imported spans before go-live, desk payments (day, buyers) after."""
     imported: list[ExternalSpan] = []
     desk: list[tuple[dt.date, list[int]]] = []
     anniversary = rng.randint(1, 365)
     holding = rng.random() < HOUSEHOLD_START
     ends: dict[int, dt.date] = {}  # each buyer's latest card end (imported)
+    purchases: list[tuple[dt.date, list[Person]]] = []
     for year in range(FIRST_YEAR, on.year + 1):
         day = dt.date(year, 1, 1) + dt.timedelta(days=anniversary - 1 - (year % 4 == 0 and anniversary > 59))
         holding = rng.random() < (HOUSEHOLD_RENEW if holding else HOUSEHOLD_RETURN)
-        if not holding or day > on:
-            continue
-        buyers = [p for p in members if p.birth_date <= day and decide(p, day).hi_household.allowed]
+        if holding and day <= on:
+            purchases.append((day, members))
+    for person in members:
+        for change in sorted({c.effective_on for c in person.status_changes.all()}):
+            # the group's card of the year ends before the first 1 January on or after the change
+            lost = dt.date(change.year + ((change.month, change.day) != (1, 1)), 1, 1)
+            day = lost + dt.timedelta(days=rng.randint(0, 45))
+            buys = rng.random() < LEFT_GROUP_BUYS
+            if buys and day <= on and not decide(person, change - DAY).hi_household.allowed:
+                purchases.append((day, [person]))
+    for day, candidates in sorted(purchases, key=lambda purchase: purchase[0]):
+        buyers = [p for p in candidates if p.birth_date <= day and decide(p, day).hi_household.allowed]
         if not buyers:
             continue
         if day < go_live:
@@ -259,6 +286,25 @@ def _vsi_payments(
     return payments
 
 
+def _people(province_code: str) -> tuple[dict[int, Person], dict[int, list[Person]]]:
+    """The living people of the province by id, with their changes of status, and their households' members."""
+    persons = {
+        p.pk: p
+        for p in Person.objects.filter(province_code=province_code, died_on__isnull=True)
+        .prefetch_related("status_changes")
+        .order_by("pk")
+    }
+    households: dict[int, list[Person]] = defaultdict(list)
+    for person_id, household_id in (
+        Membership.objects.filter(person__province_code=province_code, ended_on__isnull=True)
+        .order_by("household_id", "pk")
+        .values_list("person_id", "household_id")
+    ):
+        if person_id in persons:
+            households[household_id].append(persons[person_id])
+    return persons, households
+
+
 def demo_history(
     *,
     province_code: str = "15",
@@ -278,14 +324,14 @@ def demo_history(
         points = _points(province)
         facilities_seed_demo(actor=actor, province=province)  # where the cards are registered
     decide = _Decisions()
-    persons = list(Person.objects.filter(province_code=province.code, died_on__isnull=True).order_by("pk"))
-    died = _deaths(persons, on, random.Random(f"deaths-{seed}"))  # its own draws: the rest of the story stays
-    by_pk = {p.pk: p for p in persons}
-    households: dict[int, list[Person]] = defaultdict(list)
-    for person_id, household_id in Membership.objects.filter(
-        person__in=persons, ended_on__isnull=True
-    ).values_list("person_id", "household_id"):
-        households[household_id].append(by_pk[person_id])
+    persons, households = _people(province.code)
+    # Changes of status since 2019 first (their own draws), so that every decision reads the statuses of its day.
+    changed = 0
+    for person_id, changes in life_stories(households.values(), on, random.Random(f"life-{seed}")).items():
+        changed += status_history_record(actor=actor, person=persons[person_id], changes=changes)
+    step("history", 0)
+    persons, households = _people(province.code)
+    died = _deaths(list(persons.values()), on, random.Random(f"deaths-{seed}"))  # its own draws, as above
 
     counts = {"list_cards": 0, "imported_cards": 0, "enrollments": 0, "refused": 0}
     # 1. The lists, then the household cards bought before go-live: recorded in chunks of persons.
@@ -311,12 +357,20 @@ def demo_history(
         step("history", len(members))
 
     # 2. Since go-live the desk: household cards and voluntary SI, in the order they were paid.
-    vsi = _vsi_payments(persons, on, go_live, rng, decide)
+    vsi = _vsi_payments(list(persons.values()), on, go_live, rng, decide)
     plan: list[tuple[dt.date, str, int, list[int], int, int | None]]
     plan = [(day, "hh", hid, ids, 12, None) for day, hid, ids in desk_plan]
     plan += [(day, "vsi", pid, [pid], months, income) for day, pid, months, income in vsi]
     plan.sort(key=lambda row: (row[0], row[1], row[2]))
     for n, (day, kind, key, ids, months, income) in enumerate(plan):
+        if kind == "hh":  # as the agent does: whoever is still covered beyond the renewal window waits
+            ids = [
+                i
+                for i in ids
+                if persons[i].died_on is None and eligibility(person=persons[i], on=day).hi_household.allowed
+            ]
+            if not ids:
+                continue
         try:
             with transaction.atomic():
                 enrollment_create(
@@ -334,4 +388,5 @@ def demo_history(
             counts["refused"] += 1  # e.g. a card still runs beyond the renewal window: the desk refuses
     counts["vsi_payments"] = len(vsi)
     counts["deaths"] = died
+    counts["status_changes"] = changed
     return counts

@@ -295,6 +295,7 @@ class Audit(AuditAction):
     PERSON_CREATE = "person_create"
     PERSON_MERGE = "person_merge"
     PERSON_MERGE_UNDO = "person_merge_undo"
+    PERSON_STATUS_HISTORY = "person_status_history"
     PERSON_UPDATE = "person_update"
     SI_NUMBER_ASSIGN = "si_number_assign"
 

@@ -145,27 +145,38 @@ def statuses_on(person: Any, on: dt.date) -> Any:
 
 
 def statuses_on_many(persons: Iterable[Any], on: dt.date) -> dict[int, Any]:
-    """``statuses_on`` for many people, with one query for those who changed after ``on``."""
+    """``statuses_on`` for many people, with one query for those who changed after ``on`` (none for people read
+    with ``prefetch_related("status_changes")``)."""
     out: dict[int, Any] = {}
     later: dict[int, dict[str, Any]] = {}
+    changes: list[tuple[int, str, Any]] = []
+    to_read = []
     for p in persons:
         since = getattr(p, "statuses_since", None)
         if since is None or on >= since:
             out[p.pk] = p
+            continue
+        later[p.pk] = {field: getattr(p, field) for field in STATUS_FIELDS}
+        prefetched = getattr(p, "_prefetched_objects_cache", {}).get("status_changes")
+        if prefetched is None:
+            to_read.append(p.pk)
         else:
-            later[p.pk] = {field: getattr(p, field) for field in STATUS_FIELDS}
-    if later:
-        seen: set[tuple[int, str]] = set()
-        changes = (
-            StatusChange.objects.filter(person_id__in=list(later), effective_on__gt=on)
+            found = sorted(
+                (c for c in prefetched if c.effective_on > on), key=lambda c: (c.effective_on, c.pk)
+            )
+            changes += [(p.pk, c.field, c.before) for c in found]
+    if to_read:
+        changes += (
+            StatusChange.objects.filter(person_id__in=to_read, effective_on__gt=on)
             .order_by("effective_on", "pk")
             .values_list("person_id", "field", "before")
         )
-        for person_id, field, before in changes:
-            if (person_id, field) not in seen and field in STATUS_FIELDS:
-                seen.add((person_id, field))
-                later[person_id][field] = before
-        out.update({pk: SimpleNamespace(pk=pk, **values) for pk, values in later.items()})
+    seen: set[tuple[int, str]] = set()
+    for person_id, field, before in changes:  # each person's in order: the first change after ``on`` counts
+        if (person_id, field) not in seen and field in STATUS_FIELDS:
+            seen.add((person_id, field))
+            later[person_id][field] = before
+    out.update({pk: SimpleNamespace(pk=pk, **values) for pk, values in later.items()})
     return out
 
 

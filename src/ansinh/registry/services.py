@@ -389,6 +389,95 @@ def _status_changes(actor, person: Person, values: dict[str, Any], since: dt.dat
     ]
 
 
+@dataclass(frozen=True)
+class PastChange:
+    """One change of one status as an earlier system recorded it (status_history_record)."""
+
+    day: dt.date
+    field: str
+    before: Any
+    after: Any
+
+
+def _status_value_ok(field: str, value: Any) -> bool:
+    if field in BOOLEAN_FIELDS:
+        return isinstance(value, bool)
+    return any(value in choices for name, choices in CHOICE_FIELDS if name == field)
+
+
+@transaction.atomic
+def status_history_record(*, actor, person: Person, changes: list[PastChange]) -> int:
+    """Records a person's past changes of status as an earlier system had them (ADR 0031): the office's lists of
+    past years, or the demo's history. The current statuses do not change: each status's changes must chain
+    (one's ``after`` is the next one's ``before``) and end at the value in force before its earliest recorded
+    change (the current value when none); they come before anything already recorded. Returns the rows
+    written; refuses the whole history, naming the change at fault, and writes nothing."""
+    require(actor, "registry.edit")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not scope_for(actor).covers_resident(person):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
+    recorded: dict[str, tuple[dt.date, Any]] = {}
+    for field, day, before in (
+        StatusChange.objects.filter(person=person)
+        .order_by("-effective_on", "-pk")
+        .values_list("field", "effective_on", "before")
+    ):
+        recorded[field] = (day, before)  # the earliest of each field, last
+    by_field: dict[str, list[PastChange]] = {}
+    for i, change in enumerate(sorted(changes, key=lambda c: c.day)):
+        by_field.setdefault(change.field, []).append(change)
+        bad = (
+            change.field not in STATUS_FIELDS
+            or not _status_value_ok(change.field, change.before)
+            or not _status_value_ok(change.field, change.after)
+            or change.before == change.after
+            or not (person.birth_date <= change.day <= today())
+        )
+        if bad:
+            raise ApplicationError(
+                ErrorCode.INVALID,
+                _("Change %(n)s of the status history is not a change of a status within the person's life.")
+                % {"n": i + 1},
+                field="changes",
+            )
+    for field, chain in by_field.items():
+        first_recorded, value_then = recorded.get(field, (None, getattr(person, field)))
+        linked = all(a.after == b.before for a, b in zip(chain, chain[1:], strict=False))
+        if not linked or chain[-1].after != value_then or (first_recorded and chain[-1].day > first_recorded):
+            raise ApplicationError(
+                ErrorCode.CONFLICT,
+                _("The history of %(status)s does not lead to the person's recorded status.")
+                % {"status": getattr(Person._meta.get_field(field), "verbose_name", field)},
+                field="changes",
+            )
+    by = actor if actor.pk else None
+    rows = [
+        StatusChange(
+            person=person,
+            field=c.field,
+            before=c.before,
+            after=c.after,
+            effective_on=c.day,
+            province_code=person.province_code,
+            created_by=by,
+        )
+        for c in changes
+    ]
+    StatusChange.objects.bulk_create(rows)
+    if rows:
+        latest = max(c.day for c in changes)
+        Person.objects.filter(pk=person.pk).update(
+            statuses_since=max(latest, person.statuses_since or latest)
+        )
+        audit_record(
+            actor=actor,
+            action=Audit.PERSON_STATUS_HISTORY,
+            obj=person,
+            after={"changes": [[c.day.isoformat(), c.field, c.before, c.after] for c in changes]},
+        )
+    return len(rows)
+
+
 def _household_codes(wanted: dict[Area, int]) -> dict[int, list[str]]:
     """The next free household codes (HGD + commune code + number) of each commune, as many as wanted, by
     commune id; the caller holds the communes' row locks, which serialise the numbering."""

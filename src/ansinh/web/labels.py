@@ -58,6 +58,7 @@ HISTORY_ACTION_LABELS = {
     "household_leave": gettext_lazy("left the household"),
     "household_head_clear": gettext_lazy("head left the household"),
     "payout_switched": gettext_lazy("pension switched to an account"),
+    "person_status_history": gettext_lazy("past changes of status recorded"),
 }
 # Bookkeeping columns, not facts about the person or the household.
 _HISTORY_HIDDEN = {
@@ -69,6 +70,7 @@ _HISTORY_HIDDEN = {
     "updated_at",
     "birth_date_precision",
     "statuses_since",
+    "changes",  # a past status history: the person page lists its changes in words ("Changes in life")
 }
 # What an audit event records beside a record's fields.
 _HISTORY_LABELS = {"statuses_from": gettext_lazy("takes effect from")}
