@@ -193,7 +193,8 @@ def main() -> None:
         f"{len(recs):,} records of one province ({gen['households']:,} households, {len(gen['pairs']):,} planted "
         "repeats: no diacritics, upper case, a middle name left out, a letter dropped, day and month swapped, year "
         "only; 30 % "
-        "of repeats keep the personal ID, 60 % of people have one), matched by `imports.dedup.candidates` in one "
+        "of repeats keep the personal ID, 60 % of people have one; one repeat in ten is written in another "
+        "commune, ADR 0015's amendment), matched by `imports.dedup.candidates` in one "
         "process: identifiers first, then Splink 5 on an in-process DuckDB (ADR 0015). The records are read from "
         "the file straight into the matcher's records: the time to read a million persons from the database "
         "(`dedup.area_records`) is not in these figures.",

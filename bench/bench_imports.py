@@ -60,6 +60,7 @@ GIVEN_F = [
     "Quyên", "Quỳnh", "Sen", "Tâm", "Thanh", "Thu", "Thuỷ", "Thơ", "Trang", "Tuyết", "Vy", "Yến", "Dợ", "Mỷ",
     "Chua", "Sâu", "Pàng", "Súa", "Dung", "Hoà", "Lụa", "Nguyệt", "Thắm", "Thương",
 ]  # fmt: skip
+MOVED = 0.1  # of the repeats: written in another commune than the first record
 HEADER = ["ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "so_dinh_danh", "ma_so_bhxh", "dien_thoai", "ma_xa",
           "thon", "ma_ho", "quan_he_chu_ho", "dan_toc"]  # fmt: skip
 STRIP = str.maketrans(
@@ -124,7 +125,9 @@ def write_file(path: Path, persons: int, duplicates: float, communes: list[str])
                     vname, vborn, _kind = _variant(rng, name, born)
                     keep_id = pid if rng.random() < 0.3 else ""
                     dup = f"D{h}-{i + 1}"
-                    out.writerow([dup, vname, vborn, word, keep_id, "", "", commune, "", "", "", "Kinh"])
+                    # a list of another commune (where the person works, or lived before) repeats some people
+                    where = rng.choice(communes) if rng.random() < MOVED else commune
+                    out.writerow([dup, vname, vborn, word, keep_id, "", "", where, "", "", "", "Kinh"])
                     pairs.append((key, dup))
                     rows += 1
     return {"rows": rows, "households": h, "pairs": pairs}
@@ -273,7 +276,8 @@ def report(gen: dict, imp: dict, copy: dict, dd: dict) -> str:
         f"| exact ID only | {dd['id_pairs']:,} | 1.000 | {dd['id_recall']:.3f} |",
         "",
         f"Planted pairs: {dd['planted']:,} (no diacritics, upper case, a middle name left out, a letter dropped, "
-        f"day and month swapped, year only; 30 % keep the ID). {dd['at_import']:,} of them kept the ID and were "
+        "day and month swapped, year only; 30 % keep the ID; one in ten in another commune). "
+        f"{dd['at_import']:,} of them kept the ID and were "
         "made one record by the import itself (a new key with a known personal ID is that person); precision and "
         "recall are over the others. The matcher (identifiers, then Splink on DuckDB) at the size of a province, "
         'and on the public FEBRL data: "De-duplication at scale".',

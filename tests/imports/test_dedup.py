@@ -57,6 +57,20 @@ def test_ids_decide_and_strangers_are_not_paired():
     assert not any(4 in k or 5 in k for k in pairs)
 
 
+def test_two_households_in_two_communes_are_two_people_unless_more_says_otherwise():
+    """The same name, birth date and sex in two communes: queued when one record has no household (an agency's
+    list), not when each is a member of its own household (ADR 0015, amendment); a shared phone still queues."""
+
+    def member(pk, commune, household, phone=""):
+        r = rec(pk, "Nguyễn Văn Hùng", D(1980, 3, 12), sex="m", commune=commune, phone=phone)
+        r.household_id = household
+        return r
+
+    assert dedup.candidates([member(1, 1, 10), member(2, 2, None)])
+    assert not dedup.candidates([member(1, 1, 10), member(2, 2, 20)])
+    assert dedup.candidates([member(1, 1, 10, "0912345678"), member(2, 2, 20, "0912345678")])
+
+
 @pytest.fixture
 def registry(communes):
     manager = make_user(role="manager", areas=["15"])

@@ -5,10 +5,10 @@ How pairs are found: deterministic first — the same personal ID or SI number i
 probability 1); two different IDs are two people (never a pair). Then probabilistic: a Fellegi–Sunter model run by
 Splink on DuckDB (``linkage.py``): records are compared only within blocks (the same phone; the same name without
 tone marks and without the optional middle "Thị"/"Văn"; the same birth year and given name, or the same birth date
-and sex, in the same commune), each field gives a level, each level a weight, and the prior odds plus the weights
-give the match probability. Vietnamese names: folded to lower case without tone marks, đ -> d; "Thị"/"Văn"
-optional; upper case the same; birth dates with day and month swapped, and year-only or month-only dates
-compatible with a full one."""
+and sex, in the same commune; the same birth date and given or family name anywhere), each field gives a level,
+each level a weight, and the prior odds plus the weights give the match probability. Vietnamese names: folded to
+lower case without tone marks, đ -> d; "Thị"/"Văn" optional; upper case the same; birth dates with day and month
+swapped, and year-only or month-only dates compatible with a full one."""
 
 from __future__ import annotations
 

@@ -3,9 +3,10 @@ in-process DuckDB database.
 
 The records of an area go to DuckDB as one table; Splink generates the pairs that share a blocking key (the same
 phone; the same name without tone marks and without the optional middle "Thị"/"Văn"; the same birth year and given
-name in the same commune; the same full birth date and sex in the same commune), compares each pair field by field
-into levels, and adds the levels' match weights (log2 of m/u) to the prior. Everything runs as SQL inside DuckDB:
-a province of a million records is compared without a Python loop over its pairs.
+name in the same commune; the same full birth date and sex in the same commune; the same full birth date and given
+name, or family name, anywhere in the area: a repeat in another commune, ADR 0015's amendment), compares each
+pair field by field into levels, and adds the levels' match weights (log2 of m/u) to the prior. Everything runs as
+SQL inside DuckDB: a province of a million records is compared without a Python loop over its pairs.
 
 The m and u probabilities are set here, not trained: their ratios are the weights of the table in ADR 0015, which
 the planted duplicates of ``bench/bench_dedup.py`` calibrate (precision and recall in docs/benchmarks.md). The
@@ -64,7 +65,7 @@ LEVELS: dict[str, list[tuple[str, str, float]]] = {
     "sex": [("same", "sex_l = sex_r", 1.0), ("different", "", -5.0)],
     "commune": [("same", "commune_l = commune_r", 1.5), ("different", "", -1.0)],
     "village": [("same", "village_l = village_r", 1.0), ("different", "", -0.5)],
-    "household": [("same", "household_l = household_r", 2.0), ("different", "", 0.0)],
+    "household": [("same", "household_l = household_r", 2.0), ("different", "", -2.5)],
     "phone": [("same", "phone_l = phone_r", 4.0), ("different", "", -1.0)],
 }
 NULLABLE = {"village", "household", "phone"}  # a field either record lacks is "not known on both": weight 0
@@ -73,6 +74,8 @@ BLOCKS: tuple[tuple[str, ...], ...] = (
     ("core",),
     ("y", "given", "commune"),
     ("born", "sex", "commune"),
+    ("born", "given"),
+    ("born", "family"),
 )
 
 
