@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from ansinh.cli import cli
 from ansinh.core.models import AuditEvent
@@ -222,3 +223,33 @@ def test_a_card_list_in_xlsx_with_a_formula_cell(tmp_path, people):
     out = import_cards(actor=people["manager"], path=path, errors_dir=tmp_path)
     assert (out.created, out.rejected) == (1, 1)
     assert out.rejected_rows[0]["line"] == 3
+
+
+def test_a_pension_from_a_day_is_a_change_in_life_and_a_bad_day_is_a_rejected_row(tmp_path, people):
+    from ansinh.registry.models import StatusChange
+
+    a, b = people["a"], people["b"]
+    path = write(
+        tmp_path,
+        "luong-huu-tu-ngay.csv",
+        PENSIONS,
+        [
+            f"L1,{a.personal_id},,,có,tài khoản,01/07/2025",
+            f"L2,{b.personal_id},,,có,tiền mặt,2025",  # not a full day
+        ],
+    )
+    out = import_pensions(actor=people["manager"], path=path, errors_dir=tmp_path)
+    assert (out.created, out.rejected) == (1, 1)
+    change = StatusChange.objects.get(person=a)
+    assert (change.field, change.before, change.after, change.effective_on) == (
+        "pension_recipient",
+        False,
+        True,
+        dt.date(2025, 7, 1),
+    )
+    a.refresh_from_db()
+    # voluntary SI until the pension starts, not from that day (the rule reads each day's statuses)
+    assert eligibility(person=a, on=dt.date(2025, 6, 30)).vsi.allowed
+    assert not eligibility(person=a, on=dt.date(2025, 7, 1)).vsi.allowed
+    rows = list(load_workbook(out.errors_file).active.iter_rows(values_only=True))
+    assert rows[1][-2] == "tu_ngay" and "dd/mm/yyyy" in rows[1][-1]  # the column at fault, and why

@@ -51,7 +51,17 @@ VSI = (
     "so_tien",
     "ngay_nop",
 )
-PENSIONS = ("ma_nguon", "so_dinh_danh", "ma_so_bhxh", "ma_nguon_nguoi", "huong_luong_huu", "hinh_thuc_nhan")
+# tu_ngay (optional): the day the pension starts or stops; with it a change is a change in life from that day
+# (ADR 0031), without it a correction of the record
+PENSIONS = (
+    "ma_nguon",
+    "so_dinh_danh",
+    "ma_so_bhxh",
+    "ma_nguon_nguoi",
+    "huong_luong_huu",
+    "hinh_thuc_nhan",
+    "tu_ngay",
+)
 STANDARD = {"persons": PERSONS, "cards": CARDS, "vsi": VSI, "pensions": PENSIONS, "population": POPULATION}
 REQUIRED = {
     "persons": ("ma_nguon", "ho_ten", "ngay_sinh", "gioi_tinh", "ma_xa"),
@@ -139,6 +149,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "so_tien": ("so tien", "so tien dong", "so tien nop", "tien dong", "thanh tien", "amount"),
     "ngay_nop": ("ngay nop", "ngay dong", "ngay nop tien", "ngay thu tien", "paid on"),
+    "tu_ngay": ("tu ngay", "huong tu ngay", "ngay huong", "ngay bat dau huong", "hieu luc tu", "from"),
     "huong_luong_huu": ("huong luong huu", "luong huu", "dang huong", "huong che do", "pension recipient"),
     "hinh_thuc_nhan": (
         "hinh thuc nhan",

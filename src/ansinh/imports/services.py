@@ -325,10 +325,13 @@ def _fingerprint(row: Row) -> str:
 # --- writing ---------------------------------------------------------------------------------------------------
 
 
-def _registry_error(e: ApplicationError) -> RowError:
+def _registry_error(
+    e: ApplicationError, columns: dict[str, str] = FIELD_OF_REGISTRY, default: str = "ma_nguon"
+) -> RowError:
+    """The registry's refusal as the file's column at fault (``columns``: registry field -> column) and why."""
     errors = e.errors if isinstance(e, ValidationFailed) else {e.field or "": e.message}
     registry_field, message = next(iter(errors.items()))
-    return RowError(FIELD_OF_REGISTRY.get(registry_field, "ma_nguon"), message)
+    return RowError(columns.get(registry_field, default), message)
 
 
 def _person_for(*, actor, row: Row, source: str, run: ImportRun) -> tuple[Person, str, SourceLink | None]:
@@ -1546,6 +1549,8 @@ def _parse_pension(row: Row) -> None:
     if not (v.get("so_dinh_danh") or v.get("ma_so_bhxh") or v.get("ma_nguon_nguoi")):
         raise RowError("so_dinh_danh", _("Give the person's personal ID or SI number."))
     row.data = {"pension_recipient": recipient, "payout_method": payout}
+    if v.get("tu_ngay"):
+        row.data["statuses_from"] = v["tu_ngay"]  # a change in life from that day (ADR 0031)
 
 
 def _plan_pensions(
@@ -1578,9 +1583,13 @@ def _plan_pensions(
         except RowError as e:
             _reject(row, e.column, e.message)
         except ApplicationError as e:
-            _reject(row, {"payout_method": "hinh_thuc_nhan"}.get(e.field or "", "huong_luong_huu"), e.message)
+            error = _registry_error(e, PENSION_COLUMNS, "huong_luong_huu")
+            _reject(row, error.column, error.message)
 
     return Plan(Kind.PENSIONS, name, table, columns, units, rejected, apply)
+
+
+PENSION_COLUMNS = {"payout_method": "hinh_thuc_nhan", "statuses_from": "tu_ngay"}
 
 
 def _apply_pension(*, actor, row: Row, source: str, run: ImportRun) -> None:
