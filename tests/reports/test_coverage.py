@@ -88,6 +88,34 @@ def test_figures_match_an_independent_computation(registry):
     assert a["gap_to_target"] == 3  # ceil(0.95 × 5) = 5 − 2 insured
 
 
+def test_the_working_age_informal_and_the_pensioners_of_a_past_day_are_those_of_that_day(registry):
+    """ADR 0031: 'uninsured' (a farmer today) held a labour contract until 1 March 2026; the pensioner of b has
+    been paid a pension only since 1 May 2026. Counted as they were on each day, in a and b and in the total."""
+    admin, farmer = registry["admin"], registry["people"]["uninsured"]
+    person_update(actor=admin, person=farmer, data={"employment": "formal"})  # as first recorded
+    person_update(actor=admin, person=farmer, data={"employment": "farmer", "statuses_from": "2026-03-01"})
+    pensioner = Person.objects.get(pension_recipient=True)
+    person_update(actor=admin, person=pensioner, data={"pension_recipient": False, "payout_method": ""})
+    change = {"pension_recipient": True, "payout_method": "cash", "statuses_from": "2026-05-01"}
+    person_update(actor=admin, person=pensioner, data=change)
+
+    def figures(on):
+        result = coverage(user=admin, area_code="15", on=on)
+        rows = {r["code"]: r for r in result["rows"]}
+        a, b = rows[registry["a"].code], rows[registry["b"].code]
+        total = result["total"]
+        return (
+            a["informal_working_age"],
+            b["cash_pensioners"],
+            total["informal_working_age"],
+            total["pensioners"],
+        )
+
+    assert figures(ON) == (1, 1, 2, 1)
+    assert figures(dt.date(2026, 4, 15)) == (1, 0, 2, 0)  # a pension not yet paid
+    assert figures(dt.date(2026, 2, 15)) == (0, 0, 1, 0)  # the farmer still held a contract
+
+
 def test_the_trend_counts_each_month_end_as_the_figures_of_that_day_do(registry):
     points = trend(user=registry["admin"], area_code="15", months=12, on=ON)
     assert [p["on"] for p in points][-2:] == ["2026-05-31", ON.isoformat()] and len(points) == 12
@@ -231,4 +259,6 @@ def test_the_page_picks_an_area_by_name_and_compares_a_period_with_the_one_befor
     assert 'id="previous-period"' in month
     last_of_previous = (ON.replace(day=1) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
     assert last_of_previous in month
-    assert client.get("/coverage/export.csv", {"area": "15"}).status_code == 404  # not a PDF under another name
+    assert (
+        client.get("/coverage/export.csv", {"area": "15"}).status_code == 404
+    )  # not a PDF under another name

@@ -35,6 +35,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.rule_errors import application_error
 from ansinh.registry.models import CoveragePeriod, Employment, Payout, PeriodScheme, Person
+from ansinh.registry.selectors import statuses_on_many
 from ansinh.rules import hi
 from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
@@ -130,6 +131,7 @@ def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, 
         .order_by()
     ):
         out[r.pop(key)].update(r)
+    _statuses_of_the_day(scope, on, key, out)
     hi, vsi = Q(scheme=PeriodScheme.HI), Q(scheme=PeriodScheme.VSI)
     periods = CoveragePeriod.objects.filter(scope.q(), valid_from__lte=on, valid_to__gte=before)
     for r in (
@@ -143,6 +145,30 @@ def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, 
     ):
         out[r.pop(key)].update(r)
     return out
+
+
+def _status_figures(person: Any, statuses: Any, on: dt.date) -> tuple[int, int, int]:
+    """(informal, pensioners, cash_pensioners) that one living person counts for on a day with these statuses."""
+    youngest, oldest = add_months(on, -12 * WORKING_AGE[0]), add_months(on, -12 * (WORKING_AGE[1] + 1))
+    informal = statuses.employment in INFORMAL and oldest < person.birth_date <= youngest
+    pension = statuses.pension_recipient
+    return int(informal), int(pension), int(pension and person.payout_method == Payout.CASH)
+
+
+def _statuses_of_the_day(scope: Scope, on: dt.date, key: str, out: dict[Any, dict[str, int]]) -> None:
+    """The counts above read today's statuses; the few people whose statuses changed after ``on`` (ADR 0031) are
+    counted again with the statuses of that day (``registry.selectors.statuses_on_many``)."""
+    changed = list(
+        Person.objects.filter(
+            scope.q(), _alive(on), merged_into__isnull=True, statuses_since__gt=on
+        ).prefetch_related("status_changes")
+    )
+    then = statuses_on_many(changed, on)
+    for person in changed:
+        row = out[getattr(person, key)]
+        now, was = _status_figures(person, person, on), _status_figures(person, then[person.pk], on)
+        for name, a, b in zip(("informal", "pensioners", "cash_pensioners"), now, was, strict=True):
+            row[name] += b - a
 
 
 def _official(
