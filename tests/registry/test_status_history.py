@@ -202,6 +202,7 @@ def test_a_past_history_is_recorded_before_the_changes_made_since(agent, poor):
     for wrong in (
         [PastChange(dt.date(2021, 1, 1), "poverty", "poor", "near_poor")],
         [PastChange(dt.date(2025, 6, 1), "poverty", "near_poor", "poor")],  # after the recorded change
+        [PastChange(MARCH, "poverty", "near_poor", "poor")],  # on its day: which came first?
         [PastChange(dt.date(2021, 1, 1), "poverty", "rich", "poor")],
         [PastChange(dt.date(1980, 1, 1), "poverty", "near_poor", "poor")],  # before birth
         [PastChange(dt.date(2021, 1, 1), "full_name", "A", "B")],

@@ -374,19 +374,23 @@ def _status_changes(actor, person: Person, values: dict[str, Any], since: dt.dat
                 % {"date": format_date(last)}
             }
         )
-    by = actor if actor.pk else None
+    province = values.get("province_code", person.province_code)
     return [
-        StatusChange(
-            person=person,
-            field=f,
-            before=getattr(person, f),
-            after=values[f],
-            effective_on=since,
-            province_code=values.get("province_code", person.province_code),
-            created_by=by,
-        )
+        _change_row(actor, person, PastChange(since, f, getattr(person, f), values[f]), province)
         for f in fields
     ]
+
+
+def _change_row(actor, person: Person, change: PastChange, province_code: str) -> StatusChange:
+    return StatusChange(
+        person=person,
+        field=change.field,
+        before=change.before,
+        after=change.after,
+        effective_on=change.day,
+        province_code=province_code,
+        created_by=actor if actor.pk else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -443,26 +447,18 @@ def status_history_record(*, actor, person: Person, changes: list[PastChange]) -
     for field, chain in by_field.items():
         first_recorded, value_then = recorded.get(field, (None, getattr(person, field)))
         linked = all(a.after == b.before for a, b in zip(chain, chain[1:], strict=False))
-        if not linked or chain[-1].after != value_then or (first_recorded and chain[-1].day > first_recorded):
+        if (
+            not linked
+            or chain[-1].after != value_then
+            or (first_recorded and chain[-1].day >= first_recorded)
+        ):
             raise ApplicationError(
                 ErrorCode.CONFLICT,
                 _("The history of %(status)s does not lead to the person's recorded status.")
                 % {"status": getattr(Person._meta.get_field(field), "verbose_name", field)},
                 field="changes",
             )
-    by = actor if actor.pk else None
-    rows = [
-        StatusChange(
-            person=person,
-            field=c.field,
-            before=c.before,
-            after=c.after,
-            effective_on=c.day,
-            province_code=person.province_code,
-            created_by=by,
-        )
-        for c in changes
-    ]
+    rows = [_change_row(actor, person, c, person.province_code) for c in changes]
     StatusChange.objects.bulk_create(rows)
     if rows:
         latest = max(c.day for c in changes)
