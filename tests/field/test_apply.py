@@ -115,3 +115,25 @@ def test_refusals_are_told_in_words(kit, communes):
     services.ops_apply(kit=kit, ops=[first])
     with pytest.raises(ApplicationError, match="bộ lưu động khác"):
         services.ops_apply(kit=other, ops=[first])
+
+
+def test_a_change_in_life_made_on_a_kit_keeps_its_day_at_the_office_and_travels_in_the_replica(kit):
+    """ADR 0031: a kit's person.update carries statuses_from in its data; the office applies it as the same change
+    in life, and the next replica carries the change to the kit."""
+    import datetime as dt
+
+    from ansinh.field.replica import replica_rows
+    from ansinh.registry.models import StatusChange
+
+    data = {"poverty": "near_poor", "poverty_year": 2025, "statuses_from": "2025-03-01"}
+    (result,) = services.ops_apply(
+        kit=kit, ops=[op("person.update", {"person": {"id": kit.person.pk}, "data": data})]
+    )
+    assert result["status"] == "applied", result
+    change = StatusChange.objects.get(person=kit.person)
+    assert (change.before, change.after, change.effective_on) == ("", "near_poor", dt.date(2025, 3, 1))
+    rows = replica_rows(kit)
+    assert [r["id"] for r in rows["status_change"]] == [change.pk]
+    assert next(r for r in rows["person"] if r["id"] == kit.person.pk)["statuses_since"] == dt.date(
+        2025, 3, 1
+    )
