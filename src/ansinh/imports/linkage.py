@@ -11,8 +11,9 @@ SQL inside DuckDB: a province of a million records is compared without a Python 
 The m and u probabilities are set here, not trained: their ratios are the weights of the table in ADR 0015, which
 the planted duplicates of ``bench/bench_dedup.py`` calibrate (precision and recall in docs/benchmarks.md). The
 prior is that of a pair sharing a blocking key (about 1 in 1,000). A level's weight therefore means the same for a
-commune of 300 people and a district of a hundred thousand. For an area of ``ESTIMATE_FROM`` records and more
-Splink re-estimates the u probabilities from random pairs of the area instead (the benchmark reports both).
+commune of 300 people and a province of a million. ``estimate_u=True`` lets Splink re-estimate the u probabilities
+from random pairs of the area instead; the benchmark reports both, and the hand-set weights are the default at
+every size: the more precise and the faster (docs/benchmarks.md, "De-duplication at scale").
 
 The deterministic half (the same personal ID or SI number; two different IDs are two people) stays in
 ``dedup.candidates``, before and after this."""
@@ -29,10 +30,6 @@ from typing import Any
 PRIOR_LOG2 = -10.0  # about 1 in 1,000 pairs sharing a blocking key are the same person
 DUCKDB_MEMORY = "2GB"  # what the matching may hold in memory (a million records needs about 1 GB)
 DUCKDB_THREADS = 2
-# From this many records Splink re-estimates u from random pairs of the area: measured on the planted province,
-# the hand-set weights are the more precise up to a few hundred thousand records (where the same full name is
-# rare), the re-estimated ones beyond, where common names meet by chance (docs/benchmarks.md)
-ESTIMATE_FROM = 500_000
 DUPLICATE_SHARE = 0.01  # with u re-estimated: about one record in a hundred repeats another
 
 # Per field, its levels in order (the first that holds applies): the label the review page shows, the DuckDB
@@ -136,7 +133,7 @@ def _label(
 
 
 def probabilistic_pairs(
-    rows: Sequence[dict[str, Any]], *, threshold: float, estimate_u: bool | None = None
+    rows: Sequence[dict[str, Any]], *, threshold: float, estimate_u: bool = False
 ) -> list[tuple[int, int, float, dict[str, str]]]:
     """(id, id, probability, levels) for every pair of ``rows`` sharing a block and at or above ``threshold``.
 
@@ -146,8 +143,6 @@ def probabilistic_pairs(
     unknown)."""
     if len(rows) < 2:
         return []
-    if estimate_u is None:
-        estimate_u = len(rows) >= ESTIMATE_FROM
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     # set by hand, the weights are those of a pair sharing a block, and so is the prior; re-estimated from random
