@@ -10,9 +10,9 @@ import pytest
 from ansinh.core.access import SystemActor
 from ansinh.demo.history import demo_history
 from ansinh.demo.population import demo_generate
-from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme
+from ansinh.enrollment.models import Enrollment, EnrollmentMember, HICoverage, Scheme
 from ansinh.enrollment.selectors import eligibility
-from ansinh.registry.models import StatusChange
+from ansinh.registry.models import Membership, StatusChange
 from ansinh.reports import coverage
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,21 @@ def test_the_history_holds_a_province_in_the_band_sells_only_through_the_rule_an
         poor_cards = HICoverage.objects.filter(person=change.person, group="poor")
         assert poor_cards.filter(valid_to__lt=change.effective_on).exists(), change
         assert not poor_cards.filter(valid_to__gte=change.effective_on).exists(), change
+    # marriages since go-live moved people between households; every household card paid at the desk was paid for
+    # people who were members of one household on the day
+    moved = Membership.objects.filter(ended_on__isnull=False)
+    assert province["moves"] == moved.count() > 0
+    for enrollment in Enrollment.objects.filter(scheme=Scheme.HI_HOUSEHOLD, point__code__startswith="DEMO-"):
+        on = enrollment.paid_on
+        homes = [
+            {
+                m.household_id
+                for m in Membership.objects.filter(person_id=pid, started_on__lte=on)
+                if m.ended_on is None or m.ended_on > on
+            }
+            for pid in enrollment.members.values_list("person_id", flat=True)
+        ]
+        assert len(set.intersection(*homes)) == 1, (enrollment.pk, on, homes)
     # made once: a second run changes nothing
     spans = HICoverage.objects.count()
     assert province["list_cards"] > 0 and province["enrollments"] > 0

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from ansinh.areas.models import Area, Level
 from ansinh.campaigns.models import Activity, Campaign, CampaignKind, Outcome
@@ -36,7 +36,9 @@ from ansinh.registry.models import Membership, Payout, Person
 
 Progress = Callable[[str, int], None]
 NAME = "Tháng vận động triển khai BHXH toàn dân năm {year}"
-POINT_PREFIX = "DEMO-{code}-CD"  # demo points: removed with the demo history (demo.history.demo_history_delete)
+POINT_PREFIX = (
+    "DEMO-{code}-CD"  # demo points: removed with the demo history (demo.history.demo_history_delete)
+)
 # How many of the people without a card the campaign reaches, at most (keeps ``ansinh demo`` quick).
 MAX_UNITS = 500
 
@@ -307,10 +309,11 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
             )
     step("campaign", 1)
 
+    # the households as they were when the month began (people move: demo.life.marriages)
     household_of = dict(
-        Membership.objects.filter(person__in=[p.pk for p in candidates], ended_on__isnull=True).values_list(
-            "person_id", "household_id"
-        )
+        Membership.objects.filter(person__in=[p.pk for p in candidates], started_on__lte=start)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=start))
+        .values_list("person_id", "household_id")
     )
     units: dict[Any, list[Person]] = defaultdict(list)
     for person in candidates:

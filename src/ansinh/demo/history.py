@@ -22,10 +22,12 @@ Lives change (``demo.life``, ADR 0031): pupils start school, young people finish
 labour contract, pensioners retire, households are certified poor or lifted out of poverty. The changes since
 2019 are recorded first (``registry.services.status_history_record``), so every decision reads the statuses of
 its day: a list card starts on the day a person joins a group, and a household buys a card soon for most members
-whose group's card ends. People die over the years (a yearly chance by age, recorded through the registry's
-``person_update``): the eligibility rule refuses them from that day, their coverage periods end there, and the
-desk sells them nothing after it. Ages, births and the dated rules (base salaries, groups' first dates) move with
-the date. docs/demo.md shows the calibration and ADR 0026 why.
+whose group's card ends. Since go-live young people marry and move into their spouse's family's household, in
+the same commune or another (``demo.life.marriages``, through ``household_move_member``): each household buys
+for those who were its members on the day. People die over the years (a yearly chance by age, recorded through
+the registry's ``person_update``): the eligibility rule refuses them from that day, their coverage periods end
+there, and the desk sells them nothing after it. Ages, births and the dated rules (base salaries, groups' first
+dates) move with the date. docs/demo.md shows the calibration and ADR 0026 why.
 """
 
 from __future__ import annotations
@@ -54,12 +56,12 @@ from ansinh.enrollment.services import (
 )
 from ansinh.payments.models import CollectionPoint, Receipt, ReceiptBook
 from ansinh.payments.services import book_create, point_create
-from ansinh.registry.models import Membership, Person
+from ansinh.registry.models import Household, Membership, Person
 from ansinh.registry.services import status_history_record
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import add_months
 
-from .life import life_stories
+from .life import Member, life_stories, marriages
 
 Progress = Callable[[str, int], None]
 FIRST_YEAR = 2019
@@ -201,12 +203,26 @@ def _one_at_a_time(spans: list[ExternalSpan]) -> list[ExternalSpan]:
     return out
 
 
+Stays = dict[tuple[int, int], tuple[dt.date, dt.date | None]]  # (person, household) -> (from, to)
+
+
+def _lived_in(stay: tuple[dt.date, dt.date | None], day: dt.date) -> bool:
+    return stay[0] <= day and (stay[1] is None or day < stay[1])
+
+
 def _household_cycles(
-    members: list[Person], on: dt.date, go_live: dt.date, rng: random.Random, decide: _Decisions
+    members: list[Person],
+    household_id: int,
+    stays: Stays,
+    on: dt.date,
+    go_live: dt.date,
+    rng: random.Random,
+    decide: _Decisions,
 ) -> tuple[list[ExternalSpan], list[tuple[dt.date, list[int]]]]:
     """A household's purchases: once a year on its own day (renewing, lapsing, coming back), and for a member
     who leaves a group (a household lifted out of poverty, school finished, a job left), with a chance, soon
-    after the group's card of the year ends. Imported spans before go-live, desk payments (day, buyers) after."""
+    after the group's card of the year ends; each for those who were members on the day. Imported spans before
+    go-live, desk payments (day, buyers) after."""
     imported: list[ExternalSpan] = []
     desk: list[tuple[dt.date, list[int]]] = []
     anniversary = rng.randint(1, 365)
@@ -227,7 +243,13 @@ def _household_cycles(
             if buys and day <= on and not decide(person, change - DAY).hi_household.allowed:
                 purchases.append((day, [person]))
     for day, candidates in sorted(purchases, key=lambda purchase: purchase[0]):
-        buyers = [p for p in candidates if p.birth_date <= day and decide(p, day).hi_household.allowed]
+        buyers = [
+            p
+            for p in candidates
+            if p.birth_date <= day
+            and _lived_in(stays[p.pk, household_id], day)
+            and decide(p, day).hi_household.allowed
+        ]
         if not buyers:
             continue
         if day < go_live:
@@ -286,23 +308,46 @@ def _vsi_payments(
     return payments
 
 
-def _people(province_code: str) -> tuple[dict[int, Person], dict[int, list[Person]]]:
-    """The living people of the province by id, with their changes of status, and their households' members."""
+def _people(province_code: str) -> tuple[dict[int, Person], dict[int, list[Person]], dict[int, int], Stays]:
+    """The people of the province by id, with their changes of status; every household's members, past and
+    present; each person's current household; and when each member lived in each household."""
     persons = {
         p.pk: p
-        for p in Person.objects.filter(province_code=province_code, died_on__isnull=True)
+        for p in Person.objects.filter(province_code=province_code)
         .prefetch_related("status_changes")
         .order_by("pk")
     }
     households: dict[int, list[Person]] = defaultdict(list)
-    for person_id, household_id in (
-        Membership.objects.filter(person__province_code=province_code, ended_on__isnull=True)
+    current: dict[int, int] = {}
+    stays: Stays = {}
+    for person_id, household_id, started, ended in (
+        Membership.objects.filter(person__province_code=province_code)
         .order_by("household_id", "pk")
-        .values_list("person_id", "household_id")
+        .values_list("person_id", "household_id", "started_on", "ended_on")
     ):
         if person_id in persons:
             households[household_id].append(persons[person_id])
-    return persons, households
+            stays[person_id, household_id] = (started, ended)
+            if ended is None:
+                current[person_id] = household_id
+    return persons, households, current, stays
+
+
+def _moves(actor, members: list[Member], go_live: dt.date, on: dt.date, rng: random.Random) -> int:
+    """Marriages since go-live (``demo.life.marriages``) recorded as the desk records a move: the person's commune
+    and village when the household is elsewhere (``person_update``), then ``household_move_member`` on the day."""
+    from ansinh.registry.services import household_move_member, person_update
+
+    moves = marriages(members, go_live, on, rng)
+    for move in moves:
+        to = Household.objects.select_related("commune").get(pk=move.household_id)
+        with transaction.atomic():
+            person = move.person
+            if (person.commune_id, person.village_id) != (to.commune_id, to.village_id):
+                place = {"area_code": to.commune.code, "village_id": to.village_id}
+                person = person_update(actor=actor, person=person, data=place)
+            household_move_member(actor=actor, person=person, to=to, relation=move.relation, on=move.day)
+    return len(moves)
 
 
 def demo_history(
@@ -324,14 +369,27 @@ def demo_history(
         points = _points(province)
         facilities_seed_demo(actor=actor, province=province)  # where the cards are registered
     decide = _Decisions()
-    persons, households = _people(province.code)
-    # Changes of status since 2019 first (their own draws), so that every decision reads the statuses of its day.
+    persons, households, current, stays = _people(province.code)
+    # Changes of status since 2019 first (their own draws), so that every decision reads the statuses of its day;
+    # then deaths, then marriages since go-live (the living move).
     changed = 0
     for person_id, changes in life_stories(households.values(), on, random.Random(f"life-{seed}")).items():
         changed += status_history_record(actor=actor, person=persons[person_id], changes=changes)
     step("history", 0)
-    persons, households = _people(province.code)
+    persons, households, current, stays = _people(province.code)
     died = _deaths(list(persons.values()), on, random.Random(f"deaths-{seed}"))  # its own draws, as above
+    communes = dict(Household.objects.filter(pk__in=list(households)).values_list("pk", "commune_id"))
+    now = [
+        Member(persons[pid], hid, relation, started, communes[hid])
+        for pid, hid, relation, started in Membership.objects.filter(
+            person__province_code=province.code, ended_on__isnull=True
+        )
+        .order_by("person_id")
+        .values_list("person_id", "household_id", "relation", "started_on")
+        if pid in persons
+    ]
+    moved = _moves(actor, now, go_live, on, random.Random(f"moves-{seed}"))
+    persons, households, current, stays = _people(province.code)
 
     counts = {"list_cards": 0, "imported_cards": 0, "enrollments": 0, "refused": 0}
     # 1. The lists, then the household cards bought before go-live: recorded in chunks of persons.
@@ -340,10 +398,10 @@ def demo_history(
     ordered = sorted(households.items())
     for i in range(0, len(ordered), chunk // 3):
         part = ordered[i : i + chunk // 3]
-        members = [p for _, people in part for p in people]
+        members = [p for household_id, people in part for p in people if current.get(p.pk) == household_id]
         spans = _list_spans(members, on, rng, decide)
         for household_id, people in part:
-            imported, desk = _household_cycles(people, on, go_live, rng, decide)
+            imported, desk = _household_cycles(people, household_id, stays, on, go_live, rng, decide)
             spans += imported
             desk_plan += [(day, household_id, ids) for day, ids in desk]
         spans = _one_at_a_time(spans)
@@ -389,4 +447,5 @@ def demo_history(
     counts["vsi_payments"] = len(vsi)
     counts["deaths"] = died
     counts["status_changes"] = changed
+    counts["moves"] = moved
     return counts

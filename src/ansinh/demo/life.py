@@ -4,6 +4,9 @@ contract, a pensioner retired, a poor household was certified, a household out o
 Each change is one ``registry.services.PastChange``; the history records them through
 ``status_history_record`` before anything is decided, so the eligibility rule reads each year's statuses.
 
+Young people also marry and move into their spouse's family's household (``marriages``), recorded after the
+changes of status through ``household_move_member`` on their day.
+
 The shares are a story, not statistics: they give each kind of change enough people to show in the pages and in
 the coverage figures (docs/demo.md).
 """
@@ -13,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from ansinh.registry.models import Employment, Person, Poverty
+from ansinh.registry.models import Employment, Person, Poverty, Relation
 from ansinh.registry.services import PastChange
 from ansinh.rules._util import add_months
 
@@ -124,3 +128,75 @@ def life_stories(
             if mine:
                 out.setdefault(person.pk, []).extend(mine)
     return out
+
+
+MARRY_AGES = (20, 32)
+MARRIES = {
+    "f": 0.05,
+    "m": 0.01,
+}  # a young person's yearly chance to marry into their spouse's family's household
+SAME_COMMUNE = 0.7  # of those marriages: a spouse from the same commune
+SPOUSE_AGE_GAP = 6
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person's current membership, as the history reads it."""
+
+    person: Person
+    household_id: int
+    relation: str
+    since: dt.date
+    commune_id: int
+
+
+@dataclass(frozen=True)
+class Move:
+    day: dt.date
+    person: Person
+    household_id: int  # the household they move into
+    relation: str
+
+
+def marriages(members: list[Member], since: dt.date, on: dt.date, rng: random.Random) -> list[Move]:
+    """Young people who married between ``since`` (the office's go-live: moves are what its desk records) and
+    ``on``, and moved into their spouse's family's household (a daughter-in-law, or a son-in-law where the custom
+    has it: "other relative" to its head), in the same commune or another one of the province: a move through the
+    registry's ``household_move_member`` on that day."""
+    pool: dict[tuple[int, str], list[Member]] = {}
+    for m in members:
+        if m.relation in (Relation.CHILD, Relation.GRANDCHILD):
+            pool.setdefault((m.commune_id, m.person.sex), []).append(m)
+    communes = sorted({m.commune_id for m in members})
+    taken: set[int] = set()
+    moves = []
+    for m in members:
+        person = m.person
+        if m.relation not in (Relation.CHILD, Relation.GRANDCHILD) or person.pk in taken:
+            continue
+        for year in range(since.year, on.year + 1):
+            first = max(dt.date(year, 1, 1), since, m.since + dt.timedelta(days=1))
+            day = _between(rng, first, dt.date(year, 12, 31))
+            marries = rng.random() < MARRIES[person.sex]
+            if not marries or day > on or not (MARRY_AGES[0] <= person.age_on(day) <= MARRY_AGES[1]):
+                continue
+            if person.died_on is not None and person.died_on <= day:
+                break
+            commune = m.commune_id if rng.random() < SAME_COMMUNE else rng.choice(communes)
+            other = "m" if person.sex == "f" else "f"
+            spouses = [
+                s
+                for s in pool.get((commune, other), [])
+                if s.household_id != m.household_id
+                and s.person.pk not in taken
+                and s.since < day
+                and s.person.birth_date <= day
+                and (s.person.died_on is None or s.person.died_on > day)
+                and abs(s.person.age_on(day) - person.age_on(day)) <= SPOUSE_AGE_GAP
+            ]
+            if spouses:
+                spouse = spouses[rng.randrange(len(spouses))]
+                taken.update((person.pk, spouse.person.pk))
+                moves.append(Move(day, person, spouse.household_id, Relation.OTHER))
+            break
+    return sorted(moves, key=lambda move: (move.day, move.person.pk))
