@@ -52,9 +52,9 @@ def hi_groups_of(*, person, on: dt.date, statuses=None) -> set[str]:
 
 def eligibility(*, person, on: dt.date, coverage_end: dt.date | None | bool = False):
     """Which schemes the law lets ``person`` join on ``on`` (``ansinh.rules.eligibility``: the law's order of
-    groups), from the register's statuses on that day (ADR 0031), and — office policy — not while a card runs more than
-    RENEWAL_WINDOW_DAYS beyond ``on`` (a renewal continues after the current card; a purchase inside it is refused
-    with its end date). ``coverage_end``: the latest card end if the caller has read it (None: no card);
+    groups), from the register's statuses on that day (ADR 0031), and — office policy — not while a card runs
+    more than RENEWAL_WINDOW_DAYS beyond ``on`` (a renewal continues after the current card; a purchase inside it
+    is refused with its end date). ``coverage_end``: the latest card end if the caller has read it (None: no card);
     otherwise it is read here. The one rule the desk, the API, quotes, lists, imports, the field kit and the demo
     call."""
     from ansinh.rules import eligibility as rule

@@ -99,9 +99,14 @@ def _alive(day: dt.date, prefix: str = "") -> Q:
     )
 
 
-def _informal(on: dt.date) -> Q:
+def _working_age_births(on: dt.date) -> tuple[dt.date, dt.date]:
+    """(youngest, oldest): people of working age on ``on`` were born on or before the first, after the second."""
     youngest = add_months(on, -12 * WORKING_AGE[0])  # on 29 February, those born 28 February turn 15
-    oldest = add_months(on, -12 * (WORKING_AGE[1] + 1))
+    return youngest, add_months(on, -12 * (WORKING_AGE[1] + 1))
+
+
+def _informal(on: dt.date) -> Q:
+    youngest, oldest = _working_age_births(on)
     return Q(employment__in=INFORMAL, birth_date__lte=youngest, birth_date__gt=oldest)
 
 
@@ -148,8 +153,9 @@ def _figures(scope: Scope, on: dt.date, before: dt.date, key: str) -> dict[Any, 
 
 
 def _status_figures(person: Any, statuses: Any, on: dt.date) -> tuple[int, int, int]:
-    """(informal, pensioners, cash_pensioners) that one living person counts for on a day with these statuses."""
-    youngest, oldest = add_months(on, -12 * WORKING_AGE[0]), add_months(on, -12 * (WORKING_AGE[1] + 1))
+    """(informal, pensioners, cash_pensioners) that one living person counts for on a day with these statuses: the
+    conditions of ``_informal`` and of ``_figures``' pensioners, for one person in hand."""
+    youngest, oldest = _working_age_births(on)
     informal = statuses.employment in INFORMAL and oldest < person.birth_date <= youngest
     pension = statuses.pension_recipient
     return int(informal), int(pension), int(pension and person.payout_method == Payout.CASH)
