@@ -374,6 +374,7 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
     shown = {
         "hi_renewal": False,
         "vsi": False,
+        "vsi_new": False,
     }  # at least one of each, so that a small demo shows every figure
     for unit in unit_list:
         lead = unit[0]
@@ -427,9 +428,11 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
                 and person.age_on(day) <= 55
                 and decided[person.pk].vsi.allowed
             )
-            if not informal or (rng.random() >= 0.22 and shown["vsi"]):
+            if not informal or (rng.random() >= 0.22 and shown["vsi"] and shown["vsi_new"]):
                 continue
+            new = not VSIContribution.objects.filter(person=person, is_void=False).exists()
             if rng.random() < 0.2 or not shown["vsi"]:  # paid February–April: May's payment is a renewal
+                new = False
                 february = start.replace(month=2, day=rng.randint(3, 20))
                 shown["vsi"] = enroll(
                     scheme=Scheme.VSI,
@@ -440,13 +443,14 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
                     paid_on=february,
                 )
             income = rng.choice((1_500_000, 2_000_000, 3_000_000))
-            enroll(
+            paid = enroll(
                 scheme=Scheme.VSI,
                 person_ids=[person.pk],
                 months=rng.choice((1, 3, 6)),
                 income=income,
                 **where,
             )
+            shown["vsi_new"] = shown["vsi_new"] or (paid and new)
         step("campaign", 1)
     # Pensioners still paid in cash, visited by the small groups and at the post office: switched to an account.
     pensioners = list(

@@ -310,7 +310,8 @@ def _vsi_payments(
 
 def _people(province_code: str) -> tuple[dict[int, Person], dict[int, list[Person]], dict[int, int], Stays]:
     """The people of the province by id, with their changes of status; every household's members, past and
-    present; each person's current household; and when each member lived in each household."""
+    present; each person's first household (where their lists and imported cards are made: moves come after
+    go-live); and when each member lived in each household."""
     persons = {
         p.pk: p
         for p in Person.objects.filter(province_code=province_code)
@@ -318,7 +319,7 @@ def _people(province_code: str) -> tuple[dict[int, Person], dict[int, list[Perso
         .order_by("pk")
     }
     households: dict[int, list[Person]] = defaultdict(list)
-    current: dict[int, int] = {}
+    first: dict[int, tuple[dt.date, int]] = {}
     stays: Stays = {}
     for person_id, household_id, started, ended in (
         Membership.objects.filter(person__province_code=province_code)
@@ -328,9 +329,12 @@ def _people(province_code: str) -> tuple[dict[int, Person], dict[int, list[Perso
         if person_id in persons:
             households[household_id].append(persons[person_id])
             stays[person_id, household_id] = (started, ended)
-            if ended is None:
-                current[person_id] = household_id
-    return persons, households, current, stays
+            first[person_id] = min(first.get(person_id, (started, household_id)), (started, household_id))
+    for person_id, (_, household_id) in first.items():
+        # before the generated household was formed its people lived where the demo does not say: they buy
+        # with it from the start, and only a move (since go-live) changes where they buy
+        stays[person_id, household_id] = (dt.date.min, stays[person_id, household_id][1])
+    return persons, households, {pid: hid for pid, (_, hid) in first.items()}, stays
 
 
 def _moves(actor, members: list[Member], go_live: dt.date, on: dt.date, rng: random.Random) -> int:
@@ -369,14 +373,14 @@ def demo_history(
         points = _points(province)
         facilities_seed_demo(actor=actor, province=province)  # where the cards are registered
     decide = _Decisions()
-    persons, households, current, stays = _people(province.code)
+    persons, households, home, stays = _people(province.code)
     # Changes of status since 2019 first (their own draws), so that every decision reads the statuses of its day;
     # then deaths, then marriages since go-live (the living move).
     changed = 0
     for person_id, changes in life_stories(households.values(), on, random.Random(f"life-{seed}")).items():
         changed += status_history_record(actor=actor, person=persons[person_id], changes=changes)
     step("history", 0)
-    persons, households, current, stays = _people(province.code)
+    persons, households, home, stays = _people(province.code)
     died = _deaths(list(persons.values()), on, random.Random(f"deaths-{seed}"))  # its own draws, as above
     communes = dict(Household.objects.filter(pk__in=list(households)).values_list("pk", "commune_id"))
     now = [
@@ -389,7 +393,7 @@ def demo_history(
         if pid in persons
     ]
     moved = _moves(actor, now, go_live, on, random.Random(f"moves-{seed}"))
-    persons, households, current, stays = _people(province.code)
+    persons, households, home, stays = _people(province.code)
 
     counts = {"list_cards": 0, "imported_cards": 0, "enrollments": 0, "refused": 0}
     # 1. The lists, then the household cards bought before go-live: recorded in chunks of persons.
@@ -398,10 +402,12 @@ def demo_history(
     ordered = sorted(households.items())
     for i in range(0, len(ordered), chunk // 3):
         part = ordered[i : i + chunk // 3]
-        members = [p for household_id, people in part for p in people if current.get(p.pk) == household_id]
+        members = [p for household_id, people in part for p in people if home.get(p.pk) == household_id]
         spans = _list_spans(members, on, rng, decide)
         for household_id, people in part:
-            imported, desk = _household_cycles(people, household_id, stays, on, go_live, rng, decide)
+            # each household its own draws: a change in one (a move) leaves the others' stories as they were
+            own = random.Random(f"household-{seed}-{household_id}")
+            imported, desk = _household_cycles(people, household_id, stays, on, go_live, own, decide)
             spans += imported
             desk_plan += [(day, household_id, ids) for day, ids in desk]
         spans = _one_at_a_time(spans)
@@ -415,7 +421,7 @@ def demo_history(
         step("history", len(members))
 
     # 2. Since go-live the desk: household cards and voluntary SI, in the order they were paid.
-    vsi = _vsi_payments(list(persons.values()), on, go_live, rng, decide)
+    vsi = _vsi_payments(list(persons.values()), on, go_live, random.Random(f"vsi-{seed}"), decide)
     plan: list[tuple[dt.date, str, int, list[int], int, int | None]]
     plan = [(day, "hh", hid, ids, 12, None) for day, hid, ids in desk_plan]
     plan += [(day, "vsi", pid, [pid], months, income) for day, pid, months, income in vsi]
