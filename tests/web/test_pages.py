@@ -293,3 +293,30 @@ def test_a_move_in_the_history_names_the_communes_not_their_ids(client, communes
     page = client.get(f"/persons/{person.pk}/").content.decode()
     assert communes["a"].name in page and communes["b"].name in page
     assert f">{communes['a'].pk}<" not in page and f">{communes['b'].pk}<" not in page
+
+
+@pytest.mark.usefixtures("vietnamese")
+def test_moving_between_households_reads_in_words_on_both_pages(client, communes):
+    """A membership's events (joined, left, member added) name the household by its code, the relation and the
+    days in Vietnamese, and the person by name: no field names or ids of the audit record."""
+    import datetime as dt
+
+    from ansinh.registry.services import household_move_member
+
+    admin = make_user(role="administrator", areas=["15"])
+    c = communes["a"].code
+    first = make_household(admin, head=make_person(admin, area_code=c, full_name="Vàng A Dế", sex="m"))
+    second = make_household(admin, head=make_person(admin, area_code=c, full_name="Lý Văn Sử", sex="m"))
+    bride = make_person(admin, area_code=c, full_name="Vàng Thị Mai", sex="f")
+    from ansinh.registry.services import household_add_member
+
+    household_add_member(actor=admin, household=first, person=bride, relation="child", on=dt.date(2020, 1, 1))
+    household_move_member(actor=admin, person=bride, to=second, relation="other", on=dt.date(2025, 9, 8))
+    client.force_login(admin)
+    person_page = client.get(f"/persons/{bride.pk}/").content.decode()
+    household_page = client.get(f"/households/{second.pk}/").content.decode()
+    for raw in ("household_id", "household_code", "ended_on", "person_id", "relation:"):
+        assert raw not in person_page and raw not in household_page, raw
+    assert "mã hộ gia đình" in person_page and second.code in person_page and "08/09/2025" in person_page
+    assert "quan hệ với chủ hộ" in person_page and "đến ngày" in person_page
+    assert "Vàng Thị Mai" in household_page

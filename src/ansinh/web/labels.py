@@ -70,10 +70,27 @@ _HISTORY_HIDDEN = {
     "updated_at",
     "birth_date_precision",
     "statuses_since",
+    "household_id",  # a household event names the household by its code (household_code)
     "changes",  # a past status history: the person page lists its changes in words ("Changes in life")
 }
-# What an audit event records beside a record's fields.
+# What an audit event records beside a record's fields: said in words, or read as the field of another record
+# (joining or leaving a household is recorded on the person: the membership's relation and days, the household's
+# code).
 _HISTORY_LABELS = {"statuses_from": gettext_lazy("takes effect from")}
+_EVENT_FIELDS = {
+    "relation": lambda: _model("registry.Membership")._meta.get_field("relation"),
+    "started_on": lambda: _model("registry.Membership")._meta.get_field("started_on"),
+    "ended_on": lambda: _model("registry.Membership")._meta.get_field("ended_on"),
+    "household_code": lambda: _model("registry.Household")._meta.get_field("code"),
+    "person_id": lambda: _model("registry.Membership")._meta.get_field("person"),
+}
+_EVENT_LABELS = {"person_id": gettext_lazy("person")}  # the membership's field has no label of its own
+
+
+def _model(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
 
 
 def status_changes_in_words(person) -> list[dict]:
@@ -129,16 +146,15 @@ def history_in_words(obj) -> list[dict]:
             if name in _HISTORY_HIDDEN:
                 continue
             try:
-                field = obj._meta.get_field(name)
+                field = _EVENT_FIELDS[name]() if name in _EVENT_FIELDS else obj._meta.get_field(name)
             except FieldDoesNotExist:
                 label = _HISTORY_LABELS.get(name, name)
                 changes.append(
                     (str(label), _history_value(old) if old is not None else None, _history_value(new))
                 )
                 continue
-            changes.append(
-                (str(getattr(field, "verbose_name", name)), _in_words(field, old), _in_words(field, new))
-            )
+            label = _EVENT_LABELS.get(name) or getattr(field, "verbose_name", name)
+            changes.append((str(label), _in_words(field, old), _in_words(field, new)))
         action = HISTORY_ACTION_LABELS.get(event.action, event.action)
         rows.append({"at": event.at, "actor": event.actor, "action": action, "changes": changes})
     return rows
