@@ -2,6 +2,7 @@
 sign-in throttling, and the history of a record."""
 
 import pytest
+from django.utils import translation
 
 from ansinh.core.models import AuditEvent, User
 from ansinh.registry.models import Membership, Person
@@ -293,6 +294,9 @@ def test_a_move_in_the_history_names_the_communes_not_their_ids(client, communes
     page = client.get(f"/persons/{person.pk}/").content.decode()
     assert communes["a"].name in page and communes["b"].name in page
     assert f">{communes['a'].pk}<" not in page and f">{communes['b'].pk}<" not in page
+    with translation.override("vi"):
+        page = client.get(f"/persons/{person.pk}/").content.decode()
+    assert "commune:" not in page and "xã/phường:" in page  # the field's label in the reader's language
 
 
 @pytest.mark.usefixtures("vietnamese")

@@ -58,11 +58,25 @@ class Household(models.Model):
     code = models.CharField(_("household code"), max_length=40, unique=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
-    commune = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey(
-        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    commune = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
-    head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    village = models.ForeignKey(
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+    head = models.ForeignKey(
+        "Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("head of household"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,9 +101,16 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=10, blank=True, db_index=True)
 
     province_code = models.CharField(max_length=16, db_index=True, editable=False)
-    commune = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
     village = models.ForeignKey(
-        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village"),
     )
 
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
