@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from ansinh.core.access import require, scope_for
@@ -166,7 +167,7 @@ def _payments(person, user) -> tuple[list[dict], list[dict], list]:
                     "enrollment_id": enrollment.pk,
                     "void": receipt.is_void,
                     "void_reason": receipt.void_reason or None,
-                    "voided_on": receipt.voided_at.date() if receipt.voided_at else None,
+                    "voided_on": timezone.localdate(receipt.voided_at) if receipt.voided_at else None,
                     "pdf_allowed": scope.covers_area(enrollment.point.area),
                     "card_id": None,  # set below from the spans this enrollment created
                 }
