@@ -145,6 +145,9 @@ class _Decisions:
             self._seen[key] = eligibility(person=person, on=on, coverage_end=None)
         return self._seen[key]
 
+    def forget(self) -> None:
+        self._seen.clear()
+
 
 def _list_group(decided) -> str | None:
     """The group a person's card comes through on a list, or None (household scheme or nothing)."""
@@ -418,6 +421,7 @@ def demo_history(
         coverages_record_external(
             actor=actor, spans=[s for s in spans if s.group == "household"], source="import"
         )
+        decide.forget()  # each chunk's people are asked about again only later, if at all: memory stays flat
         step("history", len(members))
 
     # 2. Since go-live the desk: household cards and voluntary SI, in the order they were paid.

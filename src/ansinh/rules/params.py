@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +92,12 @@ class Parameter:
     note: str | None = None
     file: str = ""
 
+    @cached_property
+    def _dates(self) -> list[date]:
+        return [v.since for v in self.values]
+
     def at(self, on: date) -> Value:
-        dates = [v.since for v in self.values]
-        i = bisect_right(dates, on) - 1
+        i = bisect_right(self._dates, on) - 1
         if i < 0:
             first = self.values[0].since if self.values else None
             raise RuleError(
@@ -118,11 +121,9 @@ class Parameter:
         return self.values[0].since if self.values else None
 
     def in_force(self, on: date) -> bool:
-        try:
-            self.at(on)
-        except RuleError:
-            return False
-        return True
+        """Whether ``at(on)`` has a value (asked for every group of every person on every day: no error raised)."""
+        i = bisect_right(self._dates, on) - 1
+        return i >= 0 and self.values[i].value is not None
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Parameters:
     """A set of parameters by name; immutable, safe to share."""
 
     by_name: Mapping[str, Parameter] = field(default_factory=dict)
+    _families: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def get(self, name: str, on: date) -> Value:
         try:
@@ -151,8 +153,11 @@ class Parameters:
 
     def family(self, prefix: str) -> list[str]:
         """Member names (the last component) of the family ``prefix``."""
-        p = prefix + "."
-        return sorted(n[len(p) :] for n in self.by_name if n.startswith(p) and "." not in n[len(p) :])
+        if prefix not in self._families:  # the names never change: asked for every decision, worked out once
+            p = prefix + "."
+            names = sorted(n[len(p) :] for n in self.by_name if n.startswith(p) and "." not in n[len(p) :])
+            self._families[prefix] = names
+        return list(self._families[prefix])
 
     def overlay(self, other: Parameters) -> Parameters:
         """These parameters with ``other``'s dated values added (``other`` wins on the same date)."""
