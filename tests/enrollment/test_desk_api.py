@@ -141,9 +141,10 @@ def test_the_day_close_counts_cash_against_receipts(client, desk, body):
 def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, desk, body):
     """Issue 4 (desk throughput): every statement of the desk's one call is counted here, so that none creeps
     back. After the token lookup (its last use is written at most once a minute), in one transaction: the
-    actor's areas; the person, locked as read; the agent's point; the coverage the person and their household
-    already hold (with the latest card's facility); the commune's health station, for a first card (a renewal
-    keeps the facility read with its coverage); the enrollment (completed at once), its member and the payment;
+    actor's areas; the person, locked as read; the agent's point; the household's current members, then the
+    coverage they already hold, read by person (with the latest card's facility); the commune's health station,
+    for a first card (a renewal keeps the facility read with its coverage); the enrollment (completed at once),
+    its member and the payment;
     an SI number for a person who has none (the sequence row and the person); the coverage and its card; the
     new-or-renewal flag (ADR 0008) and the coverage periods (ADR 0010: delete, read, write); whether the agent has
     closed the day at the point (no money after the handover); the receipt number, the receipt; every audit event
@@ -162,7 +163,7 @@ def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, des
         )
     assert response.status_code == 201 and response.json()["receipt"]["number"].endswith("0000002")
     statements = [q["sql"] for q in first_card.captured_queries]
-    assert len(statements) == 23, "\n".join(statements)
+    assert len(statements) == 24, "\n".join(statements)
     # A person who already has an SI number: two statements fewer.
     desk["members"][2].si_number = "1599999999"
     desk["members"][2].save(update_fields=["si_number"])
@@ -174,4 +175,4 @@ def test_one_cash_enrollment_runs_a_fixed_small_number_of_statements(client, des
             headers,
             key="count-0003",
         )
-    assert len(renewal.captured_queries) == 21, "\n".join(q["sql"] for q in renewal.captured_queries)
+    assert len(renewal.captured_queries) == 22, "\n".join(q["sql"] for q in renewal.captured_queries)
