@@ -9,7 +9,7 @@ import pytest
 
 
 def pytest_report_header(config):
-    url = os.environ.get("ANSINH_TEST_DATABASE_URL", "sqlite (in memory)")
+    url = os.environ.get("ANSINH_TEST_DATABASE_URL", "sqlite (a file of this test run)")
     return f"ansinh test database: {url.split('@')[-1]}"
 
 

@@ -10,6 +10,11 @@ DATABASES = {
         os.environ.get("ANSINH_TEST_DATABASE_URL", "sqlite:///" + str(VAR_DIR / "test.sqlite3"))  # noqa: F405
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, as in production (WAL, a busy timeout), not Django's shared in-memory database: there a reader
+    # meets a writer's table lock at once ("database table is locked"), so a page read while the import thread
+    # wrote answered a 500 that no office on a file database would see. One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2
 AXES_FAILURE_LIMIT = 3
 ALLOWED_HOSTS = ["*"]
