@@ -97,6 +97,16 @@ def test_members_enrolled_earlier_this_year_count_before_new_ones(desk):
     assert shown.total_payable == second.total_payable
 
 
+def test_a_members_household_card_paid_in_another_year_does_not_count_before_new_ones(desk):
+    """The household's other members count toward the rank only through household cards paid this calendar year
+    (narrowed in ``coverage_facts``' SQL and kept by the desk's ``_coverage_before``; the test fails when both
+    let another year's card through): last year's card of the head leaves the others first and second."""
+    first, _ = enroll(desk, "key-head-last-year", person_ids=[desk["members"][0].pk])
+    Enrollment.objects.filter(pk=first.pk).update(paid_on=TODAY.replace(year=TODAY.year - 1, day=1))
+    second, _ = enroll(desk, "key-others-this-year", person_ids=[p.pk for p in desk["members"][1:]])
+    assert [m["rank"] for m in second.quote["members"]] == [1, 2]
+
+
 def test_receipt_numbers_are_gap_free_even_when_an_enrollment_fails_between(desk):
     a = make_person(desk["agent"], area_code=desk["commune"].code)
     b = make_person(desk["agent"], area_code=desk["commune"].code)
@@ -394,5 +404,7 @@ def test_a_child_is_in_the_under_6_group_until_72_months_old_by_the_dated_parame
                                agricultural_household=False)  # fmt: skip
 
     on = dt.date(2026, 11, 25)
-    assert "child_under_6" in hi_groups_of(person=person(dt.date(2020, 11, 26)), on=on)  # 71 months and 30 days
+    assert "child_under_6" in hi_groups_of(
+        person=person(dt.date(2020, 11, 26)), on=on
+    )  # 71 months and 30 days
     assert "child_under_6" not in hi_groups_of(person=person(dt.date(2020, 11, 25)), on=on)  # 72 months
