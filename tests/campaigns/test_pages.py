@@ -447,3 +447,79 @@ def test_a_switch_to_an_account_counts_only_for_someone_paid_in_cash(setting):
         outcome_record(actor=setting["users"]["own_area_agent"], activity=setting["activity"], person=person,
                        kind="cashless_switched", on=TODAY)  # fmt: skip
     assert e.value.field == "person_id" and not Outcome.objects.exists()
+
+
+def test_the_dashboard_compares_an_area_and_a_period_with_the_period_before(client, setting):
+    from ansinh.enrollment.services import enrollment_create
+    from factories import make_point
+
+    officer, a, campaign = setting["users"]["own_area_officer"], setting["a"], setting["campaign"]
+    agent = setting["users"]["own_area_agent"]
+    make_point(area=a, agents=[agent])
+    enrollment_create(
+        actor=agent,
+        idempotency_key="dash-compare",
+        person_ids=[setting["person"].pk],
+        scheme="hi_household",
+        months=12,
+        paid_on=TODAY,
+    )
+    client.force_login(officer)
+    html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'id="compare-rows"' in html and f'value="{a.code}"' in html  # the campaign's area by default
+    row = html.split('data-figure="new_health_insurance"')[-1].split("</tr>")[0]
+    assert 'data-value="now">1<' in row and 'data-value="before">0<' in row
+    before_start = campaign.starts_on - dt.timedelta(days=(campaign.ends_on - campaign.starts_on).days + 1)
+    assert before_start.strftime("%d/%m/%Y") in html
+    month = client.get(
+        f"/campaigns/{campaign.pk}/", {"period": "month", "on": TODAY.isoformat()}
+    ).content.decode()
+    assert TODAY.replace(day=1).strftime("%d/%m/%Y") in month.split('id="compare-periods"')[1][:300]
+    assert '<option value="campaign" >' in month  # the campaign's dates can be chosen again
+    wrong = client.get(f"/campaigns/{campaign.pk}/", {"area": "99999"})
+    assert (
+        wrong.status_code == 200 and 'id="area-error"' in wrong.content.decode()
+    )  # the page stays, with why
+    assert 'id="compare-rows"' not in wrong.content.decode()
+
+
+def test_the_list_narrows_to_an_area_and_a_period(client, setting):
+    from ansinh.areas.models import AreaSuccession
+
+    officer, a, campaign = setting["users"]["own_area_officer"], setting["a"], setting["campaign"]
+    client.force_login(officer)
+    row = f'data-campaign="{campaign.pk}"'
+    assert row in client.get("/campaigns/").content.decode()  # no filter: every campaign
+    month = client.get("/campaigns/", {"area": a.code, "period": "month", "on": TODAY.isoformat()})
+    assert row in month.content.decode() and 'id="campaign-count"' in month.content.decode()
+    old = AreaSuccession.objects.filter(current=a).select_related("legacy").first().legacy
+    assert (
+        row in client.get("/campaigns/", {"area": old.code}).content.decode()
+    )  # by its name before July 2025
+    long_ago = TODAY.replace(year=TODAY.year - 3).isoformat()
+    gone = client.get("/campaigns/", {"period": "year", "on": long_ago}).content.decode()
+    assert row not in gone and '<strong id="count-before">0</strong>' in gone
+    wrong = client.get("/campaigns/", {"area": "99999"})
+    assert wrong.status_code == 200 and 'id="area-error"' in wrong.content.decode()
+
+
+def test_the_list_by_area_keeps_the_campaigns_held_in_it_or_over_it(client, setting, communes):
+    b, a = communes["b"], setting["a"]
+    admin = make_user(role="administrator", areas=[a.province_code])
+    in_b = campaign_create(
+        actor=admin, name="Xã B", kind="other", starts_on=TODAY, ends_on=TODAY, area_codes=[b.code]
+    )
+    over = campaign_create(
+        actor=admin,
+        name="Toàn tỉnh",
+        kind="other",
+        starts_on=TODAY,
+        ends_on=TODAY,
+        area_codes=[a.province_code],
+    )
+    client.force_login(admin)
+    html = client.get("/campaigns/", {"area": a.code}).content.decode()
+    assert f'data-campaign="{setting["campaign"].pk}"' in html and f'data-campaign="{over.pk}"' in html
+    assert f'data-campaign="{in_b.pk}"' not in html
+    whole = client.get("/campaigns/", {"area": a.province_code}).content.decode()
+    assert all(f'data-campaign="{c.pk}"' in whole for c in (setting["campaign"], in_b, over))

@@ -290,3 +290,38 @@ def test_bad_input_is_refused_and_nothing_is_written(world):
         outcome_record(actor=m, activity=w["show"], person=stranger, kind="consulted", on=d(10))
     assert e.value.code == "not_found"
     assert (Campaign.objects.count(), Activity.objects.count(), Outcome.objects.count()) == before
+
+
+def test_an_area_in_a_period_beside_the_period_before(world):
+    """The dashboard's comparison: everyone living in an area (or in the current communes an old unit became),
+    in any period and in the period before, by the report's own definitions."""
+    from ansinh.areas.models import AreaSuccession
+    from ansinh.campaigns.models import OutcomeKind
+    from ansinh.reports.campaign_figures import area_figures
+    from ansinh.reports.periods import period_of
+
+    w, m = world, world["manager"]
+    may = period_of("campaign", d(20), starts_on=d(1), ends_on=d(31))  # before it: 31 March – 30 April
+    enroll(w, make_person(m, area_code=w["a"].code), d(12), "area-fig-may", activity=w["show"])
+    enroll(w, make_person(m, area_code=w["a"].code), d(3), "area-fig-walk-in")  # not at an activity: counted
+    enroll(w, make_person(m, area_code=w["a"].code), d(20, 4), "area-fig-april")
+    enroll(w, make_person(m, area_code=w["a"].code), d(30, 3), "area-fig-march")  # before both periods
+    consulted = make_person(m, area_code=w["a"].code)
+    outcome_record(actor=m, activity=w["booth"], person=consulted, kind=OutcomeKind.CONSULTED, on=d(15))
+    elsewhere = w["hanoi_admin"]
+    enroll(w, make_person(elsewhere, area_code=w["other"].code), d(12), "area-fig-hanoi", actor=elsewhere)
+
+    result = area_figures(user=m, area_code=w["a"].code, period=may)
+    assert result["figures"]["new_health_insurance"] == 2
+    assert result["figures"]["consulted"] == 1
+    assert result["figures_before"]["new_health_insurance"] == 1
+    assert result["figures_before"]["consulted"] == 0
+    assert (result["before"]["starts_on"], result["before"]["ends_on"]) == ("2026-03-31", "2026-04-30")
+    province = area_figures(user=m, area_code=w["a"].province_code, period=may)
+    assert province["figures"]["new_health_insurance"] == 2  # the Hà Nội payment is in another province
+    old = AreaSuccession.objects.filter(current=w["a"]).select_related("legacy").first()
+    assert old is not None
+    through_old = area_figures(user=m, area_code=old.legacy.code, period=may)
+    assert through_old["figures"]["new_health_insurance"] >= 2 and through_old["note"]
+    with pytest.raises(ApplicationError):
+        area_figures(user=m, area_code=w["other"].code, period=may)  # not the manager's area

@@ -26,6 +26,28 @@ def campaigns_for_user(*, user) -> QuerySet[Campaign]:
     return Campaign.objects.filter(_visible_area_q(user, "areas__")).distinct().order_by("-starts_on", "-pk")
 
 
+def campaigns_in(*, user, area: Area | None = None, start=None, end=None) -> QuerySet[Campaign]:
+    """The user's campaigns held in or over an area (a unit before July 2025: in or over the current communes it
+    became) and running on at least one day from ``start`` to ``end`` (either may be left open)."""
+    campaigns = campaigns_for_user(user=user)
+    if start is not None:
+        campaigns = campaigns.filter(ends_on__gte=start)
+    if end is not None:
+        campaigns = campaigns.filter(starts_on__lte=end)
+    if area is not None:
+        if area.is_legacy:  # campaigns are held in provinces and communes: over the communes it became
+            communes = Area.objects.filter(
+                level=Level.COMMUNE, predecessors__legacy__in=Area.objects.filter(subtree_q(area.path))
+            )
+            held = Q(
+                areas__path__in=ancestor_paths(tuple(communes.values_list("path", flat=True).distinct()))
+            )
+        else:
+            held = Q(areas__path__startswith=area.path) | Q(areas__path__in=ancestor_paths((area.path,)))
+        campaigns = campaigns.filter(held).distinct()
+    return campaigns
+
+
 def campaign_get(*, user, campaign_id: int) -> Campaign:
     campaign = campaigns_for_user(user=user).filter(pk=campaign_id).first()
     if campaign is None:

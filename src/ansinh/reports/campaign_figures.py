@@ -41,9 +41,14 @@ from typing import Any, cast
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
 from ansinh.areas.models import Area, Level
+from ansinh.areas.selectors import area_get_for_user
 from ansinh.campaigns.models import FIGURES, Activity, ActivityKind, Campaign, Outcome, OutcomeKind
+from ansinh.core.access import require
 from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Status
 from ansinh.rules.rounding import round_vnd
+
+from .coverage import VIEW, area_scope
+from .periods import Period
 
 REACH = ("livestream_views", "livestream_interactions", "booth_visitors", "audience", "banners")
 HI_SCHEMES = (Scheme.HI_HOUSEHOLD, Scheme.HI_GROUP)
@@ -301,6 +306,48 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
             }
             for a in activities
         ],
+    }
+
+
+def area_figures(*, user, area_code: str, period: Period) -> dict[str, Any]:
+    """The campaign figures of everyone an area stands for (its subtree; a unit before July 2025, its current
+    successors), in a period and in the period before it: the "in the areas" figures of a campaign's report,
+    for any area and any dates — what a manager compares a campaign's weeks with. Two statements a period."""
+    require(user, VIEW)
+    area = area_get_for_user(user=user, code=area_code)
+    scope = area_scope(area)
+    figure_of = {kind: figure for figure, kind in OUTCOME_FIGURES.items()}
+
+    def counts(p: Period) -> dict[str, int]:
+        members = EnrollmentMember.objects.filter(
+            _PAID & scope.q("person__"), paid_on__range=(p.start, p.end)
+        )
+        found: dict[str, int] = dict(
+            members.order_by().aggregate(**{f: _persons(q) for f, q in PARTICIPATION_FIGURES.items()})
+        )
+        outcomes = Outcome.objects.filter(
+            scope.q("person__"), on__range=(p.start, p.end), kind__in=list(figure_of)
+        )
+        for row in _rows(outcomes.order_by().values("kind").annotate(n=Count("person_id", distinct=True))):
+            found[figure_of[row["kind"]]] = row["n"]
+        return _order(found)
+
+    before = period.before()
+    return {
+        "area": {"code": area.code, "name": area.name, "level": area.level},
+        "note": scope.note,
+        "period": {
+            "kind": period.kind,
+            "starts_on": period.start.isoformat(),
+            "ends_on": period.end.isoformat(),
+        },
+        "before": {
+            "kind": before.kind,
+            "starts_on": before.start.isoformat(),
+            "ends_on": before.end.isoformat(),
+        },
+        "figures": counts(period),
+        "figures_before": counts(before),
     }
 
 

@@ -63,7 +63,7 @@ class Scope:
         return Q(**{f"{prefix}{self.field}": self.value})
 
 
-def _scope(area: Area) -> Scope:
+def area_scope(area: Area) -> Scope:
     if not area.is_legacy:
         if area.level == Level.PROVINCE:
             return Scope(area, "province_code", area.code)
@@ -253,7 +253,7 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
     if level not in ("commune", "village"):
         raise ApplicationError(ErrorCode.INVALID, _("The level is commune or village."), field="level")
     area = area_get_for_user(user=user, code=area_code)
-    scope = _scope(area)
+    scope = area_scope(area)
     try:
         hi_target, vsi_target = hi.targets(on)
     except RuleError as e:  # a date before the first national target
@@ -308,7 +308,7 @@ def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) 
     require(user, VIEW)
     on = on or today()
     _check_date(on)
-    scope = _scope(area_get_for_user(user=user, code=area_code))
+    scope = area_scope(area_get_for_user(user=user, code=area_code))
     days = [on]
     while len(days) < months:
         days.append(days[-1].replace(day=1) - dt.timedelta(days=1))

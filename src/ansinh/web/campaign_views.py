@@ -28,6 +28,7 @@ from ansinh.reports import campaign_figures as figures
 
 from .charts import coord, day_chart, hbar_chart
 from .forms import read_day, read_whole
+from .pickers import area_picker, period_picker
 from .templatetags.humanize_vi import percent
 from .views import page
 
@@ -102,17 +103,34 @@ def _errors_of(e: ApplicationError) -> dict[str, str]:
 
 @page
 def campaign_list(request):
-    campaigns = list(selectors.campaigns_for_user(user=request.user).prefetch_related("areas")[:200])
-    on = today()
-    return render(
-        request,
-        "web/campaign_list.html",
+    """The campaigns, narrowed on demand to an area and a period (with how many ran in the period before)."""
+    code = request.GET.get("area") or None
+    chosen = "period" in request.GET
+    period, period_context = period_picker(request, default="year", campaigns=[])
+    context: dict[str, Any] = {
+        **period_context,
+        **area_picker(request, code),
+        "filtered": bool(code or chosen),
+    }
+    area = context["tree"]["area"] if context["tree"] else None
+    if code and area is None:  # an area that cannot be picked: said above the list, which stays whole
+        code = None
+    start, end = (period.start, period.end) if chosen else (None, None)
+    campaigns = selectors.campaigns_in(user=request.user, area=area, start=start, end=end)
+    if chosen:
+        before = period.before()
+        context["count_before"] = selectors.campaigns_in(
+            user=request.user, area=area, start=before.start, end=before.end
+        ).count()
+    context.update(
         {
-            "campaigns": campaigns,
-            "today": on,
+            "campaigns": list(campaigns.prefetch_related("areas")[:200]),
+            "period_chosen": chosen,
+            "today": today(),
             "can_manage": has_capability(request.user, "campaigns.manage"),
-        },
+        }
     )
+    return render(request, "web/campaign_list.html", context)
 
 
 # --------------------------------------------------------------------------------------- a new campaign
@@ -453,15 +471,40 @@ def dashboard_context(report: dict[str, Any]) -> dict[str, Any]:
 def campaign_dashboard(request, campaign_id: int):
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     report = figures.campaign_report(campaign)
+    areas_of_campaign = list(campaign.areas.all())
     context = {
         "campaign": campaign,
         **dashboard_context(report),
-        "areas_of_campaign": list(campaign.areas.all()),
+        "areas_of_campaign": areas_of_campaign,
         "partners": list(campaign.partners.all()),
         "can_manage": has_capability(request.user, "campaigns.manage"),
     }
-    template = "web/campaign_dashboard.html#live" if request.htmx else "web/campaign_dashboard.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "web/campaign_dashboard.html#live", context)
+    context.update(_compare_context(request, campaign, areas_of_campaign))
+    return render(request, "web/campaign_dashboard.html", context)
+
+
+def _compare_context(request, campaign, areas_of_campaign) -> dict[str, Any]:
+    """The dashboard's comparison: an area (the campaign's first by default) in a period (the campaign's dates by
+    default) beside the period before — everyone living there, wherever they were recorded."""
+    code = request.GET.get("area") or (areas_of_campaign[0].code if areas_of_campaign else None)
+    period, period_context = period_picker(request, default="campaign", campaign=campaign, campaigns=[])
+    context: dict[str, Any] = {**period_context, **area_picker(request, code)}
+    if code and not context["area_error"]:
+        compared = figures.area_figures(user=request.user, area_code=code, period=period)
+        context["compared"] = compared
+        context["compare_rows"] = [
+            {
+                "key": f,
+                "label": FIGURE_LABELS[f],
+                "now": compared["figures"][f],
+                "before": compared["figures_before"][f],
+                "change": compared["figures"][f] - compared["figures_before"][f],
+            }
+            for f in exports.ORDER
+        ]
+    return context
 
 
 # ---------------------------------------------------------------------------------------------- the exports
