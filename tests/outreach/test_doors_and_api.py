@@ -150,9 +150,11 @@ def test_split_export_and_outcomes_over_the_api(client, world, communes):
     # a name or an address a spreadsheet would run as a formula is written as text (issue 12)
     from ansinh.outreach.models import TargetHousehold
 
-    TargetHousehold.objects.filter(target_list_id=created["id"]).update(address='=HYPERLINK("http://x.invalid")')
+    TargetHousehold.objects.filter(target_list_id=created["id"]).update(
+        address='=HYPERLINK("http://x.invalid")'
+    )
     text = client.get(f"{url}/export?format=csv", **headers).content.decode()
-    assert "'=HYPERLINK" in text and ',=HYPERLINK' not in text and '"=HYPERLINK' not in text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
     rows = client.get(f"{url}/export", **headers).json()["rows"]
     assert {r["full_name"] for r in rows} >= {"Trần Thị Bình", "Vũ Văn Nam"}
     row_id = created["households"][0]["id"]
@@ -285,3 +287,51 @@ def test_a_household_outcome_still_records_when_a_member_has_moved_away(world, a
         "Lê Văn Cường"
     ]
     assert DoorOutcome.objects.filter(target_household=h2, status="consulted").exists()
+
+
+def test_the_doors_of_an_area_in_a_period_beside_the_period_before(client, world):
+    from ansinh.reports.outreach_figures import door_figures
+    from ansinh.reports.periods import period_of
+
+    target_list = target_list_create(
+        actor=world["officer"],
+        name="doors",
+        criteria=["uninsured", "lapsed", "expiring"],
+        on=ON,
+        area_codes=[world["v1"].code],
+    )
+    rows = {k: target_list.households.get(household=world["h"][k]) for k in ("h1", "h2", "h3")}
+    last_month = ON.replace(day=1) - dt.timedelta(days=1)
+    door_outcome_record(
+        actor=world["agent"], row=rows["h3"], status="refused", on=last_month, reason="đã có thẻ"
+    )
+    door_outcome_record(actor=world["agent"], row=rows["h2"], status="not_home", on=ON)
+    door_outcome_record(actor=world["agent"], row=rows["h2"], status="follow_up", on=ON, follow_up_on=ON)
+    door_outcome_record(actor=world["agent"], row=rows["h1"], status="consulted", on=ON)
+    month = period_of("month", ON)
+    doors = door_figures(user=world["officer"], area_code=world["a"].code, period=month)
+    assert doors["figures"] == {
+        "knocked": 2,
+        "at_home": 2,
+        "consulted": 1,
+        "enrolled": 0,
+        "follow_up": 1,
+        "refused": 0,
+    }
+    assert doors["figures_before"] == {
+        "knocked": 1,
+        "at_home": 1,
+        "consulted": 0,
+        "enrolled": 0,
+        "follow_up": 0,
+        "refused": 1,
+    }
+    other_village = door_figures(user=world["officer"], area_code=world["v2"].code, period=month)
+    assert other_village["figures"]["knocked"] == 0
+    client.force_login(world["officer"])
+    html = client.get(
+        "/outreach/", {"area": world["a"].code, "period": "month", "on": ON.isoformat()}
+    ).content
+    row = html.decode().split('data-figure="knocked"')[1].split("</tr>")[0]
+    assert 'data-value="now">2<' in row and 'data-value="before">1<' in row
+    assert 'id="door-rows"' in client.get("/outreach/").content.decode()  # the user's area, this month

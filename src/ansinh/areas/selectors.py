@@ -80,6 +80,20 @@ def area_choices(*, user) -> list[Area]:
     return list(current.order_by("path")) + list(legacy.distinct().order_by("path"))
 
 
+def former_names(*, areas) -> dict[int, list[str]]:
+    """The names of the communes before 1 July 2025 that each current commune was made from (the official old →
+    new mapping), by the current commune's id: what people in the field may still call it."""
+    from .models import AreaSuccession
+
+    names: dict[int, list[str]] = {}
+    rows = AreaSuccession.objects.filter(current__in=areas, legacy__level=Level.LEGACY_COMMUNE).order_by(
+        "legacy__name"
+    )
+    for current_id, name in rows.values_list("current_id", "legacy__name"):
+        names.setdefault(current_id, []).append(name)
+    return names
+
+
 def communes_for_user(*, user) -> QuerySet[Area]:
     """The communes a user works in, and the communes of the villages they work in (a village's agent registers
     people of their village in its commune)."""

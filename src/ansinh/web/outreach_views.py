@@ -4,22 +4,36 @@ each door, and the reminders outbox. Thin doors onto services and selectors (hou
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ansinh.areas import selectors as area_selectors
 from ansinh.core.access import has_capability, not_found, require
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError
+from ansinh.core.text import fold
 from ansinh.outreach import selectors, services
 from ansinh.outreach.models import Criterion, DoorStatus, MessageStatus, TargetHousehold, TargetList, Team
+from ansinh.reports.outreach_figures import door_figures
 
+from .pickers import area_picker, period_picker
 from .views import page
+
+DOOR_LABELS = {
+    "knocked": gettext_lazy("Doors knocked"),
+    "at_home": gettext_lazy("Someone at home"),
+    "consulted": gettext_lazy("Consulted"),
+    "enrolled": gettext_lazy("Enrolled"),
+    "follow_up": gettext_lazy("Follow-up promised"),
+    "refused": gettext_lazy("Refused"),
+}
 
 
 def _int(value, default=None):
@@ -40,10 +54,15 @@ def _build_form_context(request, data=None):
     from ansinh.campaigns.selectors import activities_for_user
 
     communes = list(area_selectors.communes_for_user(user=request.user)[:200])
+    former = area_selectors.former_names(areas=communes)
     for commune in communes:
         commune.village_list = list(  # type: ignore[attr-defined]  # the template's list of villages
             area_selectors.villages_of(commune=commune, user=request.user)
         )
+        commune.former_names = former.get(commune.pk, [])  # type: ignore[attr-defined]  # found by the filter
+        commune.folded = fold(" ".join([commune.name, commune.code, *commune.former_names]))  # type: ignore[attr-defined]
+        for village in commune.village_list:  # type: ignore[attr-defined]
+            village.folded = fold(f"{village.name} {village.code}")
     activities = (
         activities_for_user(user=request.user).filter(ends_on__gte=today()).order_by("starts_on")[:100]
     )
@@ -62,11 +81,35 @@ def _build_form_context(request, data=None):
     }
 
 
+def _doors_context(request) -> dict[str, Any]:
+    """The doors of an area (the user's first by default) in a period (this month by default), beside the period
+    before."""
+    mine = request.user.areas.order_by("path").first()
+    code = request.GET.get("area") or (mine.code if mine is not None else None)
+    period, period_context = period_picker(request, default="month")
+    context: dict[str, Any] = {**period_context, **area_picker(request, code)}
+    if code and not context["area_error"]:
+        doors = door_figures(user=request.user, area_code=code, period=period)
+        context["doors"] = doors
+        context["door_rows"] = [
+            {
+                "key": f,
+                "label": DOOR_LABELS[f],
+                "now": doors["figures"][f],
+                "before": doors["figures_before"][f],
+                "change": doors["figures"][f] - doors["figures_before"][f],
+            }
+            for f in DOOR_LABELS
+        ]
+    return context
+
+
 @page
 def home(request):
     context = {
         "lists": selectors.target_lists_counted(user=request.user)[:100],
         "can_manage": has_capability(request.user, services.MANAGE),
+        **_doors_context(request),
     }
     if context["can_manage"]:
         context.update(_build_form_context(request))

@@ -69,7 +69,7 @@ def period_picker(
         "before": period.before(),
         "on": on,
         "period_campaign": chosen or campaign,  # the page's own campaign stays offered
-        "campaigns": campaigns,
+        "period_campaigns": campaigns,
         "running": period.end > today(),
     }
 
