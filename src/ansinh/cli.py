@@ -263,6 +263,7 @@ def demo(
     from ansinh.core.errors import ApplicationError
     from ansinh.demo.campaign import MAX_UNITS, demo_campaign, demo_campaign_delete
     from ansinh.demo.history import demo_history, demo_history_delete
+    from ansinh.demo.outreach import MAX_DOORS, ROUNDS, demo_outreach, demo_outreach_delete
     from ansinh.demo.population import demo_generate
     from ansinh.registry.models import Person
 
@@ -272,6 +273,7 @@ def demo(
         bar = _Progress(persons, f"demo province {province}")
         try:
             if replace:
+                demo_outreach_delete(province_code=code)
                 demo_campaign_delete(province_code=code)  # first: its outcomes keep the demo people
                 demo_history_delete(province_code=code)
             result = demo_generate(
@@ -289,6 +291,10 @@ def demo(
             bar = _Progress(MAX_UNITS + 2, "May campaign (through the desk services)")
             campaign = demo_campaign(province_code=code, seed=seed, progress=bar)
             result.update({f"campaign_{k}": v for k, v in campaign.items()})
+            bar.close()
+            bar = _Progress(MAX_DOORS * len(ROUNDS), "door-to-door rounds (through the outreach services)")
+            doors = demo_outreach(province_code=code, seed=seed, progress=bar)
+            result.update({f"outreach_{k}": v for k, v in doors.items()})
             bar.close()
     if admin:
         result["users"] = _demo_users(province.zfill(2))

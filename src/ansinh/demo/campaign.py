@@ -64,7 +64,7 @@ def demo_campaign_delete(*, province_code: str) -> None:
         campaign.delete()
 
 
-def _points(province: Area, communes: list[Area]) -> dict[str, CollectionPoint]:
+def demo_points(province: Area, communes: list[Area]) -> dict[str, CollectionPoint]:
     actor = SystemActor()
     prefix = POINT_PREFIX.format(code=province.code)
     points = {p.kind: p for p in CollectionPoint.objects.filter(code__startswith=prefix)}
@@ -273,7 +273,7 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
     ]
 
     with transaction.atomic():
-        points = _points(province, communes)
+        points = demo_points(province, communes)
         campaign = campaign_create(
             actor=actor,
             name=name,
