@@ -44,7 +44,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from ansinh.areas.models import LEGACY_PREFIX, Area, AreaSuccession, Level
@@ -945,6 +945,20 @@ def _delete_demo(province_code: str) -> None:
     args = [province_code, DEMO_PREFIX + "%"]
     with connection.cursor() as cur:
         cur.execute(f"UPDATE {h} SET head_id = NULL WHERE id IN ({demo}) OR head_id IN ({members})", args * 2)  # noqa: S608
+        # What the models say goes with a person (their status changes, a list's rows, messages to them) goes
+        # too, and what only points at one forgets them — as Django's own delete would, without loading rows.
+        for relation in Person._meta.related_objects:
+            if not (relation.one_to_many or relation.one_to_one) or relation.related_model in (
+                Membership,
+                Household,
+            ):
+                continue
+            table = connection.ops.quote_name(relation.related_model._meta.db_table)
+            column = connection.ops.quote_name(str(relation.field.column))
+            if relation.on_delete is models.CASCADE:
+                cur.execute(f"DELETE FROM {table} WHERE {column} IN ({members})", args)  # noqa: S608
+            elif relation.on_delete is models.SET_NULL:
+                cur.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} IN ({members})", args)  # noqa: S608
         cur.execute(f"DELETE FROM {p} WHERE id IN ({members})", args)  # noqa: S608
         # The memberships of the deleted people, in demo households or (after a move) elsewhere.
         cur.execute(
