@@ -64,6 +64,19 @@ def demo_campaign_delete(*, province_code: str) -> None:
         campaign.delete()
 
 
+def busiest_communes(province: Area, n: int) -> list[Area]:
+    """The ``n`` communes of the province where the most demo people live (where an office would start)."""
+    ids = [
+        r["commune_id"]
+        for r in Person.objects.filter(province_code=province.code)
+        .values("commune_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "commune_id")[:n]
+    ]
+    by_id = Area.objects.in_bulk(ids)
+    return [by_id[i] for i in ids]
+
+
 def demo_points(province: Area, communes: list[Area]) -> dict[str, CollectionPoint]:
     actor = SystemActor()
     prefix = POINT_PREFIX.format(code=province.code)
@@ -239,17 +252,9 @@ def demo_campaign(*, province_code: str = "15", seed: int = 1, progress: Progres
         return {"campaign": 0}
     rng = random.Random(f"campaign-{seed}")
     actor = SystemActor()
-    ids = [
-        r["commune_id"]
-        for r in Person.objects.filter(province_code=province.code)
-        .values("commune_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "commune_id")[:6]
-    ]
-    if not ids:
+    communes = busiest_communes(province, 6)
+    if not communes:
         return {"campaign": 0}
-    by_id = Area.objects.in_bulk(ids)
-    communes = [by_id[i] for i in ids]
     # People without a card valid in May (the history covers most of the province), grouped by household.
     covered = HICoverage.objects.filter(is_void=False, valid_to__gte=start).values("person_id")
     candidates = list(

@@ -15,7 +15,6 @@ import random
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Count
 
 from ansinh.areas.models import Area, Level
 from ansinh.core.access import SystemActor
@@ -26,9 +25,8 @@ from ansinh.enrollment.selectors import eligibility
 from ansinh.enrollment.services import enrollment_create
 from ansinh.outreach.models import DoorStatus, TargetList
 from ansinh.outreach.services import door_outcome_record, target_list_create
-from ansinh.registry.models import Person
 
-from .campaign import demo_points
+from .campaign import busiest_communes, demo_points
 
 Progress = Callable[[str, int], None]
 NAME = "Vận động gia hạn thẻ BHYT — {commune} ({day})"
@@ -50,17 +48,9 @@ def demo_outreach(*, province_code: str = "15", seed: int = 1, progress: Progres
     if TargetList.objects.filter(province_code=province_code, name__startswith=PREFIX).exists():
         return {"lists": 0}
     province = Area.objects.get(code=province_code, level=Level.PROVINCE)
-    ids = [
-        r["commune_id"]
-        for r in Person.objects.filter(province_code=province.code)
-        .values("commune_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "commune_id")[:6]
-    ]
-    if not ids:
+    communes = busiest_communes(province, 6)
+    if not communes:
         return {"lists": 0}
-    by_id = Area.objects.in_bulk(ids)
-    communes = [by_id[i] for i in ids]
     rng = random.Random(f"outreach-{seed}")
     actor = SystemActor()
     desk = demo_points(province, communes)["event_desk"]

@@ -48,7 +48,7 @@ from ansinh.enrollment.models import EnrollmentMember, HICoverage, Scheme, Statu
 from ansinh.rules.rounding import round_vnd
 
 from .coverage import VIEW, area_scope
-from .periods import Period
+from .periods import Period, comparison
 
 REACH = ("livestream_views", "livestream_interactions", "booth_visitors", "audience", "banners")
 HI_SCHEMES = (Scheme.HI_HOUSEHOLD, Scheme.HI_GROUP)
@@ -332,23 +332,7 @@ def area_figures(*, user, area_code: str, period: Period) -> dict[str, Any]:
             found[figure_of[row["kind"]]] = row["n"]
         return _order(found)
 
-    before = period.before()
-    return {
-        "area": {"code": area.code, "name": area.name, "level": area.level},
-        "note": scope.note,
-        "period": {
-            "kind": period.kind,
-            "starts_on": period.start.isoformat(),
-            "ends_on": period.end.isoformat(),
-        },
-        "before": {
-            "kind": before.kind,
-            "starts_on": before.start.isoformat(),
-            "ends_on": before.end.isoformat(),
-        },
-        "figures": counts(period),
-        "figures_before": counts(before),
-    }
+    return comparison(area, period, counts, note=scope.note)
 
 
 def live_totals(campaign: Campaign) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from ansinh.outreach.models import DoorOutcome, DoorStatus
 from ansinh.outreach.selectors import RECORD
 
 from .coverage import area_scope
-from .periods import Period
+from .periods import Period, comparison
 
 FIGURES = ("knocked", "at_home", "consulted", "enrolled", "follow_up", "refused")
 _STATUS = {
@@ -51,19 +51,4 @@ def door_figures(*, user, area_code: str, period: Period) -> dict[str, Any]:
         )
         return {f: found[f] or 0 for f in FIGURES}
 
-    before = period.before()
-    return {
-        "area": {"code": area.code, "name": area.name, "level": area.level},
-        "period": {
-            "kind": period.kind,
-            "starts_on": period.start.isoformat(),
-            "ends_on": period.end.isoformat(),
-        },
-        "before": {
-            "kind": before.kind,
-            "starts_on": before.start.isoformat(),
-            "ends_on": before.end.isoformat(),
-        },
-        "figures": counts(period),
-        "figures_before": counts(before),
-    }
+    return comparison(area, period, counts)

@@ -12,7 +12,9 @@ figure read "on" the period (coverage) is read on the earlier of its last day an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ansinh.rules._util import add_months
 
@@ -41,6 +43,25 @@ class Period:
     def last_known_day(self, today: dt.date) -> dt.date:
         """The day a figure "on" the period is read: its last day, or today while it runs."""
         return min(self.end, today)
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "starts_on": self.start.isoformat(), "ends_on": self.end.isoformat()}
+
+
+def comparison(
+    area, period: Period, counts: Callable[[Period], dict[str, int]], note: str = ""
+) -> dict[str, Any]:
+    """Figures of an area in a period beside the same figures in the period before: the answer of every report
+    that compares (``counts`` gives the figures of one period)."""
+    before = period.before()
+    return {
+        "area": {"code": area.code, "name": area.name, "level": area.level},
+        "note": note,
+        "period": period.as_json(),
+        "before": before.as_json(),
+        "figures": counts(period),
+        "figures_before": counts(before),
+    }
 
 
 def period_of(

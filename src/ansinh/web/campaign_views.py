@@ -28,7 +28,7 @@ from ansinh.reports import campaign_figures as figures
 
 from .charts import coord, day_chart, hbar_chart
 from .forms import read_day, read_whole
-from .pickers import area_picker, period_picker
+from .pickers import area_picker, compare_rows, period_picker
 from .templatetags.humanize_vi import percent
 from .views import page
 
@@ -494,16 +494,7 @@ def _compare_context(request, campaign, areas_of_campaign) -> dict[str, Any]:
     if code and not context["area_error"]:
         compared = figures.area_figures(user=request.user, area_code=code, period=period)
         context["compared"] = compared
-        context["compare_rows"] = [
-            {
-                "key": f,
-                "label": FIGURE_LABELS[f],
-                "now": compared["figures"][f],
-                "before": compared["figures_before"][f],
-                "change": compared["figures"][f] - compared["figures_before"][f],
-            }
-            for f in exports.ORDER
-        ]
+        context["compare_rows"] = compare_rows(compared, {f: FIGURE_LABELS[f] for f in exports.ORDER})
     return context
 
 

@@ -23,7 +23,7 @@ from ansinh.outreach import selectors, services
 from ansinh.outreach.models import Criterion, DoorStatus, MessageStatus, TargetHousehold, TargetList, Team
 from ansinh.reports.outreach_figures import door_figures
 
-from .pickers import area_picker, period_picker
+from .pickers import area_picker, compare_rows, period_picker
 from .views import page
 
 DOOR_LABELS = {
@@ -91,16 +91,7 @@ def _doors_context(request) -> dict[str, Any]:
     if code and not context["area_error"]:
         doors = door_figures(user=request.user, area_code=code, period=period)
         context["doors"] = doors
-        context["door_rows"] = [
-            {
-                "key": f,
-                "label": DOOR_LABELS[f],
-                "now": doors["figures"][f],
-                "before": doors["figures_before"][f],
-                "change": doors["figures"][f] - doors["figures_before"][f],
-            }
-            for f in DOOR_LABELS
-        ]
+        context["door_rows"] = compare_rows(doors, DOOR_LABELS)
     return context
 
 

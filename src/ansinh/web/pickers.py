@@ -126,3 +126,13 @@ def area_picker(request, code: str | None) -> dict[str, Any]:
         except ApplicationError as e:
             context["area_error"] = e.message
     return context
+
+
+def compare_rows(compared: dict[str, Any], labels: dict[str, Any]) -> list[dict[str, Any]]:
+    """A comparison's table (``reports.periods.comparison``): each figure with its label, this period, the period
+    before and the change, in the order of ``labels``."""
+    now, before = compared["figures"], compared["figures_before"]
+    return [
+        {"key": f, "label": label, "now": now[f], "before": before[f], "change": now[f] - before[f]}
+        for f, label in labels.items()
+    ]
