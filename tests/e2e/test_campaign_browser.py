@@ -12,7 +12,8 @@ from ansinh.campaigns.models import Activity, Outcome
 from ansinh.campaigns.services import campaign_create
 from ansinh.core.dates import today as local_today
 from ansinh.enrollment.models import Enrollment
-from factories import PASSWORD, make_household, make_person, make_point, make_user
+from browsing import sign_in
+from factories import make_household, make_person, make_point, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -22,14 +23,11 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"campaign-{name}.png"), full_page=True)
 
 
-def sign_in(browser, live_server, username):
+def signed_in(browser, live_server, username):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, username)
     expect(page).not_to_have_url(re.compile(r"/login/"))
     return page
 
@@ -66,7 +64,7 @@ def test_an_activity_planned_and_worked_at_shows_on_the_dashboard(
     dashboard = f"{live_server.url}/campaigns/{campaign.pk}/"
 
     # The manager's dashboard before anything happened.
-    manager = sign_in(browser, live_server, "lanhdao")
+    manager = signed_in(browser, live_server, "lanhdao")
     manager.goto(dashboard)
     expect(figure(manager, "vssid_installs")).to_have_text("0")
     expect(figure(manager, "new_health_insurance")).to_have_text("0")
@@ -74,7 +72,7 @@ def test_an_activity_planned_and_worked_at_shows_on_the_dashboard(
     shot(manager, "1-dashboard-before")
 
     # The communication officer plans an art performance: the form shows the fields of that kind only.
-    officer = sign_in(browser, live_server, "truyenthong")
+    officer = signed_in(browser, live_server, "truyenthong")
     officer.goto(f"{live_server.url}/campaigns/{campaign.pk}/activities/")
     officer.select_option("#kind", "livestream")
     expect(officer.locator("#f-views")).to_be_visible()
@@ -102,7 +100,7 @@ def test_an_activity_planned_and_worked_at_shows_on_the_dashboard(
     assert activity.reach == {"audience": 1200} and activity.cost == 85_000_000
 
     # The agent works at the performance: the desk offers it; helps Huyền install VssID, then sells her a card.
-    desk = sign_in(browser, live_server, "daily")
+    desk = signed_in(browser, live_server, "daily")
     desk.goto(f"{live_server.url}/desk/")
     desk.click(f"a[href='?activity={activity.pk}']")
     expect(desk.locator("#current-activity")).to_have_text(activity.title)

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from ansinh.enrollment.models import Enrollment
 from ansinh.payments.models import Receipt
 from ansinh.rules import hi
-from factories import PASSWORD, make_household, make_person, make_point, make_user
+from browsing import sign_in
+from factories import make_household, make_person, make_point, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -31,10 +32,7 @@ def test_an_agent_sells_a_household_card_at_an_event(
     )
     make_household(agent, head=head)
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "desk1")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "desk1")
 
     page.goto(f"{live_server.url}/desk/")
     page.fill("input[name=q]", "nguyen thi huyen")

@@ -13,7 +13,8 @@ from ansinh.enrollment.services import enrollment_create
 from ansinh.payments.models import Receipt
 from ansinh.registry.models import Person
 from ansinh.registry.services import household_add_member
-from factories import PASSWORD, make_household, make_person, make_point, make_user
+from browsing import sign_in
+from factories import make_household, make_person, make_point, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -23,28 +24,39 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"eligibility-{name}.png"), full_page=True)
 
 
-def test_the_desk_refuses_what_the_law_does_not_allow(page, live_server, transactional_areas, tmp_path, monkeypatch):
+def test_the_desk_refuses_what_the_law_does_not_allow(
+    page, live_server, transactional_areas, tmp_path, monkeypatch
+):
     monkeypatch.setenv("ANSINH_KEYS_DIR", str(tmp_path))
     commune = transactional_areas.filter(parent__code="15").order_by("code").first()
     agent = make_user(role="collection_agent", areas=[commune.code], username="desk2")
     make_point(area=commune, agents=[agent])
-    adult = make_person(agent, area_code=commune.code, full_name="Lò Văn Minh", sex="m", birth_date="1985-02-01")
+    adult = make_person(
+        agent, area_code=commune.code, full_name="Lò Văn Minh", sex="m", birth_date="1985-02-01"
+    )
     household = make_household(agent, head=adult)
-    retired = make_person(agent, area_code=commune.code, full_name="Lò Thị Mai", sex="f", birth_date="1950-06-01")
+    retired = make_person(
+        agent, area_code=commune.code, full_name="Lò Thị Mai", sex="f", birth_date="1950-06-01"
+    )
     Person.objects.filter(pk=retired.pk).update(pension_recipient=True, payout_method="cash")
     child = make_person(
-        agent, area_code=commune.code, full_name="Lò Văn Tú", sex="m", birth_date=f"{dt.date.today().year - 3}-04-10"
+        agent,
+        area_code=commune.code,
+        full_name="Lò Văn Tú",
+        sex="m",
+        birth_date=f"{dt.date.today().year - 3}-04-10",
     )
     for person in (retired, child):
         household_add_member(actor=agent, household=household, person=person, relation="other")
     enrollment_create(
-        actor=agent, idempotency_key="child-card-1", scheme="hi_group", group="child_under_6", person_ids=[child.pk]
+        actor=agent,
+        idempotency_key="child-card-1",
+        scheme="hi_group",
+        group="child_under_6",
+        person_ids=[child.pk],
     )
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "desk2")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "desk2")
 
     # The pension recipient: the page says why, and a quote is refused in words.
     page.goto(f"{live_server.url}/desk/person/{retired.pk}/")

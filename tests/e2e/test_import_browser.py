@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from ansinh.imports.headers import PERSONS
 from ansinh.registry.models import Person
-from factories import PASSWORD, make_user
+from browsing import sign_in
+from factories import make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -35,10 +36,7 @@ def test_a_manager_imports_a_file_on_a_phone(page, live_server, transactional_ar
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "import1")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "import1")
     page.goto(f"{live_server.url}/imports/")
     expect(page.locator("h1")).to_have_text("Nhập dữ liệu từ tệp")
     page.set_input_files("#file", str(csv))

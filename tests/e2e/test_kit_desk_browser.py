@@ -17,6 +17,7 @@ from tests.field.kit import checkout, kit_env, make_office, set_server
 from ansinh.core.models import User
 from ansinh.field.models import Kit
 from ansinh.payments.models import Receipt
+from browsing import sign_in
 
 SHOTS = Path("var/screenshots")
 PASSWORD = "mat-khau-thuc-dia-2026"
@@ -80,10 +81,7 @@ def test_the_kit_desk_works_with_no_network_and_syncs_when_it_returns(
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto(f"{url}/login/")
-        page.fill("#id_username", "agent")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, url, "agent", PASSWORD)
         page.goto(f"{url}/desk/")
         page.fill("input[name=q]", person.full_name)
         expect(page.locator("#results")).to_contain_text(person.full_name)

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from ansinh.areas.services import village_create
 from ansinh.outreach.models import DoorOutcome, TargetList
 from ansinh.registry.services import household_add_member
-from factories import PASSWORD, make_hi_coverage, make_household, make_person, make_user
+from browsing import sign_in
+from factories import make_hi_coverage, make_household, make_person, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -37,10 +38,7 @@ def test_an_officer_builds_a_list_opens_the_walk_list_and_records_a_door(
 
     # The assertions below read English labels: switch this browser to English, as a user would.
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "comms1")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "comms1")
 
     page.goto(f"{live_server.url}/outreach/")
     page.fill("#id_name", "Tuần vận động nhóm nhỏ")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ansinh.campaigns.services import campaign_create
-from factories import PASSWORD, make_household, make_person, make_point, make_user
+from browsing import sign_in
+from factories import make_household, make_person, make_point, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -56,10 +57,7 @@ def test_the_main_pages_fit_a_phone(phone, live_server, transactional_areas, tmp
         "/verify/",
     ]
     page = phone
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "phone-admin")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "phone-admin")
     SHOTS.mkdir(parents=True, exist_ok=True)
     wide = {}
     for path in pages:

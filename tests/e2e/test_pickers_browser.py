@@ -11,7 +11,8 @@ from ansinh.areas.models import Area, AreaSuccession
 from ansinh.areas.services import village_create
 from ansinh.campaigns.services import campaign_create
 from ansinh.core.text import fold
-from factories import PASSWORD, make_user
+from browsing import sign_in
+from factories import make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -59,10 +60,7 @@ def test_a_manager_on_a_phone_picks_areas_and_periods_on_the_campaign_and_outrea
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "pickers-admin")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "pickers-admin")
 
     # Outreach: the list builder's tree filtered by a name typed without accents, then by the old name.
     page.goto(f"{live_server.url}/outreach/")

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from ansinh.enrollment.services import enrollment_create
 from ansinh.payments.models import Receipt
 from ansinh.registry.services import household_add_member
-from factories import PASSWORD, make_hi_coverage, make_household, make_person, make_point, make_user
+from browsing import sign_in
+from factories import make_hi_coverage, make_household, make_person, make_point, make_user
 
 SHOTS = Path("var/screenshots")
 
@@ -66,10 +67,7 @@ def test_an_agent_reads_a_persons_record_on_a_phone(
     )
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "record1")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "record1")
     page.goto(f"{live_server.url}/persons/{head.pk}/")
 
     record = page.locator("#participation")

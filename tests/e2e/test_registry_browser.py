@@ -6,14 +6,8 @@ from playwright.sync_api import expect
 
 from ansinh.areas.models import Area
 from ansinh.registry.models import Person
-from factories import PASSWORD, make_person, make_user
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+from browsing import sign_in
+from factories import make_person, make_user
 
 
 def test_an_agent_signs_in_finds_a_person_and_registers_another(page, live_server, live_areas):
