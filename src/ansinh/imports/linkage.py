@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ PRIOR_LOG2 = -10.0  # about 1 in 1,000 pairs sharing a blocking key are the same
 DUCKDB_MEMORY = "2GB"  # what the matching may hold in memory (a million records needs about 1 GB)
 DUCKDB_THREADS = 2
 DUPLICATE_SHARE = 0.01  # with u re-estimated: about one record in a hundred repeats another
+# A word of a name is unusual in an area when fewer of its names hold it than one in 50,000 (and than 3): in a
+# province of a million, fewer than 20 (ADR 0015, amendment of 5 December 2026).
+UNUSUAL_SHARE = 50_000
+UNUSUAL_AT_LEAST = 3
 
 # Per field, its levels in order (the first that holds applies): the label the review page shows, the DuckDB
 # condition, and the weight (log2 of m/u). u is the share of different people sharing a block who show the level,
@@ -42,6 +47,9 @@ LEVELS: dict[str, list[tuple[str, str, float]]] = {
         ("exact", "lowered_l = lowered_r", 8.0),
         ("same_folded", "joined_l = joined_r", 7.5),  # the same letters: tone marks, case or a space lost
         ("same_without_middle", "core_l = core_r", 7.0),  # "Thị"/"Văn" left out
+        # one letter apart, and a word of one name unusual in the area: a letter dropped or struck by mistake
+        # more often makes a word nobody else is called than another person's name (UNUSUAL_SHARE)
+        ("close_unusual", "damerau_levenshtein(joined_l, joined_r) <= 1 and (unusual_l or unusual_r)", 6.5),
         ("close", "damerau_levenshtein(joined_l, joined_r) <= 1", 5.5),  # one letter apart
         (
             "family_and_given",
@@ -132,6 +140,17 @@ def _label(
     return min(levels, key=lambda level: abs(level[1] - weight))[0]
 
 
+def mark_unusual(rows: Sequence[dict[str, Any]]) -> None:
+    """Sets each row's ``unusual``: a word of its name (``core``) is held by fewer of the rows' names than
+    ``max(UNUSUAL_AT_LEAST, len(rows) // UNUSUAL_SHARE)`` — most often a letter dropped or struck by mistake."""
+    words: Counter[str] = Counter()
+    for row in rows:
+        words.update(set(row["core"].split()))
+    least = max(UNUSUAL_AT_LEAST, len(rows) // UNUSUAL_SHARE)
+    for row in rows:
+        row["unusual"] = any(words[w] < least for w in row["core"].split())
+
+
 def probabilistic_pairs(
     rows: Sequence[dict[str, Any]], *, threshold: float, estimate_u: bool = False
 ) -> list[tuple[int, int, float, dict[str, str]]]:
@@ -140,9 +159,10 @@ def probabilistic_pairs(
     A row: ``unique_id``, ``lowered`` (the name in lower case), ``joined`` (no tone marks, no spaces), ``core``
     (folded, without the optional middle), ``family``, ``given``, ``born`` (ISO date), ``y``, ``m``, ``d``,
     ``prec`` ("d", "m" or "y"), ``sex``, ``commune``, ``village``, ``household``, ``phone`` (None where
-    unknown)."""
+    unknown); ``unusual`` is set here (``mark_unusual``)."""
     if len(rows) < 2:
         return []
+    mark_unusual(rows)
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     # set by hand, the weights are those of a pair sharing a block, and so is the prior; re-estimated from random

@@ -240,6 +240,7 @@ def _evidence_words(levels: dict[str, str]) -> list[str]:
         "same_without_middle": _("the same without Thị/Văn"),
         "family_and_given": _("the same family and given name (a middle name left out)"),
         "close": _("one letter apart"),
+        "close_unusual": _("one letter apart, a word nobody else in the area is called (a typing slip)"),
         "similar": _("similar"),
         "different": _("different"),
         "day_month_swapped": _("day and month swapped"),
