@@ -55,7 +55,7 @@ def coverage_page(request):
         change = round((result["total"]["rate"] - previous["rate"]) * 100, 1)
     context = {
         **period_context,
-        **area_picker(request, area if result else None),
+        **area_picker(request, area),
         "result": result,
         "charts": charts,
         "error": error,
