@@ -112,9 +112,8 @@ def campaign_list(request):
         **area_picker(request, code),
         "filtered": bool(code or chosen),
     }
+    # an area that cannot be picked is said above the list (area_error), which then stays whole
     area = context["tree"]["area"] if context["tree"] else None
-    if code and area is None:  # an area that cannot be picked: said above the list, which stays whole
-        code = None
     start, end = (period.start, period.end) if chosen else (None, None)
     campaigns = selectors.campaigns_in(user=request.user, area=area, start=start, end=end)
     if chosen:
