@@ -335,3 +335,45 @@ def test_the_doors_of_an_area_in_a_period_beside_the_period_before(client, world
     row = html.decode().split('data-figure="knocked"')[1].split("</tr>")[0]
     assert 'data-value="now">2<' in row and 'data-value="before">1<' in row
     assert 'id="door-rows"' in client.get("/outreach/").content.decode()  # the user's area, this month
+
+
+def test_the_doors_and_the_campaign_figures_of_an_area_in_a_period_over_the_api(
+    client, world, activity, communes
+):
+    target_list = target_list_create(
+        actor=world["officer"], name="api", criteria=["uninsured"], on=ON, area_codes=[world["v1"].code]
+    )
+    row = target_list.households.get(household=world["h"]["h1"])
+    door_outcome_record(actor=world["agent"], row=row, status="consulted", on=ON)
+    auth = bearer(world["officer"])
+    area = world["a"].code
+    doors = client.get(
+        "/api/v1/outreach/doors", {"area": area, "period": "month", "on": ON.isoformat()}, **auth
+    )
+    assert doors.status_code == 200
+    body = doors.json()
+    assert body["figures"]["knocked"] == 1 and body["figures_before"]["knocked"] == 0
+    assert body["period"]["starts_on"] == ON.replace(day=1).isoformat() and body["period"]["kind"] == "month"
+    during = client.get(
+        "/api/v1/campaign-figures",
+        {"area": area, "period": "campaign", "campaign": activity.campaign_id, "on": ON.isoformat()},
+        **auth,
+    ).json()
+    assert during["period"]["starts_on"] == activity.campaign.starts_on.isoformat()
+    assert during["before"]["ends_on"] == (activity.campaign.starts_on - dt.timedelta(days=1)).isoformat()
+    assert set(during["figures"]) == set(during["figures_before"]) and "consulted" in during["figures"]
+    # bad input: a clear answer, never a 500
+    no_campaign = client.get("/api/v1/campaign-figures", {"area": area, "period": "campaign"}, **auth)
+    assert no_campaign.status_code == 422 and no_campaign.json()["field"] == "campaign"
+    too_early = client.get("/api/v1/outreach/doors", {"area": area, "on": "1900-01-01"}, **auth)
+    assert too_early.status_code == 422 and too_early.json()["field"] == "on"
+    far = client.get(
+        "/api/v1/outreach/doors", {"area": area, "period": "quarter", "on": "9999-11-01"}, **auth
+    )
+    assert far.status_code == 422
+    elsewhere = client.get("/api/v1/outreach/doors", {"area": communes["other"].code}, **auth)
+    assert elsewhere.status_code == 404
+    unknown = client.get(
+        "/api/v1/campaign-figures", {"area": area, "period": "campaign", "campaign": 10**30}, **auth
+    )
+    assert unknown.status_code in (404, 422)

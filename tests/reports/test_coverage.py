@@ -259,7 +259,11 @@ def test_the_page_picks_an_area_by_name_and_compares_a_period_with_the_one_befor
     assert 'id="previous-period"' in month
     last_of_previous = (ON.replace(day=1) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
     assert last_of_previous in month
-    assert f"?area={commune.code}&amp;on={ON.isoformat()}&amp;period=month" in month  # going down keeps the period
+    assert (
+        f"?area={commune.code}&amp;on={ON.isoformat()}&amp;period=month" in month
+    )  # going down keeps the period
     assert (
         client.get("/coverage/export.csv", {"area": "15"}).status_code == 404
     )  # not a PDF under another name
+    far = client.get("/coverage/", {"area": "15", "on": "9999-11-01", "period": "quarter"})
+    assert far.status_code == 400  # said in words, not a server error computing the quarter after it

@@ -41,13 +41,12 @@ from ansinh.rules._util import add_months
 from ansinh.rules.errors import RuleError
 
 from .models import OfficialPopulation
+from .periods import check_date
 
 # Coverage is read by whoever may read the registry (every role today): decided here, for every door.
 VIEW = "registry.view"
 INFORMAL = (Employment.INFORMAL, Employment.FARMER)
 WORKING_AGE = (15, 60)
-MAX_FUTURE = dt.timedelta(days=366)
-EARLIEST_YEAR = 1990
 
 
 @dataclass(frozen=True)
@@ -82,15 +81,6 @@ def area_scope(area: Area) -> Scope:
         "Compared through the old → new mapping; communes that were split count whole in each successor."
     )
     return Scope(area, "commune_id__in", successors, note)
-
-
-def _check_date(on: dt.date) -> None:
-    if on > today() + MAX_FUTURE:
-        raise ApplicationError(ErrorCode.INVALID, _("Choose a date at most a year ahead."), field="on")
-    if on.year < EARLIEST_YEAR:  # no register goes back further; and a year's trend must stay a real date
-        raise ApplicationError(
-            ErrorCode.INVALID, _("Choose a date from %(year)s on.") % {"year": EARLIEST_YEAR}, field="on"
-        )
 
 
 def _alive(day: dt.date, prefix: str = "") -> Q:
@@ -249,7 +239,7 @@ def coverage(*, user, area_code: str, on: dt.date | None = None, level: str = "c
     commune), the same date a year before, and the national targets in force."""
     require(user, VIEW)
     on = on or today()
-    _check_date(on)
+    check_date(on)
     if level not in ("commune", "village"):
         raise ApplicationError(ErrorCode.INVALID, _("The level is commune or village."), field="level")
     area = area_get_for_user(user=user, code=area_code)
@@ -307,7 +297,7 @@ def trend(*, user, area_code: str, months: int = 12, on: dt.date | None = None) 
     for the whole series — persons alive on each day, and health-insurance periods containing each day."""
     require(user, VIEW)
     on = on or today()
-    _check_date(on)
+    check_date(on)
     scope = area_scope(area_get_for_user(user=user, code=area_code))
     days = [on]
     while len(days) < months:

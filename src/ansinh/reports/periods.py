@@ -16,9 +16,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from ansinh.core.dates import today
+from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.rules._util import add_months
 
 KINDS = ("day", "month", "quarter", "year", "campaign")
+MAX_FUTURE = dt.timedelta(days=366)
+EARLIEST_YEAR = 1990
+
+
+def check_date(on: dt.date) -> None:
+    """A report's date: from 1990 (no register goes back further, and a year's trend stays a real date) to a year
+    ahead."""
+    if on > today() + MAX_FUTURE:
+        raise ApplicationError(ErrorCode.INVALID, _("Choose a date at most a year ahead."), field="on")
+    if on.year < EARLIEST_YEAR:
+        raise ApplicationError(
+            ErrorCode.INVALID, _("Choose a date from %(year)s on.") % {"year": EARLIEST_YEAR}, field="on"
+        )
 
 
 @dataclass(frozen=True)
@@ -80,3 +97,20 @@ def period_of(
     if kind == "campaign" and starts_on is not None and ends_on is not None:
         return Period(kind, starts_on, ends_on)
     return Period("day", on, on)
+
+
+def period_asked(
+    *, user, kind: str, on: dt.date, campaign_id: int | None = None, campaign=None
+) -> tuple[Period, Any]:
+    """The period a page or the API asks for around ``on``, and the campaign whose dates it is (or None):
+    ``campaign`` is the one a page is about; otherwise ``campaign_id`` names one of the user's (another is "not
+    found"). A date outside the reports' range is refused (``check_date``)."""
+    from ansinh.campaigns.selectors import campaign_get
+
+    check_date(on)
+    kind = kind if kind in KINDS else "day"
+    if kind == "campaign" and campaign is None and campaign_id is not None:
+        campaign = campaign_get(user=user, campaign_id=campaign_id)
+    if kind == "campaign" and campaign is not None:
+        return period_of(kind, on, starts_on=campaign.starts_on, ends_on=campaign.ends_on), campaign
+    return period_of(kind if kind != "campaign" else "day", on), None

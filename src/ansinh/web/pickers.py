@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from ansinh.areas.models import Area
@@ -27,7 +27,7 @@ from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.numbers import parse_id
 from ansinh.core.text import fold
-from ansinh.reports.periods import KINDS, Period, period_of
+from ansinh.reports.periods import Period, period_asked
 
 
 def read_on(request) -> dt.date:
@@ -42,17 +42,13 @@ def read_on(request) -> dt.date:
 def read_period(request, on: dt.date, *, default: str = "day", campaign=None) -> tuple[Period, Any]:
     """The period asked for around ``on`` and the campaign whose dates it is (or None). ``campaign`` is the one a
     page is about (its dashboard); elsewhere the campaign is picked from the user's own."""
-    kind = request.GET.get("period") or default
-    kind = kind if kind in KINDS else "day"
-    if kind == "campaign" and campaign is None:
-        campaign_id = parse_id(request.GET.get("campaign"))
-        if campaign_id is not None:
-            campaign = campaigns_for_user(user=request.user).filter(pk=campaign_id).first()
-            if campaign is None:
-                raise Http404
-    if kind == "campaign" and campaign is not None:
-        return period_of(kind, on, starts_on=campaign.starts_on, ends_on=campaign.ends_on), campaign
-    return period_of(kind if kind != "campaign" else "day", on), None
+    return period_asked(
+        user=request.user,
+        kind=request.GET.get("period") or default,
+        on=on,
+        campaign_id=parse_id(request.GET.get("campaign")),
+        campaign=campaign,
+    )
 
 
 def period_picker(
