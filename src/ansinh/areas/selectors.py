@@ -120,9 +120,14 @@ def province_choices() -> list[tuple[str, str]]:
     return list(Area.objects.filter(level=Level.PROVINCE).order_by("name_folded").values_list("code", "name"))
 
 
+def first_area(*, user) -> Area | None:
+    """The user's first area in tree order (the province before its communes): what a report opens on."""
+    return user.areas.order_by("path").first()
+
+
 def default_province_code(*, user) -> str:
     """The current province of the user's first area, or '' (no area, or only a legacy one)."""
-    area = user.areas.order_by("path").first()
+    area = first_area(user=user)
     return area.province_code if area is not None and not area.code.startswith(LEGACY_PREFIX) else ""
 
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from ansinh.areas.selectors import first_area
 from ansinh.core.dates import today
 from ansinh.core.errors import ApplicationError, ErrorCode
 from ansinh.core.spreadsheets import XLSX_CONTENT_TYPE
@@ -31,7 +32,7 @@ def coverage_page(request):
     period, period_context = period_picker(request)
     on, before = period.last_known_day(today()), period.before().end
     if area is None:
-        mine = request.user.areas.order_by("path").first()
+        mine = first_area(user=request.user)
         if mine is None:
             raise ApplicationError(ErrorCode.NOT_FOUND, _("You have no areas yet. Ask your administrator."))
         return redirect(f"{request.path}?area={mine.code}&on={on.isoformat()}")

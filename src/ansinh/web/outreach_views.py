@@ -84,7 +84,7 @@ def _build_form_context(request, data=None):
 def _doors_context(request) -> dict[str, Any]:
     """The doors of an area (the user's first by default) in a period (this month by default), beside the period
     before."""
-    mine = request.user.areas.order_by("path").first()
+    mine = area_selectors.first_area(user=request.user)
     code = request.GET.get("area") or (mine.code if mine is not None else None)
     period, period_context = period_picker(request, default="month")
     context: dict[str, Any] = {**period_context, **area_picker(request, code)}
