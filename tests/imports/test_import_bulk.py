@@ -192,3 +192,72 @@ def test_families_register_refuses_a_family_whole_and_writes_the_others(manager,
         results[3].household is None and not Membership.objects.filter(person=results[3].persons[0]).exists()
     )
     assert not Person.objects.filter(full_name__in=["Lù Văn Lực", "Hà Văn Tùng"]).exists()
+
+
+def _families(c: str, n: int, prefix: str) -> list[Family]:
+    return [
+        Family(
+            members=[
+                (
+                    {"full_name": f"{prefix} Văn Chủ {i}", "birth_date": "1970", "sex": "m", "area_code": c},
+                    "head",
+                ),
+                (
+                    {"full_name": f"{prefix} Thị Con {i}", "birth_date": "2001", "sex": "f", "area_code": c},
+                    "child",
+                ),
+            ]
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_large_batch_journals_and_audits_as_one_call_at_a_time(manager, communes):
+    """40 households: enough events (280) for the batch to write them as plain rows (COPY on PostgreSQL); a field
+    kit's journal gets the same operations as from household_create and household_register_member."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from ansinh.core.journal import set_recorder
+    from ansinh.registry.services import household_create, household_register_member, person_create
+
+    c = communes["a"].code
+    journaled: list[tuple] = []
+
+    def record(kind, obj, actor, details):
+        journaled.append(
+            (kind, getattr(obj, "relation", None), getattr(obj, "household_id", None) is not None)
+        )
+
+    set_recorder(record)
+    started = timezone.now()
+    try:
+        results = families_register(actor=manager, families=_families(c, 40, "Lò"))
+        batch = Counter(journaled)
+        journaled.clear()
+        for family in _families(c, 40, "Vàng"):
+            (head, _r), (child, relation) = family.members
+            household = household_create(actor=manager, head=person_create(actor=manager, data=head))
+            household_register_member(actor=manager, household=household, data=child, relation=relation)
+        one = Counter(journaled)
+    finally:
+        set_recorder(None)
+
+    assert batch == one
+    assert batch[("household.add_member", "child", True)] == 40
+    persons = [str(p.pk) for r in results for p in r.persons]
+    households = [str(r.household.pk) for r in results]
+    events = AuditEvent.objects.filter(
+        object_id__in=persons, object_type="registry.person"
+    ) | AuditEvent.objects.filter(object_id__in=households, object_type="registry.household")
+    assert Counter(events.values_list("action", flat=True)) == {
+        "person_create": 80,
+        "household_join": 80,
+        "household_create": 40,
+        "household_add_member": 80,
+    }
+    assert events.filter(at__gte=started).count() == 280  # the batch's moment, as one call's events have theirs
+    assert events.filter(actor=manager).count() == 280
+    members = Membership.objects.filter(household_id__in=households, ended_on__isnull=True)
+    assert Counter(members.values_list("relation", flat=True)) == {"head": 40, "child": 40}

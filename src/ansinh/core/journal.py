@@ -28,6 +28,12 @@ def set_recorder(recorder: Recorder | None) -> None:
         _recorder.append(recorder)
 
 
+def recording() -> bool:
+    """Whether journal() records anything here (on a field kit): a batch may then skip building what only the
+    journal would read."""
+    return bool(_recorder) and not _quiet.get()
+
+
 def journal(kind: str, obj: Any, *, actor: Any, **details: Any) -> None:
     if _recorder and not _quiet.get():
         _recorder[0](kind, obj, actor, details)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from ansinh.areas.models import LEGACY_PREFIX, Area, Level
 from ansinh.core.access import require
 from ansinh.core.audit import audit_batch, audit_record, snapshot
-from ansinh.core.bulk import objects_insert
+from ansinh.core.bulk import rows_insert
 from ansinh.core.dates import parse_partial_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.numbers import parse_whole
@@ -392,6 +392,24 @@ def _person_link(row: Row, person: Person, source: str, run: ImportRun) -> Sourc
     )
 
 
+def _link_row(
+    source: str, run: ImportRun, now, key: str, obj: Person | Household, fingerprint: str
+) -> dict[str, Any]:
+    """A new source link as the row to write (_register_new writes them together)."""
+    person = isinstance(obj, Person)
+    return {
+        "source": source,
+        "entity": Entity.PERSON if person else Entity.HOUSEHOLD,
+        "key": key,
+        "province_code": obj.province_code,
+        "person_id": obj.pk if person else None,
+        "household_id": None if person else obj.pk,
+        "fingerprint": fingerprint,
+        "last_run_id": run.pk,
+        "updated_at": now,
+    }
+
+
 def _import_event(actor, row: Row, person: Person, source: str, run: ImportRun, result: str) -> None:
     audit_record(
         actor=actor,
@@ -721,7 +739,8 @@ def _register_new(
     try:
         with transaction.atomic(), audit_batch():
             results = families_register(actor=actor, families=families)
-            links: list[SourceLink] = []
+            links: list[dict[str, Any]] = []  # rows, not instances: a first import writes one per person
+            now = timezone.now()
             for group, result in zip(groups, results, strict=True):
                 if result.refused is not None:
                     at_fault = group[result.at]
@@ -731,20 +750,11 @@ def _register_new(
                     continue
                 for row, person in zip(group, result.persons, strict=True):
                     row.result = "created"
-                    links.append(_person_link(row, person, source, run))
+                    links.append(_link_row(source, run, now, row.values["ma_nguon"], person, _fingerprint(row)))
                     _import_event(actor, row, person, source, run, "created")
                 if result.household is not None:
-                    links.append(
-                        SourceLink(
-                            source=source,
-                            entity=Entity.HOUSEHOLD,
-                            key=group[0].values["ma_ho"],
-                            household=result.household,
-                            province_code=result.household.province_code,
-                            last_run=run,
-                        )
-                    )
-            objects_insert(links)
+                    links.append(_link_row(source, run, now, group[0].values["ma_ho"], result.household, ""))
+            rows_insert(SourceLink, links)
     except IntegrityError:  # an ID or a key written meanwhile by someone else: one group at a time, as before
         for group in groups:
             for row in group:

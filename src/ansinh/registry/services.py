@@ -17,11 +17,11 @@ from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import normalize_code
 from ansinh.core.access import require, scope_for
 from ansinh.core.audit import audit_batch, audit_record, snapshot
-from ansinh.core.bulk import objects_insert
+from ansinh.core.bulk import objects_insert, rows_insert
 from ansinh.core.dates import format_date, parse_partial_date, today, validate_birth_date
 from ansinh.core.errors import ApplicationError, ErrorCode, ValidationFailed
 from ansinh.core.identifiers import normalize_phone, validate_personal_id, validate_si_number
-from ansinh.core.journal import journal, quiet
+from ansinh.core.journal import journal, quiet, recording
 from ansinh.core.text import clean_name, fold, has_invisible
 
 from .ethnicities import ETHNICITY_NAMES
@@ -747,28 +747,31 @@ def _households_write(actor, households: list[tuple[Family, Registered]]) -> Non
             head=head,
         )
     objects_insert([r.household for _f, r in households if r.household is not None])
-    memberships: list[Membership] = []
+    memberships: list[dict[str, Any]] = []  # rows, not instances: a batch writes hundreds of thousands
     for family, result in households:
         household = result.household
         assert household is not None
         audit_record(actor=actor, action=Audit.HOUSEHOLD_CREATE, obj=household, after=snapshot(household))
+        started_on = family.on or today()
         for person, (_data, relation) in zip(result.persons, family.members, strict=True):
-            membership = Membership(
-                person=person,
-                household=household,
-                relation=relation or Relation.OTHER,  # checked by _family_refusal: never None here
-                province_code=household.province_code,
-                started_on=family.on or today(),
+            relation = relation or Relation.OTHER  # checked by _family_refusal: never None here
+            memberships.append(
+                {
+                    "person_id": person.pk,
+                    "household_id": household.pk,
+                    "relation": relation,
+                    "province_code": household.province_code,
+                    "started_on": started_on,
+                    "ended_on": None,
+                }
             )
-            memberships.append(membership)
-            _membership_events(actor, household, person, membership.relation)
+            _membership_events(actor, household, person, relation)
         journal("household.create", household, actor=actor, head=household.head_id, address="", on=family.on)
-    objects_insert(memberships)
-    for membership in memberships:
-        if (
-            membership.relation != Relation.HEAD
-        ):  # the head's is part of household.create, as in household_create
-            journal("household.add_member", membership, actor=actor, on=membership.started_on)
+    rows_insert(Membership, memberships)
+    if recording():  # the head's membership is part of household.create, as in household_create
+        for row in memberships:
+            if row["relation"] != Relation.HEAD:
+                journal("household.add_member", Membership(**row), actor=actor, on=row["started_on"])
 
 
 def _membership_events(actor, household: Household, person: Person, relation: str) -> None:
