@@ -84,3 +84,15 @@ def objects_insert(objs: list[Any]) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def statistics_refresh(models_: Sequence[type[models.Model]]) -> None:
+    """Tells PostgreSQL's planner how big tables have grown (ANALYZE, which reads a sample): a job that has just
+    written many rows would otherwise have its next lookups planned as if the tables were still small (a
+    sequential scan of a million rows per chunk), until autovacuum gets to them. Elsewhere nothing: SQLite plans
+    without such statistics."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
