@@ -11,7 +11,9 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ansinh.areas.models import Area, Level
 from ansinh.areas.selectors import normalize_code
@@ -251,8 +253,7 @@ def _clean_person(
         "died_on",
         birth,
         errors,
-        _("Give the full date of death (dd/mm/yyyy)."),
-        _("The date of death must be after birth and not in the future."),
+        *DEATH_ERRORS,
     )
     if data.get("statuses_from"):
         if current is None:
@@ -263,8 +264,7 @@ def _clean_person(
                 "statuses_from",
                 birth,
                 errors,
-                _("Give the full date the change takes effect (dd/mm/yyyy)."),
-                _("A change takes effect after birth and not in the future."),
+                *CHANGE_ERRORS,
             )
 
     _check_unique(out, current, errors, reads)
@@ -273,8 +273,23 @@ def _clean_person(
     return out
 
 
+# Messages translated only when said (gettext is a lookup per call: 4 per person in a batch of a million).
+DEATH_ERRORS = (
+    gettext_lazy("Give the full date of death (dd/mm/yyyy)."),
+    gettext_lazy("The date of death must be after birth and not in the future."),
+)
+CHANGE_ERRORS = (
+    gettext_lazy("Give the full date the change takes effect (dd/mm/yyyy)."),
+    gettext_lazy("A change takes effect after birth and not in the future."),
+)
+TAKEN_ERRORS = (
+    ("personal_id", gettext_lazy("Another person already has this personal ID.")),
+    ("si_number", gettext_lazy("Another person already has this SI number.")),
+)
+
+
 def _day_in_life(
-    value: Any, field: str, birth: dt.date | None, errors: dict[str, str], partial: str, outside: str
+    value: Any, field: str, birth: dt.date | None, errors: dict[str, str], partial: Promise, outside: Promise
 ) -> dt.date | None:
     """A full date between birth and today (a death, a change of status), or None with the error in ``errors``."""
     if not value:
@@ -285,22 +300,19 @@ def _day_in_life(
         errors[field] = e.message
         return None
     if precision != "d":
-        errors[field] = partial
+        errors[field] = str(partial)
     elif day > today() or (birth and day < birth):
-        errors[field] = outside
+        errors[field] = str(outside)
     else:
         return day
     return None
 
 
 def _check_unique(out: dict[str, Any], current: Person | None, errors: dict[str, str], reads: _Reads) -> None:
-    for name, message in (
-        ("personal_id", _("Another person already has this personal ID.")),
-        ("si_number", _("Another person already has this SI number.")),
-    ):
+    for name, message in TAKEN_ERRORS:
         value = out.get(name)
         if value and name not in errors and reads.taken(name, value, current):
-            errors[name] = message
+            errors[name] = str(message)
 
 
 @transaction.atomic
@@ -681,12 +693,7 @@ def _family_refusal(
     shared = reads.claim(values)
     if shared is not None:
         name, at = shared
-        message = (
-            _("Another person already has this personal ID.")
-            if name == "personal_id"
-            else _("Another person already has this SI number.")
-        )
-        return values, Registered(refused=ValidationFailed({name: message}), at=at)
+        return values, Registered(refused=ValidationFailed({name: str(dict(TAKEN_ERRORS)[name])}), at=at)
     return values, None
 
 
