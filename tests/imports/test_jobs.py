@@ -135,7 +135,7 @@ def test_cli_job_with_progress_status_and_resume(tmp_path, communes, settings):
 
 def test_a_job_refreshes_the_planners_statistics_as_its_tables_grow(tmp_path, manager, communes, settings):
     """On PostgreSQL a job that has written many rows ANALYZEs the tables it looks up, so that its next chunks are
-    not planned as if they were empty (a re-import at 200,000 rows went from 23 s to 10 s); SQLite has no such
+    not planned as if they were empty (the same 200,000 rows again: 18.6 s before, 9.8 s after); SQLite has no such
     statistics, and the job runs the same."""
     from django.db import connection
 
