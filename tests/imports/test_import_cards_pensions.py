@@ -253,3 +253,75 @@ def test_a_pension_from_a_day_is_a_change_in_life_and_a_bad_day_is_a_rejected_ro
     assert not eligibility(person=a, on=dt.date(2025, 7, 1)).vsi.allowed
     rows = list(load_workbook(out.errors_file).active.iter_rows(values_only=True))
     assert rows[1][-2] == "tu_ngay" and "dd/mm/yyyy" in rows[1][-1]  # the column at fault, and why
+
+
+def test_a_unit_of_rows_finds_each_person_as_a_row_alone_does(tmp_path, people, communes):
+    """Cards and payments read their persons a unit at a time (services._UnitReads: one query per kind of
+    identifier); each row gets the person, or the column and reason, that one query per identifier gives."""
+    from ansinh.imports import services
+    from ansinh.registry.services import si_number_assign
+
+    manager, a, b = people["manager"], people["a"], people["b"]
+    b = si_number_assign(actor=manager, person=b)
+    admin = make_user(role="administrator", areas=["01"])
+    elsewhere = make_person(
+        admin,
+        area_code=communes["other"].code,
+        full_name="Nguyễn Văn Hà",
+        sex="m",
+        birth_date="1970-01-01",
+        personal_id=personal_id_for(sex="m", year=1970, province="001", serial=333),
+    )
+    SourceLink.objects.create(
+        source="the", entity="person", key="P-A", person=a, province_code=a.province_code
+    )
+    si = f"{b.si_number[:4]} {b.si_number[4:7]}.{b.si_number[7:]}"  # as typed on a paper list
+    code = f"GD4{b.si_number[:2]}{b.si_number}"  # the household scheme's letters
+    path = write(
+        tmp_path,
+        "unit.csv",
+        CARDS,
+        [
+            f"U1,{a.personal_id},,,,household,01/01/2025,31/12/2025,",
+            f"U2,,{si},,,household,01/01/2025,31/12/2025,",
+            "U3,,,P-A,,household,01/01/2025,31/12/2025,",
+            f"U4,{a.personal_id},,P-A,,household,01/01/2025,31/12/2025,",  # both name a: fine
+            f"U5,{a.personal_id},{b.si_number},,,household,01/01/2025,31/12/2025,",  # a and b
+            f"U6,{elsewhere.personal_id},,,,household,01/01/2025,31/12/2025,",  # not in the manager's areas
+            "U7,,,P-X,,household,01/01/2025,31/12/2025,",  # a key the source does not know
+            f"U8,,,,{code},,01/01/2025,31/12/2025,",  # by the SI number in the card code
+            f"U9,,,,{code},Tham gia theo hộ gia đình,01/01/2025,31/12/2025,",  # the group by its Vietnamese label
+        ],
+    )
+    plan = services._plan_cards(actor=manager, path=path, encoding="auto", mapping=None, source="the")
+    rows = [row for unit in plan.units for row in unit]
+    assert not plan.rejected and len(rows) == 9
+    assert rows[8].data["group"] == "household"
+    unit = services._UnitReads(manager, "the", rows, "card")
+
+    def found(reads):
+        out = []
+        for row in rows:
+            try:
+                person = services._find_person(
+                    actor=manager, row=row, source="the", card=row.data["card"], reads=reads
+                )
+                out.append(person.pk)
+            except services.RowError as e:
+                out.append((e.column, e.message))
+        return out
+
+    alone = found(None)
+    assert found(unit) == alone
+    no_one = "Không có người nào mang số này trong danh sách thuộc địa bàn của bạn."
+    assert alone == [
+        a.pk,
+        b.pk,
+        a.pk,
+        a.pk,
+        ("ma_so_bhxh", "Các số định danh trong dòng này chỉ những người khác nhau."),
+        ("so_dinh_danh", no_one),
+        ("ma_nguon_nguoi", no_one),
+        b.pk,
+        b.pk,
+    ]

@@ -232,3 +232,33 @@ def test_an_agent_of_one_village_registers_and_corrects_people_of_that_village_o
     with pytest.raises(ApplicationError) as e2:
         person_update(actor=agent, person=neighbour, data={"phone": "0912345679"})
     assert e2.value.code == "not_found"
+
+
+def test_many_persons_get_their_si_numbers_at_once_skipping_one_already_held(agent, communes):
+    """registry.services.si_numbers_assign_locked (an import's cards): each province's serials taken together, a
+    number someone already holds skipped for a later serial, one audit event per number given, and a person who
+    has a number keeps it."""
+    from ansinh.registry.models import SINumberSequence
+    from ansinh.registry.services import si_numbers_assign_locked
+
+    c = communes["a"].code
+    people = [
+        make_person(agent, area_code=c, full_name=f"Vàng A Sử {i}", sex="m", birth_date="1980")
+        for i in range(4)
+    ]
+    Person.objects.filter(pk=people[3].pk).update(si_number="1599999999")
+    holder = make_person(agent, area_code=c, full_name="Lò Thị Dung", sex="f", birth_date="1970")
+    SINumberSequence.objects.update_or_create(province_code="15", defaults={"next_serial": 41})
+    Person.objects.filter(pk=holder.pk).update(si_number="1500000042")  # entered from the national system
+    people[3].refresh_from_db()
+
+    si_numbers_assign_locked(actor=agent, persons=[people[0], people[1], people[0], people[2], people[3]])
+
+    numbers = [p.si_number for p in people]  # 42 is held: its person gets the next round's serial, 44
+    assert numbers == ["1500000041", "1500000044", "1500000043", "1599999999"]
+    assert [Person.objects.get(pk=p.pk).si_number for p in people] == numbers
+    assert SINumberSequence.objects.get(province_code="15").next_serial == 45
+    given = AuditEvent.objects.filter(action="si_number_assign")
+    assert sorted((e.object_id, e.after["si_number"]) for e in given) == sorted(
+        (str(p.pk), n) for p, n in zip(people[:3], numbers[:3], strict=True)
+    )

@@ -25,7 +25,7 @@ from ansinh.core.dates import format_date
 from ansinh.core.errors import ApplicationError, Code, ErrorCode
 from ansinh.core.group_names import HI_GROUP_LABELS
 from ansinh.core.money import format_vnd
-from ansinh.registry.models import PeriodScheme
+from ansinh.registry.models import PeriodScheme, Person
 from ansinh.rules import cards as card_rules
 from ansinh.rules._util import FIRST_YEAR, LAST_YEAR, add_months
 
@@ -88,7 +88,7 @@ def coverages_record_external(
     """Records these spans, all or none. A span that overlaps a valid span of the same person (recorded before
     or earlier in ``spans``) is refused with the end date of the card it meets; the error's field names the
     span (``spans[i].valid_from``) so an import can point at its row."""
-    from ansinh.registry.services import si_number_assign_locked
+    from ansinh.registry.services import si_numbers_assign_locked
 
     require(actor, "enrollment.create")
     if source not in (CoverageSource.IMPORT, CoverageSource.LIST):
@@ -107,6 +107,7 @@ def coverages_record_external(
     ):
         held[pid].append((start, end))
     out: list[HICoverage] = []
+    checked: list[tuple[ExternalSpan, Person, HealthFacility | None]] = []
     with audit_batch():
         for i, span in enumerate(spans):
             at = None if single else i
@@ -128,7 +129,10 @@ def coverages_record_external(
                         ErrorCode.CONFLICT,
                     )
             held[span.person_id].append((span.valid_from, span.valid_to))
-            person = persons[span.person_id] = si_number_assign_locked(actor=actor, person=person)
+            checked.append((span, person, facility))
+        # every span checked: the card holders without an SI number get theirs, in one go
+        si_numbers_assign_locked(actor=actor, persons=[person for _s, person, _f in checked])
+        for span, person, facility in checked:
             code, level, card_code = card_rules.full_card_code(
                 span.group, person.province_code, str(person.si_number), span.valid_from
             )

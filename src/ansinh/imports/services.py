@@ -14,6 +14,7 @@ rolls it back, so its counts are exactly those of the real run."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -25,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ansinh.areas.models import LEGACY_PREFIX, Area, Level
@@ -393,17 +395,27 @@ def _person_link(row: Row, person: Person, source: str, run: ImportRun) -> Sourc
 
 
 def _link_row(
-    source: str, run: ImportRun, now, key: str, obj: Person | Household, fingerprint: str
+    *,
+    source: str,
+    run: ImportRun,
+    now,
+    entity: str,
+    key: str,
+    province_code: str,
+    fingerprint: str = "",
+    **record: int | None,
 ) -> dict[str, Any]:
-    """A new source link as the row to write (_register_new writes them together)."""
-    person = isinstance(obj, Person)
+    """A new source link as the row to write, for the writers that write many together; ``record``: the id of
+    what the key names (``person_id``, ``household_id``, ``coverage_id``, ``contribution_id``)."""
+    ids = {"person_id": None, "household_id": None, "coverage_id": None, "contribution_id": None}
+    assert set(record) <= set(ids)
     return {
         "source": source,
-        "entity": Entity.PERSON if person else Entity.HOUSEHOLD,
+        "entity": entity,
         "key": key,
-        "province_code": obj.province_code,
-        "person_id": obj.pk if person else None,
-        "household_id": None if person else obj.pk,
+        "province_code": province_code,
+        **ids,
+        **record,
         "fingerprint": fingerprint,
         "last_run_id": run.pk,
         "updated_at": now,
@@ -750,10 +762,32 @@ def _register_new(
                     continue
                 for row, person in zip(group, result.persons, strict=True):
                     row.result = "created"
-                    links.append(_link_row(source, run, now, row.values["ma_nguon"], person, _fingerprint(row)))
+                    links.append(
+                        _link_row(
+                            source=source,
+                            run=run,
+                            now=now,
+                            entity=Entity.PERSON,
+                            key=row.values["ma_nguon"],
+                            province_code=person.province_code,
+                            fingerprint=_fingerprint(row),
+                            person_id=person.pk,
+                        )
+                    )
                     _import_event(actor, row, person, source, run, "created")
                 if result.household is not None:
-                    links.append(_link_row(source, run, now, group[0].values["ma_ho"], result.household, ""))
+                    household = result.household
+                    links.append(
+                        _link_row(
+                            source=source,
+                            run=run,
+                            now=now,
+                            entity=Entity.HOUSEHOLD,
+                            key=group[0].values["ma_ho"],
+                            province_code=household.province_code,
+                            household_id=household.pk,
+                        )
+                    )
             rows_insert(SourceLink, links)
     except IntegrityError:  # an ID or a key written meanwhile by someone else: one group at a time, as before
         for group in groups:
@@ -1153,8 +1187,7 @@ def _parse_card(row: Row) -> None:
     data["card"] = card
     group = v.get("nhom", "").strip()
     if group:
-        labels = {_key(str(label)): code for code, label in _hi_group_labels().items()}
-        group = group if group in external_groups() else labels.get(_key(group), "")
+        group = group if group in external_groups() else _group_by_label(get_language()).get(_key(group), "")
         if not group:
             raise RowError("nhom", _("%(name)s is not a health-insurance group.") % {"name": v["nhom"]})
     elif card:
@@ -1175,32 +1208,94 @@ def _parse_card(row: Row) -> None:
     row.data = data
 
 
-def _hi_group_labels() -> dict[str, Any]:
+@functools.cache
+def _group_by_label(language: str | None) -> dict[str, str]:
+    """The health-insurance groups by their label as the language writes it (keyed as _key folds it), made once
+    per language rather than once per row."""
     from ansinh.core.group_names import HI_GROUP_LABELS
 
-    return HI_GROUP_LABELS
+    return {_key(str(label)): code for code, label in HI_GROUP_LABELS.items()}
 
 
-def _find_person(*, actor, row: Row, source: str, card: str = "") -> Person:
+class _PersonReads:
+    """How _find_person reads the registry: one query per identifier of one row (a pension row)."""
+
+    def __init__(self, actor, source: str) -> None:
+        from ansinh.registry.selectors import persons_for_user
+
+        self.persons = persons_for_user(user=actor, details=False)
+        self.source = source
+
+    def by(self, field: str, value: str) -> Person | None:
+        """The person in the actor's areas with this personal_id or si_number."""
+        return self.persons.filter(**{field: value}).first()
+
+    def by_key(self, key: str) -> Person | None:
+        """The person the source's key names, if in the actor's areas."""
+        link = SourceLink.objects.filter(source=self.source, entity=Entity.PERSON, key=key).first()
+        return self.persons.filter(pk=link.person_id).first() if link and link.person_id else None
+
+
+class _UnitReads(_PersonReads):
+    """_PersonReads for a unit of card or payment rows, read before any of them is written: each kind of
+    identifier looked up once for the whole unit, and the unit's own source links (``entity``) by key."""
+
+    def __init__(self, actor, source: str, rows: list[Row], entity: str) -> None:
+        super().__init__(actor, source)
+        wanted: dict[str, set[str]] = {"personal_id": set(), "si_number": set()}
+        for row in rows:
+            wanted["personal_id"].add(_compact(row.values.get("so_dinh_danh", "")))
+            wanted["si_number"].add(_compact(row.values.get("ma_so_bhxh", "")))
+            wanted["si_number"].add(row.data.get("card", "")[-10:])
+        self.found = {
+            field: {getattr(p, field): p for p in self.persons.filter(**{f"{field}__in": values - {""}})}
+            for field, values in wanted.items()
+        }
+        keys = {row.values.get("ma_nguon_nguoi", "") for row in rows} - {""}
+        linked = dict(
+            SourceLink.objects.filter(source=source, entity=Entity.PERSON, key__in=keys).values_list(
+                "key", "person_id"
+            )
+        )
+        by_pk = {p.pk: p for p in self.persons.filter(pk__in=[pk for pk in linked.values() if pk])}
+        self.keyed = {key: by_pk.get(pk) for key, pk in linked.items() if pk}
+        self.links = {
+            link.key: link
+            for link in SourceLink.objects.filter(
+                source=source, entity=entity, key__in=[row.values["ma_nguon"] for row in rows]
+            )
+        }
+
+    def by(self, field: str, value: str) -> Person | None:
+        return self.found[field].get(value)
+
+    def by_key(self, key: str) -> Person | None:
+        return self.keyed.get(key)
+
+
+def _compact(text: str) -> str:
+    """An identifier as typed, without its spaces and dots."""
+    return re.sub(r"[\s.]", "", text)
+
+
+def _find_person(
+    *, actor, row: Row, source: str, card: str = "", reads: _PersonReads | None = None
+) -> Person:
     """The row's person by personal ID, SI number, the person's key in the same source, or the SI number in the
     card code; each given identifier must name the same person, and the person must be in the actor's areas."""
-    from ansinh.registry.selectors import persons_for_user
-
-    persons = persons_for_user(user=actor, details=False)
+    reads = reads or _PersonReads(actor, source)
     v = row.values
     found: list[tuple[str, Person | None]] = []
-    pid = re.sub(r"[\s.]", "", v.get("so_dinh_danh", ""))
+    pid = _compact(v.get("so_dinh_danh", ""))
     if pid:
-        found.append(("so_dinh_danh", persons.filter(personal_id=pid).first()))
-    si = re.sub(r"[\s.]", "", v.get("ma_so_bhxh", ""))
+        found.append(("so_dinh_danh", reads.by("personal_id", pid)))
+    si = _compact(v.get("ma_so_bhxh", ""))
     if si:
-        found.append(("ma_so_bhxh", persons.filter(si_number=si).first()))
+        found.append(("ma_so_bhxh", reads.by("si_number", si)))
     if v.get("ma_nguon_nguoi"):
-        link = SourceLink.objects.filter(source=source, entity=Entity.PERSON, key=v["ma_nguon_nguoi"]).first()
-        person = persons.filter(pk=link.person_id).first() if link and link.person_id else None
-        found.append(("ma_nguon_nguoi", person))
+        found.append(("ma_nguon_nguoi", reads.by_key(v["ma_nguon_nguoi"])))
     if card and not found:
-        found.append(("ma_the", persons.filter(si_number=card[-10:]).first()))
+        found.append(("ma_the", reads.by("si_number", card[-10:])))
     for column, person in found:
         if person is None:
             raise RowError(column, _("No person with this identifier in the registry of your areas."))
@@ -1293,10 +1388,11 @@ def _apply_cards(*, actor, rows: list[Row], source: str, run: ImportRun) -> None
     from ansinh.enrollment.models import CoverageSource
 
     pending: list[tuple[Row, ExternalSpan, SourceLink | None, str]] = []
+    reads = _UnitReads(actor, source, rows, Entity.CARD)
     for row in rows:
         key = row.values["ma_nguon"]
         fp = _fingerprint(row)
-        link = SourceLink.objects.filter(source=source, entity=Entity.CARD, key=key).first()
+        link = reads.links.get(key)
         if link is not None and link.coverage_id is not None:
             if link.fingerprint == fp:
                 row.result = "unchanged"
@@ -1312,7 +1408,7 @@ def _apply_cards(*, actor, rows: list[Row], source: str, run: ImportRun) -> None
                 )
             continue
         try:
-            person = _find_person(actor=actor, row=row, source=source, card=row.data["card"])
+            person = _find_person(actor=actor, row=row, source=source, card=row.data["card"], reads=reads)
             _card_eligible(row, person)
         except RowError as e:
             _reject(row, e.column, e.message)
@@ -1352,20 +1448,32 @@ def _record_rows(
         try:
             with transaction.atomic(), audit_batch():
                 written = record([p[1] for p in pending])
+                new: list[dict[str, Any]] = []  # written together, after the loop
+                now = timezone.now()
                 for (row, _item, link, fp), obj in zip(pending, written, strict=True):
-                    values = {
-                        link_field: obj,
-                        "person_id": obj.person_id,
-                        "fingerprint": fp,
-                        "last_run": run,
-                        "province_code": obj.province_code,
-                    }
                     if link is None:
-                        SourceLink.objects.create(
-                            source=source, entity=entity, key=row.values["ma_nguon"], **values
+                        new.append(
+                            _link_row(
+                                source=source,
+                                run=run,
+                                now=now,
+                                entity=entity,
+                                key=row.values["ma_nguon"],
+                                province_code=obj.province_code,
+                                fingerprint=fp,
+                                person_id=obj.person_id,
+                                **{f"{link_field}_id": obj.pk},
+                            )
                         )
                     else:
-                        SourceLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+                        SourceLink.objects.filter(pk=link.pk).update(
+                            **{link_field: obj},
+                            person_id=obj.person_id,
+                            fingerprint=fp,
+                            last_run=run,
+                            province_code=obj.province_code,
+                            updated_at=now,
+                        )
                     audit_record(
                         actor=actor,
                         action=action,
@@ -1373,6 +1481,7 @@ def _record_rows(
                         after={"import_id": run.pk, "source": source, "ma_nguon": row.values["ma_nguon"]},
                     )
                     row.result = "created"
+                rows_insert(SourceLink, new)
             return
         except ApplicationError as e:
             m = pattern.match(e.field or "")
@@ -1478,10 +1587,11 @@ def _apply_vsi(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
     from ansinh.enrollment.models import CoverageSource
 
     pending: list[tuple[Row, ExternalContribution, SourceLink | None, str]] = []
+    reads = _UnitReads(actor, source, rows, Entity.CONTRIBUTION)
     for row in rows:
         key = row.values["ma_nguon"]
         fp = _fingerprint(row)
-        link = SourceLink.objects.filter(source=source, entity=Entity.CONTRIBUTION, key=key).first()
+        link = reads.links.get(key)
         if link is not None and link.contribution_id is not None:
             if link.fingerprint == fp:
                 row.result = "unchanged"
@@ -1497,7 +1607,7 @@ def _apply_vsi(*, actor, rows: list[Row], source: str, run: ImportRun) -> None:
                 )
             continue
         try:
-            person = _find_person(actor=actor, row=row, source=source)
+            person = _find_person(actor=actor, row=row, source=source, reads=reads)
         except RowError as e:
             _reject(row, e.column, e.message)
             continue

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -860,19 +861,54 @@ def si_number_assign(*, actor, person: Person) -> Person:
 def si_number_assign_locked(*, actor, person: Person) -> Person:
     """si_number_assign for a caller that has already locked the person's row in its transaction (SELECT … FOR
     UPDATE) and read it since, as the enrollment desk does: two statements for a new number, none otherwise."""
-    if person.si_number:
-        return person
-    prefix = person.province_code[-2:].zfill(2)
-    now = timezone.now()
-    while True:
-        candidate = f"{prefix}{_next_serial(prefix):08d}"
-        # Given only if nobody holds it yet (a number entered from the national system): else the next serial.
-        free = ~Exists(Person.objects.filter(si_number=candidate))
-        if Person.objects.filter(free, pk=person.pk).update(si_number=candidate, updated_at=now):
-            break
-    person.si_number, person.updated_at = candidate, now
-    audit_record(actor=actor, action=Audit.SI_NUMBER_ASSIGN, obj=person, after={"si_number": candidate})
+    si_numbers_assign_locked(actor=actor, persons=[person])
     return person
+
+
+@transaction.atomic(savepoint=False)
+def si_numbers_assign_locked(*, actor, persons: Sequence[Person]) -> None:
+    """Gives each of these persons without an SI number the next one of their province (prefix + an 8-digit
+    serial), the caller holding their rows locked: each province's serials taken in one statement, the numbers
+    written in one. A number somebody already holds (entered from the national system) is not given: that
+    person gets a later serial, as one at a time. The persons given objects are updated in place."""
+    now = timezone.now()
+    waiting = list({p.pk: p for p in persons if not p.si_number}.values())
+    while waiting:
+        by_prefix: dict[str, list[Person]] = {}
+        for person in waiting:
+            by_prefix.setdefault(person.province_code[-2:].zfill(2), []).append(person)
+        candidates: dict[int, str] = {}
+        for prefix, group in by_prefix.items():
+            first = _next_serials(prefix, len(group))
+            candidates.update((p.pk, f"{prefix}{first + i:08d}") for i, p in enumerate(group))
+        given = _si_numbers_write(candidates, now)
+        for person in waiting:
+            if person.pk in given:
+                person.si_number, person.updated_at = candidates[person.pk], now
+                audit_record(
+                    actor=actor,
+                    action=Audit.SI_NUMBER_ASSIGN,
+                    obj=person,
+                    after={"si_number": person.si_number},
+                )
+        waiting = [p for p in waiting if p.pk not in given]
+
+
+def _si_numbers_write(candidates: dict[int, str], now: dt.datetime) -> set[int]:
+    """Writes each person's candidate number where nobody holds it yet, in one statement; the ids written."""
+    qn = connection.ops.quote_name
+    table, pk, si, updated = qn(Person._meta.db_table), qn("id"), qn("si_number"), qn("updated_at")
+    values = ", ".join(["(%s, %s)"] * len(candidates))
+    number = f"(SELECT v.si FROM v WHERE v.id = {table}.{pk})"  # noqa: S608 (quoted names only)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v (id, si) AS (VALUES {values}) "  # noqa: S608 (names quoted; values as parameters)
+            f"UPDATE {table} SET {si} = {number}, {updated} = %s "
+            f"WHERE {pk} IN (SELECT id FROM v) AND NOT EXISTS (SELECT 1 FROM {table} AS q WHERE q.{si} = {number}) "
+            f"RETURNING {pk}",
+            [*(x for pair in candidates.items() for x in pair), now],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 @transaction.atomic
@@ -880,29 +916,21 @@ def si_serials_reserve(*, actor, province_code: str, count: int) -> tuple[int, i
     """Sets aside ``count`` SI serials of a province for a field kit (ADR 0027), which gives them to people new in
     the field while offline: (first, last). The office's desk goes on after them."""
     require(actor, "registry.edit")
-    prefix = province_code[-2:].zfill(2)
-    first = _next_serial(prefix)
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(SINumberSequence._meta.db_table)} SET next_serial = next_serial + %s"  # noqa: S608
-            " WHERE province_code = %s",
-            [count - 1, prefix],
-        )
+    first = _next_serials(province_code[-2:].zfill(2), count)
     return first, first + count - 1
 
 
-def _next_serial(prefix: str) -> int:
-    """The province's next serial, taken and counted in one statement; the sequence row stays locked until the
-    commit, so two desks never take the same one."""
+def _next_serials(prefix: str, count: int = 1) -> int:
+    """The first of the province's next ``count`` serials, taken and counted in one statement; the sequence row
+    stays locked until the commit, so two desks never take the same one."""
     qn = connection.ops.quote_name
     table = qn(SINumberSequence._meta.db_table)
     for _attempt in range(2):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET next_serial = next_serial + 1 WHERE province_code = %s"  # noqa: S608
-                " RETURNING next_serial - 1",
-                [prefix],
+                f"UPDATE {table} SET next_serial = next_serial + %s WHERE province_code = %s"  # noqa: S608
+                " RETURNING next_serial - %s",
+                [count, prefix, count],
             )
             row = cursor.fetchone()
         if row is not None:
