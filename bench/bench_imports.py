@@ -18,7 +18,11 @@ What is measured:
    through the registry's services one at a time, audit events, source keys; 500 households per transaction),
    beside the rows it wrote to persons, households and memberships loaded again with ``COPY FROM STDIN`` into
    copies of those tables with the same indexes (bench_registry's ``bench_copy``): the ratio of the two times.
-2. ``imports.dedup.candidates`` over the province: wall time, peak memory (RSS), the pairs found at the review
+2. the floor, in the same run: the file read and checked (the plan), the registry's one check of each person
+   (``_clean_person``), and COPY of the source keys and audit events the import wrote;
+3. the cards of the imported persons who have a personal ID, imported as a job through the enrollment's
+   ``coverages_record_external``, beside COPY of the coverage rows it wrote;
+4. ``imports.dedup.candidates`` over the province: wall time, peak memory (RSS), the pairs found at the review
    threshold, precision and recall against the planted pairs; beside exact-ID matching alone.
 """
 
@@ -203,6 +207,37 @@ def bench_import(path: Path) -> dict:
     }
 
 
+def bench_cards(directory: Path) -> dict:
+    """The health-insurance cards of the imported persons who have a personal ID, one row each (the poor
+    group's card of this year, found by the ID), imported as a job from the same source: each row through
+    ``enrollment.external.coverages_record_external`` (the person found in the actor's areas, no overlap, the SI
+    number given where missing, the card code, the coverage periods), 100 rows per call."""
+    from ansinh.core.access import SystemActor
+    from ansinh.imports.headers import CARDS
+    from ansinh.imports.jobs import import_job_create, import_job_run
+    from ansinh.registry.models import Person
+
+    path = directory / "bench-imports-cards.csv"
+    year = time.localtime().tm_year
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(CARDS)
+        ids = Person.objects.exclude(personal_id=None).order_by("pk").values_list("personal_id", flat=True)
+        for n, pid in enumerate(ids.iterator(chunk_size=10_000)):
+            out.writerow([f"THE{n}", pid, "", "", "", "poor", f"01/01/{year}", f"31/12/{year}", ""])
+    start, cpu_start = time.perf_counter(), time.process_time()
+    job = import_job_create(actor=SystemActor(), kind="cards", path=path, source="bench")
+    run = import_job_run(job_id=job.pk)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "rows": run.rows_total,
+        "created": run.created,
+        "rejected": run.rejected,
+        "cpu_ms": (time.process_time() - cpu_start) * 1000 / max(run.rows_total, 1),
+    }
+
+
 def bench_again(path: Path) -> dict:
     """The same file imported again from the same source (next month's list with nothing changed): every row
     found unchanged, nothing written but the run itself."""
@@ -263,6 +298,11 @@ def report(gen: dict, imp: dict, copy: dict, dd: dict) -> str:
         copy["trail"]["rows"]["core_auditevent"],
     )
     with_keys = checks + clean + copy_seconds + keys
+    cards = imp["cards"]
+    cards_copy, cards_rows = (
+        copy["cards"]["seconds"]["enrollment_hicoverage"],
+        copy["cards"]["rows"]["enrollment_hicoverage"],
+    )
     floor = with_keys + events
     lines = [
         SECTION,
@@ -322,6 +362,16 @@ def report(gen: dict, imp: dict, copy: dict, dd: dict) -> str:
         "event in Python, the chunk's lookups, and reading the file a second time when the job is made (to refuse "
         "an unreadable file at once; its rows are parsed and checked when it runs).",
         "",
+        f"The persons' cards: a file of {cards['rows']:,} rows, one health-insurance card for each imported "
+        "person with a personal ID, imported as a job (each row's person found by the ID in the actor's areas, "
+        "no overlap with a card held, the SI number given where missing, the card code and the coverage periods, "
+        "through `enrollment.external.coverages_record_external`, 100 rows per call; source keys and audit "
+        "events): "
+        f"{cards['created']:,} created, {cards['rejected']:,} rejected, in {cards['seconds']:.1f} s "
+        f"({cards['rows'] / cards['seconds']:,.0f} rows/s, {cards['cpu_ms']:.2f} ms of this process's CPU per "
+        f"row), beside COPY of the same {cards_rows:,} coverage rows in {cards_copy:.2f} s: "
+        f"**{100 * cards_copy / cards['seconds']:.1f} % of COPY's speed**.",
+        "",
         f"De-duplication of the {dd['records']:,} records (`imports.dedup.candidates`, one process): "
         f"{dd['seconds']:.1f} s, peak RSS {dd['peak_mib']:,.0f} MiB (before: {dd['rss_before_mib']:,.0f} MiB).",
         "",
@@ -361,18 +411,22 @@ def main() -> None:
         imp["checks_seconds"], imp["clean_seconds"] = checks, clean
         log(f"imported in {imp['seconds']:.1f}s; the same file again")
         imp["again"] = bench_again(path)
+        log("the persons' cards")
+        imp["cards"] = bench_cards(path.parent)
         log("ANALYZE and COPY reference")
         analyze()
         url = database_url("ANSINH_BENCH_DATABASE_URL", "ansinh_bench_imports")
         copy = bench_copy(url)
         copy["trail"] = bench_copy(url, tables=["imports_sourcelink", "core_auditevent"])
+        copy["cards"] = bench_copy(url, tables=["enrollment_hicoverage"])
         log("dedup")
         dd = bench_dedup(gen["pairs"])
         results = ROOT / "var" / "bench-imports.json"  # the figures, to read again without a second run
         results.write_text(
             json.dumps(
                 {"gen": {k: v for k, v in gen.items() if k != "pairs"}, "copy": copy, "dd": dd}
-                | {"imp": {k: v for k, v in imp.items() if k not in ("run", "again")}},
+                | {"imp": {k: v for k, v in imp.items() if k not in ("run", "again")}}
+                | {"again_seconds": imp["again"]["seconds"]},
                 default=str,
                 indent=1,
             )
