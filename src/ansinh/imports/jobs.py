@@ -27,7 +27,8 @@ from ansinh.core.access import SystemActor, require
 from ansinh.core.audit import audit_record
 from ansinh.core.bulk import statistics_refresh
 from ansinh.core.errors import ApplicationError, ErrorCode
-from ansinh.registry.models import Household, Membership, Person
+from ansinh.enrollment.models import HICoverage, VSIContribution
+from ansinh.registry.models import CoveragePeriod, Household, Membership, Person
 
 from .models import Audit, ImportRun, JobStatus, Kind, RejectedRow, SourceLink
 from .reports import write_error_report
@@ -181,11 +182,12 @@ def _keep_rejected(run: ImportRun, rows: list[Row]) -> None:
     )
 
 
-# A job's lookups (source keys, IDs, households) are planned by PostgreSQL from its statistics of the tables: after
-# STATISTICS_FIRST rows written, and each time the rows written double, the job refreshes them (a first import of a
-# million rows: 8 times; ANALYZE reads a sample of each table, not the whole).
+# A job's lookups (source keys, IDs, households, the cards a person holds, their coverage periods) are planned by
+# PostgreSQL from its statistics of the tables: after STATISTICS_FIRST rows written, and each time the rows written
+# double, the job refreshes them (a first import of a million rows: 8 times; ANALYZE reads a sample of each table,
+# not the whole, so a table the kind does not write costs little).
 STATISTICS_FIRST = 5_000
-GROWN = (Person, Household, Membership, SourceLink)
+GROWN = (Person, Household, Membership, SourceLink, HICoverage, VSIContribution, CoveragePeriod)
 
 
 def import_job_run(
