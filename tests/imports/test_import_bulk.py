@@ -257,7 +257,53 @@ def test_a_large_batch_journals_and_audits_as_one_call_at_a_time(manager, commun
         "household_create": 40,
         "household_add_member": 80,
     }
-    assert events.filter(at__gte=started).count() == 280  # the batch's moment, as one call's events have theirs
+    assert (
+        events.filter(at__gte=started).count() == 280
+    )  # the batch's moment, as one call's events have theirs
     assert events.filter(actor=manager).count() == 280
     members = Membership.objects.filter(household_id__in=households, ended_on__isnull=True)
     assert Counter(members.values_list("relation", flat=True)) == {"head": 40, "child": 40}
+
+
+def test_a_chunk_registers_its_new_households_at_once_and_its_repeats_after(
+    manager, communes, tmp_path, monkeypatch
+):
+    """A repeat of someone by their ID between new households does not split the chunk's batch: the new ones
+    are registered in one families_register call, then the repeat finds its person, as one call at a time does."""
+    c = communes["a"].code
+    pid = personal_id_for(sex="m", year=1980, province="010", serial=626262)
+
+    path = tmp_path / "A.csv"
+    lines = [
+        HEADER,
+        f"A1,Nguyễn Văn An,15/03/1980,nam,{pid},,,{c},,AH1,chủ hộ,Kinh",
+        f"A2,Nguyễn Thị Hường,1982,nữ,,,,{c},,AH1,vợ,Kinh",
+        f"A3,NGUYEN VAN AN,15/03/1980,nam,{pid},,,{c},,,,Kinh",  # the same person in another list
+        f"A4,Lò Thị Sen,1988,nữ,,,,{c},,AH2,chủ hộ,Thái",
+        f"A5,Lò Văn Sáng,2010,nam,,,,{c},,AH2,con,Thái",
+        f"A6,Thào A Chứ,1995,nam,,,,{c},,,,Hmông",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    calls: list[int] = []
+    register = services.families_register
+
+    def counted(*, actor, families):
+        calls.append(len(families))
+        return register(actor=actor, families=families)
+
+    monkeypatch.setattr(services, "families_register", counted)
+    plan = services._plan_persons(actor=manager, path=path, encoding="auto", mapping=None, source="bulk")
+    run = services._new_run(actor=manager, plan=plan, path=path, mapping=None)
+    plan.write(plan.units, run)
+
+    assert calls == [3]  # AH1, AH2 and the single new person; the repeat after them (before: [1, 2])
+    results = [r.result for u in plan.units for r in u]
+    assert results == ["created", "created", "updated", "created", "created", "created"]
+    person = Person.objects.get(personal_id=pid)
+    assert person.full_name == "Nguyen Van An"  # the later row of the file is the last word, as before
+    assert set(SourceLink.objects.filter(key__in=["A1", "A3"]).values_list("person", flat=True)) == {
+        person.pk
+    }
+    assert Membership.objects.get(person=person, ended_on=None).relation == Relation.HEAD
+    assert Person.objects.filter(full_name__in=["Lò Thị Sen", "Lò Văn Sáng", "Thào A Chứ"]).count() == 3
