@@ -307,3 +307,26 @@ def test_a_chunk_registers_its_new_households_at_once_and_its_repeats_after(
     }
     assert Membership.objects.get(person=person, ended_on=None).relation == Relation.HEAD
     assert Person.objects.filter(full_name__in=["Lò Thị Sen", "Lò Văn Sáng", "Thào A Chứ"]).count() == 3
+
+
+def test_a_batch_builds_each_person_as_the_keyword_path_does(manager, communes):
+    """families_register builds its persons from their checked values in field order (registry.services.
+    _new_person): the same instance as ``Person(created_by=..., **values)``, with its commune at hand."""
+    from ansinh.core.audit import snapshot
+    from ansinh.registry.services import _BatchReads, _clean_person, _new_person
+
+    data = {
+        "full_name": "Giàng Thị Mỷ",
+        "birth_date": "02/1990",
+        "sex": "f",
+        "area_code": communes["a"].code,
+        "phone": "0912 345 678",
+        "ethnicity": "08",
+    }
+    values = _clean_person(manager, data, None, _BatchReads([data]))
+    built = _new_person(values, created_by_id=manager.pk)
+    keyword = Person(created_by=manager, **values)
+    assert snapshot(built) == snapshot(keyword)
+    assert built.commune is values["commune"]  # no query to read it
+    with pytest.raises(TypeError):
+        _new_person({**values, "nickname": "Mỷ"}, created_by_id=None)

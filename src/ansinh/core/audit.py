@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from django.db import models, transaction
@@ -19,17 +21,22 @@ from .models import AuditAction, AuditEvent
 _batch: ContextVar[list[dict[str, Any]] | None] = ContextVar("ansinh_audit_batch", default=None)
 
 
+@cache
+def _pictured(model: type[models.Model]) -> tuple[tuple[str, ...], attrgetter]:
+    """A model's concrete fields by name, and a getter of their values (by attname) all at once."""
+    concrete = model._meta.concrete_fields
+    return tuple(f.name for f in concrete), attrgetter(*(f.attname for f in concrete))
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """A JSON-safe picture of a model's concrete fields (foreign keys by id)."""
-    data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
-            continue
-        value = getattr(obj, field.attname)
-        if isinstance(value, dt.date | dt.datetime):
-            value = value.isoformat()
-        data[field.name] = value
-    return data
+    names, read = _pictured(type(obj))
+    values = read(obj) if len(names) > 1 else (read(obj),)
+    return {
+        name: value.isoformat() if isinstance(value, dt.date) else value  # a datetime is a date too
+        for name, value in zip(names, values, strict=True)
+        if fields is None or name in fields
+    }
 
 
 def audit_record(

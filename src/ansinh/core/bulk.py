@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
@@ -28,21 +29,28 @@ def _copy(
     raw, model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence[Any]]
 ) -> None:
     qn = connection.ops.quote_name
-    # JSON as JSONField writes it: json.dumps with the field's encoder
-    as_json = [f if isinstance(f, models.JSONField) else None for f in fields]
+    # JSON as JSONField writes it: encoded with the field's encoder (one encoder per field, not one per value)
+    as_json = [
+        (i, (f.encoder or json.JSONEncoder)().encode)
+        for i, f in enumerate(fields)
+        if isinstance(f, models.JSONField)
+    ]
     columns = ", ".join(qn(str(f.column)) for f in fields)
     # psycopg's own cursor raises psycopg's errors: made Django's (IntegrityError, ...) as every query's are
     with (
         connection.wrap_database_errors,
         raw.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
     ):
+        if not as_json:  # most tables: each row as it is
+            for row in rows:
+                copy.write_row(row)
+            return
         for row in rows:
-            copy.write_row(
-                [
-                    v if j is None or v is None else json.dumps(v, cls=j.encoder)
-                    for v, j in zip(row, as_json, strict=True)
-                ]
-            )
+            values = list(row)
+            for i, encode in as_json:
+                if values[i] is not None:
+                    values[i] = encode(values[i])
+            copy.write_row(values)
 
 
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -80,10 +88,21 @@ def objects_insert(objs: list[Any]) -> None:
         for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = key
         fields = list(model._meta.concrete_fields)
-        _copy(raw, model, fields, ([f.pre_save(obj, True) for f in fields] for obj in objs))
+        _copy(raw, model, fields, _values(fields, objs))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _values(fields: list[models.Field], objs: list[Any]) -> Iterable[tuple[Any, ...]]:
+    """Each instance's values as an INSERT writes them: a field's ``pre_save`` where its class has its own (the
+    dates' auto_now and auto_now_add, a file), else the attribute as it is, read for all fields at once."""
+    own = [f for f in fields if type(f).pre_save is not models.Field.pre_save]
+    read = attrgetter(*(f.attname for f in fields))
+    for obj in objs:
+        for f in own:
+            setattr(obj, f.attname, f.pre_save(obj, True))
+        yield read(obj) if len(fields) > 1 else (read(obj),)
 
 
 def statistics_refresh(models_: Sequence[type[models.Model]]) -> None:
