@@ -108,7 +108,7 @@ class AreaScope:
         return reduce(or_, parts) if parts else Q(pk__in=[])
 
     def covers_area(self, area) -> bool:
-        return any(area.path.startswith(p) for p in self.paths)
+        return area.path.startswith(self.paths)  # paths is a tuple: any of them
 
     def covers_resident(self, row) -> bool:
         """Whether a person or household (a row with ``province_code``, ``commune_id``, ``village_id``) lives in

@@ -22,21 +22,24 @@ _batch: ContextVar[list[dict[str, Any]] | None] = ContextVar("ansinh_audit_batch
 
 
 @cache
-def _pictured(model: type[models.Model]) -> tuple[tuple[str, ...], attrgetter]:
-    """A model's concrete fields by name, and a getter of their values (by attname) all at once."""
+def _pictured(model: type[models.Model]) -> tuple[tuple[str, ...], attrgetter, tuple[str, ...]]:
+    """A model's concrete fields by name, a getter of their values (by attname) all at once, and the names of its
+    date and date-time fields."""
     concrete = model._meta.concrete_fields
-    return tuple(f.name for f in concrete), attrgetter(*(f.attname for f in concrete))
+    dates = tuple(f.name for f in concrete if isinstance(f, models.DateField))  # a DateTimeField is one too
+    return tuple(f.name for f in concrete), attrgetter(*(f.attname for f in concrete)), dates
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """A JSON-safe picture of a model's concrete fields (foreign keys by id)."""
-    names, read = _pictured(type(obj))
-    values = read(obj) if len(names) > 1 else (read(obj),)
-    return {
-        name: value.isoformat() if isinstance(value, dt.date) else value  # a datetime is a date too
-        for name, value in zip(names, values, strict=True)
-        if fields is None or name in fields
-    }
+    """A JSON-safe picture of a model's concrete fields (foreign keys by id, dates in ISO form)."""
+    names, read, dates = _pictured(type(obj))
+    data = dict(zip(names, read(obj) if len(names) > 1 else (read(obj),), strict=True))
+    for name in dates:
+        if isinstance(data[name], dt.date):
+            data[name] = data[name].isoformat()
+    if fields is None:
+        return data
+    return {name: value for name, value in data.items() if name in fields}
 
 
 def audit_record(

@@ -656,18 +656,18 @@ class _Known:
     def __init__(self, groups: list[list[Row]], source: str) -> None:
         rows = [r for g in groups for r in g]
         links = SourceLink.objects.filter(
-            source=source, entity=Entity.PERSON, key__in=[r.values["ma_nguon"] for r in rows]
+            source=source, entity=Entity.PERSON, key__any=[r.values["ma_nguon"] for r in rows]
         )
         self.persons = {key: (pk, fp) for key, pk, fp in links.values_list("key", "person_id", "fingerprint")}
         keys = {g[0].values.get("ma_ho", "") for g in groups} - {""}
         self.households = dict(
-            SourceLink.objects.filter(source=source, entity=Entity.HOUSEHOLD, key__in=keys).values_list(
+            SourceLink.objects.filter(source=source, entity=Entity.HOUSEHOLD, key__any=keys).values_list(
                 "key", "household_id"
             )
         )
         linked = [pk for pk, _fp in self.persons.values() if pk is not None]
         self.homes = dict(
-            Membership.objects.filter(person_id__in=linked, ended_on__isnull=True).values_list(
+            Membership.objects.filter(person_id__any=linked, ended_on__isnull=True).values_list(
                 "person_id", "household_id"
             )
         )
@@ -675,7 +675,7 @@ class _Known:
         for name in ("personal_id", "si_number"):
             values = {r.data[name] for r in rows if r.data.get(name)}
             self.ids[name] = set(
-                Person.objects.filter(**{f"{name}__in": values}).values_list(name, flat=True)
+                Person.objects.filter(**{f"{name}__any": values}).values_list(name, flat=True)
             )
 
     def unchanged(self, group: list[Row]) -> bool:
@@ -1260,21 +1260,21 @@ class _UnitReads(_PersonReads):
             wanted["si_number"].add(_compact(row.values.get("ma_so_bhxh", "")))
             wanted["si_number"].add(row.data.get("card", "")[-10:])
         self.found = {
-            field: {getattr(p, field): p for p in self.persons.filter(**{f"{field}__in": values - {""}})}
+            field: {getattr(p, field): p for p in self.persons.filter(**{f"{field}__any": values - {""}})}
             for field, values in wanted.items()
         }
         keys = {row.values.get("ma_nguon_nguoi", "") for row in rows} - {""}
         linked = dict(
-            SourceLink.objects.filter(source=source, entity=Entity.PERSON, key__in=keys).values_list(
+            SourceLink.objects.filter(source=source, entity=Entity.PERSON, key__any=keys).values_list(
                 "key", "person_id"
             )
         )
-        by_pk = {p.pk: p for p in self.persons.filter(pk__in=[pk for pk in linked.values() if pk])}
+        by_pk = {p.pk: p for p in self.persons.filter(pk__any=[pk for pk in linked.values() if pk])}
         self.keyed = {key: by_pk.get(pk) for key, pk in linked.items() if pk}
         self.links = {
             link.key: link
             for link in SourceLink.objects.filter(
-                source=source, entity=entity, key__in=[row.values["ma_nguon"] for row in rows]
+                source=source, entity=entity, key__any=[row.values["ma_nguon"] for row in rows]
             )
         }
 

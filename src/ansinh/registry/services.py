@@ -511,7 +511,7 @@ def _household_codes(wanted: dict[Area, int]) -> dict[int, list[str]]:
         if not asked:
             return codes
         every = [code for some in asked.values() for code in some]
-        taken = set(Household.objects.filter(code__in=every).values_list("code", flat=True))
+        taken = set(Household.objects.filter(code__any=every).values_list("code", flat=True))
         for commune, some in asked.items():
             codes[commune.pk] += [c for c in some if c not in taken]
             after[commune.pk] += len(some)
@@ -611,7 +611,7 @@ class _BatchReads(_Reads):
             values = {str(d[name]).strip() for d in people if d.get(name)}
             self.known[name] = values
             self.in_use[name] = set(
-                Person.objects.filter(**{f"{name}__in": values}).values_list(name, flat=True)
+                Person.objects.filter(**{f"{name}__any": values}).values_list(name, flat=True)
             )
 
     def commune(self, code: str) -> Area | None:
