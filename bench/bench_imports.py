@@ -15,9 +15,10 @@ Run: ``python bench/bench_imports.py`` (``make bench``). Environment:
 What is measured:
 
 1. ``imports.jobs`` (read the CSV, check each row, new households through ``families_register``, the others
-   through the registry's services one at a time, audit events, source keys; 500 households per transaction),
-   beside the rows it wrote to persons, households and memberships loaded again with ``COPY FROM STDIN`` into
-   copies of those tables with the same indexes (bench_registry's ``bench_copy``): the ratio of the two times.
+   through the registry's services one at a time, audit events, source keys; 2,000 households per transaction
+   on PostgreSQL), beside the rows it wrote to persons, households and memberships loaded again with
+   ``COPY FROM STDIN`` into copies of those tables with the same indexes (bench_registry's ``bench_copy``): the
+   ratio of the two times.
 2. the floor, in the same run: the file read and checked (the plan), the registry's one check of each person
    (``_clean_person``), and COPY of the source keys and audit events the import wrote;
 3. the cards of the imported persons who have a personal ID, imported as a job through the enrollment's
@@ -311,7 +312,7 @@ def report(gen: dict, imp: dict, copy: dict, dd: dict) -> str:
         "",
         f"A persons file of {gen['rows']:,} rows ({gen['households']:,} households, "
         f"{len(gen['pairs']):,} planted repeats) imported as a background job (`imports.jobs`: the file read and "
-        "checked, then 500 households per transaction — wholly new ones registered together by "
+        "checked, then 2,000 households per transaction — wholly new ones registered together by "
         "`registry.services.families_register` with every check and audit event of the registry, the others one "
         "service call at a time — and the source keys), beside `COPY FROM STDIN` of the records it wrote (persons, "
         "households, memberships) into copies of the same tables with the same indexes: the fastest PostgreSQL "
