@@ -89,9 +89,10 @@ def objects_insert(objs: list[Any]) -> None:
             obj.pk = key
         fields = list(model._meta.concrete_fields)
         _copy(raw, model, fields, _values(fields, objs))
+    alias = connection.alias  # read once: each read of ``connection`` finds this thread's connection anew
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
 
 
 def _values(fields: list[models.Field], objs: list[Any]) -> Iterable[tuple[Any, ...]]:
