@@ -95,15 +95,16 @@ def objects_insert(objs: list[Any]) -> None:
         obj._state.db = alias
 
 
-def _values(fields: list[models.Field], objs: list[Any]) -> Iterable[tuple[Any, ...]]:
-    """Each instance's values as an INSERT writes them: a field's ``pre_save`` where its class has its own (the
-    dates' auto_now and auto_now_add, a file), else the attribute as it is, read for all fields at once."""
-    own = [f for f in fields if type(f).pre_save is not models.Field.pre_save]
+def _values(fields: list[models.Field], objs: list[Any]) -> Iterable[list[Any]]:
+    """Each instance's values as an INSERT writes them: read for all fields at once, then, for the fields whose
+    class has its own ``pre_save`` (the dates' auto_now and auto_now_add, a file), what that returns."""
+    own = [(i, f) for i, f in enumerate(fields) if type(f).pre_save is not models.Field.pre_save]
     read = attrgetter(*(f.attname for f in fields))
     for obj in objs:
-        for f in own:
-            setattr(obj, f.attname, f.pre_save(obj, True))
-        yield read(obj) if len(fields) > 1 else (read(obj),)
+        values = list(read(obj)) if len(fields) > 1 else [read(obj)]
+        for i, f in own:
+            values[i] = f.pre_save(obj, True)
+        yield values
 
 
 def statistics_refresh(models_: Sequence[type[models.Model]]) -> None:

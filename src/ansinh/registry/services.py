@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Model
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -735,22 +735,26 @@ def families_register(*, actor, families: list[Family]) -> list[Registered]:
 
 
 @cache
-def _person_columns() -> tuple[tuple[str, ...], dict[str, Any], dict[str, Callable[[], Any]]]:
-    """Person's concrete fields by name, in order; the defaults that are values; those made by a call."""
+def _person_columns() -> tuple[
+    tuple[str, ...], dict[str, Any], dict[str, Callable[[], Any]], tuple[str, ...]
+]:
+    """Person's concrete fields by name, in order; the defaults that are values; those made by a call; the
+    foreign keys."""
     fields = Person._meta.concrete_fields
     made = {f.name: f.get_default for f in fields if f.has_default() and callable(f.default)}
     return (
         tuple(f.name for f in fields),
         {f.name: f.get_default() for f in fields if f.name not in made},
         made,
+        tuple(f.name for f in fields if f.is_relation),
     )
 
 
 def _new_person(values: dict[str, Any], *, created_by_id: int | None) -> Person:
     """``Person(created_by_id=..., **values)`` for a batch: the same instance (each field given or its default,
-    the commune and village objects cached on it), built from its values in field order, which costs two thirds
-    of Django's keyword path (a first import builds a million)."""
-    names, defaults, made = _person_columns()
+    a related object given, such as the commune, cached on it), built from its values in field order, which costs
+    two thirds of Django's keyword path (a first import builds a million)."""
+    names, defaults, made, relations = _person_columns()
     unknown = values.keys() - defaults.keys() - made.keys()
     if unknown:
         raise TypeError(f"Person has no field {sorted(unknown)[0]}")
@@ -758,12 +762,12 @@ def _new_person(values: dict[str, Any], *, created_by_id: int | None) -> Person:
     for name, default in made.items():
         if name not in values:
             row[name] = default()
-    related = [(name, row[name]) for name in ("commune", "village") if isinstance(row[name], Area)]
-    for name, area in related:
-        row[name] = area.pk
+    related = [(name, row[name]) for name in relations if isinstance(row[name], Model)]
+    for name, obj in related:
+        row[name] = obj.pk
     person = Person(*map(row.__getitem__, names))
-    for name, area in related:
-        Person._meta.get_field(name).set_cached_value(person, area)  # type: ignore[union-attr]
+    for name, obj in related:
+        Person._meta.get_field(name).set_cached_value(person, obj)  # type: ignore[union-attr]
     return person
 
 
