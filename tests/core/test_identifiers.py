@@ -1,5 +1,8 @@
 """Personal ID, SI number and phone validators, with property-based tests."""
 
+import re
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -97,9 +100,6 @@ def test_names_fold_without_diacritics(name, folded):
 def _fold_as_defined(text: str) -> str:
     """fold's definition, written the slow and plain way: NFD, every combining mark dropped, đ/Đ as d, runs of
     spaces as one, no space at either end, lower case."""
-    import re
-    import unicodedata
-
     text = text.replace("đ", "d").replace("Đ", "D")
     kept = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
     return re.sub(r"\s+", " ", kept).strip().lower()
